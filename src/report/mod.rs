@@ -1,0 +1,1 @@
+//! Reporters: console, JSON, JUnit. They read outcomes; they never run anything.

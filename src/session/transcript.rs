@@ -1,0 +1,115 @@
+//! A record of every byte both ways, with timestamps, for failure reports and JSON.
+//!
+//! Passwords never enter a transcript: the session records `PASS ****` in place of the real line.
+
+use std::time::Duration;
+
+/// Which connection an entry belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", content = "name", rename_all = "lowercase")]
+pub enum Channel {
+    Control,
+    /// A data connection or listener, by its scenario name (`data`, `thief`).
+    Data(String),
+}
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Bytes ftpspec sent.
+    Sent,
+    /// Bytes the target sent.
+    Received,
+    /// Something that is not bytes: a connection opened or closed, a timeout, urgent data.
+    Event,
+}
+
+/// One transcript line.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Entry {
+    /// Time since the scenario started.
+    #[serde(rename = "at_ms", serialize_with = "as_millis")]
+    pub at: Duration,
+    pub channel: Channel,
+    pub direction: Direction,
+    /// The exact bytes (for events, a description in ASCII). Serialised by the JSON reporter
+    /// as text with escapes, see `report::json`.
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+}
+
+fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64() * 1000.0)
+}
+
+/// Most entries kept, and most bytes of data-connection payload kept per entry: a transcript is
+/// for reading, and a server that floods must not make it grow without bound.
+pub const MAX_ENTRIES: usize = 2000;
+pub const MAX_DATA_BYTES_PER_ENTRY: usize = 512;
+
+/// The dialogue of one scenario.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Transcript {
+    pub entries: Vec<Entry>,
+    /// How many entries were dropped past [`MAX_ENTRIES`].
+    pub dropped: usize,
+}
+
+impl Transcript {
+    pub fn push(&mut self, at: Duration, channel: Channel, direction: Direction, bytes: &[u8]) {
+        if self.entries.len() >= MAX_ENTRIES {
+            self.dropped += 1;
+            return;
+        }
+        let keep = match channel {
+            Channel::Control => bytes.len(),
+            Channel::Data(_) => bytes.len().min(MAX_DATA_BYTES_PER_ENTRY),
+        };
+        let mut kept = bytes[..keep].to_vec();
+        if keep < bytes.len() {
+            kept.extend_from_slice(format!("… ({} bytes in all)", bytes.len()).as_bytes());
+        }
+        self.entries.push(Entry { at, channel, direction, bytes: kept });
+    }
+}
+
+/// Renders bytes as printable text: printable ASCII as is, `\r` `\n` `\t` `\\` escaped, anything
+/// else as `\xHH`. Used by every reporter so that transcripts are unambiguous and lossless.
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        match b {
+            b'\r' => out.push_str("\\r"),
+            b'\n' => out.push_str("\\n"),
+            b'\t' => out.push_str("\\t"),
+            b'\\' => out.push_str("\\\\"),
+            0x20..=0x7e => out.push(b as char),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_are_lossless_and_printable() {
+        assert_eq!(escape_bytes(b"EPRT |1|\x7f\r\n"), "EPRT |1|\\x7f\\r\\n");
+        assert_eq!(escape_bytes(b"a\\b\0"), "a\\\\b\\x00");
+    }
+
+    #[test]
+    fn data_entries_are_truncated_and_count_is_bounded() {
+        let mut t = Transcript::default();
+        t.push(Duration::ZERO, Channel::Data("d".into()), Direction::Received, &[b'x'; 4096]);
+        assert!(t.entries[0].bytes.len() < 600);
+        for _ in 0..MAX_ENTRIES + 5 {
+            t.push(Duration::ZERO, Channel::Control, Direction::Sent, b"NOOP\r\n");
+        }
+        assert_eq!(t.entries.len(), MAX_ENTRIES);
+        assert_eq!(t.dropped, 6);
+    }
+}

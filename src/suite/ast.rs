@@ -1,0 +1,235 @@
+//! The parsed form of a `.ftpspec` file: scenarios made of steps. Data only; the parser builds it,
+//! the runner executes it, and [`std::fmt::Display`] writes it back as source (the fuzzer writes
+//! its findings this way, and `parse(display(s)) == s`).
+
+use crate::proto::ReplyCode;
+use std::path::PathBuf;
+
+/// RFC 2119 requirement level of a scenario; it decides what a failure means (see `runner`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Level {
+    /// A failure is FAIL.
+    Must,
+    /// A failure is WARN (FAIL under `--strict`).
+    Should,
+    /// Informational: a failure is recorded as INFO and never fails the run.
+    May,
+}
+
+impl std::fmt::Display for Level {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Level::Must => "MUST",
+            Level::Should => "SHOULD",
+            Level::May => "MAY",
+        })
+    }
+}
+
+/// Where a requirement comes from: `spec RFC2428 §2 MUST`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Spec {
+    /// `RFC2428`.
+    pub rfc: String,
+    /// `§2`, `§4.1.3`.
+    pub section: String,
+    pub level: Level,
+}
+
+/// A position in a scenario file, 1-based.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct Location {
+    pub file: PathBuf,
+    pub line: usize,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file.display(), self.line)
+    }
+}
+
+/// One scenario: a dialogue with the target and the requirement it checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scenario {
+    /// Stable dotted ID, e.g. `rfc2428.eprt.delimiter-del`. Lower-case ASCII letters, digits,
+    /// `-`, `_`, separated by `.`.
+    pub id: String,
+    pub title: String,
+    pub spec: Spec,
+    /// The RFC sentence this scenario enforces, quoted; printed on failure.
+    pub requirement: String,
+    pub tags: Vec<String>,
+    /// Preconditions; when one is not met the scenario is SKIP with the reason.
+    pub needs: Vec<Need>,
+    pub steps: Vec<Step>,
+    /// The `scenario` line.
+    pub location: Location,
+}
+
+impl Scenario {
+    /// The area used to group results: the ID without its last component
+    /// (`rfc2428.eprt.delimiter-del` → `rfc2428.eprt`).
+    pub fn area(&self) -> &str {
+        match self.id.rfind('.') {
+            Some(i) => &self.id[..i],
+            None => &self.id,
+        }
+    }
+}
+
+/// A precondition: `needs ipv6`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Need {
+    /// The control connection must be IPv4 (the target has an IPv4 address).
+    Ipv4,
+    /// The control connection must be IPv6 (the target has an IPv6 address).
+    Ipv6,
+}
+
+/// A step and the line it is on (for `file:line` in failures).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub line: usize,
+    pub action: Action,
+}
+
+/// What a step does. The step vocabulary is documented with examples in `suites/README.md`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// `login`: USER/PASS with the target's credentials (anonymous when the URL has none).
+    Login,
+    /// `anonymous`: USER anonymous / PASS with a mail-like password, whatever the target URL says.
+    Anonymous,
+    /// `send EPRT |1|${client.ip}|${data.port}|` (CRLF appended) or
+    /// `send-raw "EPRT\r"` (exact bytes, `crlf: false`).
+    Send { payload: Template, crlf: bool },
+    /// `expect 500 501`, `expect 5xx`, `expect 229 as epsv`, `expect 522 as protocols contains "(1"`.
+    Expect(Expect),
+    /// `listen data` or `listen bounce on 127.0.0.2`: an active-mode listener; binds
+    /// `${NAME.ip}` and `${NAME.port}`. Default address: the control connection's local address.
+    Listen { channel: String, on: Option<Template> },
+    /// `accept data` or `accept data from ${target.ip}`: wait for the server to connect.
+    Accept { channel: String, from: Option<Template> },
+    /// `expect-no-connection bounce`: no connection has arrived on the listener so far.
+    ExpectNoConnection { channel: String },
+    /// `connect data to ${epsv.port}` or `connect thief to ${epsv.port} from 127.0.0.2`: a passive
+    /// data connection, always to the control connection's peer address.
+    Connect { channel: String, port: Template, from: Option<Template> },
+    /// `read data`, `read data equals "hello\n"`, `read data contains "x"`, `read data length 1024`:
+    /// read until EOF (bounded) and check.
+    Read { channel: String, checks: Vec<DataCheck> },
+    /// `write data "some bytes\n"`.
+    Write { channel: String, payload: Template },
+    /// `close data`.
+    Close { channel: String },
+    /// `abort` (plain `ABOR\r\n`) or `abort urgent` (IAC IP, IAC DM as urgent data, ABOR).
+    Abort { urgent: bool },
+    /// `repeat 20` … `end`: the body, a bounded number of times.
+    Repeat { count: u32, steps: Vec<Step> },
+    /// `note passive port ${epsv.port}`: an observation recorded in the outcome.
+    Note(Template),
+}
+
+/// A reply expectation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expect {
+    /// The reply passes when its code matches any pattern.
+    pub codes: Vec<CodePattern>,
+    /// Parse the reply and bind variables (only when its code is the binder's code).
+    pub bind: Option<Binder>,
+    /// Extra checks on the reply text (all must hold).
+    pub text: Vec<TextCheck>,
+}
+
+/// `200` (exact) or `5xx` (class).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodePattern {
+    Exact(ReplyCode),
+    Class(u8),
+}
+
+impl CodePattern {
+    pub fn matches(self, code: ReplyCode) -> bool {
+        match self {
+            CodePattern::Exact(c) => c == code,
+            CodePattern::Class(class) => code.class() == class,
+        }
+    }
+}
+
+impl std::fmt::Display for CodePattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CodePattern::Exact(c) => write!(f, "{c}"),
+            CodePattern::Class(class) => write!(f, "{class}xx"),
+        }
+    }
+}
+
+/// `as epsv` | `as pasv` | `as protocols`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binder {
+    /// A 229 reply: must parse as `(<d><d><d><port><d>)`; binds `${epsv.port}`.
+    Epsv,
+    /// A 227 reply: must carry `h1,h2,h3,h4,p1,p2`; binds `${pasv.ip}` and `${pasv.port}`.
+    Pasv,
+    /// A 522 reply: must end with `(p1,…,pn)`; binds `${protocols}` (e.g. `1,2`).
+    Protocols,
+}
+
+impl Binder {
+    /// The reply code this binder parses.
+    pub fn code(self) -> ReplyCode {
+        match self {
+            Binder::Epsv => ReplyCode::EXTENDED_PASSIVE,
+            Binder::Pasv => ReplyCode::PASSIVE,
+            Binder::Protocols => ReplyCode::UNKNOWN_PROTOCOL,
+        }
+    }
+}
+
+/// A check on reply text: `contains "…"` (bytes) or `matches "regex"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextCheck {
+    Contains(Template),
+    /// A regex (the `regex` crate's syntax), validated by the parser.
+    Matches(String),
+}
+
+/// A check on bytes read from a data connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DataCheck {
+    Equals(Template),
+    Contains(Template),
+    Length(u64),
+}
+
+/// Bytes with `${variable}` holes, filled in by the runner. Escapes (`\r`, `\n`, `\0`, `\t`,
+/// `\\`, `\"`, `\$`, `\s` for a space, `\xHH`) are resolved by the parser into literal bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Template {
+    pub parts: Vec<Part>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    Literal(Vec<u8>),
+    /// A variable name such as `epsv.port`.
+    Var(String),
+}
+
+impl Template {
+    pub fn literal(bytes: impl Into<Vec<u8>>) -> Template {
+        Template { parts: vec![Part::Literal(bytes.into())] }
+    }
+
+    /// The variable names used, in order.
+    pub fn vars(&self) -> impl Iterator<Item = &str> {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Var(v) => Some(v.as_str()),
+            Part::Literal(_) => None,
+        })
+    }
+}
