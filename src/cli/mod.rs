@@ -1,7 +1,47 @@
 //! The command-line shell (clap derive). Thin: parse arguments, build a validated config, call
-//! the library, map the result to an exit code.
+//! the library, map the result to an exit code. The only place that prints errors or exits.
+
+mod args;
+mod list_cmd;
+mod run_cmd;
+mod serve_cmd;
+mod target;
+
+pub use args::Cli;
+use args::Command;
+use clap::Parser;
+use std::process::ExitCode;
+
+/// Exit code 2: usage, scenario-file, configuration or connection error.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code 1: a conformance failure.
+pub const EXIT_FAIL: u8 = 1;
 
 /// Entry point used by `src/main.rs`.
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fatal(&format!("cannot start the async runtime: {e}")),
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Run(args) => run_cmd::run(args).await,
+            Command::List(args) => list_cmd::list(args),
+            Command::Serve(args) => serve_cmd::serve(args).await,
+        }
+    });
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(message) => fatal(&message),
+    }
+}
+
+/// Prints one clean error line and returns exit code 2.
+fn fatal(message: &str) -> ExitCode {
+    eprintln!("ftpspec: error: {message}");
+    ExitCode::from(EXIT_USAGE)
 }

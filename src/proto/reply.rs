@@ -8,6 +8,8 @@
 
 use super::ReplyCode;
 
+pub use super::reply_parse::parse_reply;
+
 /// Bounds that stop a hostile server from making the parser allocate without limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -19,7 +21,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_line_len: 8 * 1024, max_lines: 1024 }
+        Limits {
+            max_line_len: 8 * 1024,
+            max_lines: 1024,
+        }
     }
 }
 
@@ -40,12 +45,32 @@ impl Reply {
     /// The text of the last line: the bytes after `xyz ` and before CRLF. This is where the
     /// machine-readable parts live (the 229 port, the 522 list, the 227 host-port).
     pub fn last_text(&self) -> &[u8] {
-        todo!()
+        self.lines
+            .last()
+            .map_or(&[][..], |line| after_code(strip_eol(line)))
     }
 
     /// All text of the reply: each line without its code prefix and CRLF, joined by `\n`.
+    ///
+    /// Only the first and last lines carry a code prefix (`123-`, `123 `); middle lines are kept
+    /// whole, padding included (RFC 959 §4.2: "If an intermediary line begins with a 3-digit
+    /// number, the Server must pad the front to avoid confusion").
     pub fn text(&self) -> Vec<u8> {
-        todo!()
+        let last = self.lines.len().saturating_sub(1);
+        let mut out = Vec::new();
+        for (i, line) in self.lines.iter().enumerate() {
+            if i > 0 {
+                out.push(b'\n');
+            }
+            let body = strip_eol(line);
+            let text = if i == 0 || i == last {
+                after_code(body)
+            } else {
+                body
+            };
+            out.extend_from_slice(text);
+        }
+        out
     }
 
     /// All raw bytes, concatenated, exactly as received.
@@ -78,6 +103,10 @@ pub enum ReplyErrorKind {
 }
 
 /// A malformed reply: what is wrong, the bytes it covers, and how many bytes to drop to move on.
+///
+/// `raw` is every byte `consumed` accounts for — the earlier lines of a multi-line reply
+/// included, so a transcript keeps them — except that an over-long line is cut to its first
+/// [`Limits::max_line_len`] bytes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("malformed reply: {kind}")]
 pub struct ReplyError {
@@ -85,15 +114,83 @@ pub struct ReplyError {
     /// The offending bytes, exactly as received (bounded by the limits).
     pub raw: Vec<u8>,
     /// How many bytes of the input this error accounts for; the caller drops them to resynchronise.
-    /// For [`ReplyErrorKind::LineTooLong`] this is the whole input examined.
+    /// For [`ReplyErrorKind::LineTooLong`] this runs through the over-long line's LF if the
+    /// buffer holds one, else it is the whole input examined — and the caller, which has not
+    /// seen the line end yet, should discard further bytes up to the next LF.
     pub consumed: usize,
 }
 
-/// Parses one reply from the front of `buf`.
-///
-/// Returns `Ok(Some((reply, consumed)))` for a complete reply, `Ok(None)` when more bytes are
-/// needed, and `Err` for malformed input. Never allocates more than the limits allow.
-pub fn parse_reply(buf: &[u8], limits: Limits) -> Result<Option<(Reply, usize)>, ReplyError> {
-    let _ = (buf, limits);
-    todo!()
+/// A line without its line end (CRLF, or a lone LF in a hand-built [`Reply`]).
+fn strip_eol(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r\n")
+        .or_else(|| line.strip_suffix(b"\n"))
+        .unwrap_or(line)
+}
+
+/// A line's text after the four-byte `xyz ` or `xyz-` prefix (empty if the line is shorter).
+fn after_code(line: &[u8]) -> &[u8] {
+    line.get(4..).unwrap_or(&[])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(code: u16, lines: &[&[u8]]) -> Reply {
+        Reply {
+            code: ReplyCode(code),
+            lines: lines.iter().map(|l| l.to_vec()).collect(),
+        }
+    }
+
+    #[test]
+    fn single_line_text() {
+        let r = reply(229, &[b"229 Entering Extended Passive Mode (|||6446|)\r\n"]);
+        assert!(!r.is_multiline());
+        assert_eq!(r.last_text(), b"Entering Extended Passive Mode (|||6446|)");
+        assert_eq!(r.text(), b"Entering Extended Passive Mode (|||6446|)");
+        assert_eq!(
+            r.raw(),
+            b"229 Entering Extended Passive Mode (|||6446|)\r\n"
+        );
+    }
+
+    #[test]
+    fn multi_line_text() {
+        let r = reply(
+            123,
+            &[
+                b"123-First line\r\n",
+                b"Second line\r\n",
+                b"  234 A line beginning with numbers\r\n",
+                b"123 The last line\r\n",
+            ],
+        );
+        assert!(r.is_multiline());
+        assert_eq!(r.last_text(), b"The last line");
+        assert_eq!(
+            r.text(),
+            b"First line\nSecond line\n  234 A line beginning with numbers\nThe last line"
+        );
+        assert_eq!(r.raw().len(), r.lines.iter().map(Vec::len).sum::<usize>());
+    }
+
+    #[test]
+    fn empty_texts_and_odd_lines() {
+        assert_eq!(reply(200, &[b"200 \r\n"]).last_text(), b"");
+        assert_eq!(reply(200, &[b"200 \r\n"]).text(), b"");
+        assert_eq!(reply(200, &[b"200 \xff\xfe\r\n"]).last_text(), b"\xff\xfe");
+        // Hand-built replies need not be well-formed; the accessors never panic on them.
+        assert_eq!(reply(200, &[]).last_text(), b"");
+        assert_eq!(reply(200, &[]).text(), b"");
+        assert_eq!(reply(200, &[b"20"]).last_text(), b"");
+        assert_eq!(reply(211, &[b"211-a\n", b"211 b\n"]).text(), b"a\nb");
+    }
+
+    #[test]
+    fn default_limits_are_bounded() {
+        let l = Limits::default();
+        assert!(l.max_line_len >= 512 && l.max_line_len <= 64 * 1024);
+        assert!(l.max_lines >= 2);
+    }
 }

@@ -1,7 +1,7 @@
 //! The Telnet bytes of the ABOR "special action" (RFC 959 §4.1.3, RFC 854).
 //!
 //! > ABORT (ABOR) … the Telnet "Interrupt Process" (IP) signal and the Telnet "Synch" signal
-//! > [are sent] in the Telnet stream, [then] the ABOR command.
+//! > \[are sent\] in the Telnet stream, \[then\] the ABOR command.
 //!
 //! The client writes `IAC IP IAC` in-band, then `DM` as TCP urgent data (the Synch), then
 //! `ABOR\r\n`. A server reading with out-of-band inline sees `ff f4 ff f2 41 42 4f 52 0d 0a`.
@@ -26,9 +26,9 @@ pub fn strip_telnet(line: &[u8]) -> Vec<u8> {
             out.push(b);
             continue;
         }
-        match bytes.next() {
-            Some(IAC) => out.push(IAC),
-            Some(_) | None => {}
+        // `IAC IAC` is a literal 0xff; `IAC x` is a command, dropped whole.
+        if let Some(IAC) = bytes.next() {
+            out.push(IAC);
         }
     }
     out

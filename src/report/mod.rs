@@ -1,1 +1,14 @@
 //! Reporters: console, JSON, JUnit. They read outcomes; they never run anything.
+//!
+//! Each maps every [`Verdict`](crate::runner::Verdict) with an exhaustive `match`, so that a new
+//! verdict cannot be written as the wrong thing by accident, and none prints anything that is
+//! not in the [`RunReport`](crate::runner::RunReport) (passwords never are). The JSON schema and
+//! the JUnit mapping are documented in `reports/README.md`.
+
+pub mod console;
+pub mod json;
+pub mod junit;
+mod text;
+
+#[cfg(test)]
+mod fixture;

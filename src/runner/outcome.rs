@@ -25,8 +25,14 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    pub const ALL: [Verdict; 6] =
-        [Verdict::Pass, Verdict::Fail, Verdict::Warn, Verdict::Info, Verdict::Skip, Verdict::Error];
+    pub const ALL: [Verdict; 6] = [
+        Verdict::Pass,
+        Verdict::Fail,
+        Verdict::Warn,
+        Verdict::Info,
+        Verdict::Skip,
+        Verdict::Error,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -102,7 +108,10 @@ pub struct RunReport {
 impl RunReport {
     /// How many outcomes have this verdict.
     pub fn count(&self, verdict: Verdict) -> usize {
-        self.outcomes.iter().filter(|o| o.verdict == verdict).count()
+        self.outcomes
+            .iter()
+            .filter(|o| o.verdict == verdict)
+            .count()
     }
 
     /// True when the run has a conformance failure (exit code 1).

@@ -68,9 +68,14 @@ impl Transcript {
         };
         let mut kept = bytes[..keep].to_vec();
         if keep < bytes.len() {
-            kept.extend_from_slice(format!("… ({} bytes in all)", bytes.len()).as_bytes());
+            kept.extend_from_slice(format!("... ({} bytes in all)", bytes.len()).as_bytes());
         }
-        self.entries.push(Entry { at, channel, direction, bytes: kept });
+        self.entries.push(Entry {
+            at,
+            channel,
+            direction,
+            bytes: kept,
+        });
     }
 }
 
@@ -104,10 +109,20 @@ mod tests {
     #[test]
     fn data_entries_are_truncated_and_count_is_bounded() {
         let mut t = Transcript::default();
-        t.push(Duration::ZERO, Channel::Data("d".into()), Direction::Received, &[b'x'; 4096]);
+        t.push(
+            Duration::ZERO,
+            Channel::Data("d".into()),
+            Direction::Received,
+            &[b'x'; 4096],
+        );
         assert!(t.entries[0].bytes.len() < 600);
         for _ in 0..MAX_ENTRIES + 5 {
-            t.push(Duration::ZERO, Channel::Control, Direction::Sent, b"NOOP\r\n");
+            t.push(
+                Duration::ZERO,
+                Channel::Control,
+                Direction::Sent,
+                b"NOOP\r\n",
+            );
         }
         assert_eq!(t.entries.len(), MAX_ENTRIES);
         assert_eq!(t.dropped, 6);

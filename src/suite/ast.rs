@@ -109,17 +109,30 @@ pub enum Action {
     Expect(Expect),
     /// `listen data` or `listen bounce on 127.0.0.2`: an active-mode listener; binds
     /// `${NAME.ip}` and `${NAME.port}`. Default address: the control connection's local address.
-    Listen { channel: String, on: Option<Template> },
+    Listen {
+        channel: String,
+        on: Option<Template>,
+    },
     /// `accept data` or `accept data from ${target.ip}`: wait for the server to connect.
-    Accept { channel: String, from: Option<Template> },
+    Accept {
+        channel: String,
+        from: Option<Template>,
+    },
     /// `expect-no-connection bounce`: no connection has arrived on the listener so far.
     ExpectNoConnection { channel: String },
     /// `connect data to ${epsv.port}` or `connect thief to ${epsv.port} from 127.0.0.2`: a passive
     /// data connection, always to the control connection's peer address.
-    Connect { channel: String, port: Template, from: Option<Template> },
+    Connect {
+        channel: String,
+        port: Template,
+        from: Option<Template>,
+    },
     /// `read data`, `read data equals "hello\n"`, `read data contains "x"`, `read data length 1024`:
     /// read until EOF (bounded) and check.
-    Read { channel: String, checks: Vec<DataCheck> },
+    Read {
+        channel: String,
+        checks: Vec<DataCheck>,
+    },
     /// `write data "some bytes\n"`.
     Write { channel: String, payload: Template },
     /// `close data`.
@@ -180,6 +193,18 @@ pub enum Binder {
 }
 
 impl Binder {
+    /// Every binder, in the order the language reference lists them.
+    pub const ALL: [Binder; 3] = [Binder::Epsv, Binder::Pasv, Binder::Protocols];
+
+    /// The word after `as` in a scenario: `epsv`, `pasv`, `protocols`.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Binder::Epsv => "epsv",
+            Binder::Pasv => "pasv",
+            Binder::Protocols => "protocols",
+        }
+    }
+
     /// The reply code this binder parses.
     pub fn code(self) -> ReplyCode {
         match self {
@@ -222,7 +247,9 @@ pub enum Part {
 
 impl Template {
     pub fn literal(bytes: impl Into<Vec<u8>>) -> Template {
-        Template { parts: vec![Part::Literal(bytes.into())] }
+        Template {
+            parts: vec![Part::Literal(bytes.into())],
+        }
     }
 
     /// The variable names used, in order.

@@ -1,0 +1,168 @@
+//! Typed command-line flags (clap derive). Doc comments are the `--help` text.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  every scenario passed (WARN and INFO allowed, unless --strict)
+  1  at least one conformance failure (FAIL)
+  2  usage, scenario-file, configuration or connection error, or a scenario ERROR";
+
+/// A conformance test harness for FTP servers: PORT/PASV, EPRT/EPSV, EPSV ALL, ABOR and the
+/// RFC 2577 security rules, checked requirement by requirement.
+#[derive(Debug, Parser)]
+#[command(name = "ftpspec", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run scenarios against a target (the built-in reference server when no --target is given).
+    #[command(after_help = RUN_HELP)]
+    Run(RunArgs),
+    /// List scenarios: ID, level and title.
+    List(ListArgs),
+    /// Run the built-in reference server, optionally with named faults.
+    Serve(ServeArgs),
+}
+
+const RUN_HELP: &str = "\
+Timeouts: --timeout bounds every single wait inside a step (a reply, a data connection, a
+transfer); --scenario-timeout bounds a whole scenario, whatever its steps. A server that never
+answers costs one --timeout per scenario, never more than --scenario-timeout.
+
+Exit codes:
+  0  every scenario passed (WARN and INFO allowed, unless --strict)
+  1  at least one conformance failure (FAIL)
+  2  usage, scenario-file, configuration or connection error, or a scenario ERROR
+
+Examples:
+  ftpspec run                                   test the built-in reference server
+  ftpspec run --target ftp://127.0.0.1:2121     test your server (anonymous login)
+  ftpspec run rfc2428.eprt --junit              only EPRT scenarios; JUnit in reports/junit.xml
+  ftpspec run path/to/findings/                 replay scenario files";
+
+/// Which scenarios: shared by `run` and `list`.
+#[derive(Debug, Args)]
+pub struct Selection {
+    /// Scenario IDs or ID prefixes (`rfc2428.eprt`), or paths of `.ftpspec` files or directories
+    /// to load instead of the built-in suites.
+    pub select: Vec<String>,
+    /// Load scenarios from this file or directory instead of the built-in suites (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub suite: Vec<PathBuf>,
+    /// Only scenarios carrying this tag (repeatable: all given tags must be present).
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+    /// The server to test: ftp://[user[:password]@]host[:port]. Without it, ftpspec starts its
+    /// reference server on loopback and tests that.
+    #[arg(long, short = 't', value_name = "URL", env = "FTPSPEC_TARGET")]
+    pub target: Option<String>,
+    /// Failed SHOULD requirements count as FAIL, not WARN.
+    #[arg(long)]
+    pub strict: bool,
+    /// Scenarios run at once, each on its own control connection.
+    #[arg(long, short = 'j', default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: u16,
+    /// Seconds for each wait inside a step (reply, data connection, transfer).
+    #[arg(long, default_value_t = 5.0, value_name = "SECS", value_parser = positive_secs)]
+    pub timeout: f64,
+    /// Seconds a whole scenario may take.
+    #[arg(long, default_value_t = 120.0, value_name = "SECS", value_parser = positive_secs)]
+    pub scenario_timeout: f64,
+    /// Write the JSON report (default file: reports/ftpspec.json).
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "reports/ftpspec.json")]
+    pub json: Option<PathBuf>,
+    /// Write the JUnit XML report (default file: reports/junit.xml).
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "reports/junit.xml")]
+    pub junit: Option<PathBuf>,
+    /// Colored output: auto (a terminal, and NO_COLOR unset), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Show notes and transcripts of every scenario, not only of failures.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+    /// With the built-in server only: plant a named fault (see `ftpspec serve --list-faults`).
+    #[arg(long, value_name = "NAME")]
+    pub fault: Vec<String>,
+    /// A file the target serves for small transfers.
+    #[arg(long, default_value = "hello.txt", value_name = "NAME")]
+    pub file_small: String,
+    /// A file of several MiB the target serves, for ABOR during a transfer.
+    #[arg(long, default_value = "large.bin", value_name = "NAME")]
+    pub file_large: String,
+    /// A file name STOR may write on the target.
+    #[arg(long, default_value = "ftpspec-upload.bin", value_name = "NAME")]
+    pub file_upload: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (repeatable, e.g. 127.0.0.1:2121 and [::1]:2121).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:2121")]
+    pub listen: Vec<SocketAddr>,
+    /// Plant a named fault (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub fault: Vec<String>,
+    /// Print the fault names, one per line (first word the name), and exit.
+    #[arg(long)]
+    pub list_faults: bool,
+    /// Passive ports to use, as FIRST-LAST (default: any free port).
+    #[arg(long, value_name = "FIRST-LAST", value_parser = port_range)]
+    pub passive_ports: Option<(u16, u16)>,
+}
+
+fn positive_secs(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if v.is_finite() && v > 0.0 && v <= 86_400.0 {
+        Ok(v)
+    } else {
+        Err("must be more than 0 and at most 86400 seconds".into())
+    }
+}
+
+fn port_range(s: &str) -> Result<(u16, u16), String> {
+    let (a, b) = s
+        .split_once('-')
+        .ok_or("expected FIRST-LAST, e.g. 30000-30003")?;
+    let a: u16 = a
+        .trim()
+        .parse()
+        .map_err(|_| format!("{a:?} is not a port"))?;
+    let b: u16 = b
+        .trim()
+        .parse()
+        .map_err(|_| format!("{b:?} is not a port"))?;
+    if a == 0 || a > b {
+        return Err("FIRST must be at least 1 and not above LAST".into());
+    }
+    Ok((a, b))
+}

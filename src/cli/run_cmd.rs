@@ -1,0 +1,187 @@
+//! `ftpspec run`: load and select scenarios, resolve the target (or start the built-in server),
+//! check it answers, run, report, and choose the exit code.
+
+use super::args::{ColorChoice, RunArgs, Selection};
+use super::serve_cmd::parse_faults;
+use super::{EXIT_FAIL, EXIT_USAGE, target};
+use crate::report::console::{self, ConsoleOptions};
+use crate::report::{json, junit};
+use crate::runner::{self, Files, RunConfig, RunReport, Target, Verdict};
+use crate::server::{self, Config, ServerHandle};
+use crate::suite::{self, Scenario};
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub async fn run(args: RunArgs) -> Result<u8, String> {
+    let scenarios = load_selection(&args.selection)?;
+    // Report paths are checked before anything runs: a typo must not cost a whole run.
+    let json_out = args.json.as_deref().map(open_report).transpose()?;
+    let junit_out = args.junit.as_deref().map(open_report).transpose()?;
+    let step_timeout = Duration::from_secs_f64(args.timeout);
+
+    let (target, _server) = match &args.target {
+        Some(url) => {
+            if !args.fault.is_empty() {
+                return Err(
+                    "--fault plants faults in the built-in server; it cannot be used with --target"
+                        .into(),
+                );
+            }
+            (target::resolve(url, step_timeout).await?, None)
+        }
+        None => {
+            let (target, handle) = builtin_target(&args.fault).await?;
+            (target, Some(handle))
+        }
+    };
+    let mut config = RunConfig::new(target);
+    config.strict = args.strict;
+    config.jobs = usize::from(args.jobs);
+    config.step_timeout = step_timeout;
+    config.scenario_timeout = Duration::from_secs_f64(args.scenario_timeout);
+    config.files = Files {
+        small: args.file_small.clone(),
+        large: args.file_large.clone(),
+        upload: args.file_upload.clone(),
+    };
+
+    let banner = runner::probe(&config)
+        .await
+        .map_err(|e| format!("cannot reach {}: {e}", config.target.display))?;
+
+    let color = use_color(args.color);
+    colored::control::set_override(color);
+    let opts = ConsoleOptions {
+        color,
+        verbose: args.verbose,
+    };
+    let report = runner::run(scenarios, Arc::new(config), Some(banner), |_| {}).await;
+
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    console::render(&report, &opts, &mut out)
+        .map_err(|e| format!("cannot write to stdout: {e}"))?;
+    if let Some((path, file)) = json_out {
+        let mut w = BufWriter::new(file);
+        json::write(&report, &mut w)
+            .and_then(|_| w.flush())
+            .map_err(|e| write_error(&path, e))?;
+    }
+    if let Some((path, file)) = junit_out {
+        let mut w = BufWriter::new(file);
+        junit::write(&report, &mut w).map_err(|e| write_error(&path, e))?;
+        w.flush().map_err(|e| write_error(&path, e))?;
+    }
+    Ok(exit_code(&report))
+}
+
+/// 1 for any FAIL; otherwise 2 for any ERROR (the run could not judge everything); else 0.
+pub fn exit_code(report: &RunReport) -> u8 {
+    if report.count(Verdict::Fail) > 0 {
+        EXIT_FAIL
+    } else if report.count(Verdict::Error) > 0 {
+        EXIT_USAGE
+    } else {
+        0
+    }
+}
+
+/// Loads the built-in suites (or the given paths) and applies the ID-prefix and tag selection.
+pub fn load_selection(selection: &Selection) -> Result<Vec<Scenario>, String> {
+    let (paths, prefixes): (Vec<&String>, Vec<&String>) =
+        selection.select.iter().partition(|s| looks_like_path(s));
+    let mut paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
+    paths.extend(selection.suite.iter().cloned());
+    let all = if paths.is_empty() {
+        suite::embedded()
+    } else {
+        suite::load(&paths)
+    }
+    .map_err(|e| e.to_string())?;
+    let prefixes: Vec<String> = prefixes.into_iter().cloned().collect();
+    let chosen: Vec<Scenario> = suite::select(&all, &prefixes, &selection.tag)
+        .into_iter()
+        .cloned()
+        .collect();
+    if chosen.is_empty() {
+        return Err(format!(
+            "no scenario matches the selection (IDs/prefixes: {:?}, tags: {:?}); see `ftpspec list`",
+            prefixes, selection.tag
+        ));
+    }
+    Ok(chosen)
+}
+
+/// A selector is a path when it names an existing file or directory, contains a `/`, or ends
+/// with `.ftpspec`; otherwise it is an ID or ID prefix.
+fn looks_like_path(s: &str) -> bool {
+    s.contains('/') || s.ends_with(".ftpspec") || Path::new(s).exists()
+}
+
+async fn builtin_target(faults: &[String]) -> Result<(Target, ServerHandle), String> {
+    let config = Config {
+        faults: parse_faults(faults)?,
+        ..Config::default()
+    };
+    let v4: SocketAddr = ([127, 0, 0, 1], 0).into();
+    let v6: SocketAddr = (std::net::Ipv6Addr::LOCALHOST, 0).into();
+    // IPv6 is optional: some machines have no ::1. Try both, then IPv4 alone.
+    let handle = match server::start(&[v4, v6], config.clone()).await {
+        Ok(h) => h,
+        Err(_) => server::start(&[v4], config)
+            .await
+            .map_err(|e| format!("cannot start the built-in server: {e}"))?,
+    };
+    let addrs = handle.local_addrs().to_vec();
+    let display = format!(
+        "built-in reference server ({})",
+        addrs
+            .iter()
+            .map(|a| a.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok((
+        Target {
+            addrs,
+            user: None,
+            password: None,
+            display,
+        },
+        handle,
+    ))
+}
+
+fn open_report(path: &Path) -> Result<(PathBuf, File), String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            format!(
+                "cannot write report {}: cannot create directory {}: {e}",
+                path.display(),
+                dir.display()
+            )
+        })?;
+    }
+    let file =
+        File::create(path).map_err(|e| format!("cannot write report {}: {e}", path.display()))?;
+    Ok((path.to_path_buf(), file))
+}
+
+fn write_error(path: &Path, e: impl std::fmt::Display) -> String {
+    format!("cannot write report {}: {e}", path.display())
+}
+
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}

@@ -1,0 +1,374 @@
+//! The machine-readable report: one JSON document per run, schema `ftpspec-report` version
+//! [`SCHEMA_VERSION`], documented field by field in `reports/README.md`.
+//!
+//! The wire structs here are separate from the internal types on purpose: the schema is a
+//! promise to CI scripts, and renaming a field inside the crate must not break it. Within a
+//! version fields may be added; removing a field or changing what one means bumps the version.
+//!
+//! Strings are copied as they are (JSON escapes any control character); transcript bytes are
+//! written in [`escape_bytes`] form, so non-UTF-8 data survives losslessly.
+
+use crate::runner::outcome::{Failure, Outcome, RunReport, Verdict};
+use crate::session::transcript::{Channel, Direction, Entry, escape_bytes};
+use serde::Serialize;
+use std::io::{self, Write};
+use std::time::Duration;
+
+/// The version of the JSON schema this module writes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The value of the top-level `schema` field: what kind of document this is.
+const SCHEMA_NAME: &str = "ftpspec-report";
+
+/// The report as a JSON value (object keys sorted, as `serde_json::Value` keeps them).
+pub fn to_json(report: &RunReport) -> serde_json::Value {
+    // The wire types hold only strings, numbers, booleans, options and sequences, which
+    // serde_json always represents; `Null` is unreachable and only avoids a panic path.
+    serde_json::to_value(WireReport::from_report(report)).unwrap_or(serde_json::Value::Null)
+}
+
+/// Writes the report as pretty-printed JSON (keys in schema order), with a final newline.
+pub fn write(report: &RunReport, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &WireReport::from_report(report))?;
+    out.write_all(b"\n")
+}
+
+#[derive(Serialize)]
+struct WireReport<'a> {
+    schema: &'static str,
+    version: u32,
+    tool: WireTool<'a>,
+    run: WireRun<'a>,
+    summary: WireSummary,
+    scenarios: Vec<WireScenario<'a>>,
+}
+
+#[derive(Serialize)]
+struct WireTool<'a> {
+    name: &'static str,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+struct WireRun<'a> {
+    started_unix: u64,
+    duration_ms: f64,
+    target: &'a str,
+    banner: Option<&'a str>,
+    strict: bool,
+}
+
+/// How many scenarios got each verdict; `total` is their sum.
+#[derive(Serialize, Default, Debug, PartialEq, Eq)]
+struct WireSummary {
+    total: usize,
+    pass: usize,
+    fail: usize,
+    warn: usize,
+    info: usize,
+    skip: usize,
+    error: usize,
+}
+
+#[derive(Serialize)]
+struct WireScenario<'a> {
+    id: &'a str,
+    title: &'a str,
+    area: &'a str,
+    spec: WireSpec<'a>,
+    requirement: &'a str,
+    tags: &'a [String],
+    verdict: &'static str,
+    reason: Option<&'a str>,
+    failure: Option<WireFailure<'a>>,
+    notes: &'a [String],
+    duration_ms: f64,
+    transcript: Vec<WireEntry>,
+    transcript_dropped: usize,
+}
+
+#[derive(Serialize)]
+struct WireSpec<'a> {
+    rfc: &'a str,
+    section: &'a str,
+    level: String,
+}
+
+#[derive(Serialize)]
+struct WireFailure<'a> {
+    at: String,
+    message: &'a str,
+    expected: &'a str,
+    actual: &'a str,
+}
+
+#[derive(Serialize)]
+struct WireEntry {
+    at_ms: f64,
+    channel: String,
+    direction: &'static str,
+    text: String,
+}
+
+impl<'a> WireReport<'a> {
+    fn from_report(report: &'a RunReport) -> Self {
+        WireReport {
+            schema: SCHEMA_NAME,
+            version: SCHEMA_VERSION,
+            tool: WireTool {
+                name: "ftpspec",
+                version: &report.tool_version,
+            },
+            run: WireRun {
+                started_unix: report.started_unix,
+                duration_ms: millis(report.duration),
+                target: &report.target,
+                banner: report.banner.as_deref(),
+                strict: report.strict,
+            },
+            summary: WireSummary::count(&report.outcomes),
+            scenarios: report
+                .outcomes
+                .iter()
+                .map(WireScenario::from_outcome)
+                .collect(),
+        }
+    }
+}
+
+impl WireSummary {
+    fn count(outcomes: &[Outcome]) -> Self {
+        let mut summary = WireSummary {
+            total: outcomes.len(),
+            ..WireSummary::default()
+        };
+        for outcome in outcomes {
+            let slot = match outcome.verdict {
+                Verdict::Pass => &mut summary.pass,
+                Verdict::Fail => &mut summary.fail,
+                Verdict::Warn => &mut summary.warn,
+                Verdict::Info => &mut summary.info,
+                Verdict::Skip => &mut summary.skip,
+                Verdict::Error => &mut summary.error,
+            };
+            *slot += 1;
+        }
+        summary
+    }
+}
+
+impl<'a> WireScenario<'a> {
+    fn from_outcome(o: &'a Outcome) -> Self {
+        WireScenario {
+            id: &o.id,
+            title: &o.title,
+            area: &o.area,
+            spec: WireSpec {
+                rfc: &o.spec.rfc,
+                section: &o.spec.section,
+                level: o.spec.level.to_string(),
+            },
+            requirement: &o.requirement,
+            tags: &o.tags,
+            verdict: verdict_name(o.verdict),
+            reason: o.reason.as_deref(),
+            failure: o.failure.as_ref().map(WireFailure::from_failure),
+            notes: &o.notes,
+            duration_ms: millis(o.duration),
+            transcript: o
+                .transcript
+                .entries
+                .iter()
+                .map(WireEntry::from_entry)
+                .collect(),
+            transcript_dropped: o.transcript.dropped,
+        }
+    }
+}
+
+impl<'a> WireFailure<'a> {
+    fn from_failure(f: &'a Failure) -> Self {
+        WireFailure {
+            at: f.at.to_string(),
+            message: &f.message,
+            expected: &f.expected,
+            actual: &f.actual,
+        }
+    }
+}
+
+impl WireEntry {
+    fn from_entry(e: &Entry) -> Self {
+        WireEntry {
+            at_ms: millis(e.at),
+            channel: channel_name(&e.channel),
+            direction: direction_name(e.direction),
+            text: escape_bytes(&e.bytes),
+        }
+    }
+}
+
+/// The `verdict` string; part of the schema, so spelled out here rather than borrowed.
+fn verdict_name(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Pass => "PASS",
+        Verdict::Fail => "FAIL",
+        Verdict::Warn => "WARN",
+        Verdict::Info => "INFO",
+        Verdict::Skip => "SKIP",
+        Verdict::Error => "ERROR",
+    }
+}
+
+/// `control` or `data:NAME`.
+fn channel_name(channel: &Channel) -> String {
+    match channel {
+        Channel::Control => "control".to_owned(),
+        Channel::Data(name) => format!("data:{name}"),
+    }
+}
+
+fn direction_name(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Sent => "sent",
+        Direction::Received => "received",
+        Direction::Event => "event",
+    }
+}
+
+/// Milliseconds with microsecond resolution (`12.345`), without float noise such as
+/// `12.345000000000001`.
+fn millis(d: Duration) -> f64 {
+    d.as_micros() as f64 / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixture::sample_report;
+    use serde_json::{Value, json};
+
+    fn scenario<'v>(doc: &'v Value, id: &str) -> &'v Value {
+        let all = doc["scenarios"].as_array().unwrap();
+        all.iter().find(|s| s["id"] == id).unwrap()
+    }
+
+    /// The object's keys, sorted (whatever map serde_json was built with).
+    fn keys(object: &Value) -> Vec<&str> {
+        let mut keys: Vec<&str> = object
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        keys
+    }
+
+    #[test]
+    fn top_level_shape() {
+        let doc = to_json(&sample_report());
+        assert_eq!(doc["schema"], "ftpspec-report");
+        assert_eq!(doc["version"], SCHEMA_VERSION);
+        assert_eq!(doc["tool"], json!({"name": "ftpspec", "version": "0.1.0"}));
+        assert_eq!(
+            doc["run"],
+            json!({"started_unix": 1_764_193_864u64, "duration_ms": 840.0,
+                   "target": "ftp://anonymous@127.0.0.1:40123",
+                   "banner": "220 ftpspec reference server ready", "strict": false})
+        );
+        assert_eq!(
+            doc["summary"],
+            json!({"total": 6, "pass": 1, "fail": 1, "warn": 1, "info": 1, "skip": 1, "error": 1})
+        );
+        let expected = ["run", "scenarios", "schema", "summary", "tool", "version"];
+        assert_eq!(keys(&doc), expected);
+    }
+
+    #[test]
+    fn failing_scenario_has_every_key() {
+        let doc = to_json(&sample_report());
+        let s = scenario(&doc, "rfc2428.eprt.delimiter-del");
+        let expected = [
+            "area",
+            "duration_ms",
+            "failure",
+            "id",
+            "notes",
+            "reason",
+            "requirement",
+            "spec",
+            "tags",
+            "title",
+            "transcript",
+            "transcript_dropped",
+            "verdict",
+        ];
+        assert_eq!(keys(s), expected);
+        assert_eq!(s["area"], "rfc2428.eprt");
+        assert_eq!(
+            s["spec"],
+            json!({"rfc": "RFC2428", "section": "§2", "level": "MUST"})
+        );
+        assert_eq!(s["verdict"], "FAIL");
+        assert_eq!(s["duration_ms"], 12.345);
+        assert_eq!(s["failure"]["at"], "suites/rfc2428/eprt.ftpspec:42");
+        assert_eq!(s["failure"]["expected"], "500 501");
+        assert_eq!(s["failure"]["actual"], "200 ok \u{1b}[2J]]>");
+        assert_eq!(s["transcript_dropped"], 3);
+        let t = s["transcript"].as_array().unwrap();
+        assert_eq!(
+            t[3],
+            json!({"at_ms": 3.0, "channel": "control", "direction": "received",
+                   "text": "200 ok \\x00\\x1b[2J]]>\\xff\\r\\n"})
+        );
+        assert_eq!(t[4]["channel"], "data:data");
+        assert_eq!(t[4]["direction"], "event");
+        assert_eq!(t[1]["direction"], "sent");
+    }
+
+    #[test]
+    fn absent_values_are_null_and_lists_are_arrays() {
+        let doc = to_json(&sample_report());
+        let skip = scenario(&doc, "rfc2428.eprt.ipv6-accepted");
+        assert_eq!(skip["verdict"], "SKIP");
+        assert_eq!(skip["reason"], "control connection is IPv4");
+        assert_eq!(skip["failure"], Value::Null);
+        assert_eq!(skip["transcript"], json!([]));
+        let info = scenario(&doc, "rfc2577.ports.predictable");
+        assert_eq!(info["notes"][0], "passive ports 40000 40001 40002");
+        assert_eq!(info["tags"], json!(["eprt"]));
+        let pass = scenario(&doc, "rfc2428.eprt.ipv4-accepted");
+        assert_eq!(pass["reason"], Value::Null);
+        let mut report = sample_report();
+        report.banner = None;
+        assert_eq!(to_json(&report)["run"]["banner"], Value::Null);
+    }
+
+    #[test]
+    fn every_verdict_has_its_name() {
+        let doc = to_json(&sample_report());
+        let names: Vec<&str> = doc["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["verdict"].as_str())
+            .collect();
+        for verdict in Verdict::ALL {
+            assert!(names.contains(&verdict_name(verdict)));
+            assert_eq!(verdict_name(verdict), verdict.as_str());
+        }
+    }
+
+    #[test]
+    fn written_document_parses_back_to_the_value() {
+        let report = sample_report();
+        let mut out = Vec::new();
+        write(&report, &mut out).unwrap();
+        assert!(out.ends_with(b"}\n"));
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("{\n  \"schema\": \"ftpspec-report\",\n  \"version\": 1,"));
+        let parsed: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(parsed, to_json(&report));
+    }
+}

@@ -1,0 +1,386 @@
+//! The CI report: JUnit XML (through `junit-report`, never by hand), valid against the Jenkins
+//! xUnit schema that Jenkins, GitLab and GitHub test-report actions read.
+//!
+//! One `<testsuite>` per area, one `<testcase>` per scenario (`name` = scenario ID, `classname`
+//! = area, `time` = duration in seconds). Verdicts map as follows (see `reports/README.md`):
+//!
+//! | verdict | element                                   | `<system-out>`                      |
+//! |---------|-------------------------------------------|-------------------------------------|
+//! | PASS    | none                                      | notes, if any                       |
+//! | FAIL    | `<failure type="MUST" message=…>details`  | transcript and notes                |
+//! | WARN    | none (passes)                             | `WARN (SHOULD): …`, details, transcript |
+//! | INFO    | none (passes)                             | `INFO (MAY): …`, notes              |
+//! | SKIP    | `<skipped type="SKIP" message=reason>`    | notes, if any                       |
+//! | ERROR   | `<error type="ERROR" message=reason>`     | transcript and notes                |
+//!
+//! XML 1.0 cannot carry most control characters at all, and `junit-report` writes text as CDATA
+//! without splitting `]]>`; so every string goes through `xml_line` or `xml_block` first.
+
+use super::text::{failure_lines, printable, printable_block, requirement_line, transcript_lines};
+use crate::runner::outcome::{Outcome, RunReport, Verdict};
+use junit_report::{Duration, OffsetDateTime, Report, TestCase, TestSuite};
+use std::io::Write;
+
+/// Why a JUnit report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum JunitError {
+    /// The destination refused the bytes (closed pipe, full disk, permissions).
+    #[error("cannot write the JUnit report: {0}")]
+    Io(#[source] std::io::Error),
+    /// The XML writer failed while encoding the document.
+    #[error("cannot encode the JUnit report: {0}")]
+    Xml(#[source] junit_report::Error),
+}
+
+impl From<junit_report::Error> for JunitError {
+    fn from(error: junit_report::Error) -> Self {
+        match error {
+            junit_report::Error::Io(io) => JunitError::Io(io),
+            xml @ junit_report::Error::Xml(_) => JunitError::Xml(xml),
+        }
+    }
+}
+
+/// Most transcript entries quoted in a `<failure>` body; the whole transcript is in
+/// `<system-out>`.
+const FAILURE_TRANSCRIPT_TAIL: usize = 40;
+
+/// Writes the report as JUnit XML, followed by a newline.
+pub fn write(report: &RunReport, out: &mut dyn Write) -> Result<(), JunitError> {
+    let mut xml = Vec::new();
+    build(report).write_xml(&mut xml)?;
+    xml.push(b'\n');
+    out.write_all(&xml).map_err(JunitError::Io)
+}
+
+fn build(report: &RunReport) -> Report {
+    let timestamp = i64::try_from(report.started_unix)
+        .ok()
+        .and_then(|secs| OffsetDateTime::from_unix_timestamp(secs).ok())
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let mut junit = Report::new();
+    for (area, outcomes) in super::text::group_by_area(&report.outcomes) {
+        let mut suite = TestSuite::new(&xml_line(area));
+        suite.set_timestamp(timestamp);
+        suite.add_testcases(outcomes.into_iter().map(testcase));
+        junit.add_testsuite(suite);
+    }
+    junit
+}
+
+/// The testcase of one outcome; the verdict decides its element.
+fn testcase(o: &Outcome) -> TestCase {
+    let name = xml_line(&o.id);
+    let time = Duration::try_from(o.duration).unwrap_or(Duration::MAX);
+    let mut case = match o.verdict {
+        Verdict::Pass | Verdict::Warn | Verdict::Info => TestCase::success(&name, time),
+        Verdict::Fail => failed(o, &name, time),
+        Verdict::Skip => skipped(o, &name),
+        Verdict::Error => errored(o, &name, time),
+    };
+    case.time = time;
+    case.set_classname(&xml_line(&o.area));
+    let out = system_out(o);
+    if !out.is_empty() {
+        case.set_system_out(&xml_block(&out));
+    }
+    case
+}
+
+/// FAIL: `<failure type="MUST" message="…">` with requirement, location, expected, actual and
+/// the end of the transcript.
+fn failed(o: &Outcome, name: &str, time: Duration) -> TestCase {
+    let mut case = TestCase::failure(name, time, &o.level.to_string(), &xml_line(&message(o)));
+    let mut text = failure_lines(o);
+    text.extend(transcript_section(o, Some(FAILURE_TRANSCRIPT_TAIL)));
+    if let junit_report::TestResult::Failure { cause, .. } = &mut case.result {
+        *cause = Some(xml_block(&text.join("\n")));
+    }
+    case
+}
+
+/// SKIP: `<skipped type="SKIP" message="reason">`.
+fn skipped(o: &Outcome, name: &str) -> TestCase {
+    match &o.reason {
+        Some(reason) => TestCase::skipped_with_cause(name, "SKIP", &xml_line(reason)),
+        None => TestCase::skipped(name),
+    }
+}
+
+/// ERROR: `<error type="ERROR" message="reason">`: the harness could not run the scenario.
+fn errored(o: &Outcome, name: &str, time: Duration) -> TestCase {
+    TestCase::error(name, time, "ERROR", &xml_line(&message(o)))
+}
+
+/// One line saying what went wrong: the failure message, else the reason, else the title.
+fn message(o: &Outcome) -> String {
+    let from_failure = o.failure.as_ref().map(|f| f.message.as_str());
+    from_failure
+        .or(o.reason.as_deref())
+        .unwrap_or(&o.title)
+        .to_owned()
+}
+
+/// What goes in `<system-out>`, by verdict; empty for nothing.
+fn system_out(o: &Outcome) -> String {
+    let mut lines = Vec::new();
+    match o.verdict {
+        Verdict::Pass | Verdict::Skip => {}
+        Verdict::Fail | Verdict::Error => lines.extend(transcript_section(o, None)),
+        Verdict::Warn => {
+            lines.push(format!("WARN ({}): {}", o.level, printable(&message(o))));
+            lines.extend(failure_lines(o));
+            lines.extend(transcript_section(o, None));
+        }
+        Verdict::Info => {
+            lines.push(format!("INFO ({}): {}", o.level, printable(&message(o))));
+            lines.push(requirement_line(o));
+        }
+    }
+    lines.extend(o.notes.iter().map(|n| format!("note: {}", printable(n))));
+    lines.join("\n")
+}
+
+/// `transcript:` and its lines, or nothing when the transcript is empty.
+fn transcript_section(o: &Outcome, limit: Option<usize>) -> Vec<String> {
+    let t = &o.transcript;
+    if t.entries.is_empty() && t.dropped == 0 {
+        return Vec::new();
+    }
+    let mut lines = vec!["transcript:".to_owned()];
+    lines.extend(
+        transcript_lines(t, limit)
+            .into_iter()
+            .map(|l| format!("  {l}")),
+    );
+    lines
+}
+
+/// An attribute value: one line, no character XML 1.0 forbids (quick-xml escapes `<&>"'`).
+fn xml_line(text: &str) -> String {
+    printable(text).into_owned()
+}
+
+/// Element text (written as CDATA by `junit-report`): line breaks kept, no forbidden character,
+/// and no `]]>`, which would end the CDATA section early.
+fn xml_block(text: &str) -> String {
+    split_cdata_end(&printable_block(text))
+}
+
+/// `]]>` → `]]\x3e`, in the escape notation of the rest of the report (a literal backslash
+/// in a transcript is written `\\`, so this cannot be mistaken for sent bytes).
+fn split_cdata_end(text: &str) -> String {
+    text.replace("]]>", "]]\\x3e")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixture::{outcome, sample_report};
+    use std::process::Command;
+
+    const SCHEMA: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/jenkins-junit-10.xsd"
+    );
+
+    fn xml_of(report: &RunReport) -> String {
+        let mut out = Vec::new();
+        write(report, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// Validates with `xmllint` against the Jenkins schema when it is installed; in CI (`CI`
+    /// set) a missing xmllint is a failure, since CI installs libxml2-utils.
+    fn assert_valid(xml: &str, tag: &str) {
+        let available = Command::new("xmllint").arg("--version").output().is_ok();
+        if !available {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI is set but xmllint is not installed"
+            );
+            eprintln!("note: xmllint not found; JUnit schema validation skipped");
+            return;
+        }
+        let path =
+            std::env::temp_dir().join(format!("ftpspec-junit-{tag}-{}.xml", std::process::id()));
+        std::fs::write(&path, xml).unwrap();
+        let run = Command::new("xmllint")
+            .args(["--noout", "--schema", SCHEMA])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let _ = std::fs::remove_file(&path);
+        assert!(
+            run.status.success(),
+            "xmllint rejected the report:\n{}\n{xml}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
+
+    #[test]
+    fn report_with_every_verdict_validates_against_the_jenkins_schema() {
+        assert_valid(&xml_of(&sample_report()), "sample");
+    }
+
+    #[test]
+    fn empty_report_validates() {
+        let mut report = sample_report();
+        report.outcomes.clear();
+        let xml = xml_of(&report);
+        assert!(roxmltree::Document::parse(&xml).is_ok());
+        assert_valid(&xml, "empty");
+    }
+
+    #[test]
+    fn hostile_text_cannot_break_the_xml() {
+        let mut report = sample_report();
+        let nasty: String = (0u8..0x20)
+            .map(char::from)
+            .chain("]]>\u{7f}\u{fffe}<&\"".chars())
+            .collect();
+        let mut o = outcome("rfc959.hostile.everything", Verdict::Fail);
+        o.title = nasty.clone();
+        o.reason = Some(nasty.clone());
+        o.notes = vec![nasty.clone()];
+        o.requirement = nasty.clone();
+        report.outcomes.push(o);
+        let mut skip = outcome("rfc959.hostile.skip", Verdict::Skip);
+        skip.reason = Some(nasty);
+        report.outcomes.push(skip);
+        let xml = xml_of(&report);
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let skipped = doc.descendants().find(|n| {
+            n.has_tag_name("skipped") && n.attribute("message").is_some_and(|m| m.contains("]]"))
+        });
+        assert!(
+            skipped
+                .unwrap()
+                .attribute("message")
+                .unwrap()
+                .contains("\\x00\\x01")
+        );
+        assert_valid(&xml, "hostile");
+    }
+
+    #[test]
+    fn each_verdict_becomes_the_right_element() {
+        let xml = xml_of(&sample_report());
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let root = doc.root_element();
+        assert_eq!(root.tag_name().name(), "testsuites");
+        let suites: Vec<&str> = root
+            .children()
+            .filter(|n| n.has_tag_name("testsuite"))
+            .filter_map(|n| n.attribute("name"))
+            .collect();
+        assert_eq!(
+            suites,
+            [
+                "rfc2428.eprt",
+                "rfc2428.epsv",
+                "rfc2577.ports",
+                "rfc959.abor"
+            ]
+        );
+
+        let case = |id: &str| {
+            doc.descendants()
+                .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some(id))
+                .unwrap()
+        };
+        let results = |id: &str| -> Vec<String> {
+            case(id)
+                .children()
+                .filter(|n| n.is_element())
+                .map(|n| n.tag_name().name().to_owned())
+                .collect()
+        };
+        let out = |id: &str| {
+            let so = case(id).children().find(|n| n.has_tag_name("system-out"));
+            so.and_then(|n| n.text()).unwrap_or("").to_owned()
+        };
+
+        for o in sample_report().outcomes {
+            assert_eq!(
+                case(&o.id).attribute("classname"),
+                Some(o.area.as_str()),
+                "{}",
+                o.id
+            );
+        }
+        assert_eq!(
+            case("rfc2428.eprt.ipv4-accepted").attribute("time"),
+            Some("0.012345")
+        );
+
+        assert_eq!(results("rfc2428.eprt.ipv4-accepted"), ["system-out"]);
+        assert_eq!(out("rfc2428.eprt.ipv4-accepted"), "note: data port 40321");
+
+        assert_eq!(
+            results("rfc2428.eprt.delimiter-del"),
+            ["failure", "system-out"]
+        );
+        let failure = case("rfc2428.eprt.delimiter-del")
+            .first_element_child()
+            .unwrap();
+        assert_eq!(failure.attribute("type"), Some("MUST"));
+        assert_eq!(
+            failure.attribute("message"),
+            Some("reply 200 is not one of 500 501")
+        );
+        let body = failure.text().unwrap();
+        assert!(body.starts_with("RFC2428 §2 MUST: \"The delimiter character MUST"));
+        assert!(body.contains("at suites/rfc2428/eprt.ftpspec:42: reply 200"));
+        assert!(body.contains("expected: 500 501"));
+        assert!(body.contains("actual:   200 ok \\x1b[2J]]\\x3e"));
+        assert!(body.contains("control <  200 ok \\x00\\x1b[2J]]\\x3e\\xff\\r\\n"));
+        assert!(
+            out("rfc2428.eprt.delimiter-del")
+                .starts_with("transcript:\n  +0.000s  control <  220 ready")
+        );
+
+        assert_eq!(results("rfc2428.epsv.port-range"), ["system-out"]);
+        let warn = out("rfc2428.epsv.port-range");
+        assert!(
+            warn.starts_with("WARN (SHOULD): port 80 is privileged\nRFC2428 §2 SHOULD:"),
+            "{warn}"
+        );
+        assert!(warn.contains("actual:   229 (|||80|)"));
+
+        assert_eq!(results("rfc2577.ports.predictable"), ["system-out"]);
+        let info = out("rfc2577.ports.predictable");
+        assert!(info.starts_with("INFO (MAY): ports increase by one"));
+        assert!(info.contains("note: passive ports 40000 40001 40002"));
+
+        assert_eq!(results("rfc2428.eprt.ipv6-accepted"), ["skipped"]);
+        let skip = case("rfc2428.eprt.ipv6-accepted")
+            .first_element_child()
+            .unwrap();
+        assert_eq!(
+            skip.attribute("message"),
+            Some("control connection is IPv4")
+        );
+
+        assert_eq!(results("rfc959.abor.idle"), ["error"]);
+        let error = case("rfc959.abor.idle").first_element_child().unwrap();
+        assert_eq!(
+            error.attribute("message"),
+            Some("connection refused ]]> \\x00")
+        );
+    }
+
+    #[test]
+    fn suite_counts_match_the_verdicts() {
+        let xml = xml_of(&sample_report());
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let eprt = doc
+            .descendants()
+            .find(|n| n.attribute("name") == Some("rfc2428.eprt"))
+            .unwrap();
+        assert_eq!(eprt.attribute("tests"), Some("3"));
+        assert_eq!(eprt.attribute("failures"), Some("1"));
+        assert_eq!(eprt.attribute("errors"), Some("0"));
+        assert_eq!(eprt.attribute("timestamp"), Some("2025-11-26T21:51:04Z"));
+    }
+}

@@ -1,0 +1,102 @@
+//! What a run needs to know: the target, its credentials, the files to transfer, the limits.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// A password that never prints: `Debug` and `Display` show `****`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+    /// The real value, for the one place that sends it (the `PASS` command).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("****")
+    }
+}
+
+/// The server under test.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Every address the target answers on (IPv4 and/or IPv6); scenarios pick by family.
+    pub addrs: Vec<SocketAddr>,
+    /// `None` means anonymous.
+    pub user: Option<String>,
+    pub password: Option<Secret>,
+    /// How to show the target to people: `ftp://bob@127.0.0.1:2121` (never the password).
+    pub display: String,
+}
+
+impl Target {
+    /// The login name: the URL's user, else `anonymous`.
+    pub fn user_name(&self) -> &str {
+        self.user.as_deref().unwrap_or("anonymous")
+    }
+    /// The password: the URL's, else the conventional anonymous one (RFC 1635).
+    pub fn password_value(&self) -> &str {
+        self.password
+            .as_ref()
+            .map(Secret::expose)
+            .unwrap_or("ftpspec@example.com")
+    }
+}
+
+/// Names of files the target serves, used by transfer scenarios (`${file.small}` …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Files {
+    /// A small file to RETR (the reference server's `hello.txt`).
+    pub small: String,
+    /// A file of several MiB, for ABOR during a transfer.
+    pub large: String,
+    /// A name STOR may write to.
+    pub upload: String,
+}
+
+impl Default for Files {
+    fn default() -> Self {
+        Files {
+            small: "hello.txt".into(),
+            large: "large.bin".into(),
+            upload: "ftpspec-upload.bin".into(),
+        }
+    }
+}
+
+/// Everything the runner needs, validated by the CLI.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub target: Target,
+    pub files: Files,
+    /// A failed SHOULD is FAIL instead of WARN.
+    pub strict: bool,
+    /// Scenarios in flight at once, each with its own control connection (≥ 1).
+    pub jobs: usize,
+    /// Limit for each wait inside a step: a reply, a connection, a transfer.
+    pub step_timeout: Duration,
+    /// Wall-clock limit for a whole scenario; past it the scenario is ERROR.
+    pub scenario_timeout: Duration,
+    /// Most bytes read from one data connection.
+    pub max_data_bytes: usize,
+}
+
+impl RunConfig {
+    pub fn new(target: Target) -> RunConfig {
+        RunConfig {
+            target,
+            files: Files::default(),
+            strict: false,
+            jobs: 4,
+            step_timeout: Duration::from_secs(5),
+            scenario_timeout: Duration::from_secs(120),
+            max_data_bytes: 64 * 1024 * 1024,
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! EPRT (RFC 2428 §2): `EPRT |1|132.235.1.2|6275|`, `EPRT |2|1080::8:800:200C:417A|5282|`.
+//!
+//! The argument is judged by the strict `proto` codec; the result is one of four verdicts, and
+//! each verdict has one reply:
+//!
+//! | verdict      | reply                                                        |
+//! |--------------|--------------------------------------------------------------|
+//! | accept       | `200 EPRT command successful`                                |
+//! | refuse       | RFC 2577 §3: `501` foreign address, `504` privileged port    |
+//! | malformed    | `501` — RFC 2428 §2: "500 or 501 … sufficient to handle most errors" |
+//! | unsupported  | `522 Network protocol not supported, use (1)`                |
+//!
+//! The EPRT faults sit where they bend a verdict; see [`crate::server::Fault`].
+
+use super::port::{refuse_foreign, refuse_privileged};
+use super::{Action, lenient, locked_out, reply, unsupported_protocol};
+use crate::proto::{EprtArg, EprtError};
+use crate::server::fault::Fault;
+use crate::server::session::{DataSetup, Session, Shared};
+use std::net::SocketAddr;
+
+/// What the checks concluded about an EPRT argument.
+enum Verdict {
+    /// Connect to this address for the next transfer.
+    Accept(SocketAddr),
+    /// Refused by an RFC 2577 check; the reply is ready.
+    Refuse(Action),
+    /// Not a well-formed argument.
+    Malformed,
+    /// A network protocol the server does not speak on this control connection.
+    Unsupported,
+}
+
+/// `EPRT <d><net-prt><d><net-addr><d><tcp-port><d>`.
+pub fn eprt(s: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
+    if shared.fault(Fault::EprtReject) {
+        return reply(500, "Unknown command");
+    }
+    if s.epsv_all {
+        return locked_out();
+    }
+    // RFC 2428 §2: "The EPRT command keyword MUST be followed by a single space" and an
+    // argument; a bare `EPRT` is malformed.
+    let verdict = match arg {
+        Some(arg) => judge(s, shared, arg),
+        None => Verdict::Malformed,
+    };
+    match verdict {
+        Verdict::Accept(addr) => {
+            s.data = Some(DataSetup::Active(addr));
+            reply(200, "EPRT command successful")
+        }
+        Verdict::Refuse(action) => action,
+        Verdict::Malformed | Verdict::Unsupported if shared.fault(Fault::EprtAcceptAll) => {
+            s.data = None;
+            reply(200, "EPRT command successful")
+        }
+        Verdict::Malformed => reply(501, "Syntax error in EPRT argument"),
+        Verdict::Unsupported => unsupported_protocol(s, shared),
+    }
+}
+
+fn judge(s: &Session, shared: &Shared, arg: &[u8]) -> Verdict {
+    if shared.fault(Fault::EprtPipeOnly) && arg.first() != Some(&b'|') {
+        return Verdict::Malformed;
+    }
+    // RFC 2428 §2: "The delimiter character MUST be one of the ASCII characters in range 33-126
+    // inclusive." The strict parser enforces it; this fault reads any byte as a delimiter.
+    let rewritten;
+    let arg = match arg.first() {
+        Some(d) if !(33..=126).contains(d) && shared.fault(Fault::EprtAnyDelimiter) => {
+            rewritten = lenient::with_pipe_delimiter(arg);
+            rewritten.as_slice()
+        }
+        _ => arg,
+    };
+    match EprtArg::parse(arg) {
+        Ok(parsed) => check(s, parsed.addr),
+        Err(EprtError::UnsupportedProtocol(_)) => Verdict::Unsupported,
+        Err(EprtError::Malformed(_)) => judge_malformed(s, shared, arg),
+    }
+}
+
+/// The checks on a well-formed address: family, then RFC 2577 §3.
+fn check(s: &Session, addr: SocketAddr) -> Verdict {
+    if let Some(verdict) = check_family_and_host(s, addr) {
+        return verdict;
+    }
+    match refuse_privileged(addr) {
+        Some(action) => Verdict::Refuse(action),
+        None => Verdict::Accept(addr),
+    }
+}
+
+/// RFC 2428 §2 with §3: the server speaks only the control connection's network protocol, so
+/// a well-formed address of the other family is an unsupported protocol (522). Then the
+/// bounce check of RFC 2577 §3.
+fn check_family_and_host(s: &Session, addr: SocketAddr) -> Option<Verdict> {
+    if addr.is_ipv6() != s.is_ipv6() {
+        return Some(Verdict::Unsupported);
+    }
+    refuse_foreign(s, "EPRT", addr).map(Verdict::Refuse)
+}
+
+/// A malformed argument stays malformed — unless a fault reads the bad field leniently.
+fn judge_malformed(s: &Session, shared: &Shared, arg: &[u8]) -> Verdict {
+    if shared.fault(Fault::EprtPortUnchecked)
+        && let Some(addr) = lenient::any_port(arg)
+    {
+        // The port is unchecked, privileged range included; the host still is.
+        return check_family_and_host(s, addr).unwrap_or(Verdict::Accept(addr));
+    }
+    if shared.fault(Fault::EprtAddressUnchecked)
+        && let Some(addr) = lenient::any_address(arg, s.peer.ip())
+    {
+        return check(s, addr);
+    }
+    Verdict::Malformed
+}

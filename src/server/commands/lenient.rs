@@ -1,0 +1,98 @@
+//! Deliberately lax readings of an EPRT argument, used only by the EPRT faults.
+//!
+//! Each reuses the strict `proto` parser for everything but the one field the fault stops
+//! checking, so a fault never loosens more than its description says.
+
+use crate::proto::EprtArg;
+use std::net::{IpAddr, SocketAddr};
+
+/// The three fields of `<d>net-prt<d>net-addr<d>tcp-port<d>`, split on the first byte. `None`
+/// unless there are exactly four delimiters with the last at the end.
+fn fields(arg: &[u8]) -> Option<(u8, [&[u8]; 3])> {
+    let (&d, rest) = arg.split_first()?;
+    let parts: Vec<&[u8]> = rest.split(|&b| b == d).collect();
+    match parts.as_slice() {
+        [net, addr, port, []] => Some((d, [net, addr, port])),
+        _ => None,
+    }
+}
+
+fn join(d: u8, fields: [&[u8]; 3]) -> Vec<u8> {
+    let mut out = vec![d];
+    for f in fields {
+        out.extend_from_slice(f);
+        out.push(d);
+    }
+    out
+}
+
+/// `eprt-any-delimiter`: reads the argument as if its first byte were `|`.
+pub fn with_pipe_delimiter(arg: &[u8]) -> Vec<u8> {
+    let Some(&d) = arg.first() else {
+        return Vec::new();
+    };
+    arg.iter().map(|&b| if b == d { b'|' } else { b }).collect()
+}
+
+/// `eprt-port-unchecked`: the argument with any port field, when everything else is valid.
+pub fn any_port(arg: &[u8]) -> Option<SocketAddr> {
+    let (d, [net, addr, port]) = fields(arg)?;
+    let parsed = EprtArg::parse(&join(d, [net, addr, b"1"])).ok()?;
+    Some(SocketAddr::new(parsed.addr.ip(), loose_port(port)))
+}
+
+/// `eprt-address-unchecked`: the argument with any address field, read as the control peer's
+/// address, when everything else is valid.
+pub fn any_address(arg: &[u8], peer: IpAddr) -> Option<SocketAddr> {
+    let (d, [net, _, port]) = fields(arg)?;
+    let peer = peer.to_string();
+    EprtArg::parse(&join(d, [net, peer.as_bytes(), port]))
+        .ok()
+        .map(|a| a.addr)
+}
+
+/// Any integer, reduced mod 65536: `-1` → 65535, `65536` → 0; anything non-numeric → 0.
+fn loose_port(field: &[u8]) -> u16 {
+    let (negative, digits) = match field.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, field),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return 0;
+    }
+    let value = digits
+        .iter()
+        .fold(0u32, |v, &b| (v * 10 + u32::from(b - b'0')) % 65536);
+    let value = if negative {
+        (65536 - value) % 65536
+    } else {
+        value
+    };
+    value as u16
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loose_ports() {
+        assert_eq!(loose_port(b"0"), 0);
+        assert_eq!(loose_port(b"65536"), 0);
+        assert_eq!(loose_port(b"65537"), 1);
+        assert_eq!(loose_port(b"99999"), 34463);
+        assert_eq!(loose_port(b"-1"), 65535);
+        assert_eq!(loose_port(b"abc"), 0);
+        assert_eq!(loose_port(b""), 0);
+        assert_eq!(loose_port(&[b'9'; 100]), loose_port(&[b'9'; 100]));
+    }
+
+    #[test]
+    fn field_splitting() {
+        assert_eq!(fields(b"|1|a|2|"), Some((b'|', [&b"1"[..], b"a", b"2"])));
+        assert_eq!(fields(b"|1|a|2"), None);
+        assert_eq!(fields(b"|1|a|2||"), None);
+        assert_eq!(fields(b""), None);
+        assert_eq!(with_pipe_delimiter(b" 1 a 2 "), b"|1|a|2|");
+    }
+}

@@ -1,0 +1,177 @@
+//! Dispatch without sockets: a session, a line, the reply.
+
+use super::{Action, dispatch};
+use crate::server::fault::Fault;
+use crate::server::session::{Auth, DataSetup, Session, Shared};
+use crate::server::{Config, FaultSet};
+
+fn session() -> Session {
+    let mut s = Session::new(
+        "127.0.0.1:40000".parse().unwrap(),
+        "127.0.0.1:21".parse().unwrap(),
+    );
+    s.auth = Auth::LoggedIn;
+    s
+}
+
+fn shared(faults: &[Fault]) -> Shared {
+    let faults: FaultSet = faults.iter().copied().collect();
+    Shared::new(Config {
+        faults,
+        ..Config::default()
+    })
+}
+
+/// The reply code and last-line text of dispatching `line`.
+fn run(s: &mut Session, shared: &Shared, line: &[u8]) -> (u16, String) {
+    match dispatch(s, shared, line) {
+        Action::Reply(r) | Action::Close(r) => {
+            let bytes = r.to_bytes();
+            let text = String::from_utf8_lossy(&bytes);
+            let last = text
+                .trim_end()
+                .rsplit("\r\n")
+                .next()
+                .unwrap_or("")
+                .to_string();
+            (r.code().0, last.get(4..).unwrap_or("").to_string())
+        }
+        Action::Transfer(_) => (150, String::new()),
+    }
+}
+
+fn code(s: &mut Session, shared: &Shared, line: &[u8]) -> u16 {
+    run(s, shared, line).0
+}
+
+#[test]
+fn verbs_are_case_insensitive_and_unknown_ones_get_500() {
+    let (mut s, sh) = (session(), shared(&[]));
+    assert_eq!(code(&mut s, &sh, b"noop"), 200);
+    assert_eq!(code(&mut s, &sh, b"NoOp"), 200);
+    assert_eq!(
+        run(&mut s, &sh, b"FOO bar"),
+        (500, "Unknown command".into())
+    );
+    assert_eq!(code(&mut s, &sh, b""), 500);
+    assert_eq!(code(&mut s, &sh, b"NOOP\0"), 500);
+    assert_eq!(code(&mut s, &sh, b"NOOPY"), 500);
+}
+
+#[test]
+fn argument_glued_to_the_verb_is_501() {
+    let (mut s, sh) = (session(), shared(&[]));
+    assert_eq!(code(&mut s, &sh, b"EPRT|1|127.0.0.1|6275|"), 501);
+    assert_eq!(code(&mut s, &sh, b"epsv2"), 501);
+    assert!(s.data.is_none());
+    s.auth = Auth::LoggedOut;
+    assert_eq!(code(&mut s, &sh, b"EPRT|1|127.0.0.1|6275|"), 530);
+}
+
+#[test]
+fn eprt_sets_an_active_setup() {
+    let (mut s, sh) = (session(), shared(&[]));
+    assert_eq!(code(&mut s, &sh, b"EPRT |1|127.0.0.1|6275|"), 200);
+    let Some(DataSetup::Active(addr)) = &s.data else {
+        panic!("no active setup")
+    };
+    assert_eq!(addr.to_string(), "127.0.0.1:6275");
+    assert_eq!(code(&mut s, &sh, b"RETR hello.txt"), 150);
+    assert!(s.data.is_none(), "the setup is used once");
+}
+
+#[test]
+fn unsupported_protocol_reply() {
+    let (mut s, sh) = (session(), shared(&[]));
+    let (c, text) = run(&mut s, &sh, b"EPRT |3|1.2.3.4|6275|");
+    assert_eq!(
+        (c, text.as_str()),
+        (522, "Network protocol not supported, use (1)")
+    );
+    let mut s6 = Session::new("[::1]:40000".parse().unwrap(), "[::1]:21".parse().unwrap());
+    s6.auth = Auth::LoggedIn;
+    let (c, text) = run(&mut s6, &sh, b"EPRT |1|127.0.0.1|6275|");
+    assert_eq!(
+        (c, text.as_str()),
+        (522, "Network protocol not supported, use (2)")
+    );
+    assert_eq!(code(&mut s6, &sh, b"EPRT |2|::1|6275|"), 200);
+    assert_eq!(code(&mut s6, &sh, b"PORT 127,0,0,1,19,136"), 501);
+}
+
+#[test]
+fn lockout_survives_rein_and_user() {
+    let (mut s, sh) = (session(), shared(&[]));
+    assert_eq!(code(&mut s, &sh, b"EPSV ALL"), 200);
+    assert_eq!(code(&mut s, &sh, b"REIN"), 220);
+    assert_eq!(code(&mut s, &sh, b"USER ftp"), 331);
+    assert_eq!(code(&mut s, &sh, b"PASS x"), 230);
+    assert_eq!(code(&mut s, &sh, b"EPRT |1|127.0.0.1|6275|"), 503);
+    assert_eq!(code(&mut s, &sh, b"PORT 127,0,0,1,19,136"), 503);
+}
+
+#[test]
+fn each_eprt_fault_bends_only_its_field() {
+    let line: &[u8] = b"EPRT |1|127.0.0.1|0|";
+    let cases: &[(Fault, u16)] = &[
+        (Fault::EprtReject, 500),
+        (Fault::EprtAnyDelimiter, 501),
+        (Fault::EprtPipeOnly, 501),
+        (Fault::EprtPortUnchecked, 200),
+        (Fault::EprtAddressUnchecked, 501),
+        (Fault::EprtAcceptAll, 200),
+        (Fault::Eprt501For522, 501),
+        (Fault::NoList522, 501),
+        (Fault::EpsvReject, 501),
+        (Fault::CloseAfterError, 501),
+    ];
+    for &(fault, expected) in cases {
+        let mut s = session();
+        assert_eq!(code(&mut s, &shared(&[fault]), line), expected, "{fault}");
+    }
+}
+
+#[test]
+fn pass_without_user_and_anonymous_case() {
+    let sh = shared(&[]);
+    let mut s = session();
+    s.auth = Auth::LoggedOut;
+    assert_eq!(code(&mut s, &sh, b"PASS x"), 503);
+    assert_eq!(code(&mut s, &sh, b"PWD"), 530);
+    assert_eq!(code(&mut s, &sh, b"USER Anonymous"), 331);
+    assert_eq!(code(&mut s, &sh, b"PASS"), 230);
+    assert_eq!(code(&mut s, &sh, b"QUIT"), 221);
+}
+
+/// Every verb with hostile arguments, clean and with every fault: one reply, no panic.
+#[tokio::test]
+async fn hostile_arguments_never_panic() {
+    let args: &[&[u8]] = &[
+        b"",
+        b" ",
+        b"|",
+        b"||||",
+        b"|1|",
+        b"\xff\xff\xff",
+        b"|1|127.0.0.1|99999999999999999999999|",
+        b"|1|127.0.0.1|-99999999999999999999999|",
+        b"|2|::ffff:127.0.0.1|5000|",
+        b"999999999999",
+        b"-la -la -la",
+        b"/../../etc/passwd",
+        b"ALL ALL",
+        b"1,2,3,4,5,6,7",
+    ];
+    let all: Vec<Fault> = Fault::ALL.to_vec();
+    for faults in [&[][..], &all[..]] {
+        let sh = shared(faults);
+        for entry in super::TABLE {
+            for arg in args {
+                let mut s = session();
+                let line = [entry.verb, b" ", arg].concat();
+                let _ = dispatch(&mut s, &sh, &line);
+                let _ = dispatch(&mut s, &sh, entry.verb);
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! LIST, NLST, RETR, STOR and ABOR with nothing running (RFC 959 §4.1.3).
+//!
+//! A transfer command takes the pending data setup (it is used once) and hands a
+//! [`TransferJob`] to the control loop, which runs it concurrently so that ABOR can stop it.
+//! A command refused before the data connection (missing file, no setup) also drops a pending
+//! listener, so no port stays open for a transfer that will not come.
+
+use super::{Action, reply};
+use crate::server::job::{TransferJob, TransferKind};
+use crate::server::session::{Session, Shared};
+use crate::server::tree::{Tree, file_name, is_root};
+
+/// RFC 959 §4.2.2: "425 Can't open data connection" when nothing was set up.
+fn start(s: &mut Session, kind: TransferKind) -> Action {
+    match s.data.take() {
+        Some(setup) => Action::Transfer(TransferJob { setup, kind }),
+        None => reply(425, "Use PORT, PASV, EPRT or EPSV first"),
+    }
+}
+
+fn no_such_file(s: &mut Session) -> Action {
+    s.data = None;
+    reply(550, "No such file")
+}
+
+/// `RETR file` → 150, the bytes, 226.
+pub fn retr(s: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
+    let found = file_name(arg.unwrap_or_default()).and_then(|name| shared.tree.get(&name));
+    match found {
+        Some(data) => start(s, TransferKind::Send(data)),
+        None => no_such_file(s),
+    }
+}
+
+/// `STOR file` → 150, the upload, 226 (or 552 when it exceeds the tree's bounds). The seeded
+/// files are read-only (550), so concurrent sessions can rely on them.
+pub fn stor(s: &mut Session, _: &Shared, arg: Option<&[u8]>) -> Action {
+    let Some(name) = file_name(arg.unwrap_or_default()) else {
+        s.data = None;
+        return reply(553, "File name not allowed");
+    };
+    if Tree::is_builtin(&name) {
+        s.data = None;
+        return reply(550, "Permission denied: built-in file is read-only");
+    }
+    start(s, TransferKind::Receive(name))
+}
+
+/// `NLST [path]`: names, one per line, CRLF-terminated.
+pub fn nlst(s: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
+    listing(s, shared, arg, |name, _| format!("{name}\r\n"))
+}
+
+/// `LIST [path]`: one `ls -l`-like line per file.
+pub fn list(s: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
+    listing(s, shared, arg, |name, size| {
+        format!("-rw-r--r-- 1 ftp ftp {size:>10} Jan 01 00:00 {name}\r\n")
+    })
+}
+
+fn listing(
+    s: &mut Session,
+    shared: &Shared,
+    arg: Option<&[u8]>,
+    line: fn(&str, usize) -> String,
+) -> Action {
+    let path = listing_path(arg.unwrap_or_default());
+    let files = shared.tree.list();
+    let selected: Vec<&(String, usize)> = if is_root(path) {
+        files.iter().collect()
+    } else {
+        let wanted = file_name(path);
+        files
+            .iter()
+            .filter(|(n, _)| Some(n) == wanted.as_ref())
+            .collect()
+    };
+    if selected.is_empty() && !is_root(path) {
+        return no_such_file(s);
+    }
+    let text: String = selected
+        .iter()
+        .map(|(name, size)| line(name, *size))
+        .collect();
+    start(s, TransferKind::Send(text.into_bytes().into()))
+}
+
+/// The path of a LIST/NLST argument, ignoring `ls`-style options such as `-la` that many
+/// clients send.
+fn listing_path(arg: &[u8]) -> &[u8] {
+    arg.split(|&b| b == b' ')
+        .rfind(|w| !w.is_empty() && !w.starts_with(b"-"))
+        .unwrap_or_default()
+}
+
+/// `ABOR` with no transfer running → 225 (RFC 959 §5.4 lists 225 and 226 for ABOR). A pending
+/// passive listener is closed first: RFC 2428 §3 — "the client MUST issue an ABOR (abort)
+/// command to allow the server to close down the listening connection".
+pub fn abor(s: &mut Session, _: &Shared, _: Option<&[u8]>) -> Action {
+    s.data = None;
+    reply(225, "No transfer to abort")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listing_paths() {
+        assert_eq!(listing_path(b""), b"");
+        assert_eq!(listing_path(b"-la"), b"");
+        assert_eq!(listing_path(b"-la /"), b"/");
+        assert_eq!(listing_path(b"hello.txt"), b"hello.txt");
+    }
+}

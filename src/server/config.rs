@@ -1,0 +1,48 @@
+//! How a reference-server instance behaves: faults, passive ports, an account, timeouts.
+
+use super::fault::FaultSet;
+use std::time::Duration;
+
+/// The configuration of one reference server. [`Config::default`] is the clean server: no
+/// faults, ephemeral passive ports, only the anonymous accounts, 10 s data timeout, 300 s idle
+/// timeout.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The deliberate violations to make (empty: a conforming server).
+    pub faults: FaultSet,
+    /// Inclusive passive port range (both ends), None = ephemeral ports (bind port 0).
+    pub passive_ports: Option<(u16, u16)>,
+    /// A named account besides anonymous/ftp (which accept any password).
+    pub account: Option<(String, String)>,
+    /// How long to wait for a data connection or for a peer on the data connection.
+    pub data_timeout: Duration,
+    /// How long an idle control connection may stay silent before 421 and close.
+    pub idle_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            faults: FaultSet::default(),
+            passive_ports: None,
+            account: None,
+            data_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(300),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_is_the_clean_server() {
+        let c = Config::default();
+        assert!(c.faults.is_empty());
+        assert_eq!(c.passive_ports, None);
+        assert_eq!(c.account, None);
+        assert_eq!(c.data_timeout, Duration::from_secs(10));
+        assert_eq!(c.idle_timeout, Duration::from_secs(300));
+    }
+}

@@ -1,0 +1,211 @@
+//! The per-connection control loop: greet, read lines, dispatch, write replies, run transfers.
+//!
+//! While a transfer runs, the loop keeps reading the control connection (RFC 959 §4.1.3: ABOR
+//! must reach the server while data flows). ABOR stops the transfer at once; any other command
+//! is queued, in order, and answered when the transfer is over. The queue is bounded: when it
+//! is full the loop stops reading until the transfer ends.
+//!
+//! Lines pass through `proto::telnet::strip_telnet` first, so the ABOR "special action"
+//! (`IAC IP`, then `IAC DM` as urgent data read in-band) leaves a plain `ABOR`.
+
+use super::commands::{self, Action};
+use super::fault::Fault;
+use super::job::{Event, Running};
+use super::lines::{Incoming, LineReader};
+use super::reply::{Reply, write_reply};
+use super::session::{Session, Shared};
+use crate::proto::command::verb_of;
+use crate::proto::telnet::strip_telnet;
+use std::collections::VecDeque;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
+
+/// The greeting (RFC 959 §5.4: 220 on connection establishment).
+pub const GREETING: &str = "ftpspec reference server ready";
+
+/// Commands received during a transfer and held for after it.
+const MAX_DEFERRED: usize = 64;
+
+/// Whether the session goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Continue,
+    Stop,
+}
+
+/// What woke the loop while a transfer runs.
+enum Wake {
+    Event(Option<Event>),
+    Input(io::Result<Option<Incoming>>),
+}
+
+/// Serves one control connection over any byte stream until QUIT, end of stream, an idle
+/// timeout or an I/O error. `peer`/`local` are the addresses the session believes in: they
+/// decide the bounce and port-theft checks and where passive listeners are bound.
+pub async fn serve_stream<S>(stream: S, peer: SocketAddr, local: SocketAddr, shared: Arc<Shared>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (reader, writer) = tokio::io::split(stream);
+    let mut control = Control {
+        reader: LineReader::new(reader),
+        writer,
+        session: Session::new(peer, local),
+        shared,
+        running: None,
+        deferred: VecDeque::new(),
+        eof: false,
+    };
+    // An I/O error on the control connection ends the session; there is nobody to tell.
+    let _ = control.run().await;
+    let limit = control.shared.config.idle_timeout;
+    let _ = tokio::time::timeout(limit, control.writer.shutdown()).await;
+}
+
+struct Control<S> {
+    reader: LineReader<ReadHalf<S>>,
+    writer: WriteHalf<S>,
+    session: Session,
+    shared: Arc<Shared>,
+    running: Option<Running>,
+    deferred: VecDeque<Incoming>,
+    /// The client closed its sending side; finish what is queued, then stop.
+    eof: bool,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
+    async fn run(&mut self) -> io::Result<()> {
+        self.send(&Reply::new(220, GREETING)).await?;
+        loop {
+            let flow = if self.running.is_some() {
+                self.step_transfer().await?
+            } else if let Some(incoming) = self.deferred.pop_front() {
+                self.handle(incoming).await?
+            } else if self.eof {
+                Flow::Stop
+            } else {
+                self.step_idle().await?
+            };
+            if flow == Flow::Stop {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Writes a reply. Returns `Stop` when the session must end after it.
+    async fn send(&mut self, reply: &Reply) -> io::Result<Flow> {
+        write_reply(&mut self.writer, reply, self.shared.config.idle_timeout).await?;
+        if reply.code().class() == 5 && self.shared.fault(Fault::CloseAfterError) {
+            return Ok(Flow::Stop);
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// No transfer: wait for the next line, at most the idle timeout.
+    async fn step_idle(&mut self) -> io::Result<Flow> {
+        let limit = self.shared.config.idle_timeout;
+        match tokio::time::timeout(limit, self.reader.next()).await {
+            Err(_) => {
+                let reply = Reply::new(421, "Idle timeout, closing control connection");
+                self.send(&reply).await?;
+                Ok(Flow::Stop)
+            }
+            Ok(Ok(Some(incoming))) => self.handle(incoming).await,
+            Ok(Ok(None)) => Ok(Flow::Stop),
+            Ok(Err(e)) => Err(e),
+        }
+    }
+
+    /// One command, outside a transfer.
+    async fn handle(&mut self, incoming: Incoming) -> io::Result<Flow> {
+        let line = match incoming {
+            Incoming::TooLong => return self.send(&Reply::new(500, "Line too long")).await,
+            Incoming::Line(line) => strip_telnet(&line),
+        };
+        match commands::dispatch(&mut self.session, &self.shared, &line) {
+            Action::Reply(reply) => self.send(&reply).await,
+            Action::Close(reply) => {
+                self.send(&reply).await?;
+                Ok(Flow::Stop)
+            }
+            Action::Transfer(job) => {
+                let (peer, local) = (self.session.peer.ip(), self.session.local.ip());
+                self.running = Some(Running::spawn(job, self.shared.clone(), peer, local));
+                Ok(Flow::Continue)
+            }
+        }
+    }
+
+    /// A transfer runs: wait for its next event or the next line, whichever comes first.
+    /// Events go first, so a transfer that already finished is reported before an ABOR.
+    async fn step_transfer(&mut self) -> io::Result<Flow> {
+        let can_read = !self.eof && self.deferred.len() < MAX_DEFERRED;
+        let wake = {
+            let Some(running) = self.running.as_mut() else {
+                return Ok(Flow::Continue);
+            };
+            tokio::select! {
+                biased;
+                event = running.next_event() => Wake::Event(event),
+                input = self.reader.next(), if can_read => Wake::Input(input),
+            }
+        };
+        match wake {
+            Wake::Event(event) => self.on_event(event).await,
+            Wake::Input(Ok(Some(incoming))) => self.on_input(incoming).await,
+            Wake::Input(Ok(None)) => {
+                self.eof = true;
+                Ok(Flow::Continue)
+            }
+            Wake::Input(Err(e)) => Err(e),
+        }
+    }
+
+    async fn on_event(&mut self, event: Option<Event>) -> io::Result<Flow> {
+        match event {
+            Some(Event::Opened(ack)) => {
+                let flow = self
+                    .send(&Reply::new(150, "Opening data connection"))
+                    .await?;
+                let _ = ack.send(());
+                Ok(flow)
+            }
+            Some(Event::Done(reply)) => {
+                self.running = None;
+                self.send(&reply).await
+            }
+            None => {
+                self.running = None;
+                self.send(&Reply::new(451, "Local error in processing"))
+                    .await
+            }
+        }
+    }
+
+    /// A line during a transfer: ABOR acts now, anything else waits its turn.
+    async fn on_input(&mut self, incoming: Incoming) -> io::Result<Flow> {
+        let is_abor =
+            matches!(&incoming, Incoming::Line(l) if verb_of(&strip_telnet(l)) == b"ABOR");
+        if !is_abor {
+            self.deferred.push_back(incoming);
+            return Ok(Flow::Continue);
+        }
+        if let Some(mut running) = self.running.take() {
+            running.abort().await;
+        }
+        // RFC 959 §4.1.3: "the server aborts the data transfer, closes the data connection,
+        // returns a 426 reply to indicate that the service request terminated abnormally. The
+        // server then sends a 226 reply, indicating that the abort command was successfully
+        // processed."
+        if self
+            .send(&Reply::new(426, "Connection closed; transfer aborted"))
+            .await?
+            == Flow::Stop
+        {
+            return Ok(Flow::Stop);
+        }
+        self.send(&Reply::new(226, "Abort successful")).await
+    }
+}

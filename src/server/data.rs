@@ -1,0 +1,185 @@
+//! Data-connection setup: passive listeners with the port-theft check, and active connects.
+//!
+//! Port theft (RFC 2577 §4, and §8 on port stealing): a third host can connect to a passive
+//! port before the client does and receive the data. So a passive connection from any address
+//! but the control connection's peer is closed at once and never served, and the server keeps
+//! waiting for the right one.
+//!
+//! Active connections are bound to the control connection's local address, so the client sees
+//! the data connection come from the host it talks to.
+
+use super::session::DataSetup;
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::time::Instant;
+
+/// Send buffer of data sockets. Small, so that the bytes in flight stay far below a large file
+/// and ABOR during a transfer finds it still running, and a client that stops reading is noticed
+/// by the data timeout rather than absorbed by kernel buffers.
+pub const DATA_SEND_BUFFER: u32 = 64 * 1024;
+
+/// Pending connections a passive listener queues (a thief's and the client's, at least).
+const BACKLOG: u32 = 8;
+
+/// Why no data connection could be opened (`425`).
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    /// Nobody (or nobody from the control peer's address) connected in time, or the connect
+    /// did not complete in time.
+    #[error("timed out waiting for the data connection")]
+    Timeout,
+    #[error("data connection failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn socket_for(ip: IpAddr) -> std::io::Result<TcpSocket> {
+    let socket = match ip {
+        IpAddr::V4(_) => TcpSocket::new_v4()?,
+        IpAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.set_send_buffer_size(DATA_SEND_BUFFER)?;
+    Ok(socket)
+}
+
+/// Binds a listener on `addr`. SO_REUSEADDR lets a port whose last connection sits in
+/// TIME_WAIT be handed out again (RFC 1123 §4.1.2.5).
+fn listen_on(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = socket_for(addr.ip())?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
+
+/// Opens a passive listener on `ip`: on an ephemeral port, or on a free port of the inclusive
+/// `range`, trying them from a random starting point (RFC 2577 §8 suggests unpredictable
+/// passive ports).
+pub fn bind_passive(ip: IpAddr, range: Option<(u16, u16)>) -> std::io::Result<TcpListener> {
+    let Some((lo, hi)) = range else {
+        return listen_on(SocketAddr::new(ip, 0));
+    };
+    let (lo, hi) = (lo.min(hi), lo.max(hi));
+    let span = u32::from(hi - lo) + 1;
+    let start = (random_u64() % u64::from(span)) as u32;
+    let mut last_err = std::io::Error::from(std::io::ErrorKind::AddrInUse);
+    for i in 0..span {
+        let port = lo as u32 + (start + i) % span;
+        match listen_on(SocketAddr::new(ip, port as u16)) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last_err = e,
+        }
+    }
+    Err(last_err)
+}
+
+fn random_u64() -> u64 {
+    RandomState::new().build_hasher().finish()
+}
+
+/// A port on `ip` on which nothing listens: bound, noted, and released at once. Only for the
+/// `epsv-dead-port` fault.
+pub fn dead_port(ip: IpAddr) -> std::io::Result<u16> {
+    let listener = listen_on(SocketAddr::new(ip, 0))?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// Opens the data connection prepared by `setup`, within `limit`.
+pub async fn open(
+    setup: DataSetup,
+    peer_ip: IpAddr,
+    local_ip: IpAddr,
+    limit: Duration,
+) -> Result<TcpStream, DataError> {
+    match setup {
+        DataSetup::Passive(listener) => accept_from(&listener, peer_ip, limit).await,
+        DataSetup::Active(target) => connect_from(local_ip, target, limit).await,
+    }
+}
+
+/// Accepts the first connection whose source is `peer_ip`; any other is closed unserved.
+async fn accept_from(
+    listener: &TcpListener,
+    peer_ip: IpAddr,
+    limit: Duration,
+) -> Result<TcpStream, DataError> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let accepted = tokio::time::timeout_at(deadline, listener.accept()).await;
+        let (stream, from) = accepted.map_err(|_| DataError::Timeout)??;
+        if from.ip().to_canonical() == peer_ip {
+            return Ok(stream);
+        }
+        // RFC 2577 §4: a connection from another host is a port thief. Dropping the stream
+        // closes it before a single byte is sent.
+        drop(stream);
+    }
+}
+
+/// Connects to `target` from `local_ip` (any port).
+async fn connect_from(
+    local_ip: IpAddr,
+    target: SocketAddr,
+    limit: Duration,
+) -> Result<TcpStream, DataError> {
+    let socket = socket_for(target.ip())?;
+    if local_ip.is_ipv4() == target.is_ipv4() {
+        socket.bind(SocketAddr::new(local_ip, 0))?;
+    }
+    match tokio::time::timeout(limit, socket.connect(target)).await {
+        Ok(stream) => Ok(stream?),
+        Err(_) => Err(DataError::Timeout),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+
+    const LOCALHOST: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+    #[tokio::test]
+    async fn passive_in_a_range() {
+        let probe = listen_on(SocketAddr::new(LOCALHOST, 0)).unwrap();
+        let port = probe.local_addr().unwrap().port();
+        drop(probe);
+        let l = bind_passive(LOCALHOST, Some((port, port))).unwrap();
+        assert_eq!(l.local_addr().unwrap().port(), port);
+        // The only port of the range is taken now.
+        assert!(bind_passive(LOCALHOST, Some((port, port))).is_err());
+    }
+
+    #[tokio::test]
+    async fn accepts_the_peer_and_drops_a_thief() {
+        let listener = bind_passive(LOCALHOST, None).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let thief = TcpStream::connect(addr).await.unwrap();
+        let accepted = tokio::spawn(async move {
+            let peer: IpAddr = "127.0.0.9".parse().unwrap();
+            accept_from(&listener, peer, Duration::from_secs(10)).await
+        });
+        let mut thief = thief;
+        let mut buf = Vec::new();
+        // The server closes the thief's connection without sending anything.
+        let n = thief.read_to_end(&mut buf).await.unwrap_or(0);
+        assert_eq!(n, 0);
+        accepted.abort();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn accept_times_out() {
+        let listener = bind_passive(LOCALHOST, None).unwrap();
+        let got = accept_from(&listener, LOCALHOST, Duration::from_secs(10)).await;
+        assert!(matches!(got, Err(DataError::Timeout)));
+    }
+
+    #[tokio::test]
+    async fn dead_port_refuses() {
+        let port = dead_port(LOCALHOST).unwrap();
+        let target = SocketAddr::new(LOCALHOST, port);
+        let got = connect_from(LOCALHOST, target, Duration::from_secs(10)).await;
+        assert!(matches!(got, Err(DataError::Io(_))));
+    }
+}

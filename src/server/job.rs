@@ -1,0 +1,166 @@
+//! A transfer running beside the control loop (RFC 959 §4.1.3).
+//!
+//! The transfer is a task of its own so that the control connection stays readable while data
+//! flows: that is what lets ABOR stop it. The task reports two events — the data connection is
+//! open (the control loop writes 150 and acknowledges, so 150 precedes the first data byte),
+//! and the final reply. Aborting the task drops the data connection, which closes it.
+
+use super::data::{self, DataError};
+use super::reply::Reply;
+use super::session::{DataSetup, Shared};
+use super::tree::{MAX_FILE_BYTES, StoreError};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+/// How many bytes go into one write on the data connection.
+const WRITE_CHUNK: usize = 16 * 1024;
+/// How many bytes one read from the data connection takes.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// A transfer ready to run: the data setup it consumes and what to move.
+#[derive(Debug)]
+pub struct TransferJob {
+    pub setup: DataSetup,
+    pub kind: TransferKind,
+}
+
+/// The direction and payload of a transfer.
+#[derive(Debug)]
+pub enum TransferKind {
+    /// RETR, LIST, NLST: send these bytes.
+    Send(Arc<[u8]>),
+    /// STOR: receive into the tree under this name.
+    Receive(String),
+}
+
+/// What the transfer task tells the control loop.
+#[derive(Debug)]
+pub enum Event {
+    /// The data connection is open. Write 150, then acknowledge to let the data flow.
+    Opened(oneshot::Sender<()>),
+    /// The transfer is over; this is the command's final reply.
+    Done(Reply),
+}
+
+/// A running transfer. Dropping it aborts the task (and closes the data connection).
+#[derive(Debug)]
+pub struct Running {
+    handle: JoinHandle<()>,
+    events: mpsc::Receiver<Event>,
+}
+
+impl Running {
+    /// Spawns the transfer. `peer_ip` is the control peer (the only host a passive data
+    /// connection is accepted from); `local_ip` is where active connections come from.
+    pub fn spawn(job: TransferJob, shared: Arc<Shared>, peer_ip: IpAddr, local_ip: IpAddr) -> Self {
+        let (tx, events) = mpsc::channel(2);
+        let handle = tokio::spawn(run(job, shared, peer_ip, local_ip, tx));
+        Running { handle, events }
+    }
+
+    /// The next event; `None` if the task ended without a final reply (it panicked).
+    pub async fn next_event(&mut self) -> Option<Event> {
+        self.events.recv().await
+    }
+
+    /// Stops the transfer and waits until the task, and with it the data connection, is gone.
+    pub async fn abort(&mut self) {
+        self.handle.abort();
+        let _ = (&mut self.handle).await;
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.handle.abort();
+    }
+}
+
+async fn run(
+    job: TransferJob,
+    shared: Arc<Shared>,
+    peer_ip: IpAddr,
+    local_ip: IpAddr,
+    tx: mpsc::Sender<Event>,
+) {
+    let limit = shared.config.data_timeout;
+    let stream = match data::open(job.setup, peer_ip, local_ip, limit).await {
+        Ok(stream) => stream,
+        Err(DataError::Timeout | DataError::Io(_)) => {
+            let _ = tx
+                .send(Event::Done(Reply::new(425, "Can't open data connection")))
+                .await;
+            return;
+        }
+    };
+    let (ack, acked) = oneshot::channel();
+    if tx.send(Event::Opened(ack)).await.is_err() || acked.await.is_err() {
+        return;
+    }
+    let reply = match job.kind {
+        TransferKind::Send(bytes) => send(stream, &bytes, limit).await,
+        TransferKind::Receive(name) => receive(stream, &name, &shared, limit).await,
+    };
+    let _ = tx.send(Event::Done(reply)).await;
+}
+
+fn complete() -> Reply {
+    Reply::new(226, "Transfer complete")
+}
+
+/// RFC 959 §4.2.2: 426 "Connection closed; transfer aborted" when the data connection fails.
+fn broken() -> Reply {
+    Reply::new(426, "Connection closed; transfer aborted")
+}
+
+/// Writes `bytes` and closes the connection; every write must progress within `limit`.
+async fn send(mut stream: TcpStream, bytes: &[u8], limit: Duration) -> Reply {
+    for chunk in bytes.chunks(WRITE_CHUNK) {
+        match tokio::time::timeout(limit, stream.write_all(chunk)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) | Err(_) => return broken(),
+        }
+    }
+    match tokio::time::timeout(limit, stream.shutdown()).await {
+        Ok(Ok(())) => complete(),
+        Ok(Err(_)) | Err(_) => broken(),
+    }
+}
+
+/// Reads an upload to its end (at most [`MAX_FILE_BYTES`]) and stores it.
+async fn receive(mut stream: TcpStream, name: &str, shared: &Shared, limit: Duration) -> Reply {
+    let mut data = Vec::new();
+    let mut chunk = vec![0u8; READ_CHUNK];
+    loop {
+        let n = match tokio::time::timeout(limit, stream.read(&mut chunk)).await {
+            Ok(Ok(n)) => n,
+            Ok(Err(_)) | Err(_) => return broken(),
+        };
+        if n == 0 {
+            break;
+        }
+        if data.len() + n > MAX_FILE_BYTES {
+            return store_refused(StoreError::FileTooLarge);
+        }
+        data.extend_from_slice(&chunk[..n]);
+    }
+    match shared.tree.store(name, data) {
+        Ok(()) => complete(),
+        Err(e) => store_refused(e),
+    }
+}
+
+/// RFC 959 §4.2.2: 552 "Requested file action aborted. Exceeded storage allocation".
+fn store_refused(e: StoreError) -> Reply {
+    match e {
+        StoreError::ReadOnly => Reply::new(550, "Permission denied: built-in file is read-only"),
+        StoreError::FileTooLarge | StoreError::TreeFull => {
+            Reply::new(552, "Exceeded storage allocation")
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Bounded command-line reading on the control connection.
+//!
+//! RFC 1123 §4.1.2.10: read boundaries need not match line ends — a command may arrive in
+//! several TCP segments, and several commands in one. The [`LineSplitter`] is sans-IO: it is fed
+//! bytes and hands out complete lines; [`LineReader`] only loops "next line, else read more".
+//!
+//! A line ends at LF; one CR before it is dropped (CRLF is the rule, a bare LF is tolerated). A
+//! line longer than [`MAX_LINE`] is reported once as [`Incoming::TooLong`] and the rest of it,
+//! up to its LF, is discarded without being buffered.
+
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+/// Longest command line accepted, in bytes, not counting CRLF.
+pub const MAX_LINE: usize = 2048;
+
+/// How much is read from the socket at once.
+const READ_CHUNK: usize = 4096;
+
+/// What the control connection delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Incoming {
+    /// One line, without its CRLF (or LF).
+    Line(Vec<u8>),
+    /// A line longer than [`MAX_LINE`]; answered `500`, its remainder is skipped.
+    TooLong,
+}
+
+/// Splits a byte stream into lines, holding at most [`MAX_LINE`] bytes of an unfinished line.
+#[derive(Debug, Default)]
+pub struct LineSplitter {
+    buf: Vec<u8>,
+    /// Inside an over-long line already reported: drop bytes up to the next LF.
+    discarding: bool,
+}
+
+impl LineSplitter {
+    /// Appends received bytes. Call only after [`LineSplitter::next`] returned `None`, which
+    /// keeps the buffer within `MAX_LINE` plus one read.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// The next complete line, if the buffer holds one.
+    pub fn next(&mut self) -> Option<Incoming> {
+        loop {
+            let Some(lf) = self.buf.iter().position(|&b| b == b'\n') else {
+                return self.unfinished();
+            };
+            let mut line: Vec<u8> = self.buf.drain(..=lf).collect();
+            line.pop();
+            if std::mem::take(&mut self.discarding) {
+                continue;
+            }
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            if line.len() > MAX_LINE {
+                return Some(Incoming::TooLong);
+            }
+            return Some(Incoming::Line(line));
+        }
+    }
+
+    /// No LF in the buffer: report an over-long line once, or wait for more.
+    fn unfinished(&mut self) -> Option<Incoming> {
+        if self.discarding {
+            self.buf.clear();
+            return None;
+        }
+        // One byte of slack for the CR that may precede the LF still to come.
+        if self.buf.len() > MAX_LINE + 1 {
+            self.buf.clear();
+            self.discarding = true;
+            return Some(Incoming::TooLong);
+        }
+        None
+    }
+}
+
+/// Reads lines from the control connection.
+#[derive(Debug)]
+pub struct LineReader<R> {
+    inner: R,
+    split: LineSplitter,
+}
+
+impl<R: AsyncRead + Unpin> LineReader<R> {
+    pub fn new(inner: R) -> LineReader<R> {
+        LineReader {
+            inner,
+            split: LineSplitter::default(),
+        }
+    }
+
+    /// The next line; `Ok(None)` at end of stream (an unfinished last line is dropped).
+    ///
+    /// Cancel-safe: bytes are only taken from the socket by a `read` that completed, so dropping
+    /// this future inside `tokio::select!` loses nothing.
+    pub async fn next(&mut self) -> std::io::Result<Option<Incoming>> {
+        let mut chunk = [0u8; READ_CHUNK];
+        loop {
+            if let Some(incoming) = self.split.next() {
+                return Ok(Some(incoming));
+            }
+            let n = self.inner.read(&mut chunk).await?;
+            if n == 0 {
+                return Ok(None);
+            }
+            self.split.feed(&chunk[..n]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(chunks: &[&[u8]]) -> Vec<Incoming> {
+        let mut s = LineSplitter::default();
+        let mut out = Vec::new();
+        for c in chunks {
+            s.feed(c);
+            while let Some(i) = s.next() {
+                out.push(i);
+            }
+        }
+        out
+    }
+
+    fn line(b: &[u8]) -> Incoming {
+        Incoming::Line(b.to_vec())
+    }
+
+    #[test]
+    fn split_across_writes_and_several_in_one() {
+        assert_eq!(lines(&[b"NO", b"OP\r", b"\n"]), [line(b"NOOP")]);
+        assert_eq!(
+            lines(&[b"NOOP\r\nSYST\r\nPW"]),
+            [line(b"NOOP"), line(b"SYST")]
+        );
+        assert_eq!(lines(&[b"NOOP\nSYST\r\n"]), [line(b"NOOP"), line(b"SYST")]);
+    }
+
+    #[test]
+    fn long_line_reported_once_and_skipped() {
+        let long = vec![b'A'; MAX_LINE * 3];
+        let got = lines(&[&long[..1000], &long[1000..], b"\r\nNOOP\r\n"]);
+        assert_eq!(got, [Incoming::TooLong, line(b"NOOP")]);
+        let mut one = vec![b'B'; MAX_LINE + 1];
+        one.extend_from_slice(b"\r\nNOOP\r\n");
+        assert_eq!(lines(&[&one]), [Incoming::TooLong, line(b"NOOP")]);
+    }
+
+    #[test]
+    fn exactly_the_limit_is_fine() {
+        let mut ok = vec![b'C'; MAX_LINE];
+        ok.extend_from_slice(b"\r\n");
+        assert_eq!(
+            lines(&[&ok[..MAX_LINE], &ok[MAX_LINE..]]),
+            [line(&ok[..MAX_LINE])]
+        );
+    }
+
+    #[test]
+    fn buffer_stays_bounded() {
+        let mut s = LineSplitter::default();
+        for _ in 0..100 {
+            s.feed(&[b'x'; READ_CHUNK]);
+            while s.next().is_some() {}
+            assert!(s.buf.len() <= MAX_LINE + 1);
+        }
+    }
+
+    #[tokio::test]
+    async fn reader_over_a_stream() {
+        let data: &[u8] = b"USER a\r\nPASS b\r\nunfinished";
+        let mut r = LineReader::new(data);
+        assert_eq!(r.next().await.unwrap(), Some(line(b"USER a")));
+        assert_eq!(r.next().await.unwrap(), Some(line(b"PASS b")));
+        assert_eq!(r.next().await.unwrap(), None);
+    }
+}

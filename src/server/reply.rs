@@ -1,0 +1,135 @@
+//! Replies as the server writes them (RFC 959 §4.2).
+//!
+//! > A reply is defined to contain the 3-digit code, followed by Space `<SP>`, followed by one line
+//! > of text …, and terminated by the Telnet end-of-line code.
+//!
+//! Multi-line replies start `xyz-`, end with `xyz SP`, and every line between that begins with
+//! a digit is padded with a space so no client can mistake it for the end.
+
+use crate::proto::ReplyCode;
+use std::time::Duration;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+
+/// One reply: a code and one or more lines of text (without code, separator or CRLF).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    code: ReplyCode,
+    lines: Vec<Vec<u8>>,
+}
+
+impl Reply {
+    /// A single-line reply: `code SP text CRLF`.
+    pub fn new(code: u16, text: impl AsRef<[u8]>) -> Reply {
+        Reply {
+            code: ReplyCode(code),
+            lines: vec![text.as_ref().to_vec()],
+        }
+    }
+
+    /// A multi-line reply: the first line gets `code-`, the last `code SP`. With one line this
+    /// is a single-line reply.
+    pub fn multi(code: u16, lines: Vec<Vec<u8>>) -> Reply {
+        let lines = if lines.is_empty() {
+            vec![Vec::new()]
+        } else {
+            lines
+        };
+        Reply {
+            code: ReplyCode(code),
+            lines,
+        }
+    }
+
+    pub fn code(&self) -> ReplyCode {
+        self.code
+    }
+
+    /// Appends the wire form to `out`. CR and LF inside a text become spaces, so a reply is
+    /// always exactly the lines it says it has.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        let code = self.code.to_string();
+        let last = self.lines.len() - 1;
+        for (i, line) in self.lines.iter().enumerate() {
+            if i == 0 {
+                out.extend_from_slice(code.as_bytes());
+                out.push(if last == 0 { b' ' } else { b'-' });
+            } else if i == last {
+                out.extend_from_slice(code.as_bytes());
+                out.push(b' ');
+            } else if line.first().is_some_and(u8::is_ascii_digit) {
+                // RFC 959 §4.2: an intermediate line starting with digits must be padded.
+                out.push(b' ');
+            }
+            out.extend(
+                line.iter()
+                    .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
+            );
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.encode(&mut out);
+        out
+    }
+}
+
+/// Writes `reply` to the control connection and flushes it, giving up after `limit` (a client
+/// that stops reading must not pin the session forever).
+pub async fn write_reply<W: AsyncWrite + Unpin>(
+    w: &mut W,
+    reply: &Reply,
+    limit: Duration,
+) -> std::io::Result<()> {
+    let bytes = reply.to_bytes();
+    let write = async {
+        w.write_all(&bytes).await?;
+        w.flush().await
+    };
+    match tokio::time::timeout(limit, write).await {
+        Ok(result) => result,
+        Err(_) => Err(std::io::ErrorKind::TimedOut.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn single_line() {
+        assert_eq!(
+            Reply::new(200, "Command okay").to_bytes(),
+            b"200 Command okay\r\n"
+        );
+        assert_eq!(Reply::new(200, "a\r\nb").to_bytes(), b"200 a  b\r\n");
+    }
+
+    #[test]
+    fn multi_line_with_padding() {
+        let r = Reply::multi(
+            211,
+            vec![
+                b"Features:".to_vec(),
+                b" EPRT".to_vec(),
+                b"211 x".to_vec(),
+                b"End".to_vec(),
+            ],
+        );
+        assert_eq!(
+            r.to_bytes(),
+            b"211-Features:\r\n EPRT\r\n 211 x\r\n211 End\r\n"
+        );
+        assert_eq!(Reply::multi(211, vec![]).to_bytes(), b"211 \r\n");
+    }
+
+    #[tokio::test]
+    async fn writes_to_a_stream() {
+        let mut out = Vec::new();
+        write_reply(&mut out, &Reply::new(221, "Bye"), Duration::from_secs(1))
+            .await
+            .unwrap();
+        assert_eq!(out, b"221 Bye\r\n");
+    }
+}

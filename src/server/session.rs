@@ -1,0 +1,115 @@
+//! What the server remembers about one control connection, and what all sessions share.
+
+use super::config::Config;
+use super::fault::Fault;
+use super::tree::Tree;
+use crate::proto::NetPrt;
+use std::net::{IpAddr, SocketAddr};
+use tokio::net::TcpListener;
+
+/// State shared by every session of one server: the configuration and the file tree.
+#[derive(Debug)]
+pub struct Shared {
+    pub config: Config,
+    pub tree: Tree,
+}
+
+impl Shared {
+    /// A fresh server state: `config` and the seeded file tree.
+    pub fn new(config: Config) -> Shared {
+        Shared {
+            config,
+            tree: Tree::new(),
+        }
+    }
+
+    /// True when the server makes fault `f`. Each call site is the one point of deviation.
+    pub fn fault(&self, f: Fault) -> bool {
+        self.config.faults.has(f)
+    }
+}
+
+/// Where the user stands in the USER/PASS dialogue (RFC 959 §4.1.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// No USER yet (or after REIN).
+    LoggedOut,
+    /// USER given; PASS expected.
+    NeedPassword(String),
+    LoggedIn,
+}
+
+/// A prepared data connection, used by the next transfer and then gone.
+#[derive(Debug)]
+pub enum DataSetup {
+    /// PORT or EPRT: the server connects to this address.
+    Active(SocketAddr),
+    /// PASV or EPSV: the server listens; dropping the listener closes the port.
+    Passive(TcpListener),
+}
+
+/// The state of one control connection.
+#[derive(Debug)]
+pub struct Session {
+    /// The client, as seen on the control connection.
+    pub peer: SocketAddr,
+    /// The server's own end of the control connection.
+    pub local: SocketAddr,
+    pub auth: Auth,
+    /// RFC 2428 §4: after `EPSV ALL`, every other data-setup command is refused for the rest
+    /// of the connection — across transfers, ABOR, REIN and a new USER.
+    pub epsv_all: bool,
+    /// The pending data setup. A new PORT/EPRT/PASV/EPSV replaces it (closing a listener).
+    pub data: Option<DataSetup>,
+}
+
+impl Session {
+    /// A new, logged-out session. IPv4-mapped IPv6 addresses are unmapped, so a dual-stack
+    /// socket still compares addresses and picks the family the client actually speaks.
+    pub fn new(peer: SocketAddr, local: SocketAddr) -> Session {
+        Session {
+            peer: canonical(peer),
+            local: canonical(local),
+            auth: Auth::LoggedOut,
+            epsv_all: false,
+            data: None,
+        }
+    }
+
+    pub fn logged_in(&self) -> bool {
+        self.auth == Auth::LoggedIn
+    }
+
+    /// The network protocol of the control connection: 1 (IPv4) or 2 (IPv6).
+    pub fn family(&self) -> NetPrt {
+        match self.local.ip() {
+            IpAddr::V4(_) => NetPrt::IPV4,
+            IpAddr::V6(_) => NetPrt::IPV6,
+        }
+    }
+
+    pub fn is_ipv6(&self) -> bool {
+        self.family() == NetPrt::IPV6
+    }
+}
+
+fn canonical(addr: SocketAddr) -> SocketAddr {
+    SocketAddr::new(addr.ip().to_canonical(), addr.port())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mapped_addresses_are_unmapped() {
+        let peer: SocketAddr = "[::ffff:127.0.0.1]:5000".parse().unwrap();
+        let local: SocketAddr = "[::ffff:127.0.0.1]:21".parse().unwrap();
+        let s = Session::new(peer, local);
+        assert_eq!(s.peer, "127.0.0.1:5000".parse().unwrap());
+        assert_eq!(s.family(), NetPrt::IPV4);
+        let s = Session::new("[::1]:5000".parse().unwrap(), "[::1]:21".parse().unwrap());
+        assert!(s.is_ipv6());
+        assert!(!s.logged_in());
+    }
+}

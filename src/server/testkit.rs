@@ -1,0 +1,227 @@
+//! A tiny FTP client for the server's own tests: connect, send lines, read replies, open data
+//! connections. Every wait is bounded by [`GUARD`] so a broken server fails a test instead of
+//! hanging it (the guard is a safety net, never an assertion about time).
+
+use super::{Config, ServerHandle, start};
+use socket2::SockRef;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpSocket, TcpStream};
+
+/// Upper bound on any single wait in a test.
+pub const GUARD: Duration = Duration::from_secs(20);
+
+pub const LOCALHOST: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+async fn guard<F: std::future::Future>(what: &str, f: F) -> F::Output {
+    match tokio::time::timeout(GUARD, f).await {
+        Ok(out) => out,
+        Err(_) => panic!("test guard expired waiting for {what}"),
+    }
+}
+
+/// A server on 127.0.0.1:0 with `config`, and its address.
+pub async fn server(config: Config) -> (ServerHandle, SocketAddr) {
+    let server = start(&[SocketAddr::new(LOCALHOST, 0)], config)
+        .await
+        .unwrap();
+    let addr = server.local_addrs()[0];
+    (server, addr)
+}
+
+/// A server with exactly one fault.
+pub async fn faulty(fault: super::Fault) -> (ServerHandle, SocketAddr) {
+    server(Config {
+        faults: [fault].into_iter().collect(),
+        ..Config::default()
+    })
+    .await
+}
+
+/// True when this host can bind `ip` (127.0.0.2 works on Linux, ::1 needs IPv6).
+pub fn can_bind(ip: &str) -> bool {
+    let Ok(ip) = ip.parse::<IpAddr>() else {
+        return false;
+    };
+    std::net::TcpListener::bind(SocketAddr::new(ip, 0)).is_ok()
+}
+
+/// One reply as the test sees it.
+#[derive(Debug, Clone)]
+pub struct TestReply {
+    pub code: u16,
+    /// Every line, without CRLF.
+    pub lines: Vec<String>,
+}
+
+impl TestReply {
+    /// The text of the last line (after `xyz `).
+    pub fn text(&self) -> &str {
+        self.lines
+            .last()
+            .map(|l| l.get(4..).unwrap_or(""))
+            .unwrap_or("")
+    }
+}
+
+/// The control connection of a test client.
+pub struct Client {
+    reader: BufReader<OwnedReadHalf>,
+    writer: OwnedWriteHalf,
+}
+
+impl Client {
+    /// Connects and checks the 220 greeting.
+    pub async fn connect(addr: SocketAddr) -> Client {
+        let stream = guard("connect", TcpStream::connect(addr)).await.unwrap();
+        Client::over(stream).await
+    }
+
+    /// Takes over a connected control stream and checks the 220 greeting.
+    pub async fn over(stream: TcpStream) -> Client {
+        let (r, w) = stream.into_split();
+        let mut c = Client {
+            reader: BufReader::new(r),
+            writer: w,
+        };
+        let greeting = c.reply().await;
+        assert_eq!(greeting.code, 220, "{greeting:?}");
+        c
+    }
+
+    /// Connects and logs in anonymously.
+    pub async fn logged_in(addr: SocketAddr) -> Client {
+        let mut c = Client::connect(addr).await;
+        assert_eq!(c.cmd("USER anonymous").await.code, 331);
+        assert_eq!(c.cmd("PASS test@").await.code, 230);
+        c
+    }
+
+    pub async fn send_raw(&mut self, bytes: &[u8]) {
+        guard("write", self.writer.write_all(bytes)).await.unwrap();
+    }
+
+    /// Sends `line` plus CRLF.
+    pub async fn send(&mut self, line: &str) {
+        self.send_raw(format!("{line}\r\n").as_bytes()).await;
+    }
+
+    /// Sends one byte as TCP urgent data (the Telnet Synch's DM).
+    pub fn send_urgent(&self, byte: u8) {
+        let stream: &TcpStream = self.writer.as_ref();
+        SockRef::from(stream).send_out_of_band(&[byte]).unwrap();
+    }
+
+    /// The next reply, or `None` if the server closed the connection.
+    pub async fn try_reply(&mut self) -> Option<TestReply> {
+        let first = self.line().await?;
+        let code: u16 = first
+            .get(..3)
+            .and_then(|c| c.parse().ok())
+            .expect("reply code");
+        let mut lines = vec![first.clone()];
+        if first.as_bytes().get(3) == Some(&b'-') {
+            let end = format!("{code} ");
+            while !lines.last().is_some_and(|l| l.starts_with(&end)) {
+                lines.push(self.line().await.expect("end of multi-line reply"));
+            }
+        }
+        Some(TestReply { code, lines })
+    }
+
+    /// The next reply; panics if the connection closed.
+    pub async fn reply(&mut self) -> TestReply {
+        self.try_reply()
+            .await
+            .expect("server closed the control connection")
+    }
+
+    async fn line(&mut self) -> Option<String> {
+        let mut buf = Vec::new();
+        let n = guard("reply line", self.reader.read_until(b'\n', &mut buf))
+            .await
+            .ok()?;
+        if n == 0 {
+            return None;
+        }
+        assert!(buf.ends_with(b"\r\n"), "reply line without CRLF: {buf:?}");
+        buf.truncate(buf.len() - 2);
+        Some(String::from_utf8(buf).expect("ASCII reply"))
+    }
+
+    /// Sends `line` and returns the reply.
+    pub async fn cmd(&mut self, line: &str) -> TestReply {
+        self.send(line).await;
+        self.reply().await
+    }
+
+    /// `EPSV` → the port of the 229 reply.
+    pub async fn epsv(&mut self) -> u16 {
+        let r = self.cmd("EPSV").await;
+        assert_eq!(r.code, 229, "{r:?}");
+        let reply = crate::proto::EpsvReply::from_reply_text(r.text().as_bytes()).unwrap();
+        reply.port
+    }
+
+    /// `PASV` → the address of the 227 reply.
+    pub async fn pasv(&mut self) -> SocketAddr {
+        let r = self.cmd("PASV").await;
+        assert_eq!(r.code, 227, "{r:?}");
+        let hp = crate::proto::HostPort::from_227_text(r.text().as_bytes()).unwrap();
+        SocketAddr::V4(hp.socket_addr())
+    }
+
+    /// EPSV, connect, `verb`, 150, read everything, 226: the bytes received.
+    pub async fn fetch(&mut self, verb: &str) -> Vec<u8> {
+        let port = self.epsv().await;
+        let data = connect(SocketAddr::new(LOCALHOST, port)).await;
+        let opened = self.cmd(verb).await;
+        assert_eq!(opened.code, 150, "{opened:?}");
+        let bytes = read_all(data).await;
+        let done = self.reply().await;
+        assert_eq!(done.code, 226, "{done:?}");
+        bytes
+    }
+
+    /// True once the server has closed the control connection (EOF or reset).
+    pub async fn closed(&mut self) -> bool {
+        let mut buf = [0u8; 64];
+        matches!(
+            guard("close", self.reader.read(&mut buf)).await,
+            Ok(0) | Err(_)
+        )
+    }
+}
+
+/// Connects to `addr` from the system's choice of address.
+pub async fn connect(addr: SocketAddr) -> TcpStream {
+    guard("data connect", TcpStream::connect(addr))
+        .await
+        .unwrap()
+}
+
+/// Connects to `addr` from `from` (e.g. 127.0.0.2), with a small receive buffer so that a
+/// client that does not read really holds the sender back.
+pub async fn connect_from(from: IpAddr, addr: SocketAddr) -> std::io::Result<TcpStream> {
+    let socket = TcpSocket::new_v4()?;
+    socket.set_recv_buffer_size(4096)?;
+    socket.bind(SocketAddr::new(from, 0))?;
+    guard("data connect", socket.connect(addr)).await
+}
+
+/// Reads a data connection to its end.
+pub async fn read_all(mut stream: TcpStream) -> Vec<u8> {
+    let mut out = Vec::new();
+    guard("data", stream.read_to_end(&mut out)).await.unwrap();
+    out
+}
+
+/// Accepts one active data connection on `listener`.
+pub async fn accept(listener: &tokio::net::TcpListener) -> TcpStream {
+    guard("active data connection", listener.accept())
+        .await
+        .unwrap()
+        .0
+}

@@ -1,0 +1,196 @@
+//! The control connection: send lines, read replies, each read under a timeout.
+//!
+//! The connection only buffers bytes and loops "parse, else read more" (the parser in
+//! [`crate::proto::reply`] is pure). Every byte both ways goes into the [`Recorder`], except that
+//! the argument of `PASS` is replaced by `****` so passwords never reach a transcript.
+
+use super::transcript::{Channel, Direction};
+use super::{Recorder, SessionError};
+use crate::proto::command::verb_of;
+use crate::proto::{Limits, Reply, parse_reply, telnet};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+
+/// One control connection to the target.
+#[derive(Debug)]
+pub struct ControlConnection {
+    stream: TcpStream,
+    buf: Vec<u8>,
+    limits: Limits,
+    peer: SocketAddr,
+    local: SocketAddr,
+    recorder: Recorder,
+}
+
+const READ_CHUNK: usize = 4096;
+
+impl ControlConnection {
+    /// Connects under `connect_timeout`. Does not read the greeting.
+    pub async fn connect(
+        addr: SocketAddr,
+        connect_timeout: Duration,
+        recorder: Recorder,
+    ) -> Result<ControlConnection, SessionError> {
+        let stream = match timeout(connect_timeout, TcpStream::connect(addr)).await {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(source)) => return Err(SessionError::Connect { addr, source }),
+            Err(_) => {
+                return Err(SessionError::Timeout {
+                    what: "TCP connection",
+                    timeout: connect_timeout,
+                });
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let local = stream
+            .local_addr()
+            .map_err(SessionError::io("reading local address"))?;
+        recorder.event(
+            Channel::Control,
+            &format!("connected to {addr} from {local}"),
+        );
+        Ok(ControlConnection {
+            stream,
+            buf: Vec::new(),
+            limits: Limits::default(),
+            peer: addr,
+            local,
+            recorder,
+        })
+    }
+
+    /// The target's address: the only host data connections ever go to.
+    pub fn peer(&self) -> SocketAddr {
+        self.peer
+    }
+
+    /// The address this end of the control connection is bound to.
+    pub fn local(&self) -> SocketAddr {
+        self.local
+    }
+
+    pub fn recorder(&self) -> &Recorder {
+        &self.recorder
+    }
+
+    /// Sends bytes exactly as given (a `RawLine`, or a rendered scenario payload).
+    pub async fn send(&mut self, bytes: &[u8]) -> Result<(), SessionError> {
+        self.recorder
+            .record(Channel::Control, Direction::Sent, &redacted(bytes));
+        self.stream
+            .write_all(bytes)
+            .await
+            .map_err(SessionError::io("sending a command"))
+    }
+
+    /// ABOR with the Telnet "special action" (RFC 959 §4.1.3): `IAC IP` and `IAC` in band, the
+    /// Data Mark as TCP urgent data (the Synch), then `ABOR\r\n`.
+    pub async fn send_urgent_abort(&mut self) -> Result<(), SessionError> {
+        self.send(&telnet::SPECIAL_ACTION_PREFIX).await?;
+        self.stream
+            .flush()
+            .await
+            .map_err(SessionError::io("sending IAC IP"))?;
+        self.recorder
+            .event(Channel::Control, "urgent data: DM (0xf2)");
+        socket2::SockRef::from(&self.stream)
+            .send_out_of_band(&[telnet::DM])
+            .map_err(SessionError::io("sending the Synch as urgent data"))?;
+        self.send(b"ABOR\r\n").await
+    }
+
+    /// Reads the next complete reply, waiting at most `wait`.
+    ///
+    /// A malformed reply is an error carrying the raw bytes; the bytes it covers are dropped so
+    /// that a later read starts after them.
+    pub async fn read_reply(&mut self, wait: Duration) -> Result<Reply, SessionError> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match parse_reply(&self.buf, self.limits) {
+                Ok(Some((reply, used))) => {
+                    self.buf.drain(..used);
+                    return Ok(reply);
+                }
+                Ok(None) => {}
+                Err(err) => {
+                    let used = err.consumed.min(self.buf.len());
+                    self.buf.drain(..used);
+                    return Err(SessionError::Malformed(err));
+                }
+            }
+            self.fill(deadline, wait).await?;
+        }
+    }
+
+    /// Reads more bytes into the buffer before `deadline`.
+    async fn fill(
+        &mut self,
+        deadline: tokio::time::Instant,
+        wait: Duration,
+    ) -> Result<(), SessionError> {
+        let mut chunk = [0u8; READ_CHUNK];
+        let read = tokio::time::timeout_at(deadline, self.stream.read(&mut chunk)).await;
+        let n = match read {
+            Err(_) => {
+                return Err(SessionError::Timeout {
+                    what: "reply",
+                    timeout: wait,
+                });
+            }
+            Ok(Err(source)) => {
+                return Err(SessionError::Io {
+                    context: "reading a reply",
+                    source,
+                });
+            }
+            Ok(Ok(0)) => {
+                self.recorder
+                    .event(Channel::Control, "closed by the server");
+                return Err(SessionError::Closed {
+                    pending: self.buf.len(),
+                });
+            }
+            Ok(Ok(n)) => n,
+        };
+        self.recorder
+            .record(Channel::Control, Direction::Received, &chunk[..n]);
+        self.buf.extend_from_slice(&chunk[..n]);
+        Ok(())
+    }
+
+    /// Closes the connection (best effort).
+    pub async fn shutdown(&mut self) {
+        let _ = self.stream.shutdown().await;
+    }
+}
+
+/// The bytes to record for a sent line: `PASS` lines (in any case, RFC 959 §5.3) lose their
+/// argument, so a password never reaches a transcript or a report.
+fn redacted(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if verb_of(bytes) == b"PASS" {
+        let end = bytes
+            .iter()
+            .position(|&b| b == b'\r' || b == b'\n')
+            .unwrap_or(bytes.len());
+        let mut out = b"PASS ****".to_vec();
+        out.extend_from_slice(&bytes[end..]);
+        std::borrow::Cow::Owned(out)
+    } else {
+        std::borrow::Cow::Borrowed(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pass_is_redacted_in_any_case() {
+        assert_eq!(&*redacted(b"PASS s3cret\r\n"), b"PASS ****\r\n");
+        assert_eq!(&*redacted(b"pass s3cret\r\n"), b"PASS ****\r\n");
+        assert_eq!(&*redacted(b"USER bob\r\n"), b"USER bob\r\n");
+    }
+}

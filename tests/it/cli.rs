@@ -1,0 +1,215 @@
+//! The binary as users and CI see it: exit codes 0/1/2, one-line errors, report files.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+fn ftpspec(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ftpspec"))
+        .args(args)
+        .env_remove("FTPSPEC_TARGET")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ftpspec-it-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+#[test]
+fn builtin_server_passes_with_exit_0() {
+    let out = ftpspec(&["run", "--color", "never"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{stdout}\nstderr:\n{}",
+        text(&out.stderr)
+    );
+    assert!(stdout.contains("PASS"));
+    assert!(
+        stdout.contains("scenarios"),
+        "summary line present:\n{stdout}"
+    );
+    assert!(
+        !stdout.contains("\u{1b}["),
+        "no ANSI escapes with --color never"
+    );
+}
+
+#[test]
+fn faulted_server_fails_with_exit_1_and_explains() {
+    let out = ftpspec(&[
+        "run",
+        "--color",
+        "never",
+        "--fault",
+        "eprt-any-delimiter",
+        "rfc2428.eprt",
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL"));
+    assert!(stdout.contains("delimiter-del"));
+    assert!(
+        stdout.contains("33-126"),
+        "the requirement sentence is printed:\n{stdout}"
+    );
+    assert!(stdout.contains("expected"), "expected/actual are printed");
+    assert!(
+        stdout.contains("EPRT \\x7f"),
+        "the transcript shows the raw bytes sent:\n{stdout}"
+    );
+}
+
+#[test]
+fn unreachable_target_is_exit_2_with_one_line() {
+    let out = ftpspec(&["run", "--target", "ftp://127.0.0.1:1"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains("127.0.0.1:1"), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+}
+
+#[test]
+fn bad_target_urls_and_flags_are_exit_2() {
+    for args in [
+        &["run", "--target", "http://127.0.0.1:21"][..],
+        &["run", "--target", "ftp://127.0.0.1:99999"],
+        &["run", "--jobs", "0"],
+        &["run", "--fault", "no-such-fault"],
+        &["run", "no.such.scenario"],
+    ] {
+        let out = ftpspec(args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(!text(&out.stderr).contains("panicked"));
+    }
+}
+
+#[test]
+fn bad_scenario_file_names_file_line_column() {
+    let dir = scratch("bad-scenario");
+    let file = dir.join("bad.ftpspec");
+    std::fs::write(
+        &file,
+        "scenario a.b \"t\"\n  spec RFC959 §4 MUST\n  requirement \"r\"\n  sned NOOP\n",
+    )
+    .unwrap();
+    let out = ftpspec(&["run", file.to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("bad.ftpspec:4:"),
+        "file:line:column in {stderr}"
+    );
+    assert!(stderr.contains("sned"), "{stderr}");
+}
+
+#[test]
+fn unwritable_report_path_is_detected_before_the_run() {
+    let out = ftpspec(&["run", "--json", "/proc/ftpspec/nope.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("nope.json"));
+    assert!(out.stdout.is_empty(), "nothing ran");
+}
+
+#[test]
+fn json_and_junit_reports_are_written() {
+    let dir = scratch("reports");
+    let json = dir.join("out.json");
+    let junit = dir.join("junit.xml");
+    let out = ftpspec(&[
+        "run",
+        "--fault",
+        "522-no-list",
+        "--json",
+        json.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let value: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(value["version"], 1);
+    assert!(value["summary"]["fail"].as_u64().unwrap() > 0);
+    let failing = value["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["verdict"] == "FAIL")
+        .unwrap();
+    assert!(failing["transcript"].as_array().unwrap().len() > 2);
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("<failure"));
+    assert!(xml.contains("rfc2428.eprt.unsupported-netprt-3"));
+}
+
+#[test]
+fn list_shows_ids_levels_titles() {
+    let out = ftpspec(&["list"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout.contains("rfc2428.eprt.ipv4-accepted"));
+    assert!(stdout.contains("MUST"));
+    let out = ftpspec(&["list", "--json", "rfc2428.epsv"]);
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["id"].as_str().unwrap().starts_with("rfc2428.epsv."))
+    );
+}
+
+#[test]
+fn serve_lists_faults_one_per_line() {
+    let out = ftpspec(&["serve", "--list-faults"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.split_whitespace().next() == Some("eprt-any-delimiter"))
+    );
+}
+
+/// `ftpspec serve --fault X` on a port, and `ftpspec run --target` against it: the users' path.
+#[test]
+fn run_against_served_fault_on_a_port() {
+    let mut server = Command::new(env!("CARGO_BIN_EXE_ftpspec"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--fault",
+            "epsv-malformed-229",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    // Keep the pipe open while the server runs: it prints more lines after the first.
+    let mut reader = BufReader::new(server.stdout.take().unwrap());
+    let mut first = String::new();
+    reader.read_line(&mut first).unwrap();
+    let addr = first.trim().rsplit(' ').next().unwrap().to_string();
+    let out = ftpspec(&["run", "--target", &format!("ftp://{addr}"), "rfc2428.epsv"]);
+    let _ = server.kill();
+    let _ = server.wait();
+    drop(reader);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("reply-229"));
+}
