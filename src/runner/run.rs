@@ -64,6 +64,9 @@ pub async fn run(
             outcomes.push(outcome);
         }
     }
+    if !outcomes.is_empty() {
+        outcomes.push(reply_syntax_outcome(&outcomes));
+    }
     outcomes.sort_by(|a, b| a.id.cmp(&b.id));
     RunReport {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -116,6 +119,61 @@ async fn execute(
     notes.append(&mut run.notes);
     run.finish().await;
     result
+}
+
+/// ID of the run-wide reply-syntax check.
+pub const REPLY_SYNTAX_ID: &str = "rfc959.reply.syntax-all";
+
+/// RFC 959 §4.2 checked on every reply of every scenario, including those read by `login` and
+/// at goodbye, which no `expect` looks at: one verdict for the whole run, listing where.
+fn reply_syntax_outcome(outcomes: &[Outcome]) -> Outcome {
+    let seen: Vec<String> = outcomes
+        .iter()
+        .flat_map(|o| {
+            o.transcript
+                .violations
+                .iter()
+                .map(move |v| format!("{}: {v}", o.id))
+        })
+        .collect();
+    let spec = crate::suite::Spec {
+        rfc: "RFC959".into(),
+        section: "§4.2".into(),
+        level: Level::Must,
+    };
+    let (verdict, reason, failure) = match seen.first() {
+        None => (Verdict::Pass, None, None),
+        Some(first) => {
+            let message = format!(
+                "{} malformed replies in this run; the first: {first}",
+                seen.len()
+            );
+            let failure = Failure {
+                at: Location { file: "(every reply of the run)".into(), line: 0 },
+                message: message.clone(),
+                expected: "three digits, SP or hyphen, text, CRLF; a multi-line reply ends with its own code and SP".into(),
+                actual: seen.join("; "),
+            };
+            (Verdict::Fail, Some(message), Some(failure))
+        }
+    };
+    Outcome {
+        id: REPLY_SYNTAX_ID.into(),
+        title: "Every reply seen in this run is well formed".into(),
+        area: "rfc959.reply".into(),
+        level: spec.level,
+        spec,
+        requirement: "A reply is defined to contain the 3-digit code, followed by Space <SP>, followed by one line of \
+            text (where some maximum line length has been specified), and terminated by the Telnet end-of-line code."
+            .into(),
+        tags: vec!["reply".into(), "syntax".into()],
+        verdict,
+        reason,
+        failure,
+        notes: seen,
+        transcript: Default::default(),
+        duration: Duration::ZERO,
+    }
 }
 
 /// Maps how a scenario ended to its verdict: RFC 2119 levels decide what a failure means.

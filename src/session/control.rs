@@ -4,7 +4,7 @@
 //! [`crate::proto::reply`] is pure). Every byte both ways goes into the [`Recorder`], except that
 //! the argument of `PASS` is replaced by `****` so passwords never reach a transcript.
 
-use super::transcript::{Channel, Direction};
+use super::transcript::{Channel, Direction, escape_bytes};
 use super::{Recorder, SessionError};
 use crate::proto::command::verb_of;
 use crate::proto::{Limits, Reply, parse_reply, telnet};
@@ -118,6 +118,9 @@ impl ControlConnection {
                 Err(err) => {
                     let used = err.consumed.min(self.buf.len());
                     self.buf.drain(..used);
+                    let shown = &err.raw[..err.raw.len().min(200)];
+                    self.recorder
+                        .violation(format!("{}: \"{}\"", err.kind, escape_bytes(shown)));
                     return Err(SessionError::Malformed(err));
                 }
             }

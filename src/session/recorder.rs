@@ -38,6 +38,14 @@ impl Recorder {
         self.record(channel, Direction::Event, text.as_bytes());
     }
 
+    /// Notes a reply that broke the reply syntax (RFC 959 §4.2), wherever it was read.
+    pub fn violation(&self, description: String) {
+        self.inner
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .violation(description);
+    }
+
     /// A copy of everything recorded so far.
     pub fn snapshot(&self) -> Transcript {
         self.inner.lock().unwrap_or_else(|e| e.into_inner()).clone()

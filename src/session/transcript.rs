@@ -54,9 +54,21 @@ pub struct Transcript {
     pub entries: Vec<Entry>,
     /// How many entries were dropped past [`MAX_ENTRIES`].
     pub dropped: usize,
+    /// Replies that broke RFC 959 §4.2, described (at most [`MAX_VIOLATIONS`]).
+    pub violations: Vec<String>,
 }
 
+/// Most reply-syntax violations kept per transcript.
+pub const MAX_VIOLATIONS: usize = 32;
+
 impl Transcript {
+    /// Records a reply that broke the reply syntax (RFC 959 §4.2).
+    pub fn violation(&mut self, description: String) {
+        if self.violations.len() < MAX_VIOLATIONS {
+            self.violations.push(description);
+        }
+    }
+
     pub fn push(&mut self, at: Duration, channel: Channel, direction: Direction, bytes: &[u8]) {
         if self.entries.len() >= MAX_ENTRIES {
             self.dropped += 1;
