@@ -15,7 +15,7 @@
 //!           +0.000s  control <  220 ftpspec reference server ready\r\n
 //!   SKIP  ipv6-accepted         EPRT with an IPv6 address is accepted — control connection is IPv4
 //!
-//! 3 scenarios: 1 passed, 1 failed, 1 skipped in 0.84s
+//! 3 scenarios: 1 passed, 1 failed, 1 skipped in 840ms
 //! ```
 //!
 //! Colour is decided by the caller ([`ConsoleOptions::color`]), never by whether the output is a
@@ -375,7 +375,7 @@ mod tests {
             "        note: passive ports 40000 40001 40002",
             "        note: step \\x071",
             "  ERROR idle                  ABOR with nothing \\x1b[31mrunning — connection refused ]]> \\x00",
-            "6 scenarios: 1 passed, 1 failed, 1 warning, 1 info, 1 skipped, 1 error in 0.84s",
+            "6 scenarios: 1 passed, 1 failed, 1 warning, 1 info, 1 skipped, 1 error in 840ms",
         ];
         let lines: Vec<&str> = text.lines().collect();
         for line in expected {
@@ -457,12 +457,12 @@ mod tests {
         report.outcomes.retain(|o| o.verdict == Verdict::Fail);
         assert_eq!(
             summary_line(&report, &PLAIN),
-            "1 scenario: 0 passed, 1 failed in 0.84s"
+            "1 scenario: 0 passed, 1 failed in 840ms"
         );
         report.outcomes.clear();
         assert_eq!(
             summary_line(&report, &PLAIN),
-            "0 scenarios: 0 passed in 0.84s"
+            "0 scenarios: 0 passed in 840ms"
         );
     }
 }

@@ -124,7 +124,12 @@ pub(crate) fn offset(at: Duration) -> String {
 
 /// `0.84s`: a run or scenario duration, to the hundredth of a second.
 pub(crate) fn seconds(d: Duration) -> String {
-    format!("{:.2}s", d.as_secs_f64())
+    // Runs against loopback often take milliseconds: `0.00s` would say nothing.
+    if d < Duration::from_secs(1) {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{:.2}s", d.as_secs_f64())
+    }
 }
 
 /// `>` for bytes ftpspec sent, `<` for bytes the target sent, `*` for an event.
