@@ -1,0 +1,245 @@
+//! Hostile targets: whatever a server does, every scenario ends with a verdict and a reason that
+//! names what the server did, within the configured timeouts, without a panic, and without
+//! ftpspec connecting anywhere but the target.
+
+use ftpspec::runner::{RunConfig, Target, Verdict, run_one};
+use ftpspec::suite::{Scenario, parse_str};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// A scripted peer: accepts connections on 127.0.0.1:0 and runs `script` on each.
+async fn peer<F, Fut>(script: F) -> SocketAddr
+where
+    F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        // Bounded: a test opens a handful of connections at most.
+        for _ in 0..16 {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(script(stream));
+        }
+    });
+    addr
+}
+
+fn config(addr: SocketAddr) -> RunConfig {
+    let target = Target {
+        addrs: vec![addr],
+        user: None,
+        password: None,
+        display: "hostile".into(),
+    };
+    let mut config = RunConfig::new(target);
+    config.step_timeout = Duration::from_millis(500);
+    config.scenario_timeout = Duration::from_secs(10);
+    config
+}
+
+fn scenario(steps: &str) -> Scenario {
+    let source = format!(
+        "scenario hostile.case \"t\"\n  spec RFC959 §4.2 MUST\n  requirement \"r\"\n{steps}"
+    );
+    parse_str(&source, Path::new("hostile.ftpspec"))
+        .expect("parses")
+        .remove(0)
+}
+
+/// Reads one line from the client (best effort, bounded).
+async fn read_line(stream: &mut TcpStream) -> Vec<u8> {
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while line.len() < 4096 {
+        match stream.read(&mut byte).await {
+            Ok(1) => {
+                line.push(byte[0]);
+                if byte[0] == b'\n' {
+                    break;
+                }
+            }
+            _ => break,
+        }
+    }
+    line
+}
+
+/// Greets, then answers the first command with `reply`.
+async fn greet_then(addr_reply: &'static [u8]) -> SocketAddr {
+    peer(move |mut s| async move {
+        let _ = s.write_all(b"220 hi\r\n").await;
+        let _ = read_line(&mut s).await;
+        let _ = s.write_all(addr_reply).await;
+        // Stay open (silent) until the client goes away.
+        let mut sink = [0u8; 64];
+        while let Ok(n) = s.read(&mut sink).await {
+            if n == 0 {
+                break;
+            }
+        }
+    })
+    .await
+}
+
+async fn verdict_of(addr: SocketAddr, steps: &str) -> (Verdict, String) {
+    let outcome = run_one(&scenario(steps), &config(addr)).await;
+    let reason = outcome.reason.clone().unwrap_or_default();
+    (outcome.verdict, reason)
+}
+
+#[tokio::test]
+async fn no_greeting_is_error() {
+    let addr = peer(|s| async move {
+        let _keep = s;
+        std::future::pending::<()>().await;
+    })
+    .await;
+    let (v, why) = verdict_of(addr, "  send NOOP\n  expect 200\n").await;
+    assert_eq!(v, Verdict::Error);
+    assert!(why.contains("greeting"), "{why}");
+}
+
+#[tokio::test]
+async fn closing_at_once_is_error() {
+    let addr = peer(|s| async move { drop(s) }).await;
+    let (v, why) = verdict_of(addr, "  send NOOP\n  expect 200\n").await;
+    assert_eq!(v, Verdict::Error);
+    assert!(why.contains("closed") || why.contains("greeting"), "{why}");
+}
+
+#[tokio::test]
+async fn endless_line_is_a_bounded_failure() {
+    let addr = peer(|mut s| async move {
+        let _ = s.write_all(b"220 hi\r\n").await;
+        let _ = read_line(&mut s).await;
+        let chunk = vec![b'x'; 64 * 1024];
+        // 4 MiB without a line end: far past the parser's line limit.
+        for _ in 0..64 {
+            if s.write_all(&chunk).await.is_err() {
+                break;
+            }
+        }
+    })
+    .await;
+    let (v, why) = verdict_of(addr, "  send NOOP\n  expect 200\n").await;
+    assert_eq!(v, Verdict::Fail);
+    assert!(why.contains("longer than"), "{why}");
+}
+
+#[tokio::test]
+async fn endless_multiline_reply_is_a_bounded_failure() {
+    let addr = peer(|mut s| async move {
+        let _ = s.write_all(b"220 hi\r\n").await;
+        let _ = read_line(&mut s).await;
+        let _ = s.write_all(b"200-start\r\n").await;
+        for _ in 0..5000 {
+            if s.write_all(b" more\r\n").await.is_err() {
+                break;
+            }
+        }
+    })
+    .await;
+    let (v, why) = verdict_of(addr, "  send NOOP\n  expect 200\n").await;
+    assert_eq!(v, Verdict::Fail);
+    assert!(why.contains("lines"), "{why}");
+}
+
+#[tokio::test]
+async fn bad_codes_and_terminators_name_what_the_server_did() {
+    for (reply, needle) in [
+        (&b"2200 ok\r\n"[..], "three-digit"),
+        (b"20 ok\r\n", "three-digit"),
+        (b"abc\r\n", "three-digit"),
+        (b"200-a\r\n210 b\r\n", "terminated"),
+        (b"200 bare lf\n", "bare LF"),
+    ] {
+        let addr = greet_then(reply).await;
+        let (v, why) = verdict_of(addr, "  send NOOP\n  expect 200\n").await;
+        assert_eq!(v, Verdict::Fail, "{reply:?}");
+        assert!(why.contains(needle), "{reply:?}: {why}");
+    }
+}
+
+#[tokio::test]
+async fn silence_after_a_command_is_a_failure_not_a_hang() {
+    let addr = greet_then(b"").await;
+    let (v, why) = verdict_of(addr, "  send NOOP\n  expect 200\n").await;
+    assert_eq!(v, Verdict::Fail);
+    assert!(why.contains("no reply"), "{why}");
+}
+
+#[tokio::test]
+async fn dripping_reply_times_out() {
+    let addr = peer(|mut s| async move {
+        let _ = s.write_all(b"220 hi\r\n").await;
+        let _ = read_line(&mut s).await;
+        for b in b"200 slow reply\r\n" {
+            if s.write_all(&[*b]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
+    .await;
+    let (v, why) = verdict_of(addr, "  send NOOP\n  expect 200\n").await;
+    assert_eq!(v, Verdict::Fail);
+    assert!(why.contains("no reply"), "{why}");
+}
+
+#[tokio::test]
+async fn invalid_utf8_text_is_kept_and_judged() {
+    let addr = greet_then(b"200 \xff\xfe ok\r\n").await;
+    let (v, _) = verdict_of(addr, "  send NOOP\n  expect 200\n").await;
+    assert_eq!(v, Verdict::Pass);
+}
+
+/// A 227 naming 127.0.0.3: ftpspec connects to the control peer (127.0.0.1), never there.
+#[tokio::test]
+async fn foreign_227_address_is_never_followed() {
+    let decoy = match TcpListener::bind("127.0.0.3:0").await {
+        Ok(l) => l,
+        Err(_) => return, // no 127.0.0.3 on this machine: nothing to prove here
+    };
+    let port = decoy.local_addr().expect("addr").port();
+    let reply: &'static [u8] = Box::leak(
+        format!(
+            "227 Entering Passive Mode (127,0,0,3,{},{})\r\n",
+            port >> 8,
+            port & 0xff
+        )
+        .into_bytes()
+        .into_boxed_slice(),
+    );
+    let addr = greet_then(reply).await;
+    let (v, _) = verdict_of(
+        addr,
+        "  send PASV\n  expect 227 as pasv\n  connect data to ${pasv.port}\n",
+    )
+    .await;
+    assert!(matches!(v, Verdict::Fail | Verdict::Pass), "{v}");
+    let stolen = tokio::time::timeout(Duration::from_millis(50), decoy.accept()).await;
+    assert!(
+        stolen.is_err(),
+        "ftpspec connected to the address the 227 named"
+    );
+}
+
+#[tokio::test]
+async fn malformed_229_is_a_failure_with_the_reason() {
+    for reply in [
+        &b"229 Entering Extended Passive Mode (|1|127.0.0.1|6446|)\r\n"[..],
+        b"229 Entering Extended Passive Mode (|||0|)\r\n",
+        b"229 Entering Extended Passive Mode (|||99999999999999999999999999999999999|)\r\n",
+    ] {
+        let addr = greet_then(reply).await;
+        let (v, why) = verdict_of(addr, "  send EPSV\n  expect 229 as epsv\n").await;
+        assert_eq!(v, Verdict::Fail, "{reply:?}");
+        assert!(why.contains("229"), "{why}");
+    }
+}
