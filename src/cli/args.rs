@@ -8,7 +8,8 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  every scenario passed (WARN and INFO allowed, unless --strict)
   1  at least one conformance failure (FAIL)
-  2  usage, scenario-file, configuration or connection error, or a scenario ERROR";
+  2  usage, scenario-file, configuration or connection error, or a scenario ERROR
+  130  interrupted (Ctrl-C): reports are written for what finished, the rest marked not run";
 
 /// A conformance test harness for FTP servers: PORT/PASV, EPRT/EPSV, EPSV ALL, ABOR and the
 /// RFC 2577 security rules, checked requirement by requirement.
@@ -39,6 +40,7 @@ Exit codes:
   0  every scenario passed (WARN and INFO allowed, unless --strict)
   1  at least one conformance failure (FAIL)
   2  usage, scenario-file, configuration or connection error, or a scenario ERROR
+  130  interrupted (Ctrl-C): reports are written for what finished, the rest marked not run
 
 Examples:
   ftpspec run                                   test the built-in reference server
@@ -84,6 +86,9 @@ pub struct RunArgs {
     /// Seconds for each wait inside a step (reply, data connection, transfer).
     #[arg(long, default_value_t = 5.0, value_name = "SECS", value_parser = positive_secs)]
     pub timeout: f64,
+    /// Run each scenario N times; scenarios whose verdicts differ are reported as flaky.
+    #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub repeat: u16,
     /// Seconds a whole scenario may take.
     #[arg(long, default_value_t = 120.0, value_name = "SECS", value_parser = positive_secs)]
     pub scenario_timeout: f64,

@@ -16,6 +16,8 @@ use std::process::ExitCode;
 pub const EXIT_USAGE: u8 = 2;
 /// Exit code 1: a conformance failure.
 pub const EXIT_FAIL: u8 = 1;
+/// Exit code 130 (128 + SIGINT): the run was interrupted; reports cover what finished.
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Entry point used by `src/main.rs`.
 pub fn main() -> ExitCode {

@@ -3,7 +3,7 @@
 
 use super::args::{ColorChoice, RunArgs, Selection};
 use super::serve_cmd::parse_faults;
-use super::{EXIT_FAIL, EXIT_USAGE, target};
+use super::{EXIT_FAIL, EXIT_INTERRUPTED, EXIT_USAGE, target};
 use crate::report::console::{self, ConsoleOptions};
 use crate::report::{json, junit};
 use crate::runner::{self, Files, RunConfig, RunReport, Target, Verdict};
@@ -14,6 +14,7 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 pub async fn run(args: RunArgs) -> Result<u8, String> {
@@ -43,6 +44,7 @@ pub async fn run(args: RunArgs) -> Result<u8, String> {
     config.jobs = usize::from(args.jobs);
     config.step_timeout = step_timeout;
     config.scenario_timeout = Duration::from_secs_f64(args.scenario_timeout);
+    config.repeat = u32::from(args.repeat);
     config.files = Files {
         small: args.file_small.clone(),
         large: args.file_large.clone(),
@@ -59,7 +61,16 @@ pub async fn run(args: RunArgs) -> Result<u8, String> {
         color,
         verbose: args.verbose,
     };
-    let report = runner::run(scenarios, Arc::new(config), Some(banner), |_| {}).await;
+    // Ctrl-C stops the run: what finished is reported, the rest is marked not run.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&interrupted);
+    let sigint = interrupt_signal()?;
+    let stop = async move {
+        sigint.await;
+        flag.store(true, Ordering::SeqCst);
+        eprintln!("ftpspec: interrupted; reporting what finished");
+    };
+    let report = runner::run_until(scenarios, Arc::new(config), Some(banner), |_| {}, stop).await;
 
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -76,7 +87,31 @@ pub async fn run(args: RunArgs) -> Result<u8, String> {
         junit::write(&report, &mut w).map_err(|e| write_error(&path, e))?;
         w.flush().map_err(|e| write_error(&path, e))?;
     }
+    if interrupted.load(Ordering::SeqCst) {
+        return Ok(EXIT_INTERRUPTED);
+    }
     Ok(exit_code(&report))
+}
+
+/// A future that completes on SIGINT. The handler is installed *now*, before any scenario
+/// starts, so an early Ctrl-C can never fall through to the default action and lose the reports.
+#[cfg(unix)]
+fn interrupt_signal() -> Result<impl std::future::Future<Output = ()>, String> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut sigint =
+        signal(SignalKind::interrupt()).map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
+    Ok(async move {
+        sigint.recv().await;
+    })
+}
+
+#[cfg(not(unix))]
+fn interrupt_signal() -> Result<impl std::future::Future<Output = ()>, String> {
+    Ok(async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    })
 }
 
 /// 1 for any FAIL; otherwise 2 for any ERROR (the run could not judge everything); else 0.

@@ -85,6 +85,8 @@ pub struct RunConfig {
     pub scenario_timeout: Duration,
     /// Most bytes read from one data connection.
     pub max_data_bytes: usize,
+    /// Runs of each scenario (≥ 1); differing verdicts are reported as flaky.
+    pub repeat: u32,
 }
 
 impl RunConfig {
@@ -97,6 +99,7 @@ impl RunConfig {
             step_timeout: Duration::from_secs(5),
             scenario_timeout: Duration::from_secs(120),
             max_data_bytes: 64 * 1024 * 1024,
+            repeat: 1,
         }
     }
 }

@@ -14,4 +14,4 @@ mod vars;
 
 pub use config::{Files, RunConfig, Secret, Target};
 pub use outcome::{Failure, Outcome, RunReport, Verdict};
-pub use run::{probe, run, run_one};
+pub use run::{NOT_RUN, probe, run, run_one, run_until};

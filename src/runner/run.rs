@@ -41,6 +41,28 @@ pub async fn run(
     banner: Option<String>,
     on_outcome: impl Fn(&Outcome),
 ) -> RunReport {
+    run_until(
+        scenarios,
+        config,
+        banner,
+        on_outcome,
+        std::future::pending(),
+    )
+    .await
+}
+
+/// Reason given to scenarios that had not finished when the run was stopped.
+pub const NOT_RUN: &str = "not run: the run was interrupted before this scenario finished";
+
+/// Like [`run`], but stops early when `stop` completes (Ctrl-C): scenarios still running are
+/// cancelled and reported as ERROR with [`NOT_RUN`], so reports cover every selected scenario.
+pub async fn run_until(
+    scenarios: Vec<Scenario>,
+    config: Arc<RunConfig>,
+    banner: Option<String>,
+    on_outcome: impl Fn(&Outcome),
+    stop: impl std::future::Future<Output = ()>,
+) -> RunReport {
     let started = tokio::time::Instant::now();
     let started_unix = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -48,21 +70,49 @@ pub async fn run(
         .unwrap_or(0);
     let permits = Arc::new(Semaphore::new(config.jobs.max(1)));
     let mut tasks = JoinSet::new();
-    for scenario in scenarios {
+    let mut pending: Vec<Option<Scenario>> = Vec::with_capacity(scenarios.len());
+    for (index, scenario) in scenarios.into_iter().enumerate() {
         let config = Arc::clone(&config);
         let permits = Arc::clone(&permits);
+        let task_scenario = scenario.clone();
+        pending.push(Some(scenario));
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await;
-            run_one(&scenario, &config).await
+            (index, run_repeated(&task_scenario, &config).await)
         });
     }
     let mut outcomes = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
-        // A panicking scenario task is a bug in ftpspec; its outcome is lost but the run goes on.
-        if let Ok(outcome) = joined {
-            on_outcome(&outcome);
-            outcomes.push(outcome);
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            joined = tasks.join_next() => match joined {
+                None => break,
+                // A panicking scenario task is a bug in ftpspec; it stays in `pending` and is
+                // reported as not run rather than lost.
+                Some(Err(_)) => {}
+                Some(Ok((index, outcome))) => {
+                    pending[index] = None;
+                    on_outcome(&outcome);
+                    outcomes.push(outcome);
+                }
+            },
+            () = &mut stop => {
+                tasks.abort_all();
+                break;
+            }
         }
+    }
+    for scenario in pending.into_iter().flatten() {
+        let outcome = outcome(
+            &scenario,
+            config.strict,
+            Err(Stop::Error(NOT_RUN.into())),
+            Vec::new(),
+            Recorder::new(),
+            Duration::ZERO,
+        );
+        on_outcome(&outcome);
+        outcomes.push(outcome);
     }
     if !outcomes.is_empty() {
         outcomes.push(reply_syntax_outcome(&outcomes));
@@ -77,6 +127,59 @@ pub async fn run(
         outcomes,
         duration: started.elapsed(),
     }
+}
+
+/// Runs a scenario `config.repeat` times. Differing verdicts are reported as flaky — the worst
+/// verdict stands, with a note counting each — never hidden by a silent retry.
+async fn run_repeated(scenario: &Scenario, config: &RunConfig) -> Outcome {
+    let mut runs = Vec::new();
+    for _ in 0..config.repeat.max(1) {
+        runs.push(run_one(scenario, config).await);
+    }
+    combine(runs)
+}
+
+/// How bad a verdict is, to pick the one a flaky scenario is reported with.
+fn severity(v: Verdict) -> u8 {
+    match v {
+        Verdict::Pass => 0,
+        Verdict::Skip => 1,
+        Verdict::Info => 2,
+        Verdict::Warn => 3,
+        Verdict::Error => 4,
+        Verdict::Fail => 5,
+    }
+}
+
+fn combine(mut runs: Vec<Outcome>) -> Outcome {
+    let worst = runs.iter().map(|o| severity(o.verdict)).max().unwrap_or(0);
+    let index = runs
+        .iter()
+        .position(|o| severity(o.verdict) == worst)
+        .unwrap_or(0);
+    let counts: Vec<String> = Verdict::ALL
+        .iter()
+        .filter_map(|v| {
+            let n = runs.iter().filter(|o| o.verdict == *v).count();
+            (n > 0).then(|| format!("{n} {v}"))
+        })
+        .collect();
+    let total = runs.len();
+    let flaky = counts.len() > 1;
+    let mut chosen = runs.swap_remove(index);
+    if flaky {
+        let note = format!("flaky: {} over {total} runs", counts.join(", "));
+        chosen.reason = Some(match chosen.reason.take() {
+            Some(r) => format!("{note}; {r}"),
+            None => note.clone(),
+        });
+        chosen.notes.insert(0, note);
+    } else if total > 1 {
+        chosen
+            .notes
+            .push(format!("same verdict in all {total} runs"));
+    }
+    chosen
 }
 
 /// Runs one scenario to its outcome. Never fails: every ending is a verdict.
@@ -241,6 +344,39 @@ fn outcome(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sample(ended: Result<(), Stop>) -> Outcome {
+        let source =
+            "scenario a.b \"t\"\n  spec RFC959 §4 MUST\n  requirement \"r\"\n  send NOOP\n";
+        let scenario = crate::suite::parse_str(source, std::path::Path::new("x.ftpspec"))
+            .unwrap()
+            .remove(0);
+        outcome(
+            &scenario,
+            false,
+            ended,
+            Vec::new(),
+            Recorder::new(),
+            Duration::ZERO,
+        )
+    }
+
+    #[test]
+    fn differing_runs_are_flaky_and_the_worst_verdict_stands() {
+        let fail = || Err(Stop::fail(4, "no", "200", "500"));
+        let combined = combine(vec![sample(Ok(())), sample(fail()), sample(Ok(()))]);
+        assert_eq!(combined.verdict, Verdict::Fail);
+        assert!(
+            combined
+                .reason
+                .unwrap()
+                .starts_with("flaky: 2 PASS, 1 FAIL over 3 runs")
+        );
+        let steady = combine(vec![sample(Ok(())), sample(Ok(()))]);
+        assert_eq!(steady.verdict, Verdict::Pass);
+        assert_eq!(steady.reason, None);
+        assert!(steady.notes.iter().any(|n| n.contains("all 2 runs")));
+    }
 
     #[test]
     fn levels_map_to_verdicts() {

@@ -213,3 +213,108 @@ fn run_against_served_fault_on_a_port() {
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("reply-229"));
 }
+
+/// Ctrl-C during a run: prompt exit 130, reports written, unfinished scenarios marked not run.
+#[test]
+fn sigint_stops_the_run_and_reports_what_finished() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let dir = scratch("sigint");
+    let json = dir.join("out.json");
+    let scenario = dir.join("slow.ftpspec");
+    std::fs::write(
+        &scenario,
+        "scenario slow.one \"t\"\n  spec RFC959 §4.2 MUST\n  requirement \"r\"\n  send NOOP\n  expect 200\n",
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ftpspec"))
+        .args([
+            "run",
+            "--timeout",
+            "60",
+            "--color",
+            "never",
+            "--json",
+            json.to_str().unwrap(),
+        ])
+        .arg("--target")
+        .arg(format!("ftp://{addr}"))
+        .arg(&scenario)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // First connection: the reachability probe. Second: the scenario, which we leave unanswered.
+    let (mut probe, _) = listener.accept().unwrap();
+    probe.write_all(b"220 hi\r\n").unwrap();
+    let (mut held, _) = listener.accept().unwrap();
+    held.write_all(b"220 hi\r\n").unwrap();
+    let mut buf = [0u8; 64];
+    let _ = held.read(&mut buf); // the NOOP arrived: the scenario is running
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let code = child.wait().unwrap().code();
+    assert_eq!(code, Some(130));
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let one = report["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "slow.one")
+        .unwrap()
+        .clone();
+    assert_eq!(one["verdict"], "ERROR");
+    assert!(one["reason"].as_str().unwrap().contains("interrupted"));
+}
+
+/// A distinctive password never reaches console output, JSON, JUnit or transcripts.
+#[test]
+fn password_never_appears_in_any_output() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let secret = "Pw-7f3c9e-never-print";
+    let handle = rt.block_on(async {
+        let config = ftpspec::server::Config {
+            account: Some(("alice".into(), secret.into())),
+            ..Default::default()
+        };
+        ftpspec::server::start(&[([127, 0, 0, 1], 0).into()], config)
+            .await
+            .unwrap()
+    });
+    let addr = handle.local_addrs()[0];
+    let dir = scratch("password");
+    let json = dir.join("r.json");
+    let junit = dir.join("r.xml");
+    let out = ftpspec(&[
+        "run",
+        "-v",
+        "--target",
+        &format!("ftp://alice:{secret}@{addr}"),
+        "--json",
+        json.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+        "rfc2428.epsv",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    for (what, bytes) in [
+        ("stdout", out.stdout.clone()),
+        ("stderr", out.stderr.clone()),
+        ("json", std::fs::read(&json).unwrap()),
+        ("junit", std::fs::read(&junit).unwrap()),
+    ] {
+        assert!(
+            !text(&bytes).contains(secret),
+            "the password leaked into {what}"
+        );
+    }
+    assert!(
+        text(&out.stdout).contains("PASS ****"),
+        "the verbose transcript shows the redacted PASS"
+    );
+    drop(handle);
+}
