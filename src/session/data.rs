@@ -3,7 +3,9 @@
 //! Passive: [`connect_data`] always connects to the **control connection's peer address** at the
 //! port the server named, never to an address a 227 reply names (a hostile or NATed server could
 //! otherwise steer ftpspec anywhere). Active: a [`DataListener`] waits for the server, and records
-//! who connected from where so that scenarios can check the source.
+//! who connected from where so that scenarios can check the source. [`ListenOptions`] choose the
+//! port and SO_REUSEADDR, so a scenario can bind the same client port again while the server's
+//! earlier connections to it sit in TIME_WAIT.
 
 use super::transcript::{Channel, Direction};
 use super::{Recorder, SessionError};
@@ -12,6 +14,22 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::time::timeout;
+
+/// Connections a [`DataListener`] queues before they are accepted.
+const BACKLOG: u32 = 16;
+
+/// Bytes of the start of unwanted data kept by [`drain`] to show in a failure.
+pub const DRAIN_SAMPLE: usize = 64;
+
+/// How to bind a [`DataListener`]. The default is a fresh port chosen by the system.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListenOptions {
+    /// The port to bind; 0 lets the system choose.
+    pub port: u16,
+    /// Set SO_REUSEADDR before binding: a port whose earlier connections sit in TIME_WAIT can
+    /// then be bound again (RFC 1123 §4.1.2.5 discusses the reuse of data ports).
+    pub reuse_addr: bool,
+}
 
 /// An active-mode listener, named after its scenario channel.
 #[derive(Debug)]
@@ -28,16 +46,38 @@ impl DataListener {
         ip: IpAddr,
         recorder: &Recorder,
     ) -> Result<DataListener, SessionError> {
-        let want = SocketAddr::new(ip, 0);
-        let listener = TcpListener::bind(want)
-            .await
-            .map_err(|source| SessionError::Local { addr: want, source })?;
+        DataListener::bind_with(name, ip, ListenOptions::default(), recorder).await
+    }
+
+    /// Binds `ip` with the port and socket options in `options`.
+    pub async fn bind_with(
+        name: &str,
+        ip: IpAddr,
+        options: ListenOptions,
+        recorder: &Recorder,
+    ) -> Result<DataListener, SessionError> {
+        let want = SocketAddr::new(ip, options.port);
+        let local = |source| SessionError::Local { addr: want, source };
+        let socket = match ip {
+            IpAddr::V4(_) => TcpSocket::new_v4(),
+            IpAddr::V6(_) => TcpSocket::new_v6(),
+        }
+        .map_err(local)?;
+        if options.reuse_addr {
+            socket.set_reuseaddr(true).map_err(local)?;
+        }
+        socket.bind(want).map_err(local)?;
+        let listener = socket.listen(BACKLOG).map_err(local)?;
         let addr = listener
             .local_addr()
             .map_err(|source| SessionError::Local { addr: want, source })?;
+        let reuse = match options.reuse_addr {
+            true => " (SO_REUSEADDR)",
+            false => "",
+        };
         recorder.event(
             Channel::Data(name.to_string()),
-            &format!("listening on {addr}"),
+            &format!("listening on {addr}{reuse}"),
         );
         Ok(DataListener {
             name: name.to_string(),
@@ -197,4 +237,76 @@ pub async fn write_all(
         }),
         Ok(Ok(())) => Ok(()),
     }
+}
+
+/// How a stream read by [`drain`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DrainEnd {
+    /// The peer closed the stream (EOF).
+    Eof,
+    /// The stream failed, typically reset by the peer.
+    Reset,
+    /// Neither EOF nor an error within the wait.
+    Timeout,
+    /// More than the limit arrived; reading stopped.
+    Limit,
+}
+
+/// What [`drain`] saw: how many bytes, the first few, and how the stream ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drained {
+    pub bytes: u64,
+    /// The first [`DRAIN_SAMPLE`] bytes.
+    pub sample: Vec<u8>,
+    pub end: DrainEnd,
+}
+
+/// Reads a stream to its end, under `wait`, counting (not keeping) at most `limit` bytes: for
+/// a connection that should get nothing at all, such as a port thief's (RFC 2577 §4).
+pub async fn drain(
+    name: &str,
+    stream: &mut TcpStream,
+    limit: usize,
+    wait: Duration,
+    recorder: &Recorder,
+) -> Drained {
+    let channel = Channel::Data(name.to_string());
+    let mut chunk = vec![0u8; 64 * 1024];
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut drained = Drained {
+        bytes: 0,
+        sample: Vec::new(),
+        end: DrainEnd::Limit,
+    };
+    while drained.bytes <= limit as u64 {
+        let n = match tokio::time::timeout_at(deadline, stream.read(&mut chunk)).await {
+            Err(_) => {
+                drained.end = DrainEnd::Timeout;
+                break;
+            }
+            Ok(Err(_)) => {
+                drained.end = DrainEnd::Reset;
+                break;
+            }
+            Ok(Ok(0)) => {
+                drained.end = DrainEnd::Eof;
+                break;
+            }
+            Ok(Ok(n)) => n,
+        };
+        let room = DRAIN_SAMPLE.saturating_sub(drained.sample.len());
+        drained.sample.extend_from_slice(&chunk[..n.min(room)]);
+        drained.bytes += n as u64;
+    }
+    if !drained.sample.is_empty() {
+        recorder.record(channel.clone(), Direction::Received, &drained.sample);
+    }
+    let how = match drained.end {
+        DrainEnd::Eof => "EOF",
+        DrainEnd::Reset => "reset",
+        DrainEnd::Timeout => "no EOF within the step timeout",
+        DrainEnd::Limit => "more than the limit",
+    };
+    recorder.event(channel, &format!("{how} after {} bytes", drained.bytes));
+    drained
 }

@@ -50,6 +50,12 @@ fn every_byte_scenario() -> Scenario {
         step(Action::Listen {
             channel: ch("data"),
             on: Some(lit(all.clone())),
+            reuse: true,
+        }),
+        step(Action::Listen {
+            channel: ch("data"),
+            on: None,
+            reuse: true,
         }),
         step(Action::Accept {
             channel: ch("data"),
@@ -81,6 +87,67 @@ fn every_byte_scenario() -> Scenario {
                 }),
             ],
         }),
+        step(Action::Read {
+            channel: ch("p"),
+            checks: vec![
+                DataCheck::Save(ch("first")),
+                DataCheck::Length(7),
+                DataCheck::SameAs(ch("first")),
+            ],
+        }),
+        step(Action::ExpectNoData { channel: ch("p") }),
+        step(Action::ConnectRefused {
+            channel: ch("gone"),
+            port: lit(all.clone()),
+            from: Some(lit(reversed.clone())),
+        }),
+        step(Action::ConnectRefused {
+            channel: ch("gone"),
+            port: bytes_then_var(&all, "data.port"),
+            from: None,
+        }),
+        step(Action::SendLong {
+            verb: lit(all.clone()),
+            count: 1_000_000,
+        }),
+        step(Action::Check {
+            left: lit(all.clone()),
+            op: CheckOp::Equals,
+            right: bytes_then_var(&reversed, "reply.code"),
+        }),
+        step(Action::Check {
+            left: lit(b""),
+            op: CheckOp::Differs,
+            right: lit(b"  "),
+        }),
+        step(Action::Repeat {
+            count: 3,
+            steps: vec![step(Action::If {
+                codes: vec![CodePattern::Exact(ReplyCode(426)), CodePattern::Class(2)],
+                then: vec![
+                    step(Action::Note(lit(all.clone()))),
+                    step(Action::If {
+                        codes: vec![CodePattern::Class(4)],
+                        then: vec![step(Action::ExpectClose)],
+                        otherwise: vec![],
+                    }),
+                ],
+                otherwise: vec![
+                    step(Action::Collect {
+                        series: ch("ports"),
+                        value: lit(all.clone()),
+                    }),
+                    step(Action::CheckVaries {
+                        series: ch("ports"),
+                    }),
+                ],
+            })],
+        }),
+        step(Action::Collect {
+            series: ch("s_2-x"),
+            value: bytes_then_var(&all, "reply.text"),
+        }),
+        step(Action::Reconnect),
     ];
     Scenario {
         id: "fuzz.finding.every-byte".into(),
