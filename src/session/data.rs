@@ -310,3 +310,120 @@ pub async fn drain(
     recorder.event(channel, &format!("{how} after {} bytes", drained.bytes));
     drained
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+    /// A connected pair: (the accepted end, the connecting end).
+    async fn pair(listener: &DataListener) -> (TcpStream, TcpStream) {
+        let client = TcpStream::connect(listener.local_addr()).await.unwrap();
+        let (accepted, _) = listener
+            .accept(Duration::from_secs(10), &Recorder::new())
+            .await
+            .unwrap();
+        (accepted, client)
+    }
+
+    #[tokio::test]
+    async fn reuse_binds_a_port_whose_connection_is_in_time_wait() {
+        let recorder = Recorder::new();
+        let reuse = ListenOptions {
+            port: 0,
+            reuse_addr: true,
+        };
+        let first = DataListener::bind_with("d", LOCALHOST, reuse, &recorder)
+            .await
+            .unwrap();
+        let port = first.local_addr().port();
+        let (accepted, mut client) = pair(&first).await;
+        // The listener's side closes first, so its end of the connection enters TIME_WAIT.
+        drop(accepted);
+        let mut rest = Vec::new();
+        client.read_to_end(&mut rest).await.unwrap();
+        drop(client);
+        drop(first);
+        let again = ListenOptions { port, ..reuse };
+        let second = DataListener::bind_with("d", LOCALHOST, again, &recorder)
+            .await
+            .unwrap();
+        assert_eq!(second.local_addr().port(), port);
+        let (_accepted, _client) = pair(&second).await;
+        let events = recorder.snapshot().entries;
+        assert!(
+            events.iter().any(|e| e.bytes.ends_with(b"(SO_REUSEADDR)")),
+            "{events:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn drain_counts_bytes_and_keeps_a_sample() {
+        let listener = DataListener::bind("d", LOCALHOST, &Recorder::new())
+            .await
+            .unwrap();
+        let (mut accepted, mut client) = pair(&listener).await;
+        accepted.write_all(&[b'x'; 100]).await.unwrap();
+        drop(accepted);
+        let got = drain(
+            "d",
+            &mut client,
+            1 << 20,
+            Duration::from_secs(10),
+            &Recorder::new(),
+        )
+        .await;
+        assert_eq!(got.bytes, 100);
+        assert_eq!(got.sample, [b'x'; DRAIN_SAMPLE]);
+        assert_eq!(got.end, DrainEnd::Eof);
+        let (accepted, mut client) = pair(&listener).await;
+        drop(accepted);
+        let got = drain(
+            "d",
+            &mut client,
+            1 << 20,
+            Duration::from_secs(10),
+            &Recorder::new(),
+        )
+        .await;
+        assert_eq!((got.bytes, got.end), (0, DrainEnd::Eof));
+    }
+
+    #[tokio::test]
+    async fn drain_stops_past_the_limit() {
+        let listener = DataListener::bind("d", LOCALHOST, &Recorder::new())
+            .await
+            .unwrap();
+        let (mut accepted, mut client) = pair(&listener).await;
+        accepted.write_all(&[0u8; 4096]).await.unwrap();
+        let got = drain(
+            "d",
+            &mut client,
+            10,
+            Duration::from_secs(10),
+            &Recorder::new(),
+        )
+        .await;
+        assert!(got.bytes > 10);
+        assert_eq!(got.end, DrainEnd::Limit);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn drain_of_a_silent_stream_times_out_with_nothing() {
+        let listener = DataListener::bind("d", LOCALHOST, &Recorder::new())
+            .await
+            .unwrap();
+        let (_accepted, mut client) = pair(&listener).await;
+        let got = drain(
+            "d",
+            &mut client,
+            10,
+            Duration::from_secs(10),
+            &Recorder::new(),
+        )
+        .await;
+        assert_eq!((got.bytes, got.end), (0, DrainEnd::Timeout));
+    }
+}

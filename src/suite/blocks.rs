@@ -36,13 +36,26 @@ enum Kind {
     Repeat {
         count: u32,
     },
-    If {
-        codes: Vec<CodePattern>,
-        /// The scope when the `if` opened: where the `else` branch starts.
-        before: Scope,
-        /// Set at `else`: the `then` steps, the scope they left, and the `else` line/column.
-        then: Option<(Vec<Step>, Scope, usize, usize)>,
-    },
+    If(Box<IfBlock>),
+}
+
+/// An open `if reply` block.
+struct IfBlock {
+    codes: Vec<CodePattern>,
+    /// The scope when the `if` opened: where the `else` branch starts.
+    before: Scope,
+    /// Set at `else`: the finished `then` branch.
+    then: Option<Then>,
+}
+
+/// The `then` branch of an `if`, finished by its `else`.
+struct Then {
+    steps: Vec<Step>,
+    /// The scope the branch left.
+    scope: Scope,
+    /// Where the `else` is, for an "empty else" error.
+    else_line: usize,
+    else_column: usize,
 }
 
 /// An open block: where it started and the steps read so far (of its current branch).
@@ -119,15 +132,12 @@ impl Blocks {
             return Err(c.error_here(format!("expected {CODE_HINT} after `if reply`")));
         }
         scope.require_replied(&c.line, kw.pos)?;
-        let before = scope.clone();
-        self.open(
-            c,
-            Kind::If {
-                codes,
-                before,
-                then: None,
-            },
-        )
+        let block = IfBlock {
+            codes,
+            before: scope.clone(),
+            then: None,
+        };
+        self.open(c, Kind::If(Box::new(block)))
     }
 
     fn open(&mut self, c: &Cursor, kind: Kind) -> PResult<()> {
@@ -153,10 +163,10 @@ impl Blocks {
             return Ok(());
         };
         let (line, column) = (frame.line, frame.column);
-        let Kind::If { before, then, .. } = &mut frame.kind else {
+        let Kind::If(block) = &mut frame.kind else {
             return Err(c.line.error(kw.pos, "`else` without an `if` to belong to"));
         };
-        if then.is_some() {
+        if block.then.is_some() {
             return Err(c.line.error(kw.pos, "a second `else` in the same `if`"));
         }
         if frame.steps.is_empty() {
@@ -166,9 +176,12 @@ impl Blocks {
                 "empty if branch: add steps before its `else`",
             ));
         }
-        let then_scope = std::mem::replace(scope, before.clone());
-        let steps = std::mem::take(&mut frame.steps);
-        *then = Some((steps, then_scope, c.line.number, c.line.column(kw.pos)));
+        block.then = Some(Then {
+            steps: std::mem::take(&mut frame.steps),
+            scope: std::mem::replace(scope, block.before.clone()),
+            else_line: c.line.number,
+            else_column: c.line.column(kw.pos),
+        });
         Ok(())
     }
 
@@ -195,7 +208,7 @@ impl Blocks {
     pub(crate) fn finish(mut self) -> PResult<Vec<Step>> {
         if let Some(open) = self.frames.get(1..).and_then(|f| f.last()) {
             let what = match open.kind {
-                Kind::If { .. } => "if",
+                Kind::If(_) => "if",
                 _ => "repeat",
             };
             let msg = format!(
@@ -227,11 +240,12 @@ fn close(
             }
             Ok(Action::Repeat { count, steps })
         }
-        Kind::If {
-            codes,
-            before,
-            then,
-        } => {
+        Kind::If(block) => {
+            let IfBlock {
+                codes,
+                before,
+                then,
+            } = *block;
             let (then, otherwise) = match then {
                 None if steps.is_empty() => {
                     return Err(Diag::new(
@@ -244,13 +258,13 @@ fn close(
                     scope.merge(before);
                     (steps, Vec::new())
                 }
-                Some((_, _, else_line, else_column)) if steps.is_empty() => {
+                Some(then) if steps.is_empty() => {
                     let msg = "empty else branch: add steps before its `end`, or drop the `else`";
-                    return Err(Diag::new(else_line, else_column, msg));
+                    return Err(Diag::new(then.else_line, then.else_column, msg));
                 }
-                Some((then, then_scope, _, _)) => {
-                    scope.merge(then_scope);
-                    (then, steps)
+                Some(then) => {
+                    scope.merge(then.scope);
+                    (then.steps, steps)
                 }
             };
             Ok(Action::If {

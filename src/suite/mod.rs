@@ -38,6 +38,10 @@ pub use write::write_file;
 #[cfg(test)]
 mod errors_tests;
 #[cfg(test)]
+mod lang_errors_tests;
+#[cfg(test)]
+mod lang_tests;
+#[cfg(test)]
 mod step_errors_tests;
 #[cfg(test)]
 mod steps_tests;

@@ -317,4 +317,45 @@ mod tests {
         scope.open("data");
         scope.require_open(&LINE, 0, "data").unwrap();
     }
+
+    #[test]
+    fn merge_is_the_union_of_both_branches() {
+        let mut before = Scope::default();
+        before.mark_sent();
+        let mut then = before.clone();
+        then.listen("a");
+        then.collect("ports");
+        then.reconnected();
+        let mut otherwise = before.clone();
+        otherwise.accepted("b");
+        otherwise.save("k");
+        otherwise.mark_replied();
+        otherwise.merge(then);
+        let s = otherwise;
+        for name in [
+            "a.ip",
+            "a.hostport",
+            "b.from.ip",
+            "b.from.port",
+            "reply.code",
+        ] {
+            s.check_vars(&LINE, &used(name)).unwrap();
+        }
+        s.require_listening(&LINE, 0, "a").unwrap();
+        s.require_open(&LINE, 0, "b").unwrap();
+        s.require_series(&LINE, 0, "ports").unwrap();
+        s.require_saved(&LINE, 0, "k").unwrap();
+        s.require_replied(&LINE, 0).unwrap();
+        assert!(s.has_sent());
+    }
+
+    #[test]
+    fn reconnect_forgets_the_send_but_not_the_reply() {
+        let mut scope = Scope::default();
+        scope.mark_sent();
+        scope.mark_replied();
+        scope.reconnected();
+        assert!(!scope.has_sent());
+        scope.require_replied(&LINE, 0).unwrap();
+    }
 }

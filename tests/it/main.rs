@@ -2,4 +2,5 @@
 
 mod cli;
 mod fault_matrix;
+mod language;
 mod support;
