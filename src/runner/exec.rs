@@ -81,7 +81,8 @@ impl<'a> ScenarioRun<'a> {
         })
     }
 
-    /// Executes steps in order (recursively for `repeat`).
+    /// Executes steps in order (recursively for `repeat` and `if`, whose nesting the parser
+    /// bounds).
     pub fn run_steps<'s>(&'s mut self, steps: &'s [Step]) -> StepFuture<'s> {
         Box::pin(async move {
             for step in steps {

@@ -132,8 +132,8 @@ pub enum Action {
         port: Template,
         from: Option<Template>,
     },
-    /// `read data`, `read data equals "hello\n"`, `read data contains "x"`, `read data length 1024`:
-    /// read until EOF (bounded) and check.
+    /// `read data`, `read data equals "hello\n"`, `read data contains "x"`, `read data length 1024`,
+    /// `read data save first`, `read data same-as first`: read until EOF (bounded) and check.
     Read {
         channel: String,
         checks: Vec<DataCheck>,
