@@ -267,6 +267,12 @@ async fn listen_reuse_binds_the_same_port_again() {
 }
 
 #[tokio::test]
+async fn listeners_survive_a_reconnect() {
+    let o = run(&format!("login\nlisten d\nreconnect\nlogin\n{PORT_RETR}")).await;
+    assert_pass(&o);
+}
+
+#[tokio::test]
 async fn accept_binds_who_connected() {
     let o = run(&format!(
         "login\nlisten d\n{PORT_RETR}check ${{d.from.ip}} equals ${{target.ip}}\n\
