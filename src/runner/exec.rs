@@ -1,15 +1,18 @@
 //! Runs one scenario: opens the control connection, reads the greeting, then executes steps in
-//! order until one stops it. Dispatch is one small function per step kind.
+//! order until one stops it. Dispatch is one small function per step kind; the data-connection
+//! steps live in `data_steps`, the control-connection and block steps in `control_steps`, and
+//! the steps over values in `value_steps`.
 
 use super::config::RunConfig;
+use super::control_steps::quit;
 use super::expect;
+use super::series::SeriesSet;
 use super::stop::Stop;
 use super::vars::Vars;
-use crate::proto::ReplyCode;
-use crate::session::data::{read_to_end, write_all};
+use crate::proto::{Reply, ReplyCode};
 use crate::session::transcript::escape_bytes;
-use crate::session::{ControlConnection, DataListener, Recorder, SessionError, connect_data};
-use crate::suite::{Action, DataCheck, Expect, Need, Scenario, Step, Template};
+use crate::session::{ControlConnection, DataListener, Recorder, SessionError};
+use crate::suite::{Action, Expect, Need, Scenario, Step, Template};
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
@@ -18,12 +21,20 @@ use tokio::net::TcpStream;
 
 /// The state of one running scenario.
 pub struct ScenarioRun<'a> {
-    config: &'a RunConfig,
-    recorder: Recorder,
-    ctrl: ControlConnection,
-    vars: Vars,
-    listeners: HashMap<String, DataListener>,
-    streams: HashMap<String, TcpStream>,
+    pub(super) config: &'a RunConfig,
+    pub(super) recorder: Recorder,
+    pub(super) ctrl: ControlConnection,
+    pub(super) vars: Vars,
+    pub(super) listeners: HashMap<String, DataListener>,
+    pub(super) streams: HashMap<String, TcpStream>,
+    /// The code of the last reply read by an `expect` or a login, for `if reply`.
+    pub(super) last_code: Option<ReplyCode>,
+    /// `collect` series (a shared handle: the caller renders them whatever happens).
+    pub(super) series: SeriesSet,
+    /// `read … save KEY` bytes, at most `max_data_bytes` in all.
+    pub(super) saved: HashMap<String, Vec<u8>>,
+    /// The port of each `listen NAME reuse` channel, bound again by later ones.
+    pub(super) reuse_ports: HashMap<String, u16>,
     pub notes: Vec<String>,
 }
 
@@ -51,11 +62,9 @@ impl<'a> ScenarioRun<'a> {
         addr: SocketAddr,
         config: &'a RunConfig,
         recorder: Recorder,
+        series: SeriesSet,
     ) -> Result<ScenarioRun<'a>, Stop> {
-        let mut ctrl = ControlConnection::connect(addr, config.step_timeout, recorder.clone())
-            .await
-            .map_err(|e| Stop::Error(e.to_string()))?;
-        read_greeting(&mut ctrl, config).await?;
+        let ctrl = connect_control(addr, config, &recorder).await?;
         let vars = initial_vars(&ctrl, config);
         Ok(ScenarioRun {
             config,
@@ -64,11 +73,16 @@ impl<'a> ScenarioRun<'a> {
             vars,
             listeners: HashMap::new(),
             streams: HashMap::new(),
+            last_code: None,
+            series,
+            saved: HashMap::new(),
+            reuse_ports: HashMap::new(),
             notes: Vec::new(),
         })
     }
 
-    /// Executes steps in order (recursively for `repeat`).
+    /// Executes steps in order (recursively for `repeat` and `if`, whose nesting the parser
+    /// bounds).
     pub fn run_steps<'s>(&'s mut self, steps: &'s [Step]) -> StepFuture<'s> {
         Box::pin(async move {
             for step in steps {
@@ -89,7 +103,9 @@ impl<'a> ScenarioRun<'a> {
             Action::Anonymous => self.login("anonymous", "ftpspec@example.com").await,
             Action::Send { payload, crlf } => self.send(line, payload, *crlf).await,
             Action::Expect(expect) => self.expect(line, expect).await,
-            Action::Listen { channel, on } => self.listen(channel, on.as_ref()).await,
+            Action::Listen { channel, on, reuse } => {
+                self.listen(channel, on.as_ref(), *reuse).await
+            }
             Action::Accept { channel, from } => self.accept(line, channel, from.as_ref()).await,
             Action::ExpectNoConnection { channel } => self.expect_no_connection(line, channel),
             Action::Connect {
@@ -97,7 +113,16 @@ impl<'a> ScenarioRun<'a> {
                 port,
                 from,
             } => self.connect(line, channel, port, from.as_ref()).await,
+            Action::ConnectRefused {
+                channel,
+                port,
+                from,
+            } => {
+                self.connect_refused(line, channel, port, from.as_ref())
+                    .await
+            }
             Action::Read { channel, checks } => self.read(line, channel, checks).await,
+            Action::ExpectNoData { channel } => self.expect_no_data(line, channel).await,
             Action::Write { channel, payload } => self.write(line, channel, payload).await,
             Action::Close { channel } => self.close(channel).await,
             Action::Abort { urgent } => self.abort(line, *urgent).await,
@@ -112,6 +137,17 @@ impl<'a> ScenarioRun<'a> {
                 self.notes.push(text);
                 Ok(())
             }
+            Action::If {
+                codes,
+                then,
+                otherwise,
+            } => self.if_reply(codes, then, otherwise).await,
+            Action::Reconnect => self.reconnect().await,
+            Action::SendLong { verb, count } => self.send_long(verb, *count).await,
+            Action::ExpectClose => self.expect_close(line).await,
+            Action::Collect { series, value } => self.collect(series, value),
+            Action::Check { left, op, right } => self.check(line, left, *op, right),
+            Action::CheckVaries { series } => self.check_varies(line, series),
         }
     }
 
@@ -125,12 +161,14 @@ impl<'a> ScenarioRun<'a> {
             .await
             .map_err(harness)?;
         let mut reply = self.ctrl.read_reply(wait).await.map_err(harness)?;
+        self.remember(&reply);
         if reply.code == ReplyCode::NEED_PASSWORD {
             self.ctrl
                 .send(format!("PASS {pass}\r\n").as_bytes())
                 .await
                 .map_err(harness)?;
             reply = self.ctrl.read_reply(wait).await.map_err(harness)?;
+            self.remember(&reply);
         }
         match reply.code.0 {
             230 | 202 => Ok(()),
@@ -155,7 +193,16 @@ impl<'a> ScenarioRun<'a> {
             .read_reply(self.config.step_timeout)
             .await
             .map_err(|e| Stop::from_reply_error(line, &expect::describe(expect), e))?;
+        self.remember(&reply);
         expect::check(line, expect, &reply, &mut self.vars)
+    }
+
+    /// The last reply read: its code for `if reply`, `${reply.code}` and `${reply.text}` (the
+    /// last line's text, escaped printable).
+    fn remember(&mut self, reply: &Reply) {
+        self.last_code = Some(reply.code);
+        self.vars.set("reply.code", reply.code.to_string());
+        self.vars.set("reply.text", escape_bytes(reply.last_text()));
     }
 
     async fn abort(&mut self, line: usize, urgent: bool) -> Result<(), Stop> {
@@ -167,211 +214,7 @@ impl<'a> ScenarioRun<'a> {
         sent.map_err(|e| lost(line, e))
     }
 
-    async fn listen(&mut self, channel: &str, on: Option<&Template>) -> Result<(), Stop> {
-        let ip = match on {
-            Some(t) => self.render_ip(t)?,
-            None => self.ctrl.local().ip(),
-        };
-        let listener = DataListener::bind(channel, ip, &self.recorder)
-            .await
-            .map_err(|e| match on {
-                Some(_) => Stop::Skip(format!("cannot listen on {ip} here: {e}")),
-                None => Stop::Error(e.to_string()),
-            })?;
-        let addr = listener.local_addr();
-        self.vars
-            .set(format!("{channel}.ip"), addr.ip().to_string());
-        self.vars
-            .set(format!("{channel}.port"), addr.port().to_string());
-        self.listeners.insert(channel.to_string(), listener);
-        Ok(())
-    }
-
-    async fn accept(
-        &mut self,
-        line: usize,
-        channel: &str,
-        from: Option<&Template>,
-    ) -> Result<(), Stop> {
-        let want = from.map(|t| self.render_ip(t)).transpose()?;
-        let listener = self
-            .listeners
-            .get(channel)
-            .ok_or_else(|| no_channel(channel))?;
-        let (stream, peer) = listener
-            .accept(self.config.step_timeout, &self.recorder)
-            .await
-            .map_err(|e| {
-                Stop::fail(
-                    line,
-                    "the server did not open the data connection",
-                    format!("a connection to {channel}"),
-                    e.to_string(),
-                )
-            })?;
-        if let Some(want) = want.filter(|w| *w != peer.ip()) {
-            return Err(Stop::fail(
-                line,
-                "the data connection came from an unexpected address",
-                format!("from {want}"),
-                format!("from {}", peer.ip()),
-            ));
-        }
-        self.streams.insert(channel.to_string(), stream);
-        Ok(())
-    }
-
-    fn expect_no_connection(&mut self, line: usize, channel: &str) -> Result<(), Stop> {
-        let listener = self
-            .listeners
-            .get(channel)
-            .ok_or_else(|| no_channel(channel))?;
-        match listener.poll_arrived(&self.recorder) {
-            None => Ok(()),
-            Some(from) => Err(Stop::fail(
-                line,
-                format!("the server connected to the {channel} listener"),
-                "no connection",
-                format!("a connection from {from}"),
-            )),
-        }
-    }
-
-    async fn connect(
-        &mut self,
-        line: usize,
-        channel: &str,
-        port: &Template,
-        from: Option<&Template>,
-    ) -> Result<(), Stop> {
-        let port_text = self.vars.render_text(port).map_err(Stop::Error)?;
-        let port: u16 = port_text
-            .parse()
-            .map_err(|_| Stop::Error(format!("{port_text:?} is not a port")))?;
-        let from_ip = from.map(|t| self.render_ip(t)).transpose()?;
-        // Always the control connection's peer: never an address a reply named (DESIGN, RFC 2577).
-        let peer_ip = self.ctrl.peer().ip();
-        let stream = connect_data(
-            channel,
-            peer_ip,
-            port,
-            from_ip,
-            self.config.step_timeout,
-            &self.recorder,
-        )
-        .await
-        .map_err(|e| match e {
-            SessionError::Local { .. } => {
-                Stop::Skip(format!("cannot use a local address here: {e}"))
-            }
-            e => Stop::fail(
-                line,
-                format!("nothing accepts a connection on port {port}"),
-                format!("{peer_ip}:{port} listening"),
-                e.to_string(),
-            ),
-        })?;
-        self.streams.insert(channel.to_string(), stream);
-        Ok(())
-    }
-
-    async fn read(&mut self, line: usize, channel: &str, checks: &[DataCheck]) -> Result<(), Stop> {
-        let mut stream = self
-            .streams
-            .remove(channel)
-            .ok_or_else(|| no_channel(channel))?;
-        let data = read_to_end(
-            channel,
-            &mut stream,
-            self.config.max_data_bytes,
-            self.config.step_timeout,
-            &self.recorder,
-        )
-        .await
-        .map_err(|e| {
-            Stop::fail(
-                line,
-                format!("reading {channel} failed"),
-                "data, then EOF",
-                e.to_string(),
-            )
-        })?;
-        for check in checks {
-            self.data_check(line, check, &data)?;
-        }
-        Ok(())
-    }
-
-    fn data_check(&self, line: usize, check: &DataCheck, data: &[u8]) -> Result<(), Stop> {
-        let (ok, expected) = match check {
-            DataCheck::Equals(t) => {
-                let want = self.vars.render(t).map_err(Stop::Error)?;
-                (
-                    data == want.as_slice(),
-                    format!("exactly \"{}\"", escape_bytes(&want)),
-                )
-            }
-            DataCheck::Contains(t) => {
-                let want = self.vars.render(t).map_err(Stop::Error)?;
-                let found =
-                    want.is_empty() || data.windows(want.len()).any(|w| w == want.as_slice());
-                (
-                    found,
-                    format!("bytes containing \"{}\"", escape_bytes(&want)),
-                )
-            }
-            DataCheck::Length(n) => (data.len() as u64 == *n, format!("{n} bytes")),
-        };
-        if ok {
-            return Ok(());
-        }
-        let shown: Vec<u8> = data.iter().copied().take(200).collect();
-        Err(Stop::fail(
-            line,
-            "the data is not what was expected",
-            expected,
-            format!("{} bytes: \"{}\"", data.len(), escape_bytes(&shown)),
-        ))
-    }
-
-    async fn write(&mut self, line: usize, channel: &str, payload: &Template) -> Result<(), Stop> {
-        let bytes = self.vars.render(payload).map_err(Stop::Error)?;
-        let stream = self
-            .streams
-            .get_mut(channel)
-            .ok_or_else(|| no_channel(channel))?;
-        write_all(
-            channel,
-            stream,
-            &bytes,
-            self.config.step_timeout,
-            &self.recorder,
-        )
-        .await
-        .map_err(|e| {
-            Stop::fail(
-                line,
-                format!("writing to {channel} failed"),
-                "the server reads the data",
-                e.to_string(),
-            )
-        })
-    }
-
-    async fn close(&mut self, channel: &str) -> Result<(), Stop> {
-        self.listeners.remove(channel);
-        if let Some(mut stream) = self.streams.remove(channel) {
-            use tokio::io::AsyncWriteExt;
-            let _ = stream.shutdown().await;
-        }
-        self.recorder.event(
-            crate::session::transcript::Channel::Data(channel.into()),
-            "closed by ftpspec",
-        );
-        Ok(())
-    }
-
-    fn render_ip(&self, template: &Template) -> Result<IpAddr, Stop> {
+    pub(super) fn render_ip(&self, template: &Template) -> Result<IpAddr, Stop> {
         let text = self.vars.render_text(template).map_err(Stop::Error)?;
         text.parse()
             .map_err(|_| Stop::Error(format!("{text:?} is not an IP address")))
@@ -379,15 +222,22 @@ impl<'a> ScenarioRun<'a> {
 
     /// Says goodbye politely; nothing here affects the verdict.
     pub async fn finish(mut self) {
-        let wait = self
-            .config
-            .step_timeout
-            .min(std::time::Duration::from_secs(1));
-        if self.ctrl.send(b"QUIT\r\n").await.is_ok() {
-            let _ = self.ctrl.read_reply(wait).await;
-        }
-        self.ctrl.shutdown().await;
+        quit(&mut self.ctrl, self.config.step_timeout).await;
     }
+}
+
+/// Opens a control connection and reads its greeting. Failures are ERROR: the harness could
+/// not get a session, which says nothing about the requirement under test.
+pub(super) async fn connect_control(
+    addr: SocketAddr,
+    config: &RunConfig,
+    recorder: &Recorder,
+) -> Result<ControlConnection, Stop> {
+    let mut ctrl = ControlConnection::connect(addr, config.step_timeout, recorder.clone())
+        .await
+        .map_err(|e| Stop::Error(e.to_string()))?;
+    read_greeting(&mut ctrl, config).await?;
+    Ok(ctrl)
 }
 
 /// The greeting: optional 120 replies, then 220 (RFC 959 §5.4, "Connection Establishment").
@@ -415,10 +265,7 @@ async fn read_greeting(ctrl: &mut ControlConnection, config: &RunConfig) -> Resu
 
 fn initial_vars(ctrl: &ControlConnection, config: &RunConfig) -> Vars {
     let mut vars = Vars::default();
-    let netprt = |a: SocketAddr| if a.is_ipv6() { "2" } else { "1" };
-    vars.set("client.ip", ctrl.local().ip().to_string());
-    vars.set("client.port", ctrl.local().port().to_string());
-    vars.set("client.netprt", netprt(ctrl.local()));
+    set_client_vars(&mut vars, ctrl);
     vars.set("target.ip", ctrl.peer().ip().to_string());
     vars.set("target.port", ctrl.peer().port().to_string());
     vars.set("target.netprt", netprt(ctrl.peer()));
@@ -428,7 +275,19 @@ fn initial_vars(ctrl: &ControlConnection, config: &RunConfig) -> Vars {
     vars
 }
 
-fn lost(line: usize, e: SessionError) -> Stop {
+/// An RFC 2428 net-prt: `1` for IPv4, `2` for IPv6.
+fn netprt(addr: SocketAddr) -> &'static str {
+    if addr.is_ipv6() { "2" } else { "1" }
+}
+
+/// `${client.*}`: this end of the control connection (set again by `reconnect`).
+pub(super) fn set_client_vars(vars: &mut Vars, ctrl: &ControlConnection) {
+    vars.set("client.ip", ctrl.local().ip().to_string());
+    vars.set("client.port", ctrl.local().port().to_string());
+    vars.set("client.netprt", netprt(ctrl.local()));
+}
+
+pub(super) fn lost(line: usize, e: SessionError) -> Stop {
     Stop::fail(
         line,
         format!("the control connection is gone: {e}"),
@@ -437,6 +296,6 @@ fn lost(line: usize, e: SessionError) -> Stop {
     )
 }
 
-fn no_channel(channel: &str) -> Stop {
+pub(super) fn no_channel(channel: &str) -> Stop {
     Stop::Error(format!("no open data channel named {channel}"))
 }

@@ -73,6 +73,9 @@ fn bind(binder: Binder, reply: &Reply, vars: &mut Vars) -> Result<(), String> {
                 format!("522 text does not end with the protocol list (p1,…,pn) (RFC 2428 §2): {e}")
             })?;
             let joined: Vec<String> = list.0.iter().map(|p| p.to_string()).collect();
+            if let Some(first) = joined.first() {
+                vars.set("protocols.first", first.clone());
+            }
             vars.set("protocols", joined.join(","));
         }
     }

@@ -5,11 +5,16 @@
 //! never a pass.
 
 pub mod config;
+mod control_steps;
+mod data_steps;
 mod exec;
 mod expect;
 pub mod outcome;
+mod read_steps;
 mod run;
+pub mod series;
 mod stop;
+mod value_steps;
 mod vars;
 
 pub use config::{Files, RunConfig, Secret, Target};

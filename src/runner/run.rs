@@ -4,6 +4,7 @@
 use super::config::RunConfig;
 use super::exec::{ScenarioRun, pick_address};
 use super::outcome::{Failure, Outcome, RunReport, Verdict};
+use super::series::SeriesSet;
 use super::stop::Stop;
 use crate::session::{ControlConnection, Recorder};
 use crate::suite::{Level, Location, Scenario};
@@ -186,11 +187,18 @@ fn combine(mut runs: Vec<Outcome>) -> Outcome {
 pub async fn run_one(scenario: &Scenario, config: &RunConfig) -> Outcome {
     let started = tokio::time::Instant::now();
     let recorder = Recorder::new();
+    let series = SeriesSet::default();
     let mut notes = Vec::new();
     let ended = match pick_address(scenario, config) {
         Err(stop) => Err(stop),
         Ok(addr) => {
-            let body = execute(scenario, config, addr, recorder.clone(), &mut notes);
+            let body = execute(
+                scenario,
+                config,
+                addr,
+                (recorder.clone(), series.clone()),
+                &mut notes,
+            );
             match tokio::time::timeout(config.scenario_timeout, body).await {
                 Ok(result) => result,
                 Err(_) => Err(Stop::Error(format!(
@@ -200,6 +208,8 @@ pub async fn run_one(scenario: &Scenario, config: &RunConfig) -> Outcome {
             }
         }
     };
+    // Collected series are reported whatever the verdict (a FAIL's port sequence is evidence).
+    notes.extend(series.notes());
     outcome(
         scenario,
         config.strict,
@@ -214,10 +224,10 @@ async fn execute(
     scenario: &Scenario,
     config: &RunConfig,
     addr: std::net::SocketAddr,
-    recorder: Recorder,
+    (recorder, series): (Recorder, SeriesSet),
     notes: &mut Vec<String>,
 ) -> Result<(), Stop> {
-    let mut run = ScenarioRun::open(addr, config, recorder).await?;
+    let mut run = ScenarioRun::open(addr, config, recorder, series).await?;
     let result = run.run_steps(&scenario.steps).await;
     notes.append(&mut run.notes);
     run.finish().await;

@@ -86,6 +86,17 @@ impl ControlConnection {
             .map_err(SessionError::io("sending a command"))
     }
 
+    /// Sends `bytes`, recording `shown` in their place: a line of a megabyte is kept compact
+    /// in the transcript (`send-long`).
+    pub async fn send_as(&mut self, bytes: &[u8], shown: &[u8]) -> Result<(), SessionError> {
+        self.recorder
+            .record(Channel::Control, Direction::Sent, shown);
+        self.stream
+            .write_all(bytes)
+            .await
+            .map_err(SessionError::io("sending a command"))
+    }
+
     /// ABOR with the Telnet "special action" (RFC 959 §4.1.3): `IAC IP` and `IAC` in band, the
     /// Data Mark as TCP urgent data (the Synch), then `ABOR\r\n`.
     pub async fn send_urgent_abort(&mut self) -> Result<(), SessionError> {

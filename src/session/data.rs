@@ -3,7 +3,9 @@
 //! Passive: [`connect_data`] always connects to the **control connection's peer address** at the
 //! port the server named, never to an address a 227 reply names (a hostile or NATed server could
 //! otherwise steer ftpspec anywhere). Active: a [`DataListener`] waits for the server, and records
-//! who connected from where so that scenarios can check the source.
+//! who connected from where so that scenarios can check the source. [`ListenOptions`] choose the
+//! port and SO_REUSEADDR, so a scenario can bind the same client port again while the server's
+//! earlier connections to it sit in TIME_WAIT.
 
 use super::transcript::{Channel, Direction};
 use super::{Recorder, SessionError};
@@ -12,6 +14,22 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::time::timeout;
+
+/// Connections a [`DataListener`] queues before they are accepted.
+const BACKLOG: u32 = 16;
+
+/// Bytes of the start of unwanted data kept by [`drain`] to show in a failure.
+pub const DRAIN_SAMPLE: usize = 64;
+
+/// How to bind a [`DataListener`]. The default is a fresh port chosen by the system.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListenOptions {
+    /// The port to bind; 0 lets the system choose.
+    pub port: u16,
+    /// Set SO_REUSEADDR before binding: a port whose earlier connections sit in TIME_WAIT can
+    /// then be bound again (RFC 1123 §4.1.2.5 discusses the reuse of data ports).
+    pub reuse_addr: bool,
+}
 
 /// An active-mode listener, named after its scenario channel.
 #[derive(Debug)]
@@ -28,16 +46,38 @@ impl DataListener {
         ip: IpAddr,
         recorder: &Recorder,
     ) -> Result<DataListener, SessionError> {
-        let want = SocketAddr::new(ip, 0);
-        let listener = TcpListener::bind(want)
-            .await
-            .map_err(|source| SessionError::Local { addr: want, source })?;
+        DataListener::bind_with(name, ip, ListenOptions::default(), recorder).await
+    }
+
+    /// Binds `ip` with the port and socket options in `options`.
+    pub async fn bind_with(
+        name: &str,
+        ip: IpAddr,
+        options: ListenOptions,
+        recorder: &Recorder,
+    ) -> Result<DataListener, SessionError> {
+        let want = SocketAddr::new(ip, options.port);
+        let local = |source| SessionError::Local { addr: want, source };
+        let socket = match ip {
+            IpAddr::V4(_) => TcpSocket::new_v4(),
+            IpAddr::V6(_) => TcpSocket::new_v6(),
+        }
+        .map_err(local)?;
+        if options.reuse_addr {
+            socket.set_reuseaddr(true).map_err(local)?;
+        }
+        socket.bind(want).map_err(local)?;
+        let listener = socket.listen(BACKLOG).map_err(local)?;
         let addr = listener
             .local_addr()
             .map_err(|source| SessionError::Local { addr: want, source })?;
+        let reuse = match options.reuse_addr {
+            true => " (SO_REUSEADDR)",
+            false => "",
+        };
         recorder.event(
             Channel::Data(name.to_string()),
-            &format!("listening on {addr}"),
+            &format!("listening on {addr}{reuse}"),
         );
         Ok(DataListener {
             name: name.to_string(),
@@ -196,5 +236,194 @@ pub async fn write_all(
             source,
         }),
         Ok(Ok(())) => Ok(()),
+    }
+}
+
+/// How a stream read by [`drain`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DrainEnd {
+    /// The peer closed the stream (EOF).
+    Eof,
+    /// The stream failed, typically reset by the peer.
+    Reset,
+    /// Neither EOF nor an error within the wait.
+    Timeout,
+    /// More than the limit arrived; reading stopped.
+    Limit,
+}
+
+/// What [`drain`] saw: how many bytes, the first few, and how the stream ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drained {
+    pub bytes: u64,
+    /// The first [`DRAIN_SAMPLE`] bytes.
+    pub sample: Vec<u8>,
+    pub end: DrainEnd,
+}
+
+/// Reads a stream to its end, under `wait`, counting (not keeping) at most `limit` bytes: for
+/// a connection that should get nothing at all, such as a port thief's (RFC 2577 §4).
+pub async fn drain(
+    name: &str,
+    stream: &mut TcpStream,
+    limit: usize,
+    wait: Duration,
+    recorder: &Recorder,
+) -> Drained {
+    let channel = Channel::Data(name.to_string());
+    let mut chunk = vec![0u8; 64 * 1024];
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut drained = Drained {
+        bytes: 0,
+        sample: Vec::new(),
+        end: DrainEnd::Limit,
+    };
+    while drained.bytes <= limit as u64 {
+        let n = match tokio::time::timeout_at(deadline, stream.read(&mut chunk)).await {
+            Err(_) => {
+                drained.end = DrainEnd::Timeout;
+                break;
+            }
+            Ok(Err(_)) => {
+                drained.end = DrainEnd::Reset;
+                break;
+            }
+            Ok(Ok(0)) => {
+                drained.end = DrainEnd::Eof;
+                break;
+            }
+            Ok(Ok(n)) => n,
+        };
+        let room = DRAIN_SAMPLE.saturating_sub(drained.sample.len());
+        drained.sample.extend_from_slice(&chunk[..n.min(room)]);
+        drained.bytes += n as u64;
+    }
+    if !drained.sample.is_empty() {
+        recorder.record(channel.clone(), Direction::Received, &drained.sample);
+    }
+    let how = match drained.end {
+        DrainEnd::Eof => "EOF",
+        DrainEnd::Reset => "reset",
+        DrainEnd::Timeout => "no EOF within the step timeout",
+        DrainEnd::Limit => "more than the limit",
+    };
+    recorder.event(channel, &format!("{how} after {} bytes", drained.bytes));
+    drained
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+
+    /// A connected pair: (the accepted end, the connecting end).
+    async fn pair(listener: &DataListener) -> (TcpStream, TcpStream) {
+        let client = TcpStream::connect(listener.local_addr()).await.unwrap();
+        let (accepted, _) = listener
+            .accept(Duration::from_secs(10), &Recorder::new())
+            .await
+            .unwrap();
+        (accepted, client)
+    }
+
+    #[tokio::test]
+    async fn reuse_binds_a_port_whose_connection_is_in_time_wait() {
+        let recorder = Recorder::new();
+        let reuse = ListenOptions {
+            port: 0,
+            reuse_addr: true,
+        };
+        let first = DataListener::bind_with("d", LOCALHOST, reuse, &recorder)
+            .await
+            .unwrap();
+        let port = first.local_addr().port();
+        let (accepted, mut client) = pair(&first).await;
+        // The listener's side closes first, so its end of the connection enters TIME_WAIT.
+        drop(accepted);
+        let mut rest = Vec::new();
+        client.read_to_end(&mut rest).await.unwrap();
+        drop(client);
+        drop(first);
+        let again = ListenOptions { port, ..reuse };
+        let second = DataListener::bind_with("d", LOCALHOST, again, &recorder)
+            .await
+            .unwrap();
+        assert_eq!(second.local_addr().port(), port);
+        let (_accepted, _client) = pair(&second).await;
+        let events = recorder.snapshot().entries;
+        assert!(
+            events.iter().any(|e| e.bytes.ends_with(b"(SO_REUSEADDR)")),
+            "{events:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn drain_counts_bytes_and_keeps_a_sample() {
+        let listener = DataListener::bind("d", LOCALHOST, &Recorder::new())
+            .await
+            .unwrap();
+        let (mut accepted, mut client) = pair(&listener).await;
+        accepted.write_all(&[b'x'; 100]).await.unwrap();
+        drop(accepted);
+        let got = drain(
+            "d",
+            &mut client,
+            1 << 20,
+            Duration::from_secs(10),
+            &Recorder::new(),
+        )
+        .await;
+        assert_eq!(got.bytes, 100);
+        assert_eq!(got.sample, [b'x'; DRAIN_SAMPLE]);
+        assert_eq!(got.end, DrainEnd::Eof);
+        let (accepted, mut client) = pair(&listener).await;
+        drop(accepted);
+        let got = drain(
+            "d",
+            &mut client,
+            1 << 20,
+            Duration::from_secs(10),
+            &Recorder::new(),
+        )
+        .await;
+        assert_eq!((got.bytes, got.end), (0, DrainEnd::Eof));
+    }
+
+    #[tokio::test]
+    async fn drain_stops_past_the_limit() {
+        let listener = DataListener::bind("d", LOCALHOST, &Recorder::new())
+            .await
+            .unwrap();
+        let (mut accepted, mut client) = pair(&listener).await;
+        accepted.write_all(&[0u8; 4096]).await.unwrap();
+        let got = drain(
+            "d",
+            &mut client,
+            10,
+            Duration::from_secs(10),
+            &Recorder::new(),
+        )
+        .await;
+        assert!(got.bytes > 10);
+        assert_eq!(got.end, DrainEnd::Limit);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn drain_of_a_silent_stream_times_out_with_nothing() {
+        let listener = DataListener::bind("d", LOCALHOST, &Recorder::new())
+            .await
+            .unwrap();
+        let (_accepted, mut client) = pair(&listener).await;
+        let got = drain(
+            "d",
+            &mut client,
+            10,
+            Duration::from_secs(10),
+            &Recorder::new(),
+        )
+        .await;
+        assert_eq!((got.bytes, got.end), (0, DrainEnd::Timeout));
     }
 }

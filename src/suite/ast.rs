@@ -107,13 +107,18 @@ pub enum Action {
     Send { payload: Template, crlf: bool },
     /// `expect 500 501`, `expect 5xx`, `expect 229 as epsv`, `expect 522 as protocols contains "(1"`.
     Expect(Expect),
-    /// `listen data` or `listen bounce on 127.0.0.2`: an active-mode listener; binds
-    /// `${NAME.ip}` and `${NAME.port}`. Default address: the control connection's local address.
+    /// `listen data`, `listen bounce on 127.0.0.2` or `listen data reuse`: an active-mode
+    /// listener; binds `${NAME.ip}`, `${NAME.port}` and (IPv4) `${NAME.hostport}`. Default
+    /// address: the control connection's local address. With `reuse`, the first bind takes port
+    /// 0 and later ones in the scenario bind that same port again (SO_REUSEADDR), so that the
+    /// server's connections to it meet TIME_WAIT.
     Listen {
         channel: String,
         on: Option<Template>,
+        reuse: bool,
     },
-    /// `accept data` or `accept data from ${target.ip}`: wait for the server to connect.
+    /// `accept data` or `accept data from ${target.ip}`: wait for the server to connect; binds
+    /// `${NAME.from.ip}` and `${NAME.from.port}`.
     Accept {
         channel: String,
         from: Option<Template>,
@@ -127,8 +132,8 @@ pub enum Action {
         port: Template,
         from: Option<Template>,
     },
-    /// `read data`, `read data equals "hello\n"`, `read data contains "x"`, `read data length 1024`:
-    /// read until EOF (bounded) and check.
+    /// `read data`, `read data equals "hello\n"`, `read data contains "x"`, `read data length 1024`,
+    /// `read data save first`, `read data same-as first`: read until EOF (bounded) and check.
     Read {
         channel: String,
         checks: Vec<DataCheck>,
@@ -143,6 +148,58 @@ pub enum Action {
     Repeat { count: u32, steps: Vec<Step> },
     /// `note passive port ${epsv.port}`: an observation recorded in the outcome.
     Note(Template),
+    /// `if reply 426` … [`else` …] `end`: `then` when the code of the last reply read (by an
+    /// `expect` or a login) matches any pattern, else `otherwise` (empty when there is no
+    /// `else`).
+    If {
+        codes: Vec<CodePattern>,
+        then: Vec<Step>,
+        otherwise: Vec<Step>,
+    },
+    /// `reconnect`: QUIT (best effort), a new control connection to the same target address,
+    /// its greeting read; listeners and data streams stay.
+    Reconnect,
+    /// `send-long NOOP 10000`: `NOOP `, then `count` bytes of `A`, then CRLF.
+    SendLong { verb: Template, count: u32 },
+    /// `expect close`: the server must close the control connection (EOF or reset).
+    ExpectClose,
+    /// `connect thief to ${epsv.port} refused`: the connection must not be accepted.
+    ConnectRefused {
+        channel: String,
+        port: Template,
+        from: Option<Template>,
+    },
+    /// `expect-no-data thief`: reads the stream to its end; not a single byte may arrive.
+    ExpectNoData { channel: String },
+    /// `collect ports ${epsv.port}`: appends a value to a named series, reported as a note.
+    Collect { series: String, value: Template },
+    /// `check ${reply.code} equals 226`, `check ${a.port} differs ${b.port}`.
+    Check {
+        left: Template,
+        op: CheckOp,
+        right: Template,
+    },
+    /// `check-varies ports`: a collected series must not be an arithmetic progression.
+    CheckVaries { series: String },
+}
+
+/// How `check` compares its two rendered values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckOp {
+    /// The two values are the same bytes.
+    Equals,
+    /// The two values are different bytes.
+    Differs,
+}
+
+impl CheckOp {
+    /// The word between the two values: `equals`, `differs`.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            CheckOp::Equals => "equals",
+            CheckOp::Differs => "differs",
+        }
+    }
 }
 
 /// A reply expectation.
@@ -188,7 +245,8 @@ pub enum Binder {
     Epsv,
     /// A 227 reply: must carry `h1,h2,h3,h4,p1,p2`; binds `${pasv.ip}` and `${pasv.port}`.
     Pasv,
-    /// A 522 reply: must end with `(p1,…,pn)`; binds `${protocols}` (e.g. `1,2`).
+    /// A 522 reply: must end with `(p1,…,pn)`; binds `${protocols}` (e.g. `1,2`) and
+    /// `${protocols.first}` (e.g. `1`).
     Protocols,
 }
 
@@ -229,6 +287,10 @@ pub enum DataCheck {
     Equals(Template),
     Contains(Template),
     Length(u64),
+    /// `save first`: keep the bytes under a key for a later `same-as`.
+    Save(String),
+    /// `same-as first`: the bytes must be exactly those saved under the key.
+    SameAs(String),
 }
 
 /// Bytes with `${variable}` holes, filled in by the runner. Escapes (`\r`, `\n`, `\0`, `\t`,

@@ -13,7 +13,12 @@ fn unknown_step_lists_the_steps() {
         3,
         "unknown step \"sned\"; expected one of: login, anonymous, send,",
     );
-    body_err("login\n  sned NOOP\n", 5, 3, "note, repeat, end");
+    body_err(
+        "login\n  sned NOOP\n",
+        5,
+        3,
+        "check-varies, repeat, if, else, end",
+    );
 }
 
 #[test]

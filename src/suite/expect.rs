@@ -1,5 +1,7 @@
 //! The `expect` step: `expect <code>… [as epsv|pasv|protocols] [contains "<text>"]…
-//! [matches "<regex>"]…`.
+//! [matches "<regex>"]…`, and `expect close` (the server must close the control connection,
+//! as it does after a 421: RFC 959 §4.2, "421 Service not available, closing control
+//! connection").
 //!
 //! Codes follow RFC 959 §4.2: "A reply is defined to contain the 3-digit code"; the first digit
 //! is 1 to 5, so `200` and `5xx` are codes and `600` or `2oo` are typos. A `matches` regex is
@@ -21,6 +23,10 @@ pub(crate) fn parse(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
         let msg =
             "expect before send: nothing has been sent yet (the runner reads the greeting itself)";
         return Err(c.line.error(c.line.indent(), msg));
+    }
+    if c.peek_word().is_some_and(|w| w.text == "close") {
+        c.word();
+        return Ok(Action::ExpectClose);
     }
     let codes = codes(c)?;
     let mut expect = Expect {
@@ -48,6 +54,7 @@ pub(crate) fn parse(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     if let Some(binder) = expect.bind {
         binder_vars(binder).iter().for_each(|v| scope.bind(*v));
     }
+    scope.mark_replied();
     Ok(Action::Expect(expect))
 }
 

@@ -6,12 +6,14 @@
 //! - [`ast`]: the parsed form (data only).
 //! - `lexer`: a cursor over one line (words, quoted strings, rest of line).
 //! - `escape`: the escape grammar both ways (`\r`, `\xHH`, `${var}`).
-//! - `header`, `steps`, `expect`: one parser per header and step keyword.
+//! - `header`, `steps`, `expect`, `values`: one parser per header and step keyword.
 //! - `scope`: what the parser checks statically (variables bound, channels opened).
-//! - `parse`: the file parser (scenarios, `repeat` blocks); `write`: the writer;
+//! - `parse`: the file parser (scenarios); `blocks`: `repeat` and `if reply` blocks;
+//!   `write`: the writer;
 //!   `load`: files and directories, duplicate IDs, selection.
 
 pub mod ast;
+mod blocks;
 mod embedded;
 mod error;
 mod escape;
@@ -22,17 +24,23 @@ mod load;
 mod parse;
 mod scope;
 mod steps;
+mod values;
 mod write;
 
 pub use ast::*;
+pub use blocks::{MAX_REPEAT_COUNT, MAX_REPEAT_DEPTH};
 pub use embedded::embedded;
 pub use error::ParseError;
 pub use load::{EXTENSION, LoadError, MAX_FILE_BYTES, load, select};
-pub use parse::{MAX_REPEAT_COUNT, MAX_REPEAT_DEPTH, parse_bytes, parse_str};
+pub use parse::{parse_bytes, parse_str};
 pub use write::write_file;
 
 #[cfg(test)]
 mod errors_tests;
+#[cfg(test)]
+mod lang_errors_tests;
+#[cfg(test)]
+mod lang_tests;
 #[cfg(test)]
 mod step_errors_tests;
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! The file parser: splits a source into scenarios, reads their headers and steps, and nests
-//! `repeat` … `end` blocks. Line-level work is done by `lexer`, `header`, `steps` and `expect`.
+//! The file parser: splits a source into scenarios and reads their headers and steps. Blocks
+//! (`repeat`, `if reply`, `else`, `end`) are nested by `blocks`; line-level work is done by
+//! `lexer`, `header`, `steps` and `expect`.
 //!
 //! ```text
 //! scenario rfc2428.eprt.ipv4-accepted "EPRT with an IPv4 address is accepted with 200"
@@ -11,7 +12,8 @@
 //!   expect      200
 //! ```
 
-use super::ast::{Action, Location, Scenario, Step};
+use super::ast::{Location, Scenario, Step};
+use super::blocks::Blocks;
 use super::error::{Diag, PResult, ParseError};
 use super::header::{self, HEADERS, Header};
 use super::lexer::{Cursor, Line, Word};
@@ -19,12 +21,6 @@ use super::scope::Scope;
 use super::steps;
 use std::collections::HashMap;
 use std::path::Path;
-
-/// How deeply `repeat` blocks may nest: every loop has a bound, and so does the recursion over
-/// them (parser, writer, runner).
-pub const MAX_REPEAT_DEPTH: usize = 8;
-/// The largest `repeat` count.
-pub const MAX_REPEAT_COUNT: u32 = 10_000;
 
 /// Parses the scenarios in `source`; `file` is used for locations and error messages.
 pub fn parse_str(source: &str, file: &Path) -> Result<Vec<Scenario>, ParseError> {
@@ -129,52 +125,37 @@ impl FileParser<'_> {
     }
 }
 
-/// An open `repeat` block (or the scenario body, at the bottom of the stack).
-struct Frame {
-    line: usize,
-    column: usize,
-    count: u32,
-    steps: Vec<Step>,
-}
-
 /// A scenario being read.
 struct Builder {
     header: Header,
     scope: Scope,
-    /// `frames[0]` is the scenario body; each open `repeat` pushes one.
-    frames: Vec<Frame>,
+    /// The open blocks; the scenario body is at the bottom.
+    blocks: Blocks,
 }
 
 impl Builder {
     fn new(header: Header) -> Builder {
-        let body = Frame {
-            line: header.line,
-            column: header.column,
-            count: 1,
-            steps: Vec::new(),
-        };
+        let blocks = Blocks::new(header.line, header.column);
         Builder {
             header,
             scope: Scope::default(),
-            frames: vec![body],
+            blocks,
         }
-    }
-
-    fn has_steps(&self) -> bool {
-        self.frames.len() > 1 || self.frames.iter().any(|f| !f.steps.is_empty())
     }
 
     fn line(&mut self, kw: Word, c: &mut Cursor) -> PResult<()> {
         match kw.text {
             h if HEADERS.contains(&h) => self.header_line(kw, c),
-            "repeat" => self.repeat(c),
-            "end" => self.end(kw, c),
+            "repeat" => self.blocks.repeat(c),
+            "if" => self.blocks.if_reply(kw, c, &self.scope),
+            "else" => self.blocks.else_(kw, c, &mut self.scope),
+            "end" => self.blocks.end(kw, c, &mut self.scope),
             _ => self.step(kw, c),
         }
     }
 
     fn header_line(&mut self, kw: Word, c: &mut Cursor) -> PResult<()> {
-        if self.has_steps() {
+        if self.blocks.has_steps() {
             let msg = format!(
                 "`{}` is a header and must come before the first step",
                 kw.text
@@ -195,77 +176,16 @@ impl Builder {
         };
         let action = parse(c, &mut self.scope)?;
         c.finish()?;
-        self.push(Step {
+        self.blocks.push(Step {
             line: c.line.number,
             action,
         });
         Ok(())
     }
 
-    fn push(&mut self, step: Step) {
-        if let Some(frame) = self.frames.last_mut() {
-            frame.steps.push(step);
-        }
-    }
-
-    /// `repeat <n>`: opens a block.
-    fn repeat(&mut self, c: &mut Cursor) -> PResult<()> {
-        let what = format!("a repeat count from 1 to {MAX_REPEAT_COUNT}");
-        let at = c.peek_word().map_or(c.pos(), |w| w.pos);
-        let count: u32 = steps::number(c, &what)?;
-        if !(1..=MAX_REPEAT_COUNT).contains(&count) {
-            return Err(c.line.error(at, format!("expected {what}, found {count}")));
-        }
-        c.finish()?;
-        if self.frames.len() > MAX_REPEAT_DEPTH {
-            let msg = format!("repeat blocks nest at most {MAX_REPEAT_DEPTH} deep");
-            return Err(c.line.error(c.line.indent(), msg));
-        }
-        let (line, column) = (c.line.number, c.line.column(c.line.indent()));
-        self.frames.push(Frame {
-            line,
-            column,
-            count,
-            steps: Vec::new(),
-        });
-        Ok(())
-    }
-
-    /// `end`: closes the innermost block.
-    fn end(&mut self, kw: Word, c: &mut Cursor) -> PResult<()> {
-        c.finish()?;
-        if self.frames.len() < 2 {
-            return Err(c.line.error(kw.pos, "`end` without a `repeat` to close"));
-        }
-        let Some(frame) = self.frames.pop() else {
-            return Ok(());
-        };
-        if frame.steps.is_empty() {
-            return Err(Diag::new(
-                frame.line,
-                frame.column,
-                "empty repeat: add steps before its `end`",
-            ));
-        }
-        let action = Action::Repeat {
-            count: frame.count,
-            steps: frame.steps,
-        };
-        self.push(Step {
-            line: frame.line,
-            action,
-        });
-        Ok(())
-    }
-
     fn finish(mut self, file: &Path) -> PResult<Scenario> {
-        if let Some(open) = self.frames.get(1..).and_then(|f| f.last()) {
-            let msg =
-                "unclosed repeat: expected `end` before the next scenario or the end of the file";
-            return Err(Diag::new(open.line, open.column, msg));
-        }
+        let steps = self.blocks.finish()?;
         let (spec, requirement) = self.header.complete()?;
-        let steps = self.frames.pop().map(|f| f.steps).unwrap_or_default();
         let h = self.header;
         Ok(Scenario {
             id: h.id,

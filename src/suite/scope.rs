@@ -2,7 +2,10 @@
 //! bound, the channels that are listening or open, and whether anything has been sent yet.
 //!
 //! Scope is linear: a binding made inside a `repeat` body stays visible after its `end`, because
-//! the body runs at least once.
+//! the body runs at least once. The two branches of an `if reply` each start from the scope
+//! before the `if`; after its `end`, what either branch set up counts as set up (the union). A
+//! variable bound in one branch only is therefore allowed after the block; if the other branch
+//! ran, using it is an ERROR at run time that names it.
 
 use super::ast::Binder;
 use super::error::{Diag, PResult};
@@ -24,24 +27,40 @@ pub(crate) const BUILTINS: &[&str] = &[
 
 /// Channel names that would shadow built-in or binder variables (`listen client` would bind
 /// `${client.ip}`).
-pub(crate) const RESERVED_CHANNELS: &[&str] =
-    &["client", "target", "file", "epsv", "pasv", "protocols"];
+pub(crate) const RESERVED_CHANNELS: &[&str] = &[
+    "client",
+    "target",
+    "file",
+    "epsv",
+    "pasv",
+    "protocols",
+    "reply",
+];
+
+/// Variables bound by every `expect` (and `login`/`anonymous`): the last reply's code and text.
+pub(crate) const REPLY_VARS: &[&str] = &["reply.code", "reply.text"];
 
 /// The names a binder makes available to later steps.
 pub(crate) fn binder_vars(binder: Binder) -> &'static [&'static str] {
     match binder {
         Binder::Epsv => &["epsv.port"],
         Binder::Pasv => &["pasv.ip", "pasv.port"],
-        Binder::Protocols => &["protocols"],
+        Binder::Protocols => &["protocols", "protocols.first"],
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Scope {
     bound: Vec<String>,
     listening: Vec<String>,
     open: Vec<String>,
+    /// Series named by `collect`, for `check-varies`.
+    series: Vec<String>,
+    /// Keys named by `read … save`, for `same-as`.
+    saved: Vec<String>,
     sent: bool,
+    /// A reply has been read by an `expect` or a login, for `if reply`.
+    replied: bool,
 }
 
 impl Scope {
@@ -84,15 +103,53 @@ impl Scope {
     pub(crate) fn listen(&mut self, channel: &str) {
         self.bind(format!("{channel}.ip"));
         self.bind(format!("{channel}.port"));
+        self.bind(format!("{channel}.hostport"));
         if !self.listening.iter().any(|c| c == channel) {
             self.listening.push(channel.to_string());
         }
     }
 
     pub(crate) fn open(&mut self, channel: &str) {
-        if !self.open.iter().any(|c| c == channel) {
-            self.open.push(channel.to_string());
+        add(&mut self.open, channel);
+    }
+
+    /// `accept NAME` opens the channel and binds who connected.
+    pub(crate) fn accepted(&mut self, channel: &str) {
+        self.open(channel);
+        self.bind(format!("{channel}.from.ip"));
+        self.bind(format!("{channel}.from.port"));
+    }
+
+    /// `collect NAME …` names a series.
+    pub(crate) fn collect(&mut self, series: &str) {
+        add(&mut self.series, series);
+    }
+
+    /// `read … save KEY` names a key.
+    pub(crate) fn save(&mut self, key: &str) {
+        add(&mut self.saved, key);
+    }
+
+    /// `check-varies NAME` needs an earlier `collect NAME`.
+    pub(crate) fn require_series(&self, line: &Line, pos: usize, series: &str) -> PResult<()> {
+        if self.series.iter().any(|s| s == series) {
+            return Ok(());
         }
+        let msg = format!(
+            "no series \"{series}\" is collected; add `collect {series} <value>` before this step"
+        );
+        Err(line.error(pos, msg))
+    }
+
+    /// `same-as KEY` needs an earlier `read … save KEY`.
+    pub(crate) fn require_saved(&self, line: &Line, pos: usize, key: &str) -> PResult<()> {
+        if self.saved.iter().any(|k| k == key) {
+            return Ok(());
+        }
+        let msg = format!(
+            "nothing is saved as \"{key}\"; add `read <channel> save {key}` before this step"
+        );
+        Err(line.error(pos, msg))
     }
 
     /// `accept` and `expect-no-connection` need an earlier `listen` of that channel.
@@ -126,6 +183,51 @@ impl Scope {
     pub(crate) fn has_sent(&self) -> bool {
         self.sent
     }
+
+    /// A reply was read (`expect`, `login`): `${reply.code}` and `${reply.text}` are bound and
+    /// `if reply` may test it.
+    pub(crate) fn mark_replied(&mut self) {
+        self.replied = true;
+        REPLY_VARS.iter().for_each(|v| self.bind(*v));
+    }
+
+    /// `if reply` needs a reply to test.
+    pub(crate) fn require_replied(&self, line: &Line, pos: usize) -> PResult<()> {
+        if self.replied {
+            return Ok(());
+        }
+        let msg = "`if reply` before any reply: add an `expect` (or `login`) before it";
+        Err(line.error(pos, msg))
+    }
+
+    /// `reconnect`: a new control connection whose greeting the runner reads, so nothing has
+    /// been sent on it yet (an `expect` right after `reconnect` would wait for nothing).
+    pub(crate) fn reconnected(&mut self) {
+        self.sent = false;
+    }
+
+    /// The scope after an `if` block: whatever either branch set up (see the module doc).
+    pub(crate) fn merge(&mut self, other: Scope) {
+        for name in other.bound {
+            self.bind(name);
+        }
+        other
+            .listening
+            .iter()
+            .for_each(|c| add(&mut self.listening, c));
+        other.open.iter().for_each(|c| add(&mut self.open, c));
+        other.series.iter().for_each(|c| add(&mut self.series, c));
+        other.saved.iter().for_each(|c| add(&mut self.saved, c));
+        self.sent |= other.sent;
+        self.replied |= other.replied;
+    }
+}
+
+/// Adds a name to a list once.
+fn add(list: &mut Vec<String>, name: &str) {
+    if !list.iter().any(|n| n == name) {
+        list.push(name.to_string());
+    }
 }
 
 /// Which step would bind a variable of this shape.
@@ -138,9 +240,18 @@ fn binder_hint(name: &str) -> Option<String> {
             ));
         }
     }
-    let channel = name
-        .strip_suffix(".ip")
-        .or_else(|| name.strip_suffix(".port"))?;
+    if REPLY_VARS.contains(&name) {
+        return Some("it is bound by an earlier `expect` or `login`".into());
+    }
+    let accepted = name
+        .strip_suffix(".from.ip")
+        .or_else(|| name.strip_suffix(".from.port"));
+    if let Some(channel) = accepted {
+        return Some(format!("it is bound by an earlier `accept {channel}`"));
+    }
+    let channel = [".ip", ".port", ".hostport"]
+        .iter()
+        .find_map(|s| name.strip_suffix(s))?;
     Some(format!("it is bound by an earlier `listen {channel}`"))
 }
 
@@ -205,5 +316,46 @@ mod tests {
         assert!(scope.require_open(&LINE, 0, "data").is_err());
         scope.open("data");
         scope.require_open(&LINE, 0, "data").unwrap();
+    }
+
+    #[test]
+    fn merge_is_the_union_of_both_branches() {
+        let mut before = Scope::default();
+        before.mark_sent();
+        let mut then = before.clone();
+        then.listen("a");
+        then.collect("ports");
+        then.reconnected();
+        let mut otherwise = before.clone();
+        otherwise.accepted("b");
+        otherwise.save("k");
+        otherwise.mark_replied();
+        otherwise.merge(then);
+        let s = otherwise;
+        for name in [
+            "a.ip",
+            "a.hostport",
+            "b.from.ip",
+            "b.from.port",
+            "reply.code",
+        ] {
+            s.check_vars(&LINE, &used(name)).unwrap();
+        }
+        s.require_listening(&LINE, 0, "a").unwrap();
+        s.require_open(&LINE, 0, "b").unwrap();
+        s.require_series(&LINE, 0, "ports").unwrap();
+        s.require_saved(&LINE, 0, "k").unwrap();
+        s.require_replied(&LINE, 0).unwrap();
+        assert!(s.has_sent());
+    }
+
+    #[test]
+    fn reconnect_forgets_the_send_but_not_the_reply() {
+        let mut scope = Scope::default();
+        scope.mark_sent();
+        scope.mark_replied();
+        scope.reconnected();
+        assert!(!scope.has_sent());
+        scope.require_replied(&LINE, 0).unwrap();
     }
 }

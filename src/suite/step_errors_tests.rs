@@ -124,7 +124,7 @@ fn channel_errors() {
         "listen d at 1.2.3.4\n",
         4,
         10,
-        "expected `on` or the end of the line, found \"at\"",
+        "expected `on`, `reuse` or the end of the line, found \"at\"",
     );
     body_err(
         "listen d on\n",
@@ -174,7 +174,7 @@ fn read_write_and_other_argument_errors() {
         &format!("{open}read d equal \"x\"\n"),
         6,
         8,
-        "expected equals, contains or length, found \"equal\"",
+        "expected equals, contains, length, save or same-as, found \"equal\"",
     );
     body_err(
         &format!("{open}read d length x\n"),

@@ -8,8 +8,9 @@ use super::ast::{Action, DataCheck, Template};
 use super::error::PResult;
 use super::escape;
 use super::expect;
-use super::lexer::{Arg, Cursor, is_name};
+use super::lexer::{Arg, Cursor, Word, is_name};
 use super::scope::{RESERVED_CHANNELS, Scope};
+use super::values;
 
 /// A step parser: arguments from the cursor (the keyword already read), scope updated.
 pub(crate) type StepFn = fn(&mut Cursor, &mut Scope) -> PResult<Action>;
@@ -20,37 +21,49 @@ pub(crate) const STEPS: &[(&str, StepFn)] = &[
     ("anonymous", anonymous),
     ("send", send),
     ("send-raw", send_raw),
+    ("send-long", send_long),
     ("expect", expect::parse),
     ("listen", listen),
     ("accept", accept),
     ("expect-no-connection", expect_no_connection),
     ("connect", connect),
     ("read", read),
+    ("expect-no-data", expect_no_data),
     ("write", write),
     ("close", close),
     ("abort", abort),
+    ("reconnect", reconnect),
     ("note", note),
+    ("collect", values::collect),
+    ("check", values::check),
+    ("check-varies", values::check_varies),
 ];
+
+/// The largest `send-long` count: a megabyte is far past any line limit a server may have.
+pub const MAX_SEND_LONG: u32 = 1_000_000;
 
 /// The parser for a step keyword.
 pub(crate) fn lookup(keyword: &str) -> Option<StepFn> {
     STEPS.iter().find(|(k, _)| *k == keyword).map(|&(_, f)| f)
 }
 
-/// All step keywords, for "expected one of" messages (`repeat` and `end` included).
+/// All step keywords, for "expected one of" messages (the block keywords included).
 pub(crate) fn keywords() -> String {
     let mut all: Vec<&str> = STEPS.iter().map(|(k, _)| *k).collect();
-    all.extend(["repeat", "end"]);
+    all.extend(["repeat", "if", "else", "end"]);
     all.join(", ")
 }
 
+/// `login` sends USER/PASS and reads their replies, so `${reply.code}` is bound after it.
 fn login(_: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     scope.mark_sent();
+    scope.mark_replied();
     Ok(Action::Login)
 }
 
 fn anonymous(_: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     scope.mark_sent();
+    scope.mark_replied();
     Ok(Action::Anonymous)
 }
 
@@ -80,20 +93,49 @@ fn send_raw(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     })
 }
 
-/// `listen <name> [on <addr>]`: binds `${name.ip}` and `${name.port}` for later steps.
-fn listen(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
-    let (channel, _) = channel(c)?;
-    let on = optional(c, scope, "on", "an address to listen on")?;
-    scope.listen(&channel);
-    Ok(Action::Listen { channel, on })
+/// `send-long <verb> <count>`: `<verb> `, `count` bytes of `A`, CRLF (RFC 959 §4.2: even an
+/// over-long line must get a reply).
+fn send_long(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
+    let verb = template_arg(c, scope, "a command verb (like NOOP)")?;
+    let what = format!("a byte count from 1 to {MAX_SEND_LONG}");
+    let at = c.peek_word().map_or(c.pos(), |w| w.pos);
+    let count: u32 = number(c, &what)?;
+    if !(1..=MAX_SEND_LONG).contains(&count) {
+        return Err(c.line.error(at, format!("expected {what}, found {count}")));
+    }
+    scope.mark_sent();
+    Ok(Action::SendLong { verb, count })
 }
 
-/// `accept <name> [from <addr>]`: needs an earlier `listen <name>`.
+/// `listen <name> [reuse] [on <addr>]`: binds `${name.ip}`, `${name.port}` and
+/// `${name.hostport}` for later steps.
+fn listen(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
+    let (channel, _) = channel(c)?;
+    let (mut on, mut reuse) = (None, false);
+    while let Some(w) = c.word() {
+        match w.text {
+            "reuse" if !reuse => reuse = true,
+            "on" if on.is_none() => {
+                on = Some(template_arg(
+                    c,
+                    scope,
+                    "an address to listen on after `on`",
+                )?)
+            }
+            _ => return Err(unexpected(c, w, &["on", "reuse"])),
+        }
+    }
+    scope.listen(&channel);
+    Ok(Action::Listen { channel, on, reuse })
+}
+
+/// `accept <name> [from <addr>]`: needs an earlier `listen <name>`; binds `${name.from.ip}`
+/// and `${name.from.port}`.
 fn accept(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     let (channel, pos) = channel(c)?;
     scope.require_listening(&c.line, pos, &channel)?;
     let from = optional(c, scope, "from", "the address the server must connect from")?;
-    scope.open(&channel);
+    scope.accepted(&channel);
     Ok(Action::Accept { channel, from })
 }
 
@@ -103,13 +145,31 @@ fn expect_no_connection(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     Ok(Action::ExpectNoConnection { channel })
 }
 
-/// `connect <name> to <port> [from <addr>]`. There is no host: the runner always connects to
-/// the control connection's peer (RFC 2428 §3, and a hostile 227 must not redirect us).
+/// `connect <name> to <port> [from <addr>] [refused]`. There is no host: the runner always
+/// connects to the control connection's peer (RFC 2428 §3, and a hostile 227 must not redirect
+/// us). With `refused` the connection must fail, and the channel is not opened.
 fn connect(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     let (channel, _) = channel(c)?;
     keyword(c, "to", "after the channel name")?;
     let port = template_arg(c, scope, "a port after `to` (like ${epsv.port})")?;
-    let from = optional(c, scope, "from", "a local address to connect from")?;
+    let (mut from, mut refused) = (None, false);
+    while let Some(w) = c.word() {
+        match w.text {
+            "refused" if !refused => refused = true,
+            "from" if from.is_none() => {
+                let what = "a local address to connect from after `from`";
+                from = Some(template_arg(c, scope, what)?);
+            }
+            _ => return Err(unexpected(c, w, &["from", "refused"])),
+        }
+    }
+    if refused {
+        return Ok(Action::ConnectRefused {
+            channel,
+            port,
+            from,
+        });
+    }
     scope.open(&channel);
     Ok(Action::Connect {
         channel,
@@ -118,7 +178,7 @@ fn connect(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     })
 }
 
-/// `read <name> [equals "…" | contains "…" | length <n>]…`.
+/// `read <name> [equals "…" | contains "…" | length <n> | save <key> | same-as <key>]…`.
 fn read(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     let (channel, pos) = channel(c)?;
     scope.require_open(&c.line, pos, &channel)?;
@@ -128,14 +188,33 @@ fn read(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
             "equals" => DataCheck::Equals(template_arg(c, scope, "the expected bytes")?),
             "contains" => DataCheck::Contains(template_arg(c, scope, "the bytes to look for")?),
             "length" => DataCheck::Length(number(c, "a byte count after `length`")?),
+            "save" => {
+                let (key, _) = name(c, "a key after `save` (like first)")?;
+                scope.save(&key);
+                DataCheck::Save(key)
+            }
+            "same-as" => {
+                let (key, at) = name(c, "a key after `same-as` (like first)")?;
+                scope.require_saved(&c.line, at, &key)?;
+                DataCheck::SameAs(key)
+            }
             other => {
-                let msg = format!("expected equals, contains or length, found \"{other}\"");
+                let msg = format!(
+                    "expected equals, contains, length, save or same-as, found \"{other}\""
+                );
                 return Err(c.line.error(w.pos, msg));
             }
         };
         checks.push(check);
     }
     Ok(Action::Read { channel, checks })
+}
+
+/// `expect-no-data <name>`: the stream must end without a byte (RFC 2577 §4, the port thief).
+fn expect_no_data(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
+    let (channel, pos) = channel(c)?;
+    scope.require_open(&c.line, pos, &channel)?;
+    Ok(Action::ExpectNoData { channel })
 }
 
 /// `write <name> "<bytes>"`.
@@ -170,12 +249,30 @@ fn abort(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     Ok(Action::Abort { urgent })
 }
 
+/// `reconnect`: a new control connection. Not a send: the runner reads the new greeting itself.
+fn reconnect(_: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
+    scope.reconnected();
+    Ok(Action::Reconnect)
+}
+
 fn note(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     payload(c, scope).map(Action::Note)
 }
 
+/// "expected `a`, `b` or the end of the line, found …", for a word that is not an option (or
+/// an option given twice).
+fn unexpected(c: &Cursor, w: Word, options: &[&str]) -> super::error::Diag {
+    let options: Vec<String> = options.iter().map(|o| format!("`{o}`")).collect();
+    let msg = format!(
+        "expected {} or the end of the line, found \"{}\"",
+        options.join(", "),
+        w.text
+    );
+    c.line.error(w.pos, msg)
+}
+
 /// The rest of the line as a template, variables checked.
-fn payload(c: &mut Cursor, scope: &Scope) -> PResult<Template> {
+pub(crate) fn payload(c: &mut Cursor, scope: &Scope) -> PResult<Template> {
     let arg = c.payload()?;
     decode(c, scope, arg)
 }
@@ -212,6 +309,19 @@ fn keyword(c: &mut Cursor, kw: &str, context: &str) -> PResult<()> {
         )),
         None => Err(c.error_here(format!("expected `{kw}` {context}"))),
     }
+}
+
+/// A name (a series, a saved key): `[a-z][a-z0-9_-]*`.
+pub(crate) fn name(c: &mut Cursor, what: &str) -> PResult<(String, usize)> {
+    let w = c.expect_word(what)?;
+    if !is_name(w.text, false, b"_-") {
+        let msg = format!(
+            "invalid name \"{}\"; expected a lower-case letter, then letters, digits, '-' or '_'",
+            w.text
+        );
+        return Err(c.line.error(w.pos, msg));
+    }
+    Ok((w.text.to_string(), w.pos))
 }
 
 /// A channel name, `[a-z][a-z0-9_-]*`, not one of the reserved variable prefixes.

@@ -190,11 +190,13 @@ fn data_channel_steps() {
         [
             Action::Listen {
                 channel: ch("data"),
-                on: None
+                on: None,
+                reuse: false
             },
             Action::Listen {
                 channel: ch("bounce"),
-                on: Some(lit("127.0.0.2"))
+                on: Some(lit("127.0.0.2")),
+                reuse: false
             },
             Action::Accept {
                 channel: ch("data"),

@@ -75,8 +75,16 @@ pub(crate) fn normalised(s: &Scenario) -> Scenario {
 fn normalise_step(step: &Step) -> Step {
     let mut action = step.action.clone();
     visit_templates(&mut action, &mut normalise_template);
-    if let Action::Repeat { steps, .. } = &mut action {
-        *steps = steps.iter().map(normalise_step).collect();
+    let normalise_all = |steps: &mut Vec<Step>| *steps = steps.iter().map(normalise_step).collect();
+    match &mut action {
+        Action::Repeat { steps, .. } => normalise_all(steps),
+        Action::If {
+            then, otherwise, ..
+        } => {
+            normalise_all(then);
+            normalise_all(otherwise);
+        }
+        _ => {}
     }
     Step { line: 0, action }
 }
@@ -84,13 +92,19 @@ fn normalise_step(step: &Step) -> Step {
 fn visit_templates(action: &mut Action, f: &mut dyn FnMut(&mut Template)) {
     use super::ast::{DataCheck, TextCheck};
     match action {
-        Action::Send { payload: t, .. } | Action::Write { payload: t, .. } | Action::Note(t) => {
-            f(t)
-        }
+        Action::Send { payload: t, .. }
+        | Action::Write { payload: t, .. }
+        | Action::Note(t)
+        | Action::Collect { value: t, .. }
+        | Action::SendLong { verb: t, .. } => f(t),
         Action::Listen { on: t, .. } | Action::Accept { from: t, .. } => t.iter_mut().for_each(f),
-        Action::Connect { port, from, .. } => {
+        Action::Connect { port, from, .. } | Action::ConnectRefused { port, from, .. } => {
             f(port);
             from.iter_mut().for_each(f);
+        }
+        Action::Check { left, right, .. } => {
+            f(left);
+            f(right);
         }
         Action::Expect(e) => e.text.iter_mut().for_each(|c| {
             if let TextCheck::Contains(t) = c {
@@ -99,7 +113,7 @@ fn visit_templates(action: &mut Action, f: &mut dyn FnMut(&mut Template)) {
         }),
         Action::Read { checks, .. } => checks.iter_mut().for_each(|c| match c {
             DataCheck::Equals(t) | DataCheck::Contains(t) => f(t),
-            DataCheck::Length(_) => {}
+            DataCheck::Length(_) | DataCheck::Save(_) | DataCheck::SameAs(_) => {}
         }),
         _ => {}
     }
@@ -124,4 +138,20 @@ pub(crate) fn assert_round_trip(s: &Scenario) {
     assert_eq!(back.len(), 1, "{text}");
     assert_eq!(normalised(&back[0]), normalised(s), "written as:\n{text}");
     assert_eq!(back[0].to_string(), text, "the writer is not canonical");
+}
+
+/// A tiny deterministic generator (xorshift), so the generator tests need no extra dependency.
+pub(crate) struct Rng(pub u64);
+
+impl Rng {
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    pub(crate) fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[(self.next() % items.len() as u64) as usize]
+    }
 }

@@ -4,9 +4,12 @@
 //!
 //! Canonical form: keywords padded to one column, two spaces of indent per block, headers in the
 //! order spec, requirement, tags, needs; `send` payloads bare unless they are empty or begin or
-//! end with a blank (then quoted); texts after `contains`, `equals` and `write` always quoted.
+//! end with a blank (then quoted); texts after `contains`, `equals` and `write` always quoted;
+//! `check` values and the `send-long` verb bare when they are one word, else quoted.
 
-use super::ast::{Action, DataCheck, Expect, Need, Scenario, Step, Template, TextCheck};
+use super::ast::{
+    Action, CodePattern, DataCheck, Expect, Need, Scenario, Step, Template, TextCheck,
+};
 use super::escape::{Style, encode_template, encode_text};
 use std::fmt::{self, Write};
 
@@ -70,6 +73,19 @@ fn steps(f: &mut fmt::Formatter<'_>, depth: usize, steps: &[Step]) -> fmt::Resul
                 self::steps(f, depth + 1, body)?;
                 line(f, depth, "end", "")?;
             }
+            Action::If {
+                codes,
+                then,
+                otherwise,
+            } => {
+                line(f, depth, "if", &format!("reply {}", codes_text(codes)))?;
+                self::steps(f, depth + 1, then)?;
+                if !otherwise.is_empty() {
+                    line(f, depth, "else", "")?;
+                    self::steps(f, depth + 1, otherwise)?;
+                }
+                line(f, depth, "end", "")?;
+            }
             action => {
                 let (keyword, args) = step_words(action);
                 line(f, depth, keyword, &args)?;
@@ -79,7 +95,7 @@ fn steps(f: &mut fmt::Formatter<'_>, depth: usize, steps: &[Step]) -> fmt::Resul
     Ok(())
 }
 
-/// The keyword and the argument text of a (non-repeat) step.
+/// The keyword and the argument text of a step (blocks are written by [`steps`]).
 fn step_words(action: &Action) -> (&'static str, String) {
     match action {
         Action::Login => ("login", String::new()),
@@ -93,7 +109,13 @@ fn step_words(action: &Action) -> (&'static str, String) {
             crlf: false,
         } => ("send-raw", payload_text(payload)),
         Action::Expect(e) => ("expect", expect_args(e)),
-        Action::Listen { channel, on } => ("listen", with_option(channel, "on", on.as_ref())),
+        Action::Listen { channel, on, reuse } => {
+            let head = match reuse {
+                true => format!("{channel} reuse"),
+                false => channel.clone(),
+            };
+            ("listen", with_option(&head, "on", on.as_ref()))
+        }
         Action::Accept { channel, from } => ("accept", with_option(channel, "from", from.as_ref())),
         Action::ExpectNoConnection { channel } => ("expect-no-connection", channel.clone()),
         Action::Connect {
@@ -111,7 +133,34 @@ fn step_words(action: &Action) -> (&'static str, String) {
         Action::Abort { urgent: true } => ("abort", "urgent".to_string()),
         Action::Note(payload) => ("note", payload_text(payload)),
         Action::Repeat { count, .. } => ("repeat", count.to_string()),
+        Action::If { codes, .. } => ("if", format!("reply {}", codes_text(codes))),
+        Action::Reconnect => ("reconnect", String::new()),
+        Action::SendLong { verb, count } => ("send-long", format!("{} {count}", token(verb))),
+        Action::ExpectClose => ("expect", "close".to_string()),
+        Action::ConnectRefused {
+            channel,
+            port,
+            from,
+        } => {
+            let to = format!("{channel} to {}", token(port));
+            let head = with_option(&to, "from", from.as_ref());
+            ("connect", format!("{head} refused"))
+        }
+        Action::ExpectNoData { channel } => ("expect-no-data", channel.clone()),
+        Action::Collect { series, value } => {
+            ("collect", format!("{series} {}", payload_text(value)))
+        }
+        Action::Check { left, op, right } => (
+            "check",
+            format!("{} {} {}", token(left), op.keyword(), token(right)),
+        ),
+        Action::CheckVaries { series } => ("check-varies", series.clone()),
     }
+}
+
+fn codes_text(codes: &[CodePattern]) -> String {
+    let codes: Vec<String> = codes.iter().map(ToString::to_string).collect();
+    codes.join(" ")
 }
 
 /// A rest-of-line payload: bare when that reads back the same, else quoted.
@@ -147,12 +196,7 @@ fn with_option(head: &str, keyword: &str, value: Option<&Template>) -> String {
 }
 
 fn expect_args(e: &Expect) -> String {
-    let mut out = e
-        .codes
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(" ");
+    let mut out = codes_text(&e.codes);
     if let Some(binder) = e.bind {
         let _ = write!(out, " as {}", binder.keyword());
     }
@@ -205,6 +249,8 @@ fn read_args(channel: &str, checks: &[DataCheck]) -> String {
             DataCheck::Equals(t) => write!(out, " equals {}", quoted(t)),
             DataCheck::Contains(t) => write!(out, " contains {}", quoted(t)),
             DataCheck::Length(n) => write!(out, " length {n}"),
+            DataCheck::Save(key) => write!(out, " save {key}"),
+            DataCheck::SameAs(key) => write!(out, " same-as {key}"),
         };
     }
     out

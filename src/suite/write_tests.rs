@@ -50,6 +50,12 @@ fn every_byte_scenario() -> Scenario {
         step(Action::Listen {
             channel: ch("data"),
             on: Some(lit(all.clone())),
+            reuse: true,
+        }),
+        step(Action::Listen {
+            channel: ch("data"),
+            on: None,
+            reuse: true,
         }),
         step(Action::Accept {
             channel: ch("data"),
@@ -81,6 +87,67 @@ fn every_byte_scenario() -> Scenario {
                 }),
             ],
         }),
+        step(Action::Read {
+            channel: ch("p"),
+            checks: vec![
+                DataCheck::Save(ch("first")),
+                DataCheck::Length(7),
+                DataCheck::SameAs(ch("first")),
+            ],
+        }),
+        step(Action::ExpectNoData { channel: ch("p") }),
+        step(Action::ConnectRefused {
+            channel: ch("gone"),
+            port: lit(all.clone()),
+            from: Some(lit(reversed.clone())),
+        }),
+        step(Action::ConnectRefused {
+            channel: ch("gone"),
+            port: bytes_then_var(&all, "data.port"),
+            from: None,
+        }),
+        step(Action::SendLong {
+            verb: lit(all.clone()),
+            count: 1_000_000,
+        }),
+        step(Action::Check {
+            left: lit(all.clone()),
+            op: CheckOp::Equals,
+            right: bytes_then_var(&reversed, "reply.code"),
+        }),
+        step(Action::Check {
+            left: lit(b""),
+            op: CheckOp::Differs,
+            right: lit(b"  "),
+        }),
+        step(Action::Repeat {
+            count: 3,
+            steps: vec![step(Action::If {
+                codes: vec![CodePattern::Exact(ReplyCode(426)), CodePattern::Class(2)],
+                then: vec![
+                    step(Action::Note(lit(all.clone()))),
+                    step(Action::If {
+                        codes: vec![CodePattern::Class(4)],
+                        then: vec![step(Action::ExpectClose)],
+                        otherwise: vec![],
+                    }),
+                ],
+                otherwise: vec![
+                    step(Action::Collect {
+                        series: ch("ports"),
+                        value: lit(all.clone()),
+                    }),
+                    step(Action::CheckVaries {
+                        series: ch("ports"),
+                    }),
+                ],
+            })],
+        }),
+        step(Action::Collect {
+            series: ch("s_2-x"),
+            value: bytes_then_var(&all, "reply.text"),
+        }),
+        step(Action::Reconnect),
     ];
     Scenario {
         id: "fuzz.finding.every-byte".into(),
@@ -199,22 +266,6 @@ fn write_file_separates_scenarios_with_a_blank_line() {
     );
 }
 
-/// A tiny deterministic generator (xorshift), so the test needs no extra dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
-    }
-}
-
 /// Random lines from fragments of the language: the parser must never panic, and whatever it
 /// accepts must survive a write–parse round trip (checked by `parse`).
 #[test]
@@ -238,6 +289,16 @@ fn generated_sources_never_panic_and_round_trip() {
         "needs",
         "expect-no-connection",
         "#",
+        "if reply",
+        "else",
+        "reconnect",
+        "send-long",
+        "expect close",
+        "expect-no-data",
+        "collect",
+        "check",
+        "check-varies",
+        "connect d to 1",
     ];
     let args = [
         "d",
@@ -282,12 +343,27 @@ fn generated_sources_never_panic_and_round_trip() {
         "}",
         "ipv4",
         "x",
+        "reuse",
+        "refused",
+        "save",
+        "same-as",
+        "k",
+        "equals",
+        "differs",
+        "close",
+        "426",
+        "4xx",
+        "${reply.code}",
+        "${d.hostport}",
+        "${d.from.ip}",
+        "${protocols.first}",
+        "1000000",
     ];
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut accepted = 0;
     for _ in 0..3000 {
         let mut src = String::from(PRELUDE);
-        src.push_str("login\nlisten d\naccept d\n");
+        src.push_str("login\nlisten d\naccept d\ncollect k 1\nread d save k\n");
         for _ in 0..(rng.next() % 6) {
             src.push_str(rng.pick(&keywords));
             for _ in 0..(rng.next() % 5) {

@@ -3,4 +3,5 @@
 mod cli;
 mod fault_matrix;
 mod hostile;
+mod language;
 mod support;

@@ -1,0 +1,271 @@
+//! The data-connection steps: `listen`, `accept`, `expect-no-connection`, `connect` (and
+//! `connect … refused`), `expect-no-data`, `write`, `close`. `read` is in `read_steps`.
+//!
+//! Passive connections always go to the control connection's peer address (RFC 2577, DESIGN):
+//! a port named in a reply is used, an address never.
+
+use super::exec::{ScenarioRun, no_channel};
+use super::stop::Stop;
+use crate::proto::HostPort;
+use crate::session::data::{ListenOptions, drain, write_all};
+use crate::session::transcript::{Channel, escape_bytes};
+use crate::session::{DataListener, SessionError, connect_data};
+use crate::suite::Template;
+use std::net::IpAddr;
+
+impl ScenarioRun<'_> {
+    /// `listen NAME [reuse] [on ADDR]`. With `reuse`, the first bind takes a fresh port and
+    /// later ones bind that same port again with SO_REUSEADDR, after closing the channel's
+    /// earlier listener (a socket still listening on the port would make the bind fail).
+    pub(super) async fn listen(
+        &mut self,
+        channel: &str,
+        on: Option<&Template>,
+        reuse: bool,
+    ) -> Result<(), Stop> {
+        let ip = match on {
+            Some(t) => self.render_ip(t)?,
+            None => self.ctrl.local().ip(),
+        };
+        let mut options = ListenOptions::default();
+        if reuse {
+            options.reuse_addr = true;
+            if let Some(&port) = self.reuse_ports.get(channel) {
+                self.listeners.remove(channel);
+                options.port = port;
+            }
+        }
+        let listener = DataListener::bind_with(channel, ip, options, &self.recorder)
+            .await
+            .map_err(|e| match on {
+                Some(_) => Stop::Skip(format!("cannot listen on {ip} here: {e}")),
+                None => Stop::Error(e.to_string()),
+            })?;
+        let addr = listener.local_addr();
+        if reuse {
+            self.reuse_ports.insert(channel.to_string(), addr.port());
+        }
+        self.vars
+            .set(format!("{channel}.ip"), addr.ip().to_string());
+        self.vars
+            .set(format!("{channel}.port"), addr.port().to_string());
+        // `${NAME.hostport}`: the PORT argument h1,h2,h3,h4,p1,p2 (RFC 959 §4.1.2), IPv4 only.
+        if let IpAddr::V4(v4) = addr.ip() {
+            let hostport = HostPort::new(v4, addr.port());
+            self.vars
+                .set(format!("{channel}.hostport"), hostport.to_string());
+        }
+        self.listeners.insert(channel.to_string(), listener);
+        Ok(())
+    }
+
+    pub(super) async fn accept(
+        &mut self,
+        line: usize,
+        channel: &str,
+        from: Option<&Template>,
+    ) -> Result<(), Stop> {
+        let want = from.map(|t| self.render_ip(t)).transpose()?;
+        let listener = self
+            .listeners
+            .get(channel)
+            .ok_or_else(|| no_channel(channel))?;
+        let (stream, peer) = listener
+            .accept(self.config.step_timeout, &self.recorder)
+            .await
+            .map_err(|e| {
+                Stop::fail(
+                    line,
+                    "the server did not open the data connection",
+                    format!("a connection to {channel}"),
+                    e.to_string(),
+                )
+            })?;
+        self.vars
+            .set(format!("{channel}.from.ip"), peer.ip().to_string());
+        self.vars
+            .set(format!("{channel}.from.port"), peer.port().to_string());
+        if let Some(want) = want.filter(|w| *w != peer.ip()) {
+            return Err(Stop::fail(
+                line,
+                "the data connection came from an unexpected address",
+                format!("from {want}"),
+                format!("from {}", peer.ip()),
+            ));
+        }
+        self.streams.insert(channel.to_string(), stream);
+        Ok(())
+    }
+
+    pub(super) fn expect_no_connection(&mut self, line: usize, channel: &str) -> Result<(), Stop> {
+        let listener = self
+            .listeners
+            .get(channel)
+            .ok_or_else(|| no_channel(channel))?;
+        match listener.poll_arrived(&self.recorder) {
+            None => Ok(()),
+            Some(from) => Err(Stop::fail(
+                line,
+                format!("the server connected to the {channel} listener"),
+                "no connection",
+                format!("a connection from {from}"),
+            )),
+        }
+    }
+
+    pub(super) async fn connect(
+        &mut self,
+        line: usize,
+        channel: &str,
+        port: &Template,
+        from: Option<&Template>,
+    ) -> Result<(), Stop> {
+        let (port, from_ip) = self.data_target(port, from)?;
+        // Always the control connection's peer: never an address a reply named (DESIGN, RFC 2577).
+        let peer_ip = self.ctrl.peer().ip();
+        let stream = connect_data(
+            channel,
+            peer_ip,
+            port,
+            from_ip,
+            self.config.step_timeout,
+            &self.recorder,
+        )
+        .await
+        .map_err(|e| match e {
+            SessionError::Local { .. } => {
+                Stop::Skip(format!("cannot use a local address here: {e}"))
+            }
+            e => Stop::fail(
+                line,
+                format!("nothing accepts a connection on port {port}"),
+                format!("{peer_ip}:{port} listening"),
+                e.to_string(),
+            ),
+        })?;
+        self.streams.insert(channel.to_string(), stream);
+        Ok(())
+    }
+
+    /// `connect NAME to PORT [from ADDR] refused`: the port must not accept a connection.
+    /// Refused, reset or no answer within the step timeout all count as "not accepting". RFC
+    /// 2428 §3: after EPSV "the client MUST issue an ABOR (abort) command to allow the server to
+    /// close down the listening connection", so after ABOR the port stops accepting.
+    pub(super) async fn connect_refused(
+        &mut self,
+        line: usize,
+        channel: &str,
+        port: &Template,
+        from: Option<&Template>,
+    ) -> Result<(), Stop> {
+        let (port, from_ip) = self.data_target(port, from)?;
+        let peer_ip = self.ctrl.peer().ip();
+        let wait = self.config.step_timeout;
+        match connect_data(channel, peer_ip, port, from_ip, wait, &self.recorder).await {
+            Ok(stream) => {
+                drop(stream);
+                self.recorder
+                    .event(Channel::Data(channel.into()), "closed by ftpspec");
+                Err(Stop::fail(
+                    line,
+                    format!("port {port} still accepts connections"),
+                    format!("{peer_ip}:{port} not accepting (refused, reset or silent)"),
+                    "the connection was accepted",
+                ))
+            }
+            Err(e @ SessionError::Local { .. }) => {
+                Err(Stop::Skip(format!("cannot use a local address here: {e}")))
+            }
+            Err(e) => {
+                self.recorder
+                    .event(Channel::Data(channel.into()), &format!("not accepted: {e}"));
+                Ok(())
+            }
+        }
+    }
+
+    /// The port and local address of a passive connection, rendered.
+    fn data_target(
+        &self,
+        port: &Template,
+        from: Option<&Template>,
+    ) -> Result<(u16, Option<IpAddr>), Stop> {
+        let port_text = self.vars.render_text(port).map_err(Stop::Error)?;
+        let port: u16 = port_text
+            .parse()
+            .map_err(|_| Stop::Error(format!("{port_text:?} is not a port")))?;
+        let from_ip = from.map(|t| self.render_ip(t)).transpose()?;
+        Ok((port, from_ip))
+    }
+
+    /// `expect-no-data NAME`: reads the stream to its end under the step timeout; not a byte
+    /// may arrive. RFC 2577 §4: a port thief that connects first must not get the data. EOF,
+    /// reset, and silence until the timeout all pass when nothing arrived: each means the
+    /// thief got nothing.
+    pub(super) async fn expect_no_data(&mut self, line: usize, channel: &str) -> Result<(), Stop> {
+        let mut stream = self
+            .streams
+            .remove(channel)
+            .ok_or_else(|| no_channel(channel))?;
+        let wait = self.config.step_timeout;
+        let limit = self.config.max_data_bytes;
+        let drained = drain(channel, &mut stream, limit, wait, &self.recorder).await;
+        if drained.bytes == 0 {
+            return Ok(());
+        }
+        let more = match drained.bytes > drained.sample.len() as u64 {
+            true => "…",
+            false => "",
+        };
+        Err(Stop::fail(
+            line,
+            format!("{channel} received data it must not get"),
+            "no data (EOF, reset or silence)",
+            format!(
+                "{} bytes: \"{}\"{more}",
+                drained.bytes,
+                escape_bytes(&drained.sample)
+            ),
+        ))
+    }
+
+    pub(super) async fn write(
+        &mut self,
+        line: usize,
+        channel: &str,
+        payload: &Template,
+    ) -> Result<(), Stop> {
+        let bytes = self.vars.render(payload).map_err(Stop::Error)?;
+        let stream = self
+            .streams
+            .get_mut(channel)
+            .ok_or_else(|| no_channel(channel))?;
+        write_all(
+            channel,
+            stream,
+            &bytes,
+            self.config.step_timeout,
+            &self.recorder,
+        )
+        .await
+        .map_err(|e| {
+            Stop::fail(
+                line,
+                format!("writing to {channel} failed"),
+                "the server reads the data",
+                e.to_string(),
+            )
+        })
+    }
+
+    pub(super) async fn close(&mut self, channel: &str) -> Result<(), Stop> {
+        self.listeners.remove(channel);
+        if let Some(mut stream) = self.streams.remove(channel) {
+            use tokio::io::AsyncWriteExt;
+            let _ = stream.shutdown().await;
+        }
+        self.recorder
+            .event(Channel::Data(channel.into()), "closed by ftpspec");
+        Ok(())
+    }
+}
