@@ -73,6 +73,23 @@ impl ScenarioRun<'_> {
     /// `expect close`: the server must close the control connection, as after `421` ("Service
     /// not available, closing control connection", RFC 959 §4.2). EOF or a reset within the
     /// step timeout passes; a reply, other bytes or silence fails.
+    /// `expect-silence MS`: no reply within MS milliseconds. A server that answers an unfinished
+    /// line (no CRLF yet) has taken a TCP segment for a command (RFC 1123 §4.1.2.10).
+    pub(super) async fn expect_silence(&mut self, line: usize, millis: u32) -> Result<(), Stop> {
+        let window = Duration::from_millis(u64::from(millis));
+        let expected = format!("no reply for {millis} ms");
+        match self.ctrl.read_reply(window).await {
+            Err(SessionError::Timeout { .. }) => Ok(()),
+            Ok(reply) => Err(Stop::fail(
+                line,
+                "the server replied before the command line was complete",
+                expected,
+                expect::show(&reply),
+            )),
+            Err(e) => Err(Stop::from_reply_error(line, &expected, e)),
+        }
+    }
+
     pub(super) async fn expect_close(&mut self, line: usize) -> Result<(), Stop> {
         let expected = "the server closes the control connection";
         match self.ctrl.read_reply(self.config.step_timeout).await {

@@ -7,7 +7,7 @@
 use super::exec::{ScenarioRun, no_channel};
 use super::stop::Stop;
 use crate::proto::HostPort;
-use crate::session::data::{ListenOptions, drain, write_all};
+use crate::session::data::{DrainEnd, ListenOptions, drain, write_all};
 use crate::session::transcript::{Channel, escape_bytes};
 use crate::session::{DataListener, SessionError, connect_data};
 use crate::suite::Template;
@@ -227,6 +227,86 @@ impl ScenarioRun<'_> {
                 escape_bytes(&drained.sample)
             ),
         ))
+    }
+
+    /// `drain NAME`: read and discard until the server ends the stream. After ABOR the server
+    /// "closes the data connection" (RFC 959 §4.1.3): EOF or reset passes, a stream still open
+    /// at the step timeout fails.
+    pub(super) async fn drain_channel(&mut self, line: usize, channel: &str) -> Result<(), Stop> {
+        let mut stream = self
+            .streams
+            .remove(channel)
+            .ok_or_else(|| no_channel(channel))?;
+        let wait = self.config.step_timeout;
+        // Drained bytes are discarded, so the bound is only what a runaway server could send.
+        let limit = self.config.max_data_bytes;
+        let drained = drain(channel, &mut stream, limit, wait, &self.recorder).await;
+        match drained.end {
+            DrainEnd::Eof | DrainEnd::Reset => Ok(()),
+            DrainEnd::Timeout | DrainEnd::Limit => Err(Stop::fail(
+                line,
+                format!("the server did not close {channel}"),
+                "EOF or reset on the data connection",
+                format!("still open after {} bytes and {wait:?}", drained.bytes),
+            )),
+        }
+    }
+
+    /// `read-some NAME N`: exactly N bytes, under the step timeout; the stream stays open (the
+    /// client is in the middle of a transfer, e.g. just before ABOR).
+    pub(super) async fn read_some(
+        &mut self,
+        line: usize,
+        channel: &str,
+        count: u64,
+    ) -> Result<(), Stop> {
+        use tokio::io::AsyncReadExt;
+        let wait = self.config.step_timeout;
+        let stream = self
+            .streams
+            .get_mut(channel)
+            .ok_or_else(|| no_channel(channel))?;
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut got: u64 = 0;
+        let mut chunk = vec![0u8; 64 * 1024];
+        let mut sample = Vec::new();
+        let ended = loop {
+            if got >= count {
+                break None;
+            }
+            let want = usize::try_from(count - got)
+                .unwrap_or(usize::MAX)
+                .min(chunk.len());
+            match tokio::time::timeout_at(deadline, stream.read(&mut chunk[..want])).await {
+                Err(_) => break Some(format!("only {got} bytes within {wait:?}")),
+                Ok(Err(e)) => break Some(format!("error after {got} bytes: {e}")),
+                Ok(Ok(0)) => break Some(format!("EOF after {got} bytes")),
+                Ok(Ok(n)) => {
+                    let room = 64usize.saturating_sub(sample.len());
+                    sample.extend_from_slice(&chunk[..n.min(room)]);
+                    got += n as u64;
+                }
+            }
+        };
+        let name = Channel::Data(channel.to_string());
+        self.recorder.record(
+            name.clone(),
+            crate::session::transcript::Direction::Received,
+            &sample,
+        );
+        self.recorder.event(
+            name,
+            &format!("read {got} of {count} bytes, stream left open"),
+        );
+        match ended {
+            None => Ok(()),
+            Some(actual) => Err(Stop::fail(
+                line,
+                format!("{channel} ended early"),
+                format!("{count} bytes"),
+                actual,
+            )),
+        }
     }
 
     pub(super) async fn write(

@@ -123,6 +123,9 @@ impl<'a> ScenarioRun<'a> {
             }
             Action::Read { channel, checks } => self.read(line, channel, checks).await,
             Action::ExpectNoData { channel } => self.expect_no_data(line, channel).await,
+            Action::Drain { channel } => self.drain_channel(line, channel).await,
+            Action::ReadSome { channel, count } => self.read_some(line, channel, *count).await,
+            Action::ExpectSilence { millis } => self.expect_silence(line, *millis).await,
             Action::Write { channel, payload } => self.write(line, channel, payload).await,
             Action::Close { channel } => self.close(channel).await,
             Action::Abort { urgent } => self.abort(line, *urgent).await,

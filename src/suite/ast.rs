@@ -171,6 +171,15 @@ pub enum Action {
     },
     /// `expect-no-data thief`: reads the stream to its end; not a single byte may arrive.
     ExpectNoData { channel: String },
+    /// `drain data`: read and discard until the server ends the stream (EOF or reset) within the
+    /// step timeout — after ABOR the server must close the data connection (RFC 959 §4.1.3).
+    Drain { channel: String },
+    /// `read-some data 65536`: read exactly that many bytes (the client is mid-transfer), leaving
+    /// the stream open. Fewer bytes before EOF is a failure.
+    ReadSome { channel: String, count: u64 },
+    /// `expect-silence 300`: no reply may arrive on the control connection for that many
+    /// milliseconds (a server must not answer an unfinished command line).
+    ExpectSilence { millis: u32 },
     /// `collect ports ${epsv.port}`: appends a value to a named series, reported as a note.
     Collect { series: String, value: Template },
     /// `check ${reply.code} equals 226`, `check ${a.port} differs ${b.port}`.

@@ -207,3 +207,10 @@ fn accept_binds_from_but_listen_does_not() {
     );
     one("listen d\nnote ${d.hostport}\naccept d\nnote ${d.from.ip} ${d.from.port}\n");
 }
+
+#[test]
+fn drain_read_some_and_silence_errors() {
+    body_err("drain d\n", 4, 7, "channel \"d\" is never opened");
+    body_err("expect-silence 0\n", 4, 16, "milliseconds from 1 to 60000");
+    body_err("expect-silence\n", 4, 15, "milliseconds");
+}

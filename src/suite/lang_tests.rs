@@ -344,3 +344,25 @@ fn generated_blocks_and_new_steps_round_trip() {
         "only {with_blocks} accepted sources had an if block"
     );
 }
+
+#[test]
+fn drain_read_some_and_silence() {
+    let s = one(
+        "send EPSV\nexpect 229 as epsv\nconnect data to ${epsv.port}\nread-some data 65536\n\
+         abort\nexpect 426 226\ndrain data\nsend-raw NO\nexpect-silence 300\n",
+    );
+    assert_eq!(
+        s.steps[3].action,
+        Action::ReadSome {
+            channel: ch("data"),
+            count: 65536
+        }
+    );
+    assert_eq!(
+        s.steps[6].action,
+        Action::Drain {
+            channel: ch("data")
+        }
+    );
+    assert_eq!(s.steps[8].action, Action::ExpectSilence { millis: 300 });
+}

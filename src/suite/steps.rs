@@ -29,6 +29,9 @@ pub(crate) const STEPS: &[(&str, StepFn)] = &[
     ("connect", connect),
     ("read", read),
     ("expect-no-data", expect_no_data),
+    ("drain", drain),
+    ("read-some", read_some),
+    ("expect-silence", expect_silence),
     ("write", write),
     ("close", close),
     ("abort", abort),
@@ -215,6 +218,43 @@ fn expect_no_data(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     let (channel, pos) = channel(c)?;
     scope.require_open(&c.line, pos, &channel)?;
     Ok(Action::ExpectNoData { channel })
+}
+
+/// `drain <name>`: the stream must end (EOF or reset) within the step timeout.
+fn drain(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
+    let (channel, pos) = channel(c)?;
+    scope.require_open(&c.line, pos, &channel)?;
+    Ok(Action::Drain { channel })
+}
+
+/// The most bytes `read-some` may ask for.
+pub const MAX_READ_SOME: u64 = 64 * 1024 * 1024;
+
+/// `read-some <name> <count>`: exactly `count` bytes, the stream left open.
+fn read_some(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
+    let (channel, pos) = channel(c)?;
+    scope.require_open(&c.line, pos, &channel)?;
+    let what = format!("a byte count from 1 to {MAX_READ_SOME}");
+    let at = c.peek_word().map_or(c.pos(), |w| w.pos);
+    let count: u64 = number(c, &what)?;
+    if !(1..=MAX_READ_SOME).contains(&count) {
+        return Err(c.line.error(at, format!("expected {what}, found {count}")));
+    }
+    Ok(Action::ReadSome { channel, count })
+}
+
+/// The longest `expect-silence`, in milliseconds.
+pub const MAX_SILENCE_MS: u32 = 60_000;
+
+/// `expect-silence <milliseconds>`: no reply may arrive for that long.
+fn expect_silence(c: &mut Cursor, _: &mut Scope) -> PResult<Action> {
+    let what = format!("milliseconds from 1 to {MAX_SILENCE_MS}");
+    let at = c.peek_word().map_or(c.pos(), |w| w.pos);
+    let millis: u32 = number(c, &what)?;
+    if !(1..=MAX_SILENCE_MS).contains(&millis) {
+        return Err(c.line.error(at, format!("expected {what}, found {millis}")));
+    }
+    Ok(Action::ExpectSilence { millis })
 }
 
 /// `write <name> "<bytes>"`.

@@ -225,3 +225,20 @@ fn every_fault_is_in_the_matrix() {
         );
     }
 }
+
+/// Prints what each fault breaks today, to review when adding scenarios or faults:
+/// `cargo test --test it print_fault_effects -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a review aid, not a check"]
+async fn print_fault_effects() {
+    for fault in Fault::ALL {
+        let report = run_suite([*fault].into_iter().collect()).await;
+        let broken: Vec<String> = report
+            .outcomes
+            .iter()
+            .filter(|o| !matches!(o.verdict, Verdict::Pass | Verdict::Skip))
+            .map(|o| format!("{} {}", o.verdict, o.id))
+            .collect();
+        println!("{}:\n    {}", fault.name(), broken.join("\n    "));
+    }
+}
