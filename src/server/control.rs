@@ -7,14 +7,17 @@
 //!
 //! Lines pass through `proto::telnet::strip_telnet` first, so the ABOR "special action"
 //! (`IAC IP`, then `IAC DM` as urgent data read in-band) leaves a plain `ABOR`.
+//!
+//! The faults of the loop itself: how lines are framed (`one-command-per-read`,
+//! `no-split-commands`), Telnet stripping, silence, the ABOR variants, and `active-hangs`,
+//! which leaves the session reading and never answering.
 
 use super::commands::{self, Action};
 use super::fault::Fault;
-use super::job::{Event, Running};
-use super::lines::{Incoming, LineReader};
+use super::job::{Event, Running, TransferJob};
+use super::lines::{Framing, Incoming, LineReader};
 use super::reply::{Reply, write_reply};
-use super::session::{Session, Shared};
-use crate::proto::command::verb_of;
+use super::session::{DataSetup, Session, Shared};
 use crate::proto::telnet::strip_telnet;
 use std::collections::VecDeque;
 use std::io;
@@ -27,6 +30,9 @@ pub const GREETING: &str = "ftpspec reference server ready";
 
 /// Commands received during a transfer and held for after it.
 const MAX_DEFERRED: usize = 64;
+
+/// `active-hangs`: how many active transfers of a session still work.
+const HANG_AFTER: u32 = 40;
 
 /// Whether the session goes on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,18 +56,30 @@ where
 {
     let (reader, writer) = tokio::io::split(stream);
     let mut control = Control {
-        reader: LineReader::new(reader),
+        reader: LineReader::with_framing(reader, framing(&shared)),
         writer,
         session: Session::new(peer, local),
         shared,
         running: None,
         deferred: VecDeque::new(),
         eof: false,
+        hung: false,
     };
     // An I/O error on the control connection ends the session; there is nobody to tell.
     let _ = control.run().await;
     let limit = control.shared.config.idle_timeout;
     let _ = tokio::time::timeout(limit, control.writer.shutdown()).await;
+}
+
+/// RFC 1123 §4.1.2.10: read boundaries mean nothing — unless a framing fault says otherwise.
+fn framing(shared: &Shared) -> Framing {
+    if shared.fault(Fault::OneCommandPerRead) {
+        Framing::FirstLinePerRead
+    } else if shared.fault(Fault::NoSplitCommands) {
+        Framing::ReadEndsLine
+    } else {
+        Framing::Stream
+    }
 }
 
 struct Control<S> {
@@ -73,13 +91,17 @@ struct Control<S> {
     deferred: VecDeque<Incoming>,
     /// The client closed its sending side; finish what is queued, then stop.
     eof: bool,
+    /// `active-hangs`: the session reads on but never answers again.
+    hung: bool,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
     async fn run(&mut self) -> io::Result<()> {
         self.send(&Reply::new(220, GREETING)).await?;
         loop {
-            let flow = if self.running.is_some() {
+            let flow = if self.hung {
+                self.step_hung().await?
+            } else if self.running.is_some() {
                 self.step_transfer().await?
             } else if let Some(incoming) = self.deferred.pop_front() {
                 self.handle(incoming).await?
@@ -121,8 +143,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
     /// One command, outside a transfer.
     async fn handle(&mut self, incoming: Incoming) -> io::Result<Flow> {
         let line = match incoming {
+            Incoming::TooLong if self.shared.fault(Fault::SilentLongLine) => {
+                return Ok(Flow::Continue);
+            }
             Incoming::TooLong => return self.send(&Reply::new(500, "Line too long")).await,
-            Incoming::Line(line) => strip_telnet(&line),
+            Incoming::Line(line) => self.command_line(&line),
         };
         match commands::dispatch(&mut self.session, &self.shared, &line) {
             Action::Reply(reply) => self.send(&reply).await,
@@ -131,10 +156,44 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
                 Ok(Flow::Stop)
             }
             Action::Transfer(job) => {
-                let (peer, local) = (self.session.peer.ip(), self.session.local.ip());
-                self.running = Some(Running::spawn(job, self.shared.clone(), peer, local));
+                self.start(job);
                 Ok(Flow::Continue)
             }
+            Action::Silence => Ok(Flow::Continue),
+        }
+    }
+
+    /// The command line with Telnet `IAC x` sequences removed (RFC 959 §4.1.3, RFC 854) — kept
+    /// as received under `telnet-not-stripped`.
+    fn command_line(&self, line: &[u8]) -> Vec<u8> {
+        if self.shared.fault(Fault::TelnetNotStripped) {
+            return line.to_vec();
+        }
+        strip_telnet(line)
+    }
+
+    /// Spawns the transfer — or, under `active-hangs`, past the 40th active transfer, stops
+    /// answering for good.
+    fn start(&mut self, job: TransferJob) {
+        if matches!(job.setup, DataSetup::Active(_)) {
+            self.session.active_transfers = self.session.active_transfers.saturating_add(1);
+            if self.shared.fault(Fault::ActiveHangs) && self.session.active_transfers > HANG_AFTER {
+                self.hung = true;
+                return;
+            }
+        }
+        let (peer, local) = (self.session.peer.ip(), self.session.local.ip());
+        self.running = Some(Running::spawn(job, self.shared.clone(), peer, local));
+    }
+
+    /// `active-hangs`: read and ignore lines; the session ends at end of stream or after the
+    /// idle timeout, still without a word.
+    async fn step_hung(&mut self) -> io::Result<Flow> {
+        let limit = self.shared.config.idle_timeout;
+        match tokio::time::timeout(limit, self.reader.next()).await {
+            Ok(Ok(Some(_))) => Ok(Flow::Continue),
+            Ok(Ok(None)) | Err(_) => Ok(Flow::Stop),
+            Ok(Err(e)) => Err(e),
         }
     }
 
@@ -174,6 +233,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
             }
             Some(Event::Done(reply)) => {
                 self.running = None;
+                // RFC 2428 §4: the EPSV ALL lockout outlives every transfer.
+                if reply.code().class() == 2
+                    && self.shared.fault(Fault::EpsvAllForgetsAfterTransfer)
+                {
+                    self.session.epsv_all = false;
+                }
                 self.send(&reply).await
             }
             None => {
@@ -186,26 +251,36 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
 
     /// A line during a transfer: ABOR acts now, anything else waits its turn.
     async fn on_input(&mut self, incoming: Incoming) -> io::Result<Flow> {
-        let is_abor =
-            matches!(&incoming, Incoming::Line(l) if verb_of(&strip_telnet(l)) == b"ABOR");
-        if !is_abor {
+        let is_abor = matches!(&incoming,
+            Incoming::Line(l) if commands::is_abor(&self.shared, &self.command_line(l)));
+        // `abor-ignored`: ABOR waits like any command (RFC 959 §4.1.3 wants it acted on now).
+        if !is_abor || self.shared.fault(Fault::AborIgnored) {
             self.deferred.push_back(incoming);
             return Ok(Flow::Continue);
         }
         if let Some(mut running) = self.running.take() {
             running.abort().await;
+            self.keep_offset(&running);
         }
+        commands::forget_lockout_on_abor(&mut self.session, &self.shared);
         // RFC 959 §4.1.3: "the server aborts the data transfer, closes the data connection,
         // returns a 426 reply to indicate that the service request terminated abnormally. The
         // server then sends a 226 reply, indicating that the abort command was successfully
         // processed."
-        if self
+        let flow = self
             .send(&Reply::new(426, "Connection closed; transfer aborted"))
-            .await?
-            == Flow::Stop
-        {
-            return Ok(Flow::Stop);
+            .await?;
+        if flow == Flow::Stop || self.shared.fault(Fault::AborNo226) {
+            return Ok(flow);
         }
         self.send(&Reply::new(226, "Abort successful")).await
+    }
+
+    /// `abor-keeps-offset`: remember where an aborted RETR stopped, for the next RETR of the
+    /// same file. The clean server keeps nothing: an aborted transfer leaves no state.
+    fn keep_offset(&mut self, running: &Running) {
+        if self.shared.fault(Fault::AborKeepsOffset) {
+            self.session.stale_offset = running.retr_progress();
+        }
     }
 }

@@ -8,9 +8,8 @@
 //! Active connections are bound to the control connection's local address, so the client sees
 //! the data connection come from the host it talks to.
 
-use super::session::DataSetup;
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hasher};
+use super::fault::Fault;
+use super::session::{DataSetup, Shared};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
@@ -46,36 +45,21 @@ fn socket_for(ip: IpAddr) -> std::io::Result<TcpSocket> {
 
 /// Binds a listener on `addr`. SO_REUSEADDR lets a port whose last connection sits in
 /// TIME_WAIT be handed out again (RFC 1123 §4.1.2.5).
-fn listen_on(addr: SocketAddr) -> std::io::Result<TcpListener> {
+pub(super) fn listen_on(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    listen_with(addr, true)
+}
+
+/// Binds a listener on `addr` the naive way, without SO_REUSEADDR, so a port with a connection
+/// in TIME_WAIT cannot be bound. Only for the `passive-announces-busy-port` fault.
+pub(super) fn listen_naive(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    listen_with(addr, false)
+}
+
+fn listen_with(addr: SocketAddr, reuse: bool) -> std::io::Result<TcpListener> {
     let socket = socket_for(addr.ip())?;
-    socket.set_reuseaddr(true)?;
+    socket.set_reuseaddr(reuse)?;
     socket.bind(addr)?;
     socket.listen(BACKLOG)
-}
-
-/// Opens a passive listener on `ip`: on an ephemeral port, or on a free port of the inclusive
-/// `range`, trying them from a random starting point (RFC 2577 §8 suggests unpredictable
-/// passive ports).
-pub fn bind_passive(ip: IpAddr, range: Option<(u16, u16)>) -> std::io::Result<TcpListener> {
-    let Some((lo, hi)) = range else {
-        return listen_on(SocketAddr::new(ip, 0));
-    };
-    let (lo, hi) = (lo.min(hi), lo.max(hi));
-    let span = u32::from(hi - lo) + 1;
-    let start = (random_u64() % u64::from(span)) as u32;
-    let mut last_err = std::io::Error::from(std::io::ErrorKind::AddrInUse);
-    for i in 0..span {
-        let port = lo as u32 + (start + i) % span;
-        match listen_on(SocketAddr::new(ip, port as u16)) {
-            Ok(listener) => return Ok(listener),
-            Err(e) => last_err = e,
-        }
-    }
-    Err(last_err)
-}
-
-fn random_u64() -> u64 {
-    RandomState::new().build_hasher().finish()
 }
 
 /// A port on `ip` on which nothing listens: bound, noted, and released at once. Only for the
@@ -85,30 +69,36 @@ pub fn dead_port(ip: IpAddr) -> std::io::Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
-/// Opens the data connection prepared by `setup`, within `limit`.
+/// Opens the data connection prepared by `setup`, within the configured data timeout.
 pub async fn open(
     setup: DataSetup,
     peer_ip: IpAddr,
     local_ip: IpAddr,
-    limit: Duration,
+    shared: &Shared,
 ) -> Result<TcpStream, DataError> {
+    let limit = shared.config.data_timeout;
     match setup {
-        DataSetup::Passive(listener) => accept_from(&listener, peer_ip, limit).await,
+        DataSetup::Passive(listener) => {
+            // `serve-stolen-data`: no source check, the first connection wins.
+            let from = (!shared.fault(Fault::ServeStolenData)).then_some(peer_ip);
+            accept_from(&listener, from, limit).await
+        }
         DataSetup::Active(target) => connect_from(local_ip, target, limit).await,
     }
 }
 
-/// Accepts the first connection whose source is `peer_ip`; any other is closed unserved.
+/// Accepts the first connection whose source is `peer_ip` (any source when `None`); any
+/// other is closed unserved.
 async fn accept_from(
     listener: &TcpListener,
-    peer_ip: IpAddr,
+    peer_ip: Option<IpAddr>,
     limit: Duration,
 ) -> Result<TcpStream, DataError> {
     let deadline = Instant::now() + limit;
     loop {
         let accepted = tokio::time::timeout_at(deadline, listener.accept()).await;
         let (stream, from) = accepted.map_err(|_| DataError::Timeout)??;
-        if from.ip().to_canonical() == peer_ip {
+        if peer_ip.is_none_or(|ip| from.ip().to_canonical() == ip) {
             return Ok(stream);
         }
         // RFC 2577 §4: a connection from another host is a port thief. Dropping the stream
@@ -141,24 +131,13 @@ mod tests {
     const LOCALHOST: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 
     #[tokio::test]
-    async fn passive_in_a_range() {
-        let probe = listen_on(SocketAddr::new(LOCALHOST, 0)).unwrap();
-        let port = probe.local_addr().unwrap().port();
-        drop(probe);
-        let l = bind_passive(LOCALHOST, Some((port, port))).unwrap();
-        assert_eq!(l.local_addr().unwrap().port(), port);
-        // The only port of the range is taken now.
-        assert!(bind_passive(LOCALHOST, Some((port, port))).is_err());
-    }
-
-    #[tokio::test]
     async fn accepts_the_peer_and_drops_a_thief() {
-        let listener = bind_passive(LOCALHOST, None).unwrap();
+        let listener = listen_on(SocketAddr::new(LOCALHOST, 0)).unwrap();
         let addr = listener.local_addr().unwrap();
         let thief = TcpStream::connect(addr).await.unwrap();
         let accepted = tokio::spawn(async move {
             let peer: IpAddr = "127.0.0.9".parse().unwrap();
-            accept_from(&listener, peer, Duration::from_secs(10)).await
+            accept_from(&listener, Some(peer), Duration::from_secs(10)).await
         });
         let mut thief = thief;
         let mut buf = Vec::new();
@@ -170,8 +149,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn accept_times_out() {
-        let listener = bind_passive(LOCALHOST, None).unwrap();
-        let got = accept_from(&listener, LOCALHOST, Duration::from_secs(10)).await;
+        let listener = listen_on(SocketAddr::new(LOCALHOST, 0)).unwrap();
+        let got = accept_from(&listener, Some(LOCALHOST), Duration::from_secs(10)).await;
         assert!(matches!(got, Err(DataError::Timeout)));
     }
 

@@ -8,119 +8,149 @@
 use std::collections::BTreeSet;
 use std::str::FromStr;
 
-/// One deliberate deviation from the RFCs. The kebab-case [`Fault::name`] is the stable form used
-/// on the command line (`ftpspec serve --fault eprt-any-delimiter`) and in test names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Fault {
-    /// EPRT answered `500 Unknown command`, like a server from before RFC 2428.
-    EprtReject,
-    /// An EPRT delimiter outside ASCII 33–126 is accepted.
-    EprtAnyDelimiter,
-    /// Only `|` is accepted as EPRT delimiter.
-    EprtPipeOnly,
-    /// The EPRT port field is taken as any integer, reduced mod 65536.
-    EprtPortUnchecked,
-    /// The EPRT address field is not validated.
-    EprtAddressUnchecked,
-    /// Any EPRT argument at all is answered 200.
-    EprtAcceptAll,
-    /// An unsupported network protocol is answered 501 instead of 522.
-    Eprt501For522,
-    /// 522 replies carry no protocol list.
-    NoList522,
-    /// EPSV answered `500 Unknown command`.
-    EpsvReject,
-    /// The 229 reply lacks its closing delimiter.
-    EpsvMalformed229,
-    /// The 229 reply names a port on which nothing listens.
-    EpsvDeadPort,
-    /// `EPSV <n>` for an unsupported protocol is answered 229 like plain EPSV.
-    EpsvIgnoresProto,
-    /// The control connection is closed after any 5xx reply.
-    CloseAfterError,
+/// Declares [`Fault`] from one table: variant, kebab-case name, one-line description (which is
+/// also the variant's doc). The order of the table is the order of [`Fault::ALL`] and of [`Ord`].
+macro_rules! faults {
+    ($($variant:ident = $name:literal, $desc:literal;)*) => {
+        /// One deliberate deviation from the RFCs. The kebab-case [`Fault::name`] is the stable
+        /// form used on the command line (`ftpspec serve --fault eprt-any-delimiter`) and in test
+        /// names.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Fault {
+            $(#[doc = $desc] $variant,)*
+        }
+
+        impl Fault {
+            /// Every fault, in a stable order (the order of [`Ord`]).
+            pub const ALL: &'static [Fault] = &[$(Fault::$variant,)*];
+
+            /// The stable kebab-case name, e.g. `eprt-any-delimiter`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Fault::$variant => $name,)*
+                }
+            }
+
+            /// One line: what the fault does and which rule it breaks.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(Fault::$variant => $desc,)*
+                }
+            }
+        }
+    };
 }
 
-impl Fault {
-    /// Every fault, in a stable order (the order of [`Ord`]).
-    pub const ALL: &'static [Fault] = &[
-        Fault::EprtReject,
-        Fault::EprtAnyDelimiter,
-        Fault::EprtPipeOnly,
-        Fault::EprtPortUnchecked,
-        Fault::EprtAddressUnchecked,
-        Fault::EprtAcceptAll,
-        Fault::Eprt501For522,
-        Fault::NoList522,
-        Fault::EpsvReject,
-        Fault::EpsvMalformed229,
-        Fault::EpsvDeadPort,
-        Fault::EpsvIgnoresProto,
-        Fault::CloseAfterError,
-    ];
-
-    /// The stable kebab-case name, e.g. `eprt-any-delimiter`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Fault::EprtReject => "eprt-reject",
-            Fault::EprtAnyDelimiter => "eprt-any-delimiter",
-            Fault::EprtPipeOnly => "eprt-pipe-only",
-            Fault::EprtPortUnchecked => "eprt-port-unchecked",
-            Fault::EprtAddressUnchecked => "eprt-address-unchecked",
-            Fault::EprtAcceptAll => "eprt-accept-all",
-            Fault::Eprt501For522 => "eprt-501-for-522",
-            Fault::NoList522 => "522-no-list",
-            Fault::EpsvReject => "epsv-reject",
-            Fault::EpsvMalformed229 => "epsv-malformed-229",
-            Fault::EpsvDeadPort => "epsv-dead-port",
-            Fault::EpsvIgnoresProto => "epsv-ignores-proto",
-            Fault::CloseAfterError => "close-after-error",
-        }
-    }
-
-    /// One line: what the fault does and which rule it breaks.
-    pub fn description(self) -> &'static str {
-        match self {
-            Fault::EprtReject => {
-                "EPRT answered 500 Unknown command, like a pre-RFC 2428 server (RFC 2428 §2: a valid EPRT gets 200)"
-            }
-            Fault::EprtAnyDelimiter => {
-                "EPRT accepts a delimiter outside ASCII 33-126 such as SP, DEL, NUL or >= 0x80 (RFC 2428 §2: it MUST be in 33-126)"
-            }
-            Fault::EprtPipeOnly => {
-                "EPRT accepts only '|' as delimiter and answers 501 for '!', '#' etc. (RFC 2428 §2: any ASCII 33-126 is legal)"
-            }
-            Fault::EprtPortUnchecked => {
-                "EPRT takes the port field as any integer mod 65536 (0, 65536, -1, non-numeric) and answers 200 (RFC 2428 §2: a bad port is 501)"
-            }
-            Fault::EprtAddressUnchecked => {
-                "EPRT does not validate the address field (256.1.1.1, 1.2.3, a hostname) and answers 200 (RFC 2428 §2: a bad address is 501)"
-            }
-            Fault::EprtAcceptAll => {
-                "EPRT answers 200 to any malformed or unsupported argument, even none (RFC 2428 §2: 501 or 522)"
-            }
-            Fault::Eprt501For522 => {
-                "an unsupported network protocol in EPRT or EPSV is answered 501 (RFC 2428 §2: it MUST be 522)"
-            }
-            Fault::NoList522 => {
-                "522 replies omit the protocol list (RFC 2428 §2: the text MUST end with (prot1,prot2,...))"
-            }
-            Fault::EpsvReject => {
-                "EPSV answered 500 Unknown command (RFC 2428 §3: a successful EPSV gets 229)"
-            }
-            Fault::EpsvMalformed229 => {
-                "229 text lacks the closing delimiter: (|||port) (RFC 2428 §3: it MUST be (<d><d><d><tcp-port><d>))"
-            }
-            Fault::EpsvDeadPort => {
-                "229 names a port on which nothing listens (RFC 2428 §3: the server listens on the port it names)"
-            }
-            Fault::EpsvIgnoresProto => {
-                "EPSV ignores its argument: an unsupported protocol or garbage is answered 229 (RFC 2428 §3: 522, or 500/501)"
-            }
-            Fault::CloseAfterError => {
-                "the control connection is closed after any 5xx reply (RFC 959 §4.2: every command gets a reply)"
-            }
-        }
-    }
+faults! {
+    // EPRT (RFC 2428 §2).
+    EprtReject = "eprt-reject",
+        "EPRT answered 500 Unknown command, like a pre-RFC 2428 server (RFC 2428 §2: a valid EPRT gets 200)";
+    EprtAnyDelimiter = "eprt-any-delimiter",
+        "EPRT accepts a delimiter outside ASCII 33-126 such as SP, DEL, NUL or >= 0x80 (RFC 2428 §2: it MUST be in 33-126)";
+    EprtPipeOnly = "eprt-pipe-only",
+        "EPRT accepts only '|' as delimiter and answers 501 for '!', '#' etc. (RFC 2428 §2: any ASCII 33-126 is legal)";
+    EprtPortUnchecked = "eprt-port-unchecked",
+        "EPRT takes the port field as any integer mod 65536 (0, 65536, -1, non-numeric) and answers 200 (RFC 2428 §2: a bad port is 501)";
+    EprtAddressUnchecked = "eprt-address-unchecked",
+        "EPRT does not validate the address field (256.1.1.1, 1.2.3, a hostname) and answers 200 (RFC 2428 §2: a bad address is 501)";
+    EprtAcceptAll = "eprt-accept-all",
+        "EPRT answers 200 to any malformed or unsupported argument, even none (RFC 2428 §2: 501 or 522)";
+    Eprt501For522 = "eprt-501-for-522",
+        "an unsupported network protocol in EPRT or EPSV is answered 501 (RFC 2428 §2: it MUST be 522)";
+    NoList522 = "522-no-list",
+        "522 replies omit the protocol list (RFC 2428 §2: the text MUST end with (prot1,prot2,...))";
+    // EPSV (RFC 2428 §3).
+    EpsvReject = "epsv-reject",
+        "EPSV answered 500 Unknown command (RFC 2428 §3: a successful EPSV gets 229)";
+    EpsvMalformed229 = "epsv-malformed-229",
+        "229 text lacks the closing delimiter: (|||port) (RFC 2428 §3: it MUST be (<d><d><d><tcp-port><d>))";
+    EpsvDeadPort = "epsv-dead-port",
+        "229 names a port on which nothing listens (RFC 2428 §3: the server listens on the port it names)";
+    EpsvIgnoresProto = "epsv-ignores-proto",
+        "EPSV ignores its argument: an unsupported protocol or garbage is answered 229 (RFC 2428 §3: 522, or 500/501)";
+    CloseAfterError = "close-after-error",
+        "the control connection is closed after any 5xx reply (RFC 959 §4.2: every command gets a reply)";
+    // The EPSV ALL lockout (RFC 2428 §3, §4).
+    EpsvAllNoLockout = "epsv-all-no-lockout",
+        "EPSV ALL is answered 200 but locks nothing out (RFC 2428 §3: the server MUST reject all other data setup commands)";
+    EpsvAllAllowsPort = "epsv-all-allows-port",
+        "after EPSV ALL, PORT is still accepted and works (RFC 2428 §3: the server MUST reject PORT)";
+    EpsvAllAllowsPasv = "epsv-all-allows-pasv",
+        "after EPSV ALL, PASV is still accepted and works (RFC 2428 §3: the server MUST reject PASV)";
+    EpsvAllAllowsEprt = "epsv-all-allows-eprt",
+        "after EPSV ALL, EPRT is still accepted and works (RFC 2428 §3: the server MUST reject EPRT)";
+    EpsvAllAllowsLprt = "epsv-all-allows-lprt",
+        "after EPSV ALL, LPRT is answered 200 (RFC 2428 §3: the server MUST reject EPRT, PORT, PASV, et al.)";
+    EpsvAllAllowsLpsv = "epsv-all-allows-lpsv",
+        "after EPSV ALL, LPSV is answered 228 (RFC 2428 §3: the server MUST reject EPRT, PORT, PASV, et al.)";
+    EpsvAllBlocksEpsv = "epsv-all-blocks-epsv",
+        "after EPSV ALL, EPSV itself is refused with 503 (RFC 2428 §3: only commands other than EPSV are rejected)";
+    EpsvAllForgetsAfterTransfer = "epsv-all-forgets-after-transfer",
+        "the EPSV ALL lockout ends when a transfer completes (RFC 2428 §4: it lasts for the rest of the session)";
+    EpsvAllForgetsAfterAbor = "epsv-all-forgets-after-abor",
+        "ABOR ends the EPSV ALL lockout (RFC 2428 §4: it lasts for the rest of the session)";
+    EpsvAllForgetsAfterLogin = "epsv-all-forgets-after-login",
+        "USER or REIN ends the EPSV ALL lockout (RFC 2428 §4: only a new control connection ends it)";
+    EpsvAllCaseSensitive = "epsv-all-case-sensitive",
+        "only upper-case EPSV ALL is recognised, EPSV all gets 501 (RFC 959 §5.3: upper and lower case are to be treated identically)";
+    // ABOR (RFC 959 §4.1.3, §5.4; RFC 2428 §3).
+    AborIdleWrongCode = "abor-idle-wrong-code",
+        "ABOR with nothing running is answered 200 OK (RFC 959 §5.4: ABOR gets 225 or 226)";
+    AborNo226 = "abor-no-226",
+        "ABOR during a transfer gets 426 but no 226 after it (RFC 959 §4.1.3: the server then sends a 226 reply)";
+    AborIgnored = "abor-ignored",
+        "ABOR during a transfer waits like any command and is answered after the transfer ends (RFC 959 §4.1.3: the server aborts the transfer)";
+    AborKeepsListener = "abor-keeps-listener",
+        "ABOR answers 225 but leaves a pending passive listener open (RFC 2428 §3: ABOR lets the server close the listening connection)";
+    AborKeepsOffset = "abor-keeps-offset",
+        "after an aborted RETR the next RETR of that file starts where the aborted one stopped (RFC 959 §4.1.3: ABOR leaves no transfer state; only REST sets an offset)";
+    TelnetNotStripped = "telnet-not-stripped",
+        "Telnet IAC sequences are not removed, so IAC IP IAC DM ABOR is an unknown command (RFC 959 §4.1.3: the special action precedes ABOR)";
+    // Passive and active bursts (RFC 1123 §4.1.2.5, RFC 959 §4.2).
+    PassiveExhausts = "passive-exhausts",
+        "after 40 passive setups on one session, 227/229 name a port on which nothing listens (RFC 959 §4.1.2: the server listens on the port it names)";
+    ActiveHangs = "active-hangs",
+        "after 40 active transfers on one session, the next transfer command gets no reply at all (RFC 959 §4.2: every command gets a reply)";
+    PassiveAnnouncesBusyPort = "passive-announces-busy-port",
+        "with a passive range, the chosen port is bound without SO_REUSEADDR and announced even when that fails (TIME_WAIT, in use) instead of another port or 425 (RFC 959 §4.1.2: the server listens on the port it names)";
+    // RFC 2577 and the RFC 959 baseline.
+    AcceptBounce = "accept-bounce",
+        "PORT/EPRT naming another host than the client is accepted and connected to (RFC 2577 §3: servers should refuse a bounce)";
+    AcceptPrivilegedPort = "accept-privileged-port",
+        "PORT/EPRT naming a port below 1024 is accepted (RFC 2577 §3: servers should not connect to ports below 1024)";
+    ServeStolenData = "serve-stolen-data",
+        "a passive data connection from another host than the client is served (RFC 2577 §4: the server should check the data connection's source)";
+    SequentialPassivePorts = "sequential-passive-ports",
+        "passive ports are handed out in sequence, base, base+1, ... (RFC 2577 §8: servers should choose passive ports randomly)";
+    PasvWrongAddress = "pasv-wrong-address",
+        "the 227 reply names 127.0.0.3 instead of the control connection's address (RFC 959 §4.1.2: PASV names the address the server listens on)";
+    PasvNoParens = "pasv-no-parens",
+        "the 227 text has no parentheses around h1,h2,h3,h4,p1,p2 (RFC 959 §4.2.2 shows them; RFC 1123 §4.1.2.6: clients must cope)";
+    PortLaxSyntax = "port-lax-syntax",
+        "PORT accepts numbers above 255 (mod 256) and fewer than six numbers (missing ones 0) (RFC 959 §5.3.2: six numbers 0-255)";
+    PasvIpv6Malformed = "pasv-ipv6-malformed",
+        "over IPv6, PASV is answered with a 227 of five numbers (0,0,0,0,p1) (RFC 959 §5.3.2: a host-port is six numbers)";
+    CrossFamilyEprt = "cross-family-eprt",
+        "over IPv6, EPRT |1|127.0.0.1|port| is accepted and used (RFC 2428 §3 with §2: the data connection uses the control connection's protocol, else 522)";
+    // Reply discipline and command handling (RFC 959 §4.2, §5.3; RFC 1123 §4.1.2.10; RFC 2389).
+    BareLfReplies = "bare-lf-replies",
+        "the reply to NOOP ends with LF instead of CRLF (RFC 959 §4.2: a reply ends with the Telnet end-of-line code)";
+    FeatBadTerminator = "feat-bad-terminator",
+        "FEAT's multi-line reply ends with 210 End instead of 211 End (RFC 959 §4.2: the last line has the same code as the first)";
+    FeatOmitsEprtEpsv = "feat-omits-eprt-epsv",
+        "FEAT does not list EPRT and EPSV (RFC 2389 §3.2: FEAT lists the supported extensions)";
+    SilentUnknownCommand = "silent-unknown-command",
+        "an unknown command gets no reply at all (RFC 959 §4.2: every command must generate at least one reply)";
+    SilentLongLine = "silent-long-line",
+        "an over-long command line is dropped without a reply (RFC 959 §4.2: every command must generate at least one reply)";
+    SilentNul = "silent-nul",
+        "a command line containing NUL gets no reply (RFC 959 §4.2: every command must generate at least one reply)";
+    OneCommandPerRead = "one-command-per-read",
+        "when one read brings several command lines, only the first is answered, the rest is lost (RFC 1123 §4.1.2.10)";
+    NoSplitCommands = "no-split-commands",
+        "a read that ends inside a command line is taken as the whole line, so a split command is two bad ones (RFC 1123 §4.1.2.10)";
+    CaseSensitiveCommands = "case-sensitive-commands",
+        "command verbs are recognised in upper case only, noop gets 500 (RFC 959 §5.3: upper and lower case are to be treated identically)";
 }
 
 impl std::fmt::Display for Fault {

@@ -11,6 +11,7 @@ use super::session::{DataSetup, Shared};
 use super::tree::{MAX_FILE_BYTES, StoreError};
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -27,6 +28,8 @@ const READ_CHUNK: usize = 64 * 1024;
 pub struct TransferJob {
     pub setup: DataSetup,
     pub kind: TransferKind,
+    /// The file a RETR reads; an aborted RETR's stopping point is kept for `abor-keeps-offset`.
+    pub retr: Option<String>,
 }
 
 /// The direction and payload of a transfer.
@@ -52,6 +55,9 @@ pub enum Event {
 pub struct Running {
     handle: JoinHandle<()>,
     events: mpsc::Receiver<Event>,
+    /// Bytes handed to the data connection so far.
+    sent: Arc<AtomicUsize>,
+    retr: Option<String>,
 }
 
 impl Running {
@@ -59,8 +65,28 @@ impl Running {
     /// connection is accepted from); `local_ip` is where active connections come from.
     pub fn spawn(job: TransferJob, shared: Arc<Shared>, peer_ip: IpAddr, local_ip: IpAddr) -> Self {
         let (tx, events) = mpsc::channel(2);
-        let handle = tokio::spawn(run(job, shared, peer_ip, local_ip, tx));
-        Running { handle, events }
+        let sent = Arc::new(AtomicUsize::new(0));
+        let retr = job.retr.clone();
+        let ctx = Context {
+            shared,
+            peer_ip,
+            local_ip,
+            tx,
+            sent: sent.clone(),
+        };
+        let handle = tokio::spawn(run(job, ctx));
+        Running {
+            handle,
+            events,
+            sent,
+            retr,
+        }
+    }
+
+    /// For a RETR: the file and how many of its bytes were handed to the data connection.
+    pub fn retr_progress(&self) -> Option<(String, usize)> {
+        let name = self.retr.clone()?;
+        Some((name, self.sent.load(Ordering::Relaxed)))
     }
 
     /// The next event; `None` if the task ended without a final reply (it panicked).
@@ -81,15 +107,25 @@ impl Drop for Running {
     }
 }
 
-async fn run(
-    job: TransferJob,
+/// What the transfer task works with besides the job.
+struct Context {
     shared: Arc<Shared>,
     peer_ip: IpAddr,
     local_ip: IpAddr,
     tx: mpsc::Sender<Event>,
-) {
+    sent: Arc<AtomicUsize>,
+}
+
+async fn run(job: TransferJob, ctx: Context) {
+    let Context {
+        shared,
+        peer_ip,
+        local_ip,
+        tx,
+        sent,
+    } = ctx;
     let limit = shared.config.data_timeout;
-    let stream = match data::open(job.setup, peer_ip, local_ip, limit).await {
+    let stream = match data::open(job.setup, peer_ip, local_ip, &shared).await {
         Ok(stream) => stream,
         Err(DataError::Timeout | DataError::Io(_)) => {
             let _ = tx
@@ -103,7 +139,7 @@ async fn run(
         return;
     }
     let reply = match job.kind {
-        TransferKind::Send(bytes) => send(stream, &bytes, limit).await,
+        TransferKind::Send(bytes) => send(stream, &bytes, &sent, limit).await,
         TransferKind::Receive(name) => receive(stream, &name, &shared, limit).await,
     };
     let _ = tx.send(Event::Done(reply)).await;
@@ -118,12 +154,18 @@ fn broken() -> Reply {
     Reply::new(426, "Connection closed; transfer aborted")
 }
 
-/// Writes `bytes` and closes the connection; every write must progress within `limit`.
-async fn send(mut stream: TcpStream, bytes: &[u8], limit: Duration) -> Reply {
-    for chunk in bytes.chunks(WRITE_CHUNK) {
-        match tokio::time::timeout(limit, stream.write_all(chunk)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(_)) | Err(_) => return broken(),
+/// Writes `bytes`, counting them into `sent`, and closes the connection; every write must
+/// progress within `limit`.
+async fn send(mut stream: TcpStream, bytes: &[u8], sent: &AtomicUsize, limit: Duration) -> Reply {
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let chunk = &rest[..rest.len().min(WRITE_CHUNK)];
+        match tokio::time::timeout(limit, stream.write(chunk)).await {
+            Ok(Ok(n)) if n > 0 => {
+                sent.fetch_add(n, Ordering::Relaxed);
+                rest = &rest[n..];
+            }
+            Ok(Ok(_)) | Ok(Err(_)) | Err(_) => return broken(),
         }
     }
     match tokio::time::timeout(limit, stream.shutdown()).await {

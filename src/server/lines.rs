@@ -7,6 +7,9 @@
 //! A line ends at LF; one CR before it is dropped (CRLF is the rule, a bare LF is tolerated). A
 //! line longer than [`MAX_LINE`] is reported once as [`Incoming::TooLong`] and the rest of it,
 //! up to its LF, is discarded without being buffered.
+//!
+//! Two faults break RFC 1123 §4.1.2.10 on purpose, one half each; they are the only code that
+//! looks at read boundaries ([`Framing`]).
 
 use tokio::io::{AsyncRead, AsyncReadExt};
 
@@ -23,6 +26,20 @@ pub enum Incoming {
     Line(Vec<u8>),
     /// A line longer than [`MAX_LINE`]; answered `500`, its remainder is skipped.
     TooLong,
+}
+
+/// How read boundaries relate to command lines. Only [`Framing::Stream`] conforms.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Framing {
+    /// Lines end at LF, wherever reads end (RFC 1123 §4.1.2.10).
+    #[default]
+    Stream,
+    /// `one-command-per-read`: of the lines one read completes, only the first is taken; the
+    /// rest of what that read brought is dropped.
+    FirstLinePerRead,
+    /// `no-split-commands`: a read that ends inside a command line (after its first letter)
+    /// ends the line there, as if each read were one command.
+    ReadEndsLine,
 }
 
 /// Splits a byte stream into lines, holding at most [`MAX_LINE`] bytes of an unfinished line.
@@ -61,6 +78,26 @@ impl LineSplitter {
         }
     }
 
+    /// Drops everything buffered (`one-command-per-read`).
+    fn clear(&mut self) {
+        self.buf.clear();
+    }
+
+    /// Ends an unfinished command line at the end of a read (`no-split-commands`). Only a tail
+    /// that starts with a letter counts as a command: the `IAC IP IAC` that precedes an urgent
+    /// ABOR stays buffered, as it would in a server that reads whole commands.
+    fn end_partial_line(&mut self) {
+        let tail_start = match self.buf.iter().rposition(|&b| b == b'\n') {
+            Some(lf) => lf + 1,
+            None if self.discarding => return,
+            None => 0,
+        };
+        let tail = &self.buf[tail_start..];
+        if tail.first().is_some_and(u8::is_ascii_alphabetic) && tail.len() <= MAX_LINE {
+            self.buf.push(b'\n');
+        }
+    }
+
     /// No LF in the buffer: report an over-long line once, or wait for more.
     fn unfinished(&mut self) -> Option<Incoming> {
         if self.discarding {
@@ -82,20 +119,24 @@ impl LineSplitter {
 pub struct LineReader<R> {
     inner: R,
     split: LineSplitter,
+    framing: Framing,
 }
 
 impl<R: AsyncRead + Unpin> LineReader<R> {
-    pub fn new(inner: R) -> LineReader<R> {
+    /// A reader with a faulty `framing` (or [`Framing::Stream`], the clean one).
+    pub fn with_framing(inner: R, framing: Framing) -> LineReader<R> {
         LineReader {
             inner,
             split: LineSplitter::default(),
+            framing,
         }
     }
 
     /// The next line; `Ok(None)` at end of stream (an unfinished last line is dropped).
     ///
-    /// Cancel-safe: bytes are only taken from the socket by a `read` that completed, so dropping
-    /// this future inside `tokio::select!` loses nothing.
+    /// Cancel-safe: bytes are only taken from the socket by a `read` that completed, and what
+    /// follows it up to the return is synchronous, so dropping this future inside
+    /// `tokio::select!` loses nothing.
     pub async fn next(&mut self) -> std::io::Result<Option<Incoming>> {
         let mut chunk = [0u8; READ_CHUNK];
         loop {
@@ -107,6 +148,16 @@ impl<R: AsyncRead + Unpin> LineReader<R> {
                 return Ok(None);
             }
             self.split.feed(&chunk[..n]);
+            match self.framing {
+                Framing::Stream => {}
+                Framing::FirstLinePerRead => {
+                    if let Some(first) = self.split.next() {
+                        self.split.clear();
+                        return Ok(Some(first));
+                    }
+                }
+                Framing::ReadEndsLine => self.split.end_partial_line(),
+            }
         }
     }
 }
@@ -171,10 +222,59 @@ mod tests {
         }
     }
 
+    /// A reader that hands out exactly these chunks, one per read.
+    struct Reads(std::collections::VecDeque<Vec<u8>>);
+
+    impl AsyncRead for Reads {
+        fn poll_read(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+            buf: &mut tokio::io::ReadBuf<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            if let Some(chunk) = self.0.pop_front() {
+                buf.put_slice(&chunk);
+            }
+            std::task::Poll::Ready(Ok(()))
+        }
+    }
+
+    async fn framed(framing: Framing, reads: &[&[u8]]) -> Vec<Incoming> {
+        let reads = Reads(reads.iter().map(|r| r.to_vec()).collect());
+        let mut r = LineReader::with_framing(reads, framing);
+        let mut out = Vec::new();
+        while let Some(i) = r.next().await.unwrap() {
+            out.push(i);
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn stream_framing_ignores_read_boundaries() {
+        let got = framed(Framing::Stream, &[b"NO", b"OP\r\nSYST\r\nPW", b"D\r\n"]).await;
+        assert_eq!(got, [line(b"NOOP"), line(b"SYST"), line(b"PWD")]);
+    }
+
+    #[tokio::test]
+    async fn first_line_per_read_drops_the_rest_of_the_read() {
+        let reads: &[&[u8]] = &[b"NOOP\r\nSYST\r\nPW", b"D\r\n", b"NO", b"OP\r\nX\r\n"];
+        let got = framed(Framing::FirstLinePerRead, reads).await;
+        assert_eq!(got, [line(b"NOOP"), line(b"D"), line(b"NOOP")]);
+    }
+
+    #[tokio::test]
+    async fn read_ends_line_splits_commands_but_keeps_telnet_prefixes() {
+        let got = framed(Framing::ReadEndsLine, &[b"NO", b"OP\r\n"]).await;
+        assert_eq!(got, [line(b"NO"), line(b"OP")]);
+        let got = framed(Framing::ReadEndsLine, &[b"NOOP\r\nSYST\r\n"]).await;
+        assert_eq!(got, [line(b"NOOP"), line(b"SYST")]);
+        let got = framed(Framing::ReadEndsLine, &[b"\xff\xf4\xff", b"\xf2ABOR\r\n"]).await;
+        assert_eq!(got, [line(b"\xff\xf4\xff\xf2ABOR")]);
+    }
+
     #[tokio::test]
     async fn reader_over_a_stream() {
         let data: &[u8] = b"USER a\r\nPASS b\r\nunfinished";
-        let mut r = LineReader::new(data);
+        let mut r = LineReader::with_framing(data, Framing::Stream);
         assert_eq!(r.next().await.unwrap(), Some(line(b"USER a")));
         assert_eq!(r.next().await.unwrap(), Some(line(b"PASS b")));
         assert_eq!(r.next().await.unwrap(), None);

@@ -15,7 +15,8 @@
 //! - `accept`: the accept loops; `control`: one control connection ([`serve_stream`]).
 //! - `lines`: bounded line reading; `reply`: reply encoding (RFC 959 §4.2).
 //! - `commands`: one handler per verb, grouped by topic; sans-IO but for binding listeners.
-//! - `data`: passive listeners (with the port-theft check) and active connects.
+//! - `data`: passive listeners (with the port-theft check) and active connects; `ports`: which
+//!   port a passive listener gets (random rotation over a range, RFC 2577 §8).
 //! - `job`: a transfer running beside the control loop, so ABOR can stop it.
 //! - `session`, `tree`: per-connection state, and the shared in-memory files.
 //!
@@ -38,6 +39,7 @@ mod data;
 mod fault;
 mod job;
 mod lines;
+mod ports;
 mod reply;
 mod session;
 mod tree;

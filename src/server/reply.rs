@@ -15,6 +15,8 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 pub struct Reply {
     code: ReplyCode,
     lines: Vec<Vec<u8>>,
+    /// Exact wire bytes that replace the encoding; only faults build such replies.
+    verbatim: Option<Vec<u8>>,
 }
 
 impl Reply {
@@ -23,6 +25,17 @@ impl Reply {
         Reply {
             code: ReplyCode(code),
             lines: vec![text.as_ref().to_vec()],
+            verbatim: None,
+        }
+    }
+
+    /// A reply written exactly as `wire`, even when that breaks RFC 959 §4.2 (a bare LF, a
+    /// wrong closing code). Only for the faults; `code` is what the control loop acts on.
+    pub fn verbatim(code: u16, wire: impl Into<Vec<u8>>) -> Reply {
+        Reply {
+            code: ReplyCode(code),
+            lines: Vec::new(),
+            verbatim: Some(wire.into()),
         }
     }
 
@@ -37,6 +50,7 @@ impl Reply {
         Reply {
             code: ReplyCode(code),
             lines,
+            verbatim: None,
         }
     }
 
@@ -47,6 +61,10 @@ impl Reply {
     /// Appends the wire form to `out`. CR and LF inside a text become spaces, so a reply is
     /// always exactly the lines it says it has.
     pub fn encode(&self, out: &mut Vec<u8>) {
+        if let Some(wire) = &self.verbatim {
+            out.extend_from_slice(wire);
+            return;
+        }
         let code = self.code.to_string();
         let last = self.lines.len() - 1;
         for (i, line) in self.lines.iter().enumerate() {
@@ -122,6 +140,13 @@ mod tests {
             b"211-Features:\r\n EPRT\r\n 211 x\r\n211 End\r\n"
         );
         assert_eq!(Reply::multi(211, vec![]).to_bytes(), b"211 \r\n");
+    }
+
+    #[test]
+    fn verbatim_is_written_as_is() {
+        let r = Reply::verbatim(200, &b"200 x\n"[..]);
+        assert_eq!(r.to_bytes(), b"200 x\n");
+        assert_eq!(r.code(), ReplyCode(200));
     }
 
     #[tokio::test]

@@ -2,6 +2,7 @@
 
 use super::config::Config;
 use super::fault::Fault;
+use super::ports::PortChooser;
 use super::tree::Tree;
 use crate::proto::NetPrt;
 use std::net::{IpAddr, SocketAddr};
@@ -12,6 +13,8 @@ use tokio::net::TcpListener;
 pub struct Shared {
     pub config: Config,
     pub tree: Tree,
+    /// Passive port choice: random rotation over the configured range.
+    pub(super) ports: PortChooser,
 }
 
 impl Shared {
@@ -20,6 +23,7 @@ impl Shared {
         Shared {
             config,
             tree: Tree::new(),
+            ports: PortChooser::default(),
         }
     }
 
@@ -61,6 +65,12 @@ pub struct Session {
     pub epsv_all: bool,
     /// The pending data setup. A new PORT/EPRT/PASV/EPSV replaces it (closing a listener).
     pub data: Option<DataSetup>,
+    /// PASV/EPSV setups so far (only the `passive-exhausts` fault reads it).
+    pub passive_setups: u32,
+    /// Transfers started over an active data connection (only `active-hangs` reads it).
+    pub active_transfers: u32,
+    /// `abor-keeps-offset` only: the file of an aborted RETR and the byte it stopped at.
+    pub stale_offset: Option<(String, usize)>,
 }
 
 impl Session {
@@ -73,6 +83,9 @@ impl Session {
             auth: Auth::LoggedOut,
             epsv_all: false,
             data: None,
+            passive_setups: 0,
+            active_transfers: 0,
+            stale_offset: None,
         }
     }
 

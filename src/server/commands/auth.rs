@@ -5,15 +5,17 @@
 //! reveal which names exist.
 
 use super::{Action, reply};
+use crate::server::fault::Fault;
 use crate::server::reply::Reply;
 use crate::server::session::{Auth, Session, Shared};
 
 /// `USER name` → 331. RFC 959 §4.1.1: "Servers may allow a new USER command to be entered at
 /// any point in order to change the access control and/or accounting information." An EPSV ALL
 /// lockout survives it (RFC 2428 §4).
-pub fn user(s: &mut Session, _: &Shared, arg: Option<&[u8]>) -> Action {
+pub fn user(s: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
     let name = String::from_utf8_lossy(arg.unwrap_or_default()).into_owned();
     s.auth = Auth::NeedPassword(name);
+    forget_lockout(s, shared);
     reply(331, "User name okay, need password")
 }
 
@@ -43,10 +45,19 @@ fn accepts(name: &str, password: &[u8], shared: &Shared) -> bool {
 
 /// `REIN` → 220, logged out, pending data setup dropped. RFC 2428 §4: the EPSV ALL lockout is
 /// not reset — a client needing other data setup "MUST" open a new control connection.
-pub fn rein(s: &mut Session, _: &Shared, _: Option<&[u8]>) -> Action {
+pub fn rein(s: &mut Session, shared: &Shared, _: Option<&[u8]>) -> Action {
     s.auth = Auth::LoggedOut;
     s.data = None;
+    forget_lockout(s, shared);
     reply(220, "Service ready for new user")
+}
+
+/// `epsv-all-forgets-after-login`: a new login ends the lockout. RFC 2428 §4 wants it kept:
+/// only a new control connection is a new session.
+fn forget_lockout(s: &mut Session, shared: &Shared) {
+    if shared.fault(Fault::EpsvAllForgetsAfterLogin) {
+        s.epsv_all = false;
+    }
 }
 
 /// `QUIT` → 221, then the control connection closes.

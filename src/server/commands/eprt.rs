@@ -13,7 +13,7 @@
 //! The EPRT faults sit where they bend a verdict; see [`crate::server::Fault`].
 
 use super::port::{refuse_foreign, refuse_privileged};
-use super::{Action, lenient, locked_out, reply, unsupported_protocol};
+use super::{Action, lenient, locked_out, lockout_applies, reply, unsupported_protocol};
 use crate::proto::{EprtArg, EprtError};
 use crate::server::fault::Fault;
 use crate::server::session::{DataSetup, Session, Shared};
@@ -36,7 +36,7 @@ pub fn eprt(s: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
     if shared.fault(Fault::EprtReject) {
         return reply(500, "Unknown command");
     }
-    if s.epsv_all {
+    if lockout_applies(s, shared, Fault::EpsvAllAllowsEprt) {
         return locked_out();
     }
     // RFC 2428 §2: "The EPRT command keyword MUST be followed by a single space" and an
@@ -75,18 +75,18 @@ fn judge(s: &Session, shared: &Shared, arg: &[u8]) -> Verdict {
         _ => arg,
     };
     match EprtArg::parse(arg) {
-        Ok(parsed) => check(s, parsed.addr),
+        Ok(parsed) => check(s, shared, parsed.addr),
         Err(EprtError::UnsupportedProtocol(_)) => Verdict::Unsupported,
         Err(EprtError::Malformed(_)) => judge_malformed(s, shared, arg),
     }
 }
 
 /// The checks on a well-formed address: family, then RFC 2577 §3.
-fn check(s: &Session, addr: SocketAddr) -> Verdict {
-    if let Some(verdict) = check_family_and_host(s, addr) {
+fn check(s: &Session, shared: &Shared, addr: SocketAddr) -> Verdict {
+    if let Some(verdict) = check_family_and_host(s, shared, addr) {
         return verdict;
     }
-    match refuse_privileged(addr) {
+    match refuse_privileged(shared, addr) {
         Some(action) => Verdict::Refuse(action),
         None => Verdict::Accept(addr),
     }
@@ -95,11 +95,14 @@ fn check(s: &Session, addr: SocketAddr) -> Verdict {
 /// RFC 2428 §2 with §3: the server speaks only the control connection's network protocol, so
 /// a well-formed address of the other family is an unsupported protocol (522). Then the
 /// bounce check of RFC 2577 §3.
-fn check_family_and_host(s: &Session, addr: SocketAddr) -> Option<Verdict> {
+fn check_family_and_host(s: &Session, shared: &Shared, addr: SocketAddr) -> Option<Verdict> {
     if addr.is_ipv6() != s.is_ipv6() {
-        return Some(Verdict::Unsupported);
+        // `cross-family-eprt`: an IPv4 address over IPv6 is taken; the bounce check cannot
+        // compare it with the IPv6 peer, so it is skipped.
+        let taken = s.is_ipv6() && shared.fault(Fault::CrossFamilyEprt);
+        return (!taken).then_some(Verdict::Unsupported);
     }
-    refuse_foreign(s, "EPRT", addr).map(Verdict::Refuse)
+    refuse_foreign(s, shared, "EPRT", addr).map(Verdict::Refuse)
 }
 
 /// A malformed argument stays malformed — unless a fault reads the bad field leniently.
@@ -108,12 +111,12 @@ fn judge_malformed(s: &Session, shared: &Shared, arg: &[u8]) -> Verdict {
         && let Some(addr) = lenient::any_port(arg)
     {
         // The port is unchecked, privileged range included; the host still is.
-        return check_family_and_host(s, addr).unwrap_or(Verdict::Accept(addr));
+        return check_family_and_host(s, shared, addr).unwrap_or(Verdict::Accept(addr));
     }
     if shared.fault(Fault::EprtAddressUnchecked)
         && let Some(addr) = lenient::any_address(arg, s.peer.ip())
     {
-        return check(s, addr);
+        return check(s, shared, addr);
     }
     Verdict::Malformed
 }

@@ -2,6 +2,7 @@
 //! HELP, STAT, PWD, CWD, TYPE, MODE, STRU, SIZE.
 
 use super::{Action, reply};
+use crate::server::fault::Fault;
 use crate::server::reply::Reply;
 use crate::server::session::{Session, Shared};
 use crate::server::tree::{file_name, is_root};
@@ -13,15 +14,29 @@ pub fn syst(_: &mut Session, _: &Shared, _: Option<&[u8]>) -> Action {
 
 /// `FEAT` (RFC 2389 §3.2): a multi-line 211 reply, one supported extension per line, each
 /// line starting with a single space, closed by `211 End`. Lists exactly what is implemented.
-pub fn feat(_: &mut Session, _: &Shared, _: Option<&[u8]>) -> Action {
-    let lines = ["Features:", " EPRT", " EPSV", " PASV", " SIZE", "End"];
-    Action::Reply(Reply::multi(
-        211,
-        lines.iter().map(|l| l.as_bytes().to_vec()).collect(),
-    ))
+pub fn feat(_: &mut Session, shared: &Shared, _: Option<&[u8]>) -> Action {
+    let omit = shared.fault(Fault::FeatOmitsEprtEpsv);
+    let lines: Vec<Vec<u8>> = ["Features:", " EPRT", " EPSV", " PASV", " SIZE", "End"]
+        .iter()
+        .filter(|l| !(omit && matches!(**l, " EPRT" | " EPSV")))
+        .map(|l| l.as_bytes().to_vec())
+        .collect();
+    let reply = Reply::multi(211, lines);
+    if !shared.fault(Fault::FeatBadTerminator) {
+        return Action::Reply(reply);
+    }
+    // RFC 959 §4.2: the last line of a multi-line reply starts with the code of the first.
+    let mut bytes = reply.to_bytes();
+    let end = bytes.len() - b"211 End\r\n".len();
+    bytes[end..end + 3].copy_from_slice(b"210");
+    Action::Reply(Reply::verbatim(211, bytes))
 }
 
-pub fn noop(_: &mut Session, _: &Shared, _: Option<&[u8]>) -> Action {
+/// `NOOP` → `200 NOOP ok` CRLF (RFC 959 §4.2: a reply ends with the Telnet end-of-line code).
+pub fn noop(_: &mut Session, shared: &Shared, _: Option<&[u8]>) -> Action {
+    if shared.fault(Fault::BareLfReplies) {
+        return Action::Reply(Reply::verbatim(200, b"200 NOOP ok\n"));
+    }
     reply(200, "NOOP ok")
 }
 

@@ -1,10 +1,32 @@
-//! Deliberately lax readings of an EPRT argument, used only by the EPRT faults.
+//! Deliberately lax readings of an EPRT or PORT argument, used only by the faults that name them.
 //!
-//! Each reuses the strict `proto` parser for everything but the one field the fault stops
-//! checking, so a fault never loosens more than its description says.
+//! Each EPRT reading reuses the strict `proto` parser for everything but the one field the fault
+//! stops checking, so a fault never loosens more than its description says.
 
 use crate::proto::EprtArg;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
+
+/// `port-lax-syntax`: one to six comma-separated decimal numbers, each taken mod 256, the
+/// missing ones 0. `127,0,0,1,19` → 127.0.0.1:4864, `383,0,0,1,19,136` → 127.0.0.1:5000.
+/// Anything but digits and commas (spaces, signs, empty fields) is still refused.
+pub fn lax_host_port(arg: &[u8]) -> Option<SocketAddrV4> {
+    let fields: Vec<&[u8]> = arg.split(|&b| b == b',').collect();
+    if fields.len() > 6 {
+        return None;
+    }
+    let mut bytes = [0u8; 6];
+    for (slot, field) in bytes.iter_mut().zip(&fields) {
+        if field.is_empty() || !field.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        *slot = field
+            .iter()
+            .fold(0u32, |v, &b| (v * 10 + u32::from(b - b'0')) % 256) as u8;
+    }
+    let [h1, h2, h3, h4, p1, p2] = bytes;
+    let ip = Ipv4Addr::new(h1, h2, h3, h4);
+    Some(SocketAddrV4::new(ip, u16::from_be_bytes([p1, p2])))
+}
 
 /// The three fields of `<d>net-prt<d>net-addr<d>tcp-port<d>`, split on the first byte. `None`
 /// unless there are exactly four delimiters with the last at the end.
@@ -94,5 +116,30 @@ mod tests {
         assert_eq!(fields(b"|1|a|2||"), None);
         assert_eq!(fields(b""), None);
         assert_eq!(with_pipe_delimiter(b" 1 a 2 "), b"|1|a|2|");
+    }
+
+    #[test]
+    fn lax_host_ports() {
+        let at = |s: &str| Some(s.parse::<SocketAddrV4>().unwrap());
+        assert_eq!(lax_host_port(b"127,0,0,1,19,136"), at("127.0.0.1:5000"));
+        assert_eq!(lax_host_port(b"127,0,0,1,19"), at("127.0.0.1:4864"));
+        assert_eq!(lax_host_port(b"127,0,0,1,19,256"), at("127.0.0.1:4864"));
+        assert_eq!(lax_host_port(b"383,0,0,1,19,136"), at("127.0.0.1:5000"));
+        assert_eq!(lax_host_port(b"127"), at("127.0.0.0:0"));
+        assert_eq!(lax_host_port(&[b'9'; 50]), lax_host_port(&[b'9'; 50]));
+        for bad in [
+            &b""[..],
+            b"127, 0,0,1,19,136",
+            b"1,2,3,4,5,6,7",
+            b"1,,2",
+            b"-1",
+        ] {
+            assert_eq!(
+                lax_host_port(bad),
+                None,
+                "{:?}",
+                bad.escape_ascii().to_string()
+            );
+        }
     }
 }

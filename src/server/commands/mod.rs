@@ -22,6 +22,8 @@ use super::session::{Session, Shared};
 use crate::proto::ProtocolList;
 use crate::proto::command::verb_of;
 
+pub use transfer::forget_lockout_on_abor;
+
 /// What the control loop does with a command.
 #[derive(Debug)]
 pub enum Action {
@@ -31,6 +33,8 @@ pub enum Action {
     Close(Reply),
     /// Start this transfer; its 150 and final reply come from the transfer task.
     Transfer(TransferJob),
+    /// Write nothing. Only the `silent-*` faults return it: RFC 959 §4.2 wants a reply.
+    Silence,
 }
 
 /// Whether a command takes an argument (RFC 959 §5.3.1).
@@ -103,10 +107,13 @@ pub fn dispatch(s: &mut Session, shared: &Shared, line: &[u8]) -> Action {
     let exempt = verb == b"EPRT"
         && (shared.fault(Fault::EprtAnyDelimiter) || shared.fault(Fault::EprtAcceptAll));
     if line.iter().any(|&b| b == 0 || b == b'\r') && !exempt {
+        if line.contains(&0) && shared.fault(Fault::SilentNul) {
+            return Action::Silence;
+        }
         return reply(500, "Invalid character in command");
     }
-    let Some((entry, glued)) = lookup(&verb) else {
-        return reply(500, "Unknown command");
+    let Some((entry, glued)) = lookup(&verb).filter(|_| cased_verb(shared, line)) else {
+        return unknown_command(shared);
     };
     if entry.login && !s.logged_in() {
         return not_logged_in();
@@ -121,6 +128,26 @@ pub fn dispatch(s: &mut Session, shared: &Shared, line: &[u8]) -> Action {
         (Arg::Required, None) => reply(501, "Command needs an argument"),
         _ => (entry.run)(s, shared, arg),
     }
+}
+
+/// True when `line` (Telnet bytes stripped) is ABOR, which acts at once during a transfer.
+pub fn is_abor(shared: &Shared, line: &[u8]) -> bool {
+    verb_of(line) == b"ABOR" && cased_verb(shared, line)
+}
+
+/// RFC 959 §5.3: "upper and lower case alphabetic characters are to be treated identically" —
+/// so every verb passes, except a verb with lower case under `case-sensitive-commands`.
+fn cased_verb(shared: &Shared, line: &[u8]) -> bool {
+    let raw = line.split(|&b| b == b' ').next().unwrap_or_default();
+    !(shared.fault(Fault::CaseSensitiveCommands) && raw.iter().any(u8::is_ascii_lowercase))
+}
+
+/// RFC 959 §4.2: "Every command must generate at least one reply" — an unknown one gets 500.
+fn unknown_command(shared: &Shared) -> Action {
+    if shared.fault(Fault::SilentUnknownCommand) {
+        return Action::Silence;
+    }
+    reply(500, "Unknown command")
 }
 
 /// The table entry for `verb` (upper-cased, up to the first SP). `glued` is true when only
@@ -157,6 +184,12 @@ pub(super) fn not_logged_in() -> Action {
 /// rest of the control connection.
 pub(super) fn locked_out() -> Action {
     reply(503, "EPSV ALL in effect")
+}
+
+/// True when the EPSV ALL lockout refuses a command — unless `allowed`, the fault that lets
+/// that one command through, is made.
+pub(super) fn lockout_applies(s: &Session, shared: &Shared, allowed: Fault) -> bool {
+    s.epsv_all && !shared.fault(allowed)
 }
 
 /// RFC 2428 §2: "If the network protocol is unsupported, the format of the response string

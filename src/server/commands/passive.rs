@@ -5,33 +5,63 @@
 //! control connection. In addition, the network address used to establish the data connection
 //! will be the same network address used for the control connection."
 
-use super::{Action, locked_out, reply, unsupported_protocol};
+use super::{Action, locked_out, lockout_applies, reply, unsupported_protocol};
 use crate::proto::{EpsvArg, EpsvReply, HostPort};
-use crate::server::data::{bind_passive, dead_port};
+use crate::server::data::dead_port;
 use crate::server::fault::Fault;
+use crate::server::ports::{Passive, open_passive};
 use crate::server::session::{DataSetup, Session, Shared};
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
+
+/// `passive-exhausts`: how many passive setups of a session still work.
+const EXHAUSTED_AFTER: u32 = 40;
+
+/// The address `pasv-wrong-address` names in its 227 replies.
+const WRONG_ADDRESS: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 3);
 
 /// `PASV` → `227 Entering Passive Mode (h1,h2,h3,h4,p1,p2).`
 ///
 /// Over IPv6 the 227 reply cannot express the address, so PASV is refused (RFC 1123 §4.1.2.6
 /// requires PASV, but refusing it where it cannot work beats a malformed 227).
 pub fn pasv(s: &mut Session, shared: &Shared, _: Option<&[u8]>) -> Action {
-    if s.epsv_all {
+    if lockout_applies(s, shared, Fault::EpsvAllAllowsPasv) {
         return locked_out();
     }
     let IpAddr::V4(ip) = s.local.ip() else {
+        if shared.fault(Fault::PasvIpv6Malformed) {
+            return pasv_ipv6_malformed(s, shared);
+        }
         return reply(501, "PASV not supported over IPv6, use EPSV");
     };
-    s.data = None;
-    let Ok((listener, port)) = listen(s, shared) else {
+    let Some(port) = prepare(s, shared) else {
         return reply(425, "Can't open passive connection");
     };
-    s.data = Some(DataSetup::Passive(listener));
-    let mut text = b"Entering Passive Mode (".to_vec();
-    HostPort::new(ip, port).encode(&mut text);
-    text.extend_from_slice(b").");
-    reply(227, text)
+    let shown = if shared.fault(Fault::PasvWrongAddress) {
+        WRONG_ADDRESS
+    } else {
+        ip
+    };
+    let mut host_port = Vec::new();
+    HostPort::new(shown, port).encode(&mut host_port);
+    if shared.fault(Fault::PasvNoParens) {
+        return reply(227, [&b"Entering Passive Mode "[..], &host_port].concat());
+    }
+    reply(
+        227,
+        [&b"Entering Passive Mode ("[..], &host_port, b")."].concat(),
+    )
+}
+
+/// `pasv-ipv6-malformed`: a listener on the IPv6 address, announced as five numbers
+/// `(0,0,0,0,p1)` — no valid host-port.
+fn pasv_ipv6_malformed(s: &mut Session, shared: &Shared) -> Action {
+    let Some(port) = prepare(s, shared) else {
+        return reply(425, "Can't open passive connection");
+    };
+    reply(
+        227,
+        format!("Entering Passive Mode (0,0,0,0,{})", port >> 8),
+    )
 }
 
 /// `EPSV`, `EPSV <net-prt>`, `EPSV ALL` (RFC 2428 §3).
@@ -45,14 +75,23 @@ pub fn epsv(s: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
     if shared.fault(Fault::EpsvReject) {
         return reply(500, "Unknown command");
     }
-    match EpsvArg::parse(arg.unwrap_or_default()) {
+    let arg = arg.unwrap_or_default();
+    // RFC 959 §5.3: upper and lower case are to be treated identically — `EPSV all` too.
+    if shared.fault(Fault::EpsvAllCaseSensitive)
+        && arg.eq_ignore_ascii_case(b"ALL")
+        && arg != b"ALL"
+    {
+        return reply(501, "Syntax error in EPSV argument");
+    }
+    match EpsvArg::parse(arg) {
         Err(_) if shared.fault(Fault::EpsvIgnoresProto) => open(s, shared),
         Err(_) => reply(501, "Syntax error in EPSV argument"),
         Ok(EpsvArg::All) => {
-            s.epsv_all = true;
+            s.epsv_all = !shared.fault(Fault::EpsvAllNoLockout);
             s.data = None;
             reply(200, "EPSV ALL ok")
         }
+        Ok(_) if s.epsv_all && shared.fault(Fault::EpsvAllBlocksEpsv) => locked_out(),
         Ok(EpsvArg::Default) => open(s, shared),
         Ok(EpsvArg::Proto(p)) if p == s.family() => open(s, shared),
         Ok(EpsvArg::Proto(_)) if shared.fault(Fault::EpsvIgnoresProto) => open(s, shared),
@@ -61,11 +100,35 @@ pub fn epsv(s: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
 }
 
 /// `LPSV` (RFC 1639) → 502, or 503 under the EPSV ALL lockout (RFC 2428 §3 "et al.").
-pub fn lpsv(s: &mut Session, _: &Shared, _: Option<&[u8]>) -> Action {
+pub fn lpsv(s: &mut Session, shared: &Shared, _: Option<&[u8]>) -> Action {
+    if s.epsv_all && shared.fault(Fault::EpsvAllAllowsLpsv) {
+        return lpsv_accepted(s, shared);
+    }
     if s.epsv_all {
         return locked_out();
     }
     reply(502, "LPSV not implemented")
+}
+
+/// `epsv-all-allows-lpsv`: the RFC 1639 §2 long-address reply, `228 Entering Long Passive Mode
+/// (af,hal,h1,…,hn,pal,p1,p2)` with af 4 (IPv4) or 6 (IPv6), for a real listener.
+fn lpsv_accepted(s: &mut Session, shared: &Shared) -> Action {
+    let Some(port) = prepare(s, shared) else {
+        return reply(425, "Can't open passive connection");
+    };
+    let (af, octets) = match s.local.ip() {
+        IpAddr::V4(ip) => (4, ip.octets().to_vec()),
+        IpAddr::V6(ip) => (6, ip.octets().to_vec()),
+    };
+    let host: Vec<String> = octets.iter().map(u8::to_string).collect();
+    let text = format!(
+        "Entering Long Passive Mode ({af},{},{},2,{},{})",
+        octets.len(),
+        host.join(","),
+        port >> 8,
+        port & 0xff
+    );
+    reply(228, text)
 }
 
 /// Opens the EPSV listener and answers `229 Entering Extended Passive Mode (|||port|)`.
@@ -77,11 +140,10 @@ fn open(s: &mut Session, shared: &Shared) -> Action {
             Err(_) => reply(425, "Can't open passive connection"),
         };
     }
-    let Ok((listener, port)) = listen(s, shared) else {
-        return reply(425, "Can't open passive connection");
-    };
-    s.data = Some(DataSetup::Passive(listener));
-    reply(229, epsv_text(shared, port))
+    match prepare(s, shared) {
+        Some(port) => reply(229, epsv_text(shared, port)),
+        None => reply(425, "Can't open passive connection"),
+    }
 }
 
 /// RFC 2428 §3: "The text returned in response to the EPSV command MUST be:
@@ -96,8 +158,22 @@ fn epsv_text(shared: &Shared, port: u16) -> Vec<u8> {
     text
 }
 
-fn listen(s: &Session, shared: &Shared) -> std::io::Result<(tokio::net::TcpListener, u16)> {
-    let listener = bind_passive(s.local.ip(), shared.config.passive_ports)?;
-    let port = listener.local_addr()?.port();
-    Ok((listener, port))
+/// A passive setup: replaces any pending one, opens a listener on the control connection's
+/// local address and returns the port to announce; `None` means 425. RFC 959 §4.1.2: the reply
+/// gives "the host and port address this server is listening on" — the port is only announced
+/// once it listens (the faults aside).
+fn prepare(s: &mut Session, shared: &Shared) -> Option<u16> {
+    s.data = None;
+    s.passive_setups = s.passive_setups.saturating_add(1);
+    if shared.fault(Fault::PassiveExhausts) && s.passive_setups > EXHAUSTED_AFTER {
+        return dead_port(s.local.ip()).ok();
+    }
+    match open_passive(shared, s.local.ip()) {
+        Ok(Passive::Listening(listener, port)) => {
+            s.data = Some(DataSetup::Passive(listener));
+            Some(port)
+        }
+        Ok(Passive::Busy(port)) => Some(port),
+        Err(_) => None,
+    }
 }

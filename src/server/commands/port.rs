@@ -1,35 +1,49 @@
 //! PORT (RFC 959 §4.1.2), LPRT (RFC 1639, not implemented), and the RFC 2577 §3 checks that
 //! every active data setup passes.
 
-use super::{Action, locked_out, reply};
+use super::{Action, lenient, locked_out, lockout_applies, reply};
 use crate::proto::HostPort;
+use crate::server::fault::Fault;
 use crate::server::session::{DataSetup, Session, Shared};
-use std::net::SocketAddr;
+use std::net::{SocketAddr, SocketAddrV4};
 
 /// `PORT h1,h2,h3,h4,p1,p2` → 200, after a strict parse and the RFC 2577 §3 checks.
 ///
 /// PORT can only express IPv4, so over an IPv6 control connection it is refused (501): the
 /// client must use EPRT (RFC 2428 §1).
-pub fn port(s: &mut Session, _: &Shared, arg: Option<&[u8]>) -> Action {
-    if s.epsv_all {
+pub fn port(s: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
+    if lockout_applies(s, shared, Fault::EpsvAllAllowsPort) {
         return locked_out();
     }
     if s.is_ipv6() {
         return reply(501, "PORT not supported over IPv6, use EPRT");
     }
-    let Ok(hp) = HostPort::parse(arg.unwrap_or_default()) else {
+    let Some(target) = host_port(shared, arg.unwrap_or_default()) else {
         return reply(501, "Syntax error in PORT argument");
     };
-    let target = SocketAddr::V4(hp.socket_addr());
-    if let Some(refusal) = refuse_target(s, "PORT", target) {
+    let target = SocketAddr::V4(target);
+    if let Some(refusal) = refuse_target(s, shared, "PORT", target) {
         return refusal;
     }
     s.data = Some(DataSetup::Active(target));
     reply(200, "PORT command successful")
 }
 
+/// RFC 959 §5.3.2: `<host-port> ::= <host-number>,<port-number>`, six numbers 0–255. The
+/// `port-lax-syntax` fault reads fewer numbers and larger ones instead.
+fn host_port(shared: &Shared, arg: &[u8]) -> Option<SocketAddrV4> {
+    match HostPort::parse(arg) {
+        Ok(hp) => Some(hp.socket_addr()),
+        Err(_) if shared.fault(Fault::PortLaxSyntax) => lenient::lax_host_port(arg),
+        Err(_) => None,
+    }
+}
+
 /// `LPRT` (RFC 1639) → 502, or 503 under the EPSV ALL lockout (RFC 2428 §3 "et al.").
-pub fn lprt(s: &mut Session, _: &Shared, _: Option<&[u8]>) -> Action {
+pub fn lprt(s: &mut Session, shared: &Shared, _: Option<&[u8]>) -> Action {
+    if s.epsv_all && shared.fault(Fault::EpsvAllAllowsLprt) {
+        return reply(200, "LPRT command successful");
+    }
     if s.epsv_all {
         return locked_out();
     }
@@ -42,13 +56,24 @@ pub fn lprt(s: &mut Session, _: &Shared, _: Option<&[u8]>) -> Action {
 /// > To avoid such bounce attacks, it is suggested that servers not open data connections to
 /// > TCP ports less than 1024. If a server receives a PORT command containing a TCP port number
 /// > less than 1024, the suggested response is 504.
-pub(super) fn refuse_target(s: &Session, verb: &str, target: SocketAddr) -> Option<Action> {
-    refuse_foreign(s, verb, target).or_else(|| refuse_privileged(target))
+pub(super) fn refuse_target(
+    s: &Session,
+    shared: &Shared,
+    verb: &str,
+    target: SocketAddr,
+) -> Option<Action> {
+    refuse_foreign(s, shared, verb, target).or_else(|| refuse_privileged(shared, target))
 }
 
 /// RFC 2577 §3, bounce attack: a data address other than the control connection's peer → 501.
-pub(super) fn refuse_foreign(s: &Session, verb: &str, target: SocketAddr) -> Option<Action> {
-    (target.ip() != s.peer.ip()).then(|| {
+pub(super) fn refuse_foreign(
+    s: &Session,
+    shared: &Shared,
+    verb: &str,
+    target: SocketAddr,
+) -> Option<Action> {
+    let foreign = target.ip() != s.peer.ip() && !shared.fault(Fault::AcceptBounce);
+    foreign.then(|| {
         reply(
             501,
             format!("Rejected: {verb} to a foreign address (RFC 2577 bounce)"),
@@ -57,6 +82,7 @@ pub(super) fn refuse_foreign(s: &Session, verb: &str, target: SocketAddr) -> Opt
 }
 
 /// RFC 2577 §3: a data port below 1024 → 504.
-pub(super) fn refuse_privileged(target: SocketAddr) -> Option<Action> {
-    (target.port() < 1024).then(|| reply(504, "Rejected: privileged port (RFC 2577)"))
+pub(super) fn refuse_privileged(shared: &Shared, target: SocketAddr) -> Option<Action> {
+    let privileged = target.port() < 1024 && !shared.fault(Fault::AcceptPrivilegedPort);
+    privileged.then(|| reply(504, "Rejected: privileged port (RFC 2577)"))
 }

@@ -37,6 +37,7 @@ fn run(s: &mut Session, shared: &Shared, line: &[u8]) -> (u16, String) {
             (r.code().0, last.get(4..).unwrap_or("").to_string())
         }
         Action::Transfer(_) => (150, String::new()),
+        Action::Silence => (0, String::new()),
     }
 }
 

@@ -6,14 +6,16 @@
 //! listener, so no port stays open for a transfer that will not come.
 
 use super::{Action, reply};
+use crate::server::fault::Fault;
 use crate::server::job::{TransferJob, TransferKind};
-use crate::server::session::{Session, Shared};
+use crate::server::session::{DataSetup, Session, Shared};
 use crate::server::tree::{Tree, file_name, is_root};
+use std::sync::Arc;
 
 /// RFC 959 §4.2.2: "425 Can't open data connection" when nothing was set up.
-fn start(s: &mut Session, kind: TransferKind) -> Action {
+fn start(s: &mut Session, kind: TransferKind, retr: Option<String>) -> Action {
     match s.data.take() {
-        Some(setup) => Action::Transfer(TransferJob { setup, kind }),
+        Some(setup) => Action::Transfer(TransferJob { setup, kind, retr }),
         None => reply(425, "Use PORT, PASV, EPRT or EPSV first"),
     }
 }
@@ -23,12 +25,31 @@ fn no_such_file(s: &mut Session) -> Action {
     reply(550, "No such file")
 }
 
-/// `RETR file` → 150, the bytes, 226.
+/// `RETR file` → 150, the bytes from the first, 226. Without REST (not implemented) every RETR
+/// starts at byte 0; an aborted one leaves nothing behind (RFC 959 §4.1.3).
 pub fn retr(s: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
-    let found = file_name(arg.unwrap_or_default()).and_then(|name| shared.tree.get(&name));
-    match found {
-        Some(data) => start(s, TransferKind::Send(data)),
-        None => no_such_file(s),
+    let Some(name) = file_name(arg.unwrap_or_default()) else {
+        return no_such_file(s);
+    };
+    let Some(data) = shared.tree.get(&name) else {
+        return no_such_file(s);
+    };
+    let data = stale_restart(s, shared, &name, data);
+    start(s, TransferKind::Send(data), Some(name))
+}
+
+/// `abor-keeps-offset`: the next RETR of a file whose RETR was aborted resumes where that one
+/// stopped, as if the abort had left a REST offset behind.
+fn stale_restart(s: &mut Session, shared: &Shared, name: &str, data: Arc<[u8]>) -> Arc<[u8]> {
+    if !shared.fault(Fault::AborKeepsOffset) {
+        return data;
+    }
+    match s.stale_offset.take() {
+        Some((file, offset)) if file == name => Arc::from(&data[offset.min(data.len())..]),
+        other => {
+            s.stale_offset = other;
+            data
+        }
     }
 }
 
@@ -43,7 +64,7 @@ pub fn stor(s: &mut Session, _: &Shared, arg: Option<&[u8]>) -> Action {
         s.data = None;
         return reply(550, "Permission denied: built-in file is read-only");
     }
-    start(s, TransferKind::Receive(name))
+    start(s, TransferKind::Receive(name), None)
 }
 
 /// `NLST [path]`: names, one per line, CRLF-terminated.
@@ -82,7 +103,7 @@ fn listing(
         .iter()
         .map(|(name, size)| line(name, *size))
         .collect();
-    start(s, TransferKind::Send(text.into_bytes().into()))
+    start(s, TransferKind::Send(text.into_bytes().into()), None)
 }
 
 /// The path of a LIST/NLST argument, ignoring `ls`-style options such as `-la` that many
@@ -96,9 +117,25 @@ fn listing_path(arg: &[u8]) -> &[u8] {
 /// `ABOR` with no transfer running → 225 (RFC 959 §5.4 lists 225 and 226 for ABOR). A pending
 /// passive listener is closed first: RFC 2428 §3 — "the client MUST issue an ABOR (abort)
 /// command to allow the server to close down the listening connection".
-pub fn abor(s: &mut Session, _: &Shared, _: Option<&[u8]>) -> Action {
-    s.data = None;
+pub fn abor(s: &mut Session, shared: &Shared, _: Option<&[u8]>) -> Action {
+    let keep =
+        matches!(s.data, Some(DataSetup::Passive(_))) && shared.fault(Fault::AborKeepsListener);
+    if !keep {
+        s.data = None;
+    }
+    forget_lockout_on_abor(s, shared);
+    if shared.fault(Fault::AborIdleWrongCode) {
+        return reply(200, "OK");
+    }
     reply(225, "No transfer to abort")
+}
+
+/// `epsv-all-forgets-after-abor`: ABOR, idle or during a transfer, ends the EPSV ALL lockout.
+/// RFC 2428 §4 wants it to last the whole control connection.
+pub fn forget_lockout_on_abor(s: &mut Session, shared: &Shared) {
+    if shared.fault(Fault::EpsvAllForgetsAfterAbor) {
+        s.epsv_all = false;
+    }
 }
 
 #[cfg(test)]
