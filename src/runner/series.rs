@@ -98,13 +98,21 @@ pub enum Variation {
     Varies,
     /// Every value is the previous one plus `step` (0: always the same value).
     Progression { step: i128 },
+    /// Every value is the previous one plus a small positive step (at most `max_step`): a
+    /// counter shared with other clients, so the next value is easy to guess (RFC 2577 §8).
+    CountsUp { max_step: i128 },
     /// Fewer than [`MIN_VARIES_VALUES`] values: nothing can be concluded.
     TooFew(usize),
     /// A value that is not an integer.
     NotANumber(String),
 }
 
-/// Whether `values` (integers, such as ports) form an arithmetic progression.
+/// The largest step between successive values still taken as counting up: ports handed out
+/// from one counter, with other clients taking some in between.
+pub const PREDICTABLE_STEP: i128 = 16;
+
+/// Whether `values` (integers, such as ports) are predictable: an arithmetic progression, or a
+/// counter going up in small steps.
 pub fn variation(values: &[String]) -> Variation {
     if values.len() < MIN_VARIES_VALUES {
         return Variation::TooFew(values.len());
@@ -117,10 +125,14 @@ pub fn variation(values: &[String]) -> Variation {
         }
     }
     let step = numbers[1] - numbers[0];
-    match numbers.windows(2).all(|w| w[1] - w[0] == step) {
-        true => Variation::Progression { step },
-        false => Variation::Varies,
+    if numbers.windows(2).all(|w| w[1] - w[0] == step) {
+        return Variation::Progression { step };
     }
+    let steps = numbers.windows(2).map(|w| w[1] - w[0]);
+    if steps.clone().all(|d| (1..=PREDICTABLE_STEP).contains(&d)) {
+        return Variation::CountsUp { max_step: steps.max().unwrap_or(1) };
+    }
+    Variation::Varies
 }
 
 #[cfg(test)]
@@ -177,6 +189,8 @@ mod tests {
             Variation::Progression { step: -2 }
         );
         assert_eq!(v(&["21", "21", "21"]), Variation::Progression { step: 0 });
+        assert_eq!(v(&["40001", "40002", "40005", "40006"]), Variation::CountsUp { max_step: 3 });
+        assert_eq!(v(&["40001", "40002", "40030", "40031"]), Variation::Varies);
         assert_eq!(v(&["40001", "40007", "40002"]), Variation::Varies);
         assert_eq!(v(&["1", "2", "3", "5"]), Variation::Varies);
         assert_eq!(v(&["1", "2"]), Variation::TooFew(2));

@@ -61,11 +61,18 @@ impl ScenarioRun<'_> {
                     "check-varies {series}: \"{v}\" is not a number"
                 )));
             }
-            Variation::Progression { step } => step,
+            Variation::Progression { step } => Some(step),
+            Variation::CountsUp { max_step } => {
+                let _ = max_step;
+                None
+            }
         };
         let message = match step {
-            0 => format!("the {series} series is predictable: the same value every time"),
-            _ => format!("the {series} series is predictable: each value is the previous {step:+}"),
+            Some(0) => format!("the {series} series is predictable: the same value every time"),
+            Some(step) => {
+                format!("the {series} series is predictable: each value is the previous {step:+}")
+            }
+            None => format!("the {series} series is predictable: it counts up in small steps"),
         };
         let shown: Vec<&str> = values
             .iter()
@@ -75,7 +82,7 @@ impl ScenarioRun<'_> {
         Err(Stop::fail(
             line,
             message,
-            "values that are not an arithmetic progression (RFC 2577 §8)",
+            "values that are neither an arithmetic progression nor a counter (RFC 2577 §8)",
             shown.join(" "),
         ))
     }
