@@ -127,7 +127,7 @@ faults! {
     PasvNoParens = "pasv-no-parens",
         "the 227 text has no parentheses around h1,h2,h3,h4,p1,p2 (RFC 959 §4.2.2 shows them; RFC 1123 §4.1.2.6: clients must cope)";
     PortLaxSyntax = "port-lax-syntax",
-        "PORT accepts numbers above 255 (mod 256) and fewer than six numbers (missing ones 0) (RFC 959 §5.3.2: six numbers 0-255)";
+        "PORT accepts numbers above 255 (mod 256) and fewer than six numbers (missing ones 0) with 200, unchecked (RFC 959 §5.3.2: six numbers 0-255)";
     PasvIpv6Malformed = "pasv-ipv6-malformed",
         "over IPv6, PASV is answered with a 227 of five numbers (0,0,0,0,p1) (RFC 959 §5.3.2: a host-port is six numbers)";
     CrossFamilyEprt = "cross-family-eprt",

@@ -28,8 +28,9 @@ const READ_CHUNK: usize = 64 * 1024;
 pub struct TransferJob {
     pub setup: DataSetup,
     pub kind: TransferKind,
-    /// The file a RETR reads; an aborted RETR's stopping point is kept for `abor-keeps-offset`.
-    pub retr: Option<String>,
+    /// The file a RETR reads and the byte it starts at; an aborted RETR's stopping point is
+    /// kept for `abor-keeps-offset`.
+    pub retr: Option<(String, usize)>,
 }
 
 /// The direction and payload of a transfer.
@@ -57,7 +58,7 @@ pub struct Running {
     events: mpsc::Receiver<Event>,
     /// Bytes handed to the data connection so far.
     sent: Arc<AtomicUsize>,
-    retr: Option<String>,
+    retr: Option<(String, usize)>,
 }
 
 impl Running {
@@ -83,10 +84,11 @@ impl Running {
         }
     }
 
-    /// For a RETR: the file and how many of its bytes were handed to the data connection.
+    /// For a RETR: the file and the offset in it up to which bytes were handed to the data
+    /// connection.
     pub fn retr_progress(&self) -> Option<(String, usize)> {
-        let name = self.retr.clone()?;
-        Some((name, self.sent.load(Ordering::Relaxed)))
+        let (name, start) = self.retr.clone()?;
+        Some((name, start + self.sent.load(Ordering::Relaxed)))
     }
 
     /// The next event; `None` if the task ended without a final reply (it panicked).

@@ -13,6 +13,10 @@ use tokio::net::{TcpSocket, TcpStream};
 /// Upper bound on any single wait in a test.
 pub const GUARD: Duration = Duration::from_secs(20);
 
+/// How long a test listens for a reply that must not come. It asserts an absence, never a
+/// duration: a reply that would come later is a test that passes wrongly, not one that flakes.
+pub const SILENCE: Duration = Duration::from_millis(300);
+
 pub const LOCALHOST: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 
 async fn guard<F: std::future::Future>(what: &str, f: F) -> F::Output {
@@ -33,11 +37,25 @@ pub async fn server(config: Config) -> (ServerHandle, SocketAddr) {
 
 /// A server with exactly one fault.
 pub async fn faulty(fault: super::Fault) -> (ServerHandle, SocketAddr) {
-    server(Config {
+    server(with_fault(fault)).await
+}
+
+/// The default configuration plus one fault.
+pub fn with_fault(fault: super::Fault) -> Config {
+    Config {
         faults: [fault].into_iter().collect(),
         ..Config::default()
-    })
-    .await
+    }
+}
+
+/// A server on [::1]:0 with `config`, or `None` when this host has no IPv6 loopback.
+pub async fn server_v6(config: Config) -> Option<(ServerHandle, SocketAddr)> {
+    if !can_bind("::1") {
+        return None;
+    }
+    let server = start(&["[::1]:0".parse().unwrap()], config).await.unwrap();
+    let addr = server.local_addrs()[0];
+    Some((server, addr))
 }
 
 /// True when this host can bind `ip` (127.0.0.2 works on Linux, ::1 needs IPv6).
@@ -183,6 +201,31 @@ impl Client {
         let done = self.reply().await;
         assert_eq!(done.code, 226, "{done:?}");
         bytes
+    }
+
+    /// The next line exactly as received, terminator included (for replies that break §4.2).
+    pub async fn raw_line(&mut self) -> Vec<u8> {
+        let mut buf = Vec::new();
+        guard("raw line", self.reader.read_until(b'\n', &mut buf))
+            .await
+            .unwrap();
+        buf
+    }
+
+    /// True when nothing arrives for [`SILENCE`] and the connection is still open.
+    pub async fn silent(&mut self) -> bool {
+        let mut buf = [0u8; 256];
+        match tokio::time::timeout(SILENCE, self.reader.read(&mut buf)).await {
+            Err(_) => true,
+            Ok(Ok(0)) | Ok(Err(_)) => panic!("the server closed the control connection"),
+            Ok(Ok(n)) => {
+                eprintln!(
+                    "unexpected bytes: {:?}",
+                    buf[..n].escape_ascii().to_string()
+                );
+                false
+            }
+        }
     }
 
     /// True once the server has closed the control connection (EOF or reset).

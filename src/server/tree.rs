@@ -5,7 +5,7 @@
 //! fixed bounds: nothing a client sends can make the tree grow without limit.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 /// The contents of `/hello.txt`.
 pub const HELLO: &[u8] = b"Hello from the ftpspec reference server.\r\n";
@@ -24,6 +24,13 @@ const BUILTIN: [&str; 3] = ["hello.txt", "large.bin", "empty.txt"];
 /// never matches by accident.
 pub fn large_pattern() -> Vec<u8> {
     (0..LARGE_LEN).map(|i| (i % 251) as u8).collect()
+}
+
+/// `/large.bin`, computed once per process: the built-in files are read-only, so every tree
+/// (one per server) can share the same bytes.
+fn large_file() -> Arc<[u8]> {
+    static LARGE: OnceLock<Arc<[u8]>> = OnceLock::new();
+    LARGE.get_or_init(|| Arc::from(large_pattern())).clone()
 }
 
 /// Why an upload was not stored. All map to `552` except [`StoreError::ReadOnly`] (`550`).
@@ -63,7 +70,7 @@ impl Tree {
     pub fn new() -> Tree {
         let mut map: BTreeMap<String, Arc<[u8]>> = BTreeMap::new();
         map.insert("hello.txt".into(), Arc::from(HELLO));
-        map.insert("large.bin".into(), Arc::from(large_pattern()));
+        map.insert("large.bin".into(), large_file());
         map.insert("empty.txt".into(), Arc::from(&b""[..]));
         let total = map.values().map(|v| v.len()).sum();
         Tree {

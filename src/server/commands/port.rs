@@ -5,7 +5,7 @@ use super::{Action, lenient, locked_out, lockout_applies, reply};
 use crate::proto::HostPort;
 use crate::server::fault::Fault;
 use crate::server::session::{DataSetup, Session, Shared};
-use std::net::{SocketAddr, SocketAddrV4};
+use std::net::SocketAddr;
 
 /// `PORT h1,h2,h3,h4,p1,p2` → 200, after a strict parse and the RFC 2577 §3 checks.
 ///
@@ -18,10 +18,11 @@ pub fn port(s: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
     if s.is_ipv6() {
         return reply(501, "PORT not supported over IPv6, use EPRT");
     }
-    let Some(target) = host_port(shared, arg.unwrap_or_default()) else {
-        return reply(501, "Syntax error in PORT argument");
+    let arg = arg.unwrap_or_default();
+    let target = match HostPort::parse(arg) {
+        Ok(hp) => SocketAddr::V4(hp.socket_addr()),
+        Err(_) => return lax_port(s, shared, arg),
     };
-    let target = SocketAddr::V4(target);
     if let Some(refusal) = refuse_target(s, shared, "PORT", target) {
         return refusal;
     }
@@ -29,14 +30,19 @@ pub fn port(s: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
     reply(200, "PORT command successful")
 }
 
-/// RFC 959 §5.3.2: `<host-port> ::= <host-number>,<port-number>`, six numbers 0–255. The
-/// `port-lax-syntax` fault reads fewer numbers and larger ones instead.
-fn host_port(shared: &Shared, arg: &[u8]) -> Option<SocketAddrV4> {
-    match HostPort::parse(arg) {
-        Ok(hp) => Some(hp.socket_addr()),
-        Err(_) if shared.fault(Fault::PortLaxSyntax) => lenient::lax_host_port(arg),
-        Err(_) => None,
-    }
+/// RFC 959 §5.3.2: `<host-port> ::= <host-number>,<port-number>`, six numbers 0–255, so
+/// anything else is 501 — unless `port-lax-syntax` reads fewer and larger numbers, and takes
+/// what it read as it is, unchecked (a mangled address would only ever fail the bounce check).
+fn lax_port(s: &mut Session, shared: &Shared, arg: &[u8]) -> Action {
+    let lax = shared
+        .fault(Fault::PortLaxSyntax)
+        .then(|| lenient::lax_host_port(arg))
+        .flatten();
+    let Some(target) = lax else {
+        return reply(501, "Syntax error in PORT argument");
+    };
+    s.data = Some(DataSetup::Active(SocketAddr::V4(target)));
+    reply(200, "PORT command successful")
 }
 
 /// `LPRT` (RFC 1639) → 502, or 503 under the EPSV ALL lockout (RFC 2428 §3 "et al.").

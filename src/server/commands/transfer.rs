@@ -13,7 +13,7 @@ use crate::server::tree::{Tree, file_name, is_root};
 use std::sync::Arc;
 
 /// RFC 959 §4.2.2: "425 Can't open data connection" when nothing was set up.
-fn start(s: &mut Session, kind: TransferKind, retr: Option<String>) -> Action {
+fn start(s: &mut Session, kind: TransferKind, retr: Option<(String, usize)>) -> Action {
     match s.data.take() {
         Some(setup) => Action::Transfer(TransferJob { setup, kind, retr }),
         None => reply(425, "Use PORT, PASV, EPRT or EPSV first"),
@@ -34,21 +34,26 @@ pub fn retr(s: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
     let Some(data) = shared.tree.get(&name) else {
         return no_such_file(s);
     };
-    let data = stale_restart(s, shared, &name, data);
-    start(s, TransferKind::Send(data), Some(name))
+    let offset = stale_offset(s, shared, &name);
+    let data = if offset == 0 {
+        data
+    } else {
+        Arc::from(&data[offset.min(data.len())..])
+    };
+    start(s, TransferKind::Send(data), Some((name, offset)))
 }
 
 /// `abor-keeps-offset`: the next RETR of a file whose RETR was aborted resumes where that one
-/// stopped, as if the abort had left a REST offset behind.
-fn stale_restart(s: &mut Session, shared: &Shared, name: &str, data: Arc<[u8]>) -> Arc<[u8]> {
+/// stopped, as if the abort had left a REST offset behind. Clean: always 0.
+fn stale_offset(s: &mut Session, shared: &Shared, name: &str) -> usize {
     if !shared.fault(Fault::AborKeepsOffset) {
-        return data;
+        return 0;
     }
     match s.stale_offset.take() {
-        Some((file, offset)) if file == name => Arc::from(&data[offset.min(data.len())..]),
+        Some((file, offset)) if file == name => offset,
         other => {
             s.stale_offset = other;
-            data
+            0
         }
     }
 }

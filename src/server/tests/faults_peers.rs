@@ -1,0 +1,198 @@
+//! The RFC 2577 faults (bounce, privileged ports, port theft) and the PORT/PASV baseline faults
+//! (RFC 959 §4.1.2, §5.3.2; RFC 1123 §4.1.2.6; RFC 2428 §2/§3 over IPv6).
+
+use crate::proto::HostPort;
+use crate::server::testkit::{
+    Client, LOCALHOST, accept, can_bind, connect, connect_from, faulty, read_all, server_v6,
+    with_fault,
+};
+use crate::server::{Fault, HELLO};
+use std::net::{IpAddr, SocketAddr};
+use tokio::net::TcpListener;
+
+const OTHER_HOST: &str = "127.0.0.2";
+
+fn other_host() -> IpAddr {
+    OTHER_HOST.parse().unwrap()
+}
+
+async fn listener_on(ip: IpAddr) -> (TcpListener, u16) {
+    let l = TcpListener::bind(SocketAddr::new(ip, 0)).await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    (l, port)
+}
+
+fn host_port(ip: &str, port: u16) -> String {
+    format!("{},{},{}", ip.replace('.', ","), port >> 8, port & 0xff)
+}
+
+#[tokio::test]
+async fn accept_bounce() {
+    if !can_bind(OTHER_HOST) {
+        return;
+    }
+    let (_s, addr) = faulty(Fault::AcceptBounce).await;
+    let mut c = Client::logged_in(addr).await;
+    let (l, port) = listener_on(other_host()).await;
+    let r = c.cmd(&format!("EPRT |1|{OTHER_HOST}|{port}|")).await;
+    assert_eq!(r.code, 200);
+    c.send("RETR hello.txt").await;
+    let data = accept(&l).await;
+    assert_eq!(c.reply().await.code, 150);
+    assert_eq!(read_all(data).await, HELLO, "the third party got the file");
+    assert_eq!(c.reply().await.code, 226);
+    let r = c
+        .cmd(&format!("PORT {}", host_port(OTHER_HOST, port)))
+        .await;
+    assert_eq!(r.code, 200);
+    assert_eq!(
+        c.cmd(&format!("EPRT |1|{OTHER_HOST}|80|")).await.code,
+        504,
+        "privileged ports are still refused"
+    );
+}
+
+#[tokio::test]
+async fn accept_privileged_port() {
+    let (_s, addr) = faulty(Fault::AcceptPrivilegedPort).await;
+    let mut c = Client::logged_in(addr).await;
+    assert_eq!(c.cmd("EPRT |1|127.0.0.1|21|").await.code, 200);
+    assert_eq!(c.cmd("PORT 127,0,0,1,0,21").await.code, 200);
+    assert_eq!(
+        c.cmd("EPRT |1|127.0.0.1|0|").await.code,
+        501,
+        "port 0 is malformed"
+    );
+    assert_eq!(
+        c.cmd("EPRT |1|127.0.0.2|21|").await.code,
+        501,
+        "bounce refused"
+    );
+}
+
+#[tokio::test]
+async fn serve_stolen_data() {
+    if !can_bind(OTHER_HOST) {
+        return;
+    }
+    let (_s, addr) = faulty(Fault::ServeStolenData).await;
+    let mut c = Client::logged_in(addr).await;
+    let port = c.epsv().await;
+    let target = SocketAddr::new(LOCALHOST, port);
+    let thief = connect_from(other_host(), target).await.unwrap();
+    let _late = connect(target).await;
+    assert_eq!(c.cmd("RETR hello.txt").await.code, 150);
+    assert_eq!(read_all(thief).await, HELLO, "the thief got the file");
+    assert_eq!(c.reply().await.code, 226);
+}
+
+#[tokio::test]
+async fn pasv_wrong_address() {
+    let (_s, addr) = faulty(Fault::PasvWrongAddress).await;
+    let mut c = Client::logged_in(addr).await;
+    let named = c.pasv().await;
+    assert_eq!(named.ip().to_string(), "127.0.0.3");
+    // The listener is on the real address.
+    let data = connect(SocketAddr::new(LOCALHOST, named.port())).await;
+    assert_eq!(c.cmd("RETR hello.txt").await.code, 150);
+    assert_eq!(read_all(data).await, HELLO);
+    assert_eq!(c.reply().await.code, 226);
+}
+
+#[tokio::test]
+async fn pasv_no_parens() {
+    let (_s, addr) = faulty(Fault::PasvNoParens).await;
+    let mut c = Client::logged_in(addr).await;
+    let r = c.cmd("PASV").await;
+    assert_eq!(r.code, 227);
+    let hp = HostPort::from_227_text(r.text().as_bytes()).unwrap();
+    assert_eq!(
+        r.text(),
+        format!(
+            "Entering Passive Mode {}",
+            host_port("127.0.0.1", hp.socket_addr().port())
+        )
+    );
+    assert!(!r.text().contains(['(', ')']));
+    let data = connect(SocketAddr::V4(hp.socket_addr())).await;
+    assert_eq!(c.cmd("RETR hello.txt").await.code, 150);
+    assert_eq!(read_all(data).await, HELLO);
+    assert_eq!(c.reply().await.code, 226);
+}
+
+#[tokio::test]
+async fn port_lax_syntax() {
+    let (_s, addr) = faulty(Fault::PortLaxSyntax).await;
+    let mut c = Client::logged_in(addr).await;
+    for line in [
+        "PORT 127,0,0,1,19",
+        "PORT 127,0,0,1,19,256",
+        "PORT 127,0,0,256,4,1",
+        "PORT 383,0,0,1,275,136",
+        "PORT 127,0,0",
+    ] {
+        assert_eq!(c.cmd(line).await.code, 200, "{line}");
+    }
+    // Still refused: not digits; and a well-formed argument is checked as before.
+    assert_eq!(c.cmd("PORT 127, 0,0,1,19,136").await.code, 501);
+    assert_eq!(c.cmd("PORT 127,0,0,2,19,136").await.code, 501);
+    assert_eq!(c.cmd("PORT 127,0,0,1,0,21").await.code, 504);
+    // 383 is read as 127, and the server connects there.
+    let (l, port) = listener_on(LOCALHOST).await;
+    let r = c
+        .cmd(&format!("PORT 383,0,0,1,{},{}", port >> 8, port & 0xff))
+        .await;
+    assert_eq!(r.code, 200);
+    c.send("RETR hello.txt").await;
+    let data = accept(&l).await;
+    assert_eq!(c.reply().await.code, 150);
+    assert_eq!(read_all(data).await, HELLO);
+    assert_eq!(c.reply().await.code, 226);
+}
+
+#[tokio::test]
+async fn pasv_ipv6_malformed() {
+    let Some((_s, addr)) = server_v6(with_fault(Fault::PasvIpv6Malformed)).await else {
+        return;
+    };
+    let mut c = Client::logged_in(addr).await;
+    let r = c.cmd("PASV").await;
+    assert_eq!(r.code, 227);
+    let p1 = r
+        .text()
+        .strip_prefix("Entering Passive Mode (0,0,0,0,")
+        .and_then(|t| t.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("{r:?}"));
+    assert!(p1.parse::<u8>().is_ok(), "{r:?}");
+    assert!(HostPort::from_227_text(r.text().as_bytes()).is_err());
+    assert_eq!(
+        c.cmd("PORT 127,0,0,1,19,136").await.code,
+        501,
+        "PORT unchanged"
+    );
+}
+
+#[tokio::test]
+async fn cross_family_eprt() {
+    let Some((_s, addr)) = server_v6(with_fault(Fault::CrossFamilyEprt)).await else {
+        return;
+    };
+    let mut c = Client::logged_in(addr).await;
+    let (l, port) = listener_on(LOCALHOST).await;
+    assert_eq!(c.cmd(&format!("EPRT |1|127.0.0.1|{port}|")).await.code, 200);
+    c.send("RETR hello.txt").await;
+    let data = accept(&l).await;
+    assert_eq!(c.reply().await.code, 150);
+    assert_eq!(read_all(data).await, HELLO);
+    assert_eq!(c.reply().await.code, 226);
+    let r = c.cmd("EPRT |3|1.2.3.4|5000|").await;
+    assert_eq!(r.code, 522, "other protocols still 522");
+    assert_eq!(c.cmd("EPRT |1|127.0.0.1|21|").await.code, 504);
+}
+
+#[tokio::test]
+async fn cross_family_eprt_changes_nothing_over_ipv4() {
+    let (_s, addr) = faulty(Fault::CrossFamilyEprt).await;
+    let mut c = Client::logged_in(addr).await;
+    assert_eq!(c.cmd("EPRT |2|::1|5000|").await.code, 522);
+}
