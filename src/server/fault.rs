@@ -134,7 +134,7 @@ faults! {
         "over IPv6, EPRT |1|127.0.0.1|port| is accepted and used (RFC 2428 §3 with §2: the data connection uses the control connection's protocol, else 522)";
     // Reply discipline and command handling (RFC 959 §4.2, §5.3; RFC 1123 §4.1.2.10; RFC 2389).
     BareLfReplies = "bare-lf-replies",
-        "the reply to NOOP ends with LF instead of CRLF (RFC 959 §4.2: a reply ends with the Telnet end-of-line code)";
+        "the reply to SYST ends with LF instead of CRLF (RFC 959 §4.2: a reply ends with the Telnet end-of-line code)";
     FeatBadTerminator = "feat-bad-terminator",
         "FEAT's multi-line reply ends with 210 End instead of 211 End (RFC 959 §4.2: the last line has the same code as the first)";
     FeatOmitsEprtEpsv = "feat-omits-eprt-epsv",

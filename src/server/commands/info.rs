@@ -8,7 +8,10 @@ use crate::server::session::{Session, Shared};
 use crate::server::tree::{file_name, is_root};
 
 /// `SYST` → `215 UNIX Type: L8` (RFC 959 §4.1.3; the system name from the Assigned Numbers).
-pub fn syst(_: &mut Session, _: &Shared, _: Option<&[u8]>) -> Action {
+pub fn syst(_: &mut Session, shared: &Shared, _: Option<&[u8]>) -> Action {
+    if shared.fault(Fault::BareLfReplies) {
+        return Action::Reply(Reply::verbatim(215, b"215 UNIX Type: L8\n"));
+    }
     reply(215, "UNIX Type: L8")
 }
 
@@ -33,10 +36,7 @@ pub fn feat(_: &mut Session, shared: &Shared, _: Option<&[u8]>) -> Action {
 }
 
 /// `NOOP` → `200 NOOP ok` CRLF (RFC 959 §4.2: a reply ends with the Telnet end-of-line code).
-pub fn noop(_: &mut Session, shared: &Shared, _: Option<&[u8]>) -> Action {
-    if shared.fault(Fault::BareLfReplies) {
-        return Action::Reply(Reply::verbatim(200, b"200 NOOP ok\n"));
-    }
+pub fn noop(_: &mut Session, _: &Shared, _: Option<&[u8]>) -> Action {
     reply(200, "NOOP ok")
 }
 

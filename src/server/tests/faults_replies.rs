@@ -8,10 +8,10 @@ use crate::server::{Fault, MAX_LINE};
 async fn bare_lf_replies() {
     let (_s, addr) = faulty(Fault::BareLfReplies).await;
     let mut c = Client::connect(addr).await;
-    c.send("NOOP").await;
-    assert_eq!(c.raw_line().await, b"200 NOOP ok\n");
     c.send("SYST").await;
-    assert_eq!(c.raw_line().await, b"215 UNIX Type: L8\r\n");
+    assert_eq!(c.raw_line().await, b"215 UNIX Type: L8\n");
+    c.send("NOOP").await;
+    assert_eq!(c.raw_line().await, b"200 NOOP ok\r\n");
 }
 
 #[tokio::test]
