@@ -28,6 +28,7 @@ pub(crate) fn outcome(id: &str, verdict: Verdict) -> Outcome {
         notes: Vec::new(),
         transcript: Transcript::default(),
         duration: Duration::from_micros(12_345),
+        expectation: None,
     }
 }
 

@@ -13,5 +13,5 @@ mod stop;
 mod vars;
 
 pub use config::{Files, RunConfig, Secret, Target};
-pub use outcome::{Failure, Outcome, RunReport, Verdict};
+pub use outcome::{Expectation, ExpectationStatus, Failure, Outcome, RunReport, Verdict};
 pub use run::{probe, run, run_one};

@@ -177,6 +177,7 @@ fn outcome(
         notes,
         transcript: recorder.snapshot(),
         duration,
+        expectation: None,
     }
 }
 
