@@ -425,7 +425,7 @@ fn verdict_style(verdict: Verdict) -> (Option<Color>, Option<&'static str>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixture::{outcome, sample_report};
+    use crate::report::fixture::{expectation_report, outcome, sample_report};
     use crate::session::transcript::{Channel, Direction};
     use std::time::Duration;
 
@@ -564,6 +564,87 @@ mod tests {
         assert_eq!(
             summary_line(&report, &PLAIN),
             "0 scenarios: 0 passed in 0.84s"
+        );
+    }
+
+    fn rendered_with_expectations(opts: &ConsoleOptions) -> String {
+        let mut out = Vec::new();
+        render(&expectation_report(), opts, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn expectations_show_xfail_and_xpass_with_their_reasons() {
+        let text = rendered_with_expectations(&PLAIN);
+        let expected = [
+            "  XFAIL delimiter-del         EPRT with DEL (0x7f) as delimiter is refused with 500/501",
+            "        expected FAIL (interop/expectations/x.toml:7): server answers 200 \\x1b[2J]]> \
+             (rfc2428.eprt.delimiter-del)",
+            "        at suites/rfc2428/eprt.ftpspec:42: reply 200 is not one of 500 501",
+            "        actual:   200 ok \\x1b[2J]]>",
+            "  XPASS ipv4-accepted         EPRT with an IPv4 address is accepted with 200",
+            "        unexpected pass: interop/expectations/x.toml:7 expects FAIL: server answers \
+             200 \\x1b[2J]]> (rfc2428.eprt.ipv4-accepted)",
+            "        interop/expectations/x.toml:7 expects FAIL, not ERROR: server answers 200 \
+             \\x1b[2J]]> (rfc959.abor.idle)",
+            "6 scenarios: 0 passed, 1 warning, 1 info, 1 skipped, 1 error, 1 expected (XFAIL), \
+             1 unexpected pass (XPASS) in 0.84s",
+        ];
+        let lines: Vec<&str> = text.lines().collect();
+        for line in expected {
+            assert!(lines.contains(&line), "missing line {line:?} in\n{text}");
+        }
+        // An XFAIL shows no transcript and no requirement unless verbose: the reason explains.
+        let xfail = block(&text, "  XFAIL");
+        assert!(xfail.len() > 3, "{xfail:?}");
+        assert!(
+            !xfail.iter().any(|l| l.contains("transcript:")),
+            "{xfail:?}"
+        );
+        assert!(
+            !xfail.iter().any(|l| l.contains("RFC2428 §2 MUST")),
+            "{xfail:?}"
+        );
+        let verbose = rendered_with_expectations(&VERBOSE);
+        let xfail = block(&verbose, "  XFAIL");
+        assert!(xfail.iter().any(|l| l.contains("transcript:")), "{xfail:?}");
+    }
+
+    /// The outcome line starting with `start` and the detail lines under it.
+    fn block<'t>(text: &'t str, start: &str) -> Vec<&'t str> {
+        let mut lines = text.lines().skip_while(|l| !l.starts_with(start));
+        let first = lines.next().into_iter();
+        first
+            .chain(lines.take_while(|l| l.starts_with(DETAIL)))
+            .collect()
+    }
+
+    #[test]
+    fn recap_lists_xpass_but_not_xfail() {
+        let text = rendered_with_expectations(&PLAIN);
+        let recap = text.split("not passed:\n").nth(1).unwrap();
+        assert!(
+            recap.contains("  XPASS rfc2428.eprt.ipv4-accepted"),
+            "{recap}"
+        );
+        assert!(recap.contains("  ERROR rfc959.abor.idle"), "{recap}");
+        assert!(!recap.contains("delimiter-del"), "{recap}");
+    }
+
+    #[test]
+    fn xfail_and_xpass_labels_have_their_colours() {
+        let text = rendered_with_expectations(&COLOR);
+        assert!(
+            text.contains("  \x1b[2;36mXFAIL\x1b[0m delimiter-del"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  \x1b[1;31mXPASS\x1b[0m ipv4-accepted"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\x1b[2;36m1 expected (XFAIL)\x1b[0m"),
+            "{text}"
         );
     }
 }

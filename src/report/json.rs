@@ -293,7 +293,7 @@ fn millis(d: Duration) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixture::sample_report;
+    use crate::report::fixture::{expectation_report, sample_report};
     use serde_json::{Value, json};
 
     fn scenario<'v>(doc: &'v Value, id: &str) -> &'v Value {
@@ -420,5 +420,36 @@ mod tests {
         assert!(text.starts_with("{\n  \"schema\": \"ftpspec-report\",\n  \"version\": 1,"));
         let parsed: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(parsed, to_json(&report));
+    }
+
+    #[test]
+    fn expectations_are_a_field_per_scenario_and_summary_counts() {
+        let doc = to_json(&expectation_report());
+        assert_eq!(
+            doc["summary"],
+            json!({"total": 6, "pass": 1, "fail": 1, "warn": 1, "info": 1, "skip": 1, "error": 1,
+                   "expected": 1, "unexpected_pass": 1, "mismatch": 1})
+        );
+        let xfail = scenario(&doc, "rfc2428.eprt.delimiter-del");
+        assert_eq!(xfail["verdict"], "FAIL");
+        assert_eq!(
+            xfail["expectation"],
+            json!({"status": "expected", "verdict": "FAIL",
+                   "reason": "server answers 200 \u{1b}[2J]]> (rfc2428.eprt.delimiter-del)",
+                   "source": "interop/expectations/x.toml:7"})
+        );
+        let xpass = scenario(&doc, "rfc2428.eprt.ipv4-accepted");
+        assert_eq!(xpass["verdict"], "PASS");
+        assert_eq!(xpass["expectation"]["status"], "unexpected-pass");
+        let mismatch = scenario(&doc, "rfc959.abor.idle");
+        assert_eq!(mismatch["expectation"]["status"], "mismatch");
+        assert_eq!(mismatch["expectation"]["verdict"], "FAIL");
+        assert_eq!(
+            scenario(&doc, "rfc2428.epsv.port-range")["expectation"],
+            Value::Null
+        );
+        for status in ExpectationStatus::ALL {
+            assert!(!status_name(status).is_empty());
+        }
     }
 }

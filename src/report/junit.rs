@@ -239,7 +239,7 @@ fn split_cdata_end(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixture::{outcome, sample_report};
+    use crate::report::fixture::{expectation_report, outcome, sample_report};
     use std::process::Command;
 
     const SCHEMA: &str = concat!(
@@ -445,5 +445,74 @@ mod tests {
         assert_eq!(eprt.attribute("failures"), Some("1"));
         assert_eq!(eprt.attribute("errors"), Some("0"));
         assert_eq!(eprt.attribute("timestamp"), Some("2025-11-26T21:51:04Z"));
+    }
+
+    #[test]
+    fn xfail_passes_and_xpass_fails_with_the_expectation() {
+        let xml = xml_of(&expectation_report());
+        assert_valid(&xml, "expectations");
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let case = |id: &str| {
+            doc.descendants()
+                .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some(id))
+                .unwrap()
+        };
+        let children = |id: &str| -> Vec<String> {
+            case(id)
+                .children()
+                .filter(|n| n.is_element())
+                .map(|n| n.tag_name().name().to_owned())
+                .collect()
+        };
+        let out = |id: &str| {
+            let so = case(id).children().find(|n| n.has_tag_name("system-out"));
+            so.and_then(|n| n.text()).unwrap_or("").to_owned()
+        };
+
+        assert_eq!(children("rfc2428.eprt.delimiter-del"), ["system-out"]);
+        let xfail = out("rfc2428.eprt.delimiter-del");
+        assert!(
+            xfail.starts_with(
+                "XFAIL (expected FAIL, interop/expectations/x.toml:7): server answers 200 \\x1b[2J]]\\x3e"
+            ),
+            "{xfail}"
+        );
+        assert!(xfail.contains("actual:   200 ok"), "{xfail}");
+        assert!(xfail.contains("transcript:"), "{xfail}");
+
+        assert_eq!(
+            children("rfc2428.eprt.ipv4-accepted"),
+            ["failure", "system-out"]
+        );
+        let failure = case("rfc2428.eprt.ipv4-accepted")
+            .first_element_child()
+            .unwrap();
+        assert_eq!(failure.attribute("type"), Some("XPASS"));
+        let message = failure.attribute("message").unwrap();
+        assert!(
+            message.starts_with("unexpected pass: expectation file says FAIL: server answers 200"),
+            "{message}"
+        );
+        assert!(
+            failure
+                .text()
+                .unwrap()
+                .contains("interop/expectations/x.toml:7")
+        );
+
+        assert_eq!(children("rfc959.abor.idle"), ["error", "system-out"]);
+        assert!(
+            out("rfc959.abor.idle")
+                .starts_with("interop/expectations/x.toml:7 expects FAIL, not ERROR:")
+        );
+        let suite = doc
+            .descendants()
+            .find(|n| n.attribute("name") == Some("rfc2428.eprt"))
+            .unwrap();
+        assert_eq!(
+            suite.attribute("failures"),
+            Some("1"),
+            "only the XPASS fails"
+        );
     }
 }

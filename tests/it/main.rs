@@ -1,5 +1,6 @@
 //! The integration tests: one binary, a module per area (STYLE.md §11).
 
 mod cli;
+mod expect;
 mod fault_matrix;
 mod support;
