@@ -1,9 +1,11 @@
+# shellcheck shell=bash
 # Shared by scripts/interop/{pyftpdlib,vsftpd,run}: paths, the known file set, PID files and
 # bounded waits. Sourced, not run. Everything lives under target/interop/ and only loopback
 # addresses are ever used.
 
 INTEROP_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$INTEROP_DIR/../.." && pwd)"
+# shellcheck disable=SC2034 # used by the scripts that source this file
 WORK="${FTPSPEC_INTEROP_WORK:-$REPO/target/interop}"
 PYTHON="${PYTHON:-python3}"
 

@@ -172,3 +172,29 @@ fn a_malformed_file_or_an_unknown_verdict_is_exit_2_naming_it() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("missing.toml"));
 }
+
+/// The committed expectation files of `interop/` parse and name only scenarios that exist, so a
+/// renamed scenario shows up here, not only in the interop CI step.
+#[test]
+fn committed_expectation_files_are_valid_and_current() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("interop/expectations");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("interop/expectations exists")
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 2, "{paths:?}");
+    let set = ftpspec::expectations::ExpectationSet::load(&paths).unwrap_or_else(|e| panic!("{e}"));
+    let scenarios = crate::support::all_scenarios();
+    set.check_stale(scenarios.iter().map(|s| s.id.as_str()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    for file in &set.files {
+        assert!(
+            file.server.is_some(),
+            "{}: name the server",
+            file.path.display()
+        );
+        assert!(!file.deviations.is_empty(), "{}", file.path.display());
+    }
+}
