@@ -8,6 +8,8 @@ REPO="$(cd "$INTEROP_DIR/../.." && pwd)"
 # shellcheck disable=SC2034 # used by the scripts that source this file
 WORK="${FTPSPEC_INTEROP_WORK:-$REPO/target/interop}"
 PYTHON="${PYTHON:-python3}"
+# No __pycache__ beside the scripts (pyftpdlib_server.py imports ports.py).
+export PYTHONDONTWRITEBYTECODE=1
 
 log() { printf '%s: %s\n' "${SCRIPT_NAME:-interop}" "$*" >&2; }
 die() {
