@@ -15,11 +15,13 @@
 //! - [`session`]: tokio control and data connections, transcripts, ABOR with urgent data.
 //! - [`suite`]: the `.ftpspec` scenario language.
 //! - [`runner`]: executes scenarios and turns what happened into verdicts.
+//! - [`expectations`]: known deviations of real servers (`--expect FILE`), applied to a run.
 //! - [`report`]: console, JSON and JUnit reporters over finished outcomes.
 //! - [`server`]: the built-in reference server and its named faults.
 //! - [`cli`]: the command-line shell.
 
 pub mod cli;
+pub mod expectations;
 pub mod proto;
 pub mod report;
 pub mod runner;

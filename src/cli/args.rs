@@ -6,9 +6,11 @@ use std::path::PathBuf;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  every scenario passed (WARN and INFO allowed, unless --strict)
-  1  at least one conformance failure (FAIL)
-  2  usage, scenario-file, configuration or connection error, or a scenario ERROR
+  0  every scenario passed (WARN and INFO allowed, unless --strict; with --expect, expected
+     deviations allowed too)
+  1  at least one conformance failure (FAIL), or with --expect an unexpected pass (XPASS)
+  2  usage, scenario-file, expectation-file, configuration or connection error, or a scenario
+     ERROR
   130  interrupted (Ctrl-C): reports are written for what finished, the rest marked not run";
 
 /// A conformance test harness for FTP servers: PORT/PASV, EPRT/EPSV, EPSV ALL, ABOR and the
@@ -20,6 +22,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per process: the size of the largest variant costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run scenarios against a target (the built-in reference server when no --target is given).
@@ -37,16 +41,20 @@ transfer); --scenario-timeout bounds a whole scenario, whatever its steps. A ser
 answers costs one --timeout per scenario, never more than --scenario-timeout.
 
 Exit codes:
-  0  every scenario passed (WARN and INFO allowed, unless --strict)
-  1  at least one conformance failure (FAIL)
-  2  usage, scenario-file, configuration or connection error, or a scenario ERROR
+  0  every scenario passed (WARN and INFO allowed, unless --strict; with --expect, expected
+     deviations allowed too)
+  1  at least one conformance failure (FAIL), or with --expect an unexpected pass (XPASS)
+  2  usage, scenario-file, expectation-file, configuration or connection error, or a scenario
+     ERROR
   130  interrupted (Ctrl-C): reports are written for what finished, the rest marked not run
 
 Examples:
   ftpspec run                                   test the built-in reference server
   ftpspec run --target ftp://127.0.0.1:2121     test your server (anonymous login)
   ftpspec run rfc2428.eprt --junit              only EPRT scenarios; JUnit in reports/junit.xml
-  ftpspec run path/to/findings/                 replay scenario files";
+  ftpspec run path/to/findings/                 replay scenario files
+  ftpspec run -t ftp://127.0.0.1:2121 --expect interop/expectations/vsftpd.toml
+                                                known deviations are XFAIL, not failures";
 
 /// Which scenarios: shared by `run` and `list`.
 #[derive(Debug, Args)]
@@ -116,6 +124,11 @@ pub struct RunArgs {
     /// A file name STOR may write on the target.
     #[arg(long, default_value = "ftpspec-upload.bin", value_name = "NAME")]
     pub file_upload: String,
+    /// An expectation file (TOML) listing the target's known deviations (repeatable): a
+    /// matching scenario with the expected verdict is XFAIL and does not fail the run; one that
+    /// passes instead is XPASS and does. See interop/README.md.
+    #[arg(long, value_name = "FILE")]
+    pub expect: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -4,9 +4,10 @@
 use super::args::{ColorChoice, RunArgs, Selection};
 use super::serve_cmd::parse_faults;
 use super::{EXIT_FAIL, EXIT_INTERRUPTED, EXIT_USAGE, target};
+use crate::expectations::{ExpectationSet, RunStatus, run_status};
 use crate::report::console::{self, ConsoleOptions};
 use crate::report::{json, junit};
-use crate::runner::{self, Files, RunConfig, RunReport, Target, Verdict};
+use crate::runner::{self, Files, RunConfig, RunReport, Target};
 use crate::server::{self, Config, ServerHandle};
 use crate::suite::{self, Scenario};
 use std::fs::File;
@@ -18,7 +19,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 pub async fn run(args: RunArgs) -> Result<u8, String> {
-    let scenarios = load_selection(&args.selection)?;
+    let all = load_suites(&args.selection)?;
+    let scenarios = choose(&all, &args.selection)?;
+    // Expectation files are checked against every loaded scenario, before anything runs.
+    let expectations = ExpectationSet::load(&args.expect).map_err(|e| e.to_string())?;
+    expectations
+        .check_stale(all.iter().map(|s| s.id.as_str()))
+        .map_err(|e| e.to_string())?;
+    drop(all);
     // Report paths are checked before anything runs: a typo must not cost a whole run.
     let json_out = args.json.as_deref().map(open_report).transpose()?;
     let junit_out = args.junit.as_deref().map(open_report).transpose()?;
@@ -71,6 +79,7 @@ pub async fn run(args: RunArgs) -> Result<u8, String> {
         eprintln!("ftpspec: interrupted; reporting what finished");
     };
     let report = runner::run_until(scenarios, Arc::new(config), Some(banner), |_| {}, stop).await;
+    let report = expectations.apply(report);
 
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -114,31 +123,47 @@ fn interrupt_signal() -> Result<impl std::future::Future<Output = ()>, String> {
     })
 }
 
-/// 1 for any FAIL; otherwise 2 for any ERROR (the run could not judge everything); else 0.
+/// 1 for any unexpected FAIL or XPASS; otherwise 2 for any unexpected ERROR (the run could not
+/// judge everything); else 0. Without `--expect`, that is: 1 for any FAIL, 2 for any ERROR.
 pub fn exit_code(report: &RunReport) -> u8 {
-    if report.count(Verdict::Fail) > 0 {
-        EXIT_FAIL
-    } else if report.count(Verdict::Error) > 0 {
-        EXIT_USAGE
-    } else {
-        0
+    match run_status(report) {
+        RunStatus::Failed => EXIT_FAIL,
+        RunStatus::Errored => EXIT_USAGE,
+        RunStatus::Passed => 0,
     }
 }
 
 /// Loads the built-in suites (or the given paths) and applies the ID-prefix and tag selection.
 pub fn load_selection(selection: &Selection) -> Result<Vec<Scenario>, String> {
-    let (paths, prefixes): (Vec<&String>, Vec<&String>) =
-        selection.select.iter().partition(|s| looks_like_path(s));
-    let mut paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
-    paths.extend(selection.suite.iter().cloned());
-    let all = if paths.is_empty() {
+    choose(&load_suites(selection)?, selection)
+}
+
+/// Every scenario of the built-in suites, or of the paths the selection names.
+fn load_suites(selection: &Selection) -> Result<Vec<Scenario>, String> {
+    let paths: Vec<PathBuf> = selection
+        .select
+        .iter()
+        .filter(|s| looks_like_path(s))
+        .map(PathBuf::from)
+        .chain(selection.suite.iter().cloned())
+        .collect();
+    if paths.is_empty() {
         suite::embedded()
     } else {
         suite::load(&paths)
     }
-    .map_err(|e| e.to_string())?;
-    let prefixes: Vec<String> = prefixes.into_iter().cloned().collect();
-    let chosen: Vec<Scenario> = suite::select(&all, &prefixes, &selection.tag)
+    .map_err(|e| e.to_string())
+}
+
+/// The scenarios of `all` that the selection's ID prefixes and tags choose; none is an error.
+fn choose(all: &[Scenario], selection: &Selection) -> Result<Vec<Scenario>, String> {
+    let prefixes: Vec<String> = selection
+        .select
+        .iter()
+        .filter(|s| !looks_like_path(s))
+        .cloned()
+        .collect();
+    let chosen: Vec<Scenario> = suite::select(all, &prefixes, &selection.tag)
         .into_iter()
         .cloned()
         .collect();
@@ -160,6 +185,7 @@ fn looks_like_path(s: &str) -> bool {
 async fn builtin_target(faults: &[String]) -> Result<(Target, ServerHandle), String> {
     let config = Config {
         faults: parse_faults(faults)?,
+        passive_ports: Some(crate::server::BUILTIN_PASSIVE_RANGE),
         ..Config::default()
     };
     let v4: SocketAddr = ([127, 0, 0, 1], 0).into();

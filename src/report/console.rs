@@ -18,12 +18,19 @@
 //! 3 scenarios: 1 passed, 1 failed, 1 skipped in 840ms
 //! ```
 //!
+//! With expectation files (`--expect`), an expected deviation is labelled `XFAIL` and an
+//! unexpected pass `XPASS`, each with the expectation's reason under it; the summary counts
+//! them apart from the verdicts (`… 1 failed, 9 expected (XFAIL), 1 unexpected pass (XPASS)`).
+//!
 //! Colour is decided by the caller ([`ConsoleOptions::color`]), never by whether the output is a
 //! terminal: the escape sequences are built here (with `colored`'s colour codes) rather than
 //! through `colored`'s global switch, which looks at stdout.
 
-use super::text::{failure_lines, group_by_area, printable, seconds, short_name, transcript_lines};
-use crate::runner::outcome::{Outcome, RunReport, Verdict};
+use super::text::{
+    expectation_line, failure_lines, group_by_area, printable, seconds, short_name,
+    transcript_lines,
+};
+use crate::runner::outcome::{ExpectationStatus, Outcome, RunReport, Verdict};
 use colored::Color;
 use std::io::{self, Write};
 
@@ -73,7 +80,7 @@ pub fn render(report: &RunReport, opts: &ConsoleOptions, out: &mut dyn Write) ->
 
 /// One line for one outcome, for live progress as scenarios finish (same format as in `render`).
 pub fn outcome_line(outcome: &Outcome, opts: &ConsoleOptions) -> String {
-    let label = verdict_label(outcome.verdict, opts);
+    let label = outcome_label(outcome, opts);
     let name = printable(short_name(outcome));
     let title = printable(&outcome.title);
     let line = format!("  {label} {name:<NAME_WIDTH$}  {title}");
@@ -88,16 +95,35 @@ pub fn outcome_line(outcome: &Outcome, opts: &ConsoleOptions) -> String {
 }
 
 /// The summary line: `32 scenarios: 30 passed, 1 failed, 1 skipped in 0.84s` (only non-zero
-/// counts after "passed"; every verdict named when present).
+/// counts after "passed"; every verdict named when present). Expected deviations (XFAIL) and
+/// unexpected passes (XPASS) are counted apart, not under their verdicts, so the counts still
+/// add up to the total.
 pub fn summary_line(report: &RunReport, opts: &ConsoleOptions) -> String {
     let total = report.outcomes.len();
     let noun = if total == 1 { "scenario" } else { "scenarios" };
-    let counts: Vec<String> = Verdict::ALL
+    let xpass = report.count_expectation(ExpectationStatus::UnexpectedPass);
+    let mut counts: Vec<String> = Verdict::ALL
         .into_iter()
-        .map(|verdict| (verdict, report.count(verdict)))
+        .map(|verdict| {
+            let n = report.count_unexpected(verdict);
+            (
+                verdict,
+                if verdict == Verdict::Pass {
+                    n.saturating_sub(xpass)
+                } else {
+                    n
+                },
+            )
+        })
         .filter(|&(verdict, n)| n > 0 || verdict == Verdict::Pass)
         .map(|(verdict, n)| paint(&count_phrase(verdict, n), Paint::Verdict(verdict), opts))
         .collect();
+    counts.extend(
+        ExpectationStatus::ALL
+            .into_iter()
+            .filter_map(|status| expectation_phrase(status, report.count_expectation(status)))
+            .map(|(phrase, style)| paint(&phrase, style, opts)),
+    );
     format!(
         "{total} {noun}: {} in {}",
         counts.join(", "),
@@ -141,6 +167,22 @@ fn count_phrase(verdict: Verdict, n: usize) -> String {
     }
 }
 
+/// `9 expected (XFAIL)`, `1 unexpected pass (XPASS)`; nothing for none, nor for mismatches
+/// (they are counted under their verdicts).
+fn expectation_phrase(status: ExpectationStatus, n: usize) -> Option<(String, Paint)> {
+    if n == 0 {
+        return None;
+    }
+    match status {
+        ExpectationStatus::Expected => Some((format!("{n} expected (XFAIL)"), Paint::Xfail)),
+        ExpectationStatus::UnexpectedPass => {
+            let passes = if n == 1 { "pass" } else { "passes" };
+            Some((format!("{n} unexpected {passes} (XPASS)"), Paint::Xpass))
+        }
+        ExpectationStatus::Mismatch => None,
+    }
+}
+
 /// SKIP and ERROR carry their reason on the outcome line; the others explain below it.
 fn reason_on_line(verdict: Verdict) -> bool {
     match verdict {
@@ -149,12 +191,21 @@ fn reason_on_line(verdict: Verdict) -> bool {
     }
 }
 
-/// Verdicts listed again above the summary, so that they do not scroll away.
-fn needs_attention(verdict: Verdict) -> bool {
-    match verdict {
-        Verdict::Fail | Verdict::Warn | Verdict::Error => true,
-        Verdict::Pass | Verdict::Info | Verdict::Skip => false,
+/// Outcomes listed again above the summary, so that they do not scroll away: failures,
+/// warnings and errors, unless an expectation file expected them, and unexpected passes.
+fn needs_attention(outcome: &Outcome) -> bool {
+    match expectation_status(outcome) {
+        Some(ExpectationStatus::Expected) => false,
+        Some(ExpectationStatus::UnexpectedPass) => true,
+        Some(ExpectationStatus::Mismatch) | None => match outcome.verdict {
+            Verdict::Fail | Verdict::Warn | Verdict::Error => true,
+            Verdict::Pass | Verdict::Info | Verdict::Skip => false,
+        },
     }
+}
+
+fn expectation_status(outcome: &Outcome) -> Option<ExpectationStatus> {
+    outcome.expectation.as_ref().map(|e| e.status)
 }
 
 /// `  FAIL  rfc2428.eprt.delimiter-del  (RFC2428 §2 MUST)` for each outcome that needs a look.
@@ -162,7 +213,7 @@ fn recap(report: &RunReport, opts: &ConsoleOptions) -> Vec<String> {
     let listed: Vec<&Outcome> = report
         .outcomes
         .iter()
-        .filter(|o| needs_attention(o.verdict))
+        .filter(|o| needs_attention(o))
         .collect();
     let width = listed
         .iter()
@@ -172,7 +223,7 @@ fn recap(report: &RunReport, opts: &ConsoleOptions) -> Vec<String> {
     listed
         .into_iter()
         .map(|o| {
-            let label = verdict_label(o.verdict, opts);
+            let label = outcome_label(o, opts);
             let spec = format!("{} {} {}", o.spec.rfc, o.spec.section, o.spec.level);
             format!(
                 "  {label} {:<width$}  ({})",
@@ -183,15 +234,59 @@ fn recap(report: &RunReport, opts: &ConsoleOptions) -> Vec<String> {
         .collect()
 }
 
-/// `PASS ` / `ERROR`: the verdict in its colour, padded to one width outside the colour.
-fn verdict_label(verdict: Verdict, opts: &ConsoleOptions) -> String {
-    let name = verdict.as_str();
+/// `PASS ` / `ERROR`: the verdict in its colour, padded to one width outside the colour;
+/// `XFAIL` for an expected deviation and `XPASS` for an unexpected pass.
+fn outcome_label(outcome: &Outcome, opts: &ConsoleOptions) -> String {
+    let (name, style) = match expectation_status(outcome) {
+        Some(ExpectationStatus::Expected) => ("XFAIL", Paint::Xfail),
+        Some(ExpectationStatus::UnexpectedPass) => ("XPASS", Paint::Xpass),
+        Some(ExpectationStatus::Mismatch) | None => {
+            (outcome.verdict.as_str(), Paint::Verdict(outcome.verdict))
+        }
+    };
     let pad = " ".repeat(5usize.saturating_sub(name.len()));
-    format!("{}{pad}", paint(name, Paint::Verdict(verdict), opts))
+    format!("{}{pad}", paint(name, style, opts))
 }
 
-/// The indented lines under an outcome line, by verdict.
+/// The indented lines under an outcome line: what an expectation file says, if anything, then
+/// the details of the verdict. An expected deviation shows only where and how it deviated
+/// (its transcript when verbose): the expectation's reason already explains it.
 fn details(outcome: &Outcome, opts: &ConsoleOptions) -> Vec<String> {
+    let mut lines: Vec<String> = expectation_line(outcome)
+        .map(|line| format!("{DETAIL}{line}"))
+        .into_iter()
+        .collect();
+    match expectation_status(outcome) {
+        Some(ExpectationStatus::Expected) => lines.extend(expected_details(outcome, opts)),
+        Some(ExpectationStatus::UnexpectedPass | ExpectationStatus::Mismatch) | None => {
+            lines.extend(verdict_details(outcome, opts))
+        }
+    }
+    lines
+}
+
+/// Under an XFAIL: `at`, `expected:` and `actual:` (not the requirement, which the reason
+/// quotes); notes and transcript only when verbose.
+fn expected_details(outcome: &Outcome, opts: &ConsoleOptions) -> Vec<String> {
+    let mut lines: Vec<String> = failure_lines(outcome)
+        .into_iter()
+        .skip(1)
+        .map(|l| format!("{DETAIL}{l}"))
+        .collect();
+    if opts.verbose {
+        lines.extend(
+            outcome
+                .notes
+                .iter()
+                .map(|n| format!("{DETAIL}note: {}", printable(n))),
+        );
+        lines.extend(transcript(outcome, opts));
+    }
+    lines
+}
+
+/// The indented lines of a verdict, when no expectation file expected it.
+fn verdict_details(outcome: &Outcome, opts: &ConsoleOptions) -> Vec<String> {
     let verbose = opts.verbose;
     let mut lines = Vec::new();
     match outcome.verdict {
@@ -289,6 +384,10 @@ enum Paint {
     Verdict(Verdict),
     /// A detail line of a verdict: its colour without emphasis.
     Detail(Verdict),
+    /// The `XFAIL` label and count: an expected deviation, dim cyan.
+    Xfail,
+    /// The `XPASS` label and count: an unexpected pass fails the run, red bold.
+    Xpass,
     Bold,
     Dim,
 }
@@ -301,6 +400,8 @@ fn paint(text: &str, style: Paint, opts: &ConsoleOptions) -> String {
     let (color, emphasis) = match style {
         Paint::Verdict(verdict) => verdict_style(verdict),
         Paint::Detail(verdict) => (verdict_style(verdict).0, None),
+        Paint::Xfail => (Some(Color::Cyan), Some("2")),
+        Paint::Xpass => (Some(Color::Red), Some("1")),
         Paint::Bold => (None, Some("1")),
         Paint::Dim => (None, Some("2")),
     };
@@ -324,7 +425,7 @@ fn verdict_style(verdict: Verdict) -> (Option<Color>, Option<&'static str>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixture::{outcome, sample_report};
+    use crate::report::fixture::{expectation_report, outcome, sample_report};
     use crate::session::transcript::{Channel, Direction};
     use std::time::Duration;
 
@@ -463,6 +564,87 @@ mod tests {
         assert_eq!(
             summary_line(&report, &PLAIN),
             "0 scenarios: 0 passed in 840ms"
+        );
+    }
+
+    fn rendered_with_expectations(opts: &ConsoleOptions) -> String {
+        let mut out = Vec::new();
+        render(&expectation_report(), opts, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn expectations_show_xfail_and_xpass_with_their_reasons() {
+        let text = rendered_with_expectations(&PLAIN);
+        let expected = [
+            "  XFAIL delimiter-del         EPRT with DEL (0x7f) as delimiter is refused with 500/501",
+            "        expected FAIL (interop/expectations/x.toml:7): server answers 200 \\x1b[2J]]> \
+             (rfc2428.eprt.delimiter-del)",
+            "        at suites/rfc2428/eprt.ftpspec:42: reply 200 is not one of 500 501",
+            "        actual:   200 ok \\x1b[2J]]>",
+            "  XPASS ipv4-accepted         EPRT with an IPv4 address is accepted with 200",
+            "        unexpected pass: interop/expectations/x.toml:7 expects FAIL: server answers \
+             200 \\x1b[2J]]> (rfc2428.eprt.ipv4-accepted)",
+            "        interop/expectations/x.toml:7 expects FAIL, not ERROR: server answers 200 \
+             \\x1b[2J]]> (rfc959.abor.idle)",
+            "6 scenarios: 0 passed, 1 warning, 1 info, 1 skipped, 1 error, 1 expected (XFAIL), \
+             1 unexpected pass (XPASS) in 0.84s",
+        ];
+        let lines: Vec<&str> = text.lines().collect();
+        for line in expected {
+            assert!(lines.contains(&line), "missing line {line:?} in\n{text}");
+        }
+        // An XFAIL shows no transcript and no requirement unless verbose: the reason explains.
+        let xfail = block(&text, "  XFAIL");
+        assert!(xfail.len() > 3, "{xfail:?}");
+        assert!(
+            !xfail.iter().any(|l| l.contains("transcript:")),
+            "{xfail:?}"
+        );
+        assert!(
+            !xfail.iter().any(|l| l.contains("RFC2428 §2 MUST")),
+            "{xfail:?}"
+        );
+        let verbose = rendered_with_expectations(&VERBOSE);
+        let xfail = block(&verbose, "  XFAIL");
+        assert!(xfail.iter().any(|l| l.contains("transcript:")), "{xfail:?}");
+    }
+
+    /// The outcome line starting with `start` and the detail lines under it.
+    fn block<'t>(text: &'t str, start: &str) -> Vec<&'t str> {
+        let mut lines = text.lines().skip_while(|l| !l.starts_with(start));
+        let first = lines.next().into_iter();
+        first
+            .chain(lines.take_while(|l| l.starts_with(DETAIL)))
+            .collect()
+    }
+
+    #[test]
+    fn recap_lists_xpass_but_not_xfail() {
+        let text = rendered_with_expectations(&PLAIN);
+        let recap = text.split("not passed:\n").nth(1).unwrap();
+        assert!(
+            recap.contains("  XPASS rfc2428.eprt.ipv4-accepted"),
+            "{recap}"
+        );
+        assert!(recap.contains("  ERROR rfc959.abor.idle"), "{recap}");
+        assert!(!recap.contains("delimiter-del"), "{recap}");
+    }
+
+    #[test]
+    fn xfail_and_xpass_labels_have_their_colours() {
+        let text = rendered_with_expectations(&COLOR);
+        assert!(
+            text.contains("  \x1b[2;36mXFAIL\x1b[0m delimiter-del"),
+            "{text}"
+        );
+        assert!(
+            text.contains("  \x1b[1;31mXPASS\x1b[0m ipv4-accepted"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\x1b[2;36m1 expected (XFAIL)\x1b[0m"),
+            "{text}"
         );
     }
 }

@@ -2,7 +2,9 @@
 //! odd bytes (NUL, DEL, ESC, `]]>`, invalid UTF-8), notes, and control characters in the text
 //! fields a server can influence.
 
-use crate::runner::outcome::{Failure, Outcome, RunReport, Verdict};
+use crate::runner::outcome::{
+    Expectation, ExpectationStatus, Failure, Outcome, RunReport, Verdict,
+};
 use crate::session::transcript::{Channel, Direction, Transcript};
 use crate::suite::{Level, Location, Spec};
 use std::time::Duration;
@@ -28,6 +30,7 @@ pub(crate) fn outcome(id: &str, verdict: Verdict) -> Outcome {
         notes: Vec::new(),
         transcript: Transcript::default(),
         duration: Duration::from_micros(12_345),
+        expectation: None,
     }
 }
 
@@ -180,4 +183,25 @@ pub(crate) fn sample_report() -> RunReport {
         outcomes,
         duration: Duration::from_millis(840),
     }
+}
+
+/// The sample report as `--expect` leaves it: the FAIL expected (XFAIL), the PASS expected to
+/// fail (XPASS), and the ERROR expected to FAIL (a mismatch, counted as the ERROR it is).
+pub(crate) fn expectation_report() -> RunReport {
+    let mut report = sample_report();
+    for o in &mut report.outcomes {
+        let (verdict, status) = match o.verdict {
+            Verdict::Fail => (Verdict::Fail, ExpectationStatus::Expected),
+            Verdict::Pass => (Verdict::Fail, ExpectationStatus::UnexpectedPass),
+            Verdict::Error => (Verdict::Fail, ExpectationStatus::Mismatch),
+            Verdict::Warn | Verdict::Info | Verdict::Skip => continue,
+        };
+        o.expectation = Some(Expectation {
+            verdict,
+            reason: format!("server answers 200 \u{1b}[2J]]> ({})", o.id),
+            source: "interop/expectations/x.toml:7".into(),
+            status,
+        });
+    }
+    report
 }

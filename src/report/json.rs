@@ -8,7 +8,9 @@
 //! Strings are copied as they are (JSON escapes any control character); transcript bytes are
 //! written in [`escape_bytes`] form, so non-UTF-8 data survives losslessly.
 
-use crate::runner::outcome::{Failure, Outcome, RunReport, Verdict};
+use crate::runner::outcome::{
+    Expectation, ExpectationStatus, Failure, Outcome, RunReport, Verdict,
+};
 use crate::session::transcript::{Channel, Direction, Entry, escape_bytes};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -58,7 +60,8 @@ struct WireRun<'a> {
     strict: bool,
 }
 
-/// How many scenarios got each verdict; `total` is their sum.
+/// How many scenarios got each verdict; `total` is their sum. The expectation counts (added
+/// in version 1 with `--expect`) overlap them: an XFAIL is also counted under its verdict.
 #[derive(Serialize, Default, Debug, PartialEq, Eq)]
 struct WireSummary {
     total: usize,
@@ -68,6 +71,9 @@ struct WireSummary {
     info: usize,
     skip: usize,
     error: usize,
+    expected: usize,
+    unexpected_pass: usize,
+    mismatch: usize,
 }
 
 #[derive(Serialize)]
@@ -85,6 +91,16 @@ struct WireScenario<'a> {
     duration_ms: f64,
     transcript: Vec<WireEntry>,
     transcript_dropped: usize,
+    expectation: Option<WireExpectation<'a>>,
+}
+
+/// What an expectation file said about the scenario (`null` when nothing).
+#[derive(Serialize)]
+struct WireExpectation<'a> {
+    status: &'static str,
+    verdict: &'static str,
+    reason: &'a str,
+    source: &'a str,
 }
 
 #[derive(Serialize)]
@@ -152,6 +168,14 @@ impl WireSummary {
                 Verdict::Error => &mut summary.error,
             };
             *slot += 1;
+            if let Some(e) = &outcome.expectation {
+                let slot = match e.status {
+                    ExpectationStatus::Expected => &mut summary.expected,
+                    ExpectationStatus::UnexpectedPass => &mut summary.unexpected_pass,
+                    ExpectationStatus::Mismatch => &mut summary.mismatch,
+                };
+                *slot += 1;
+            }
         }
         summary
     }
@@ -182,6 +206,21 @@ impl<'a> WireScenario<'a> {
                 .map(WireEntry::from_entry)
                 .collect(),
             transcript_dropped: o.transcript.dropped,
+            expectation: o
+                .expectation
+                .as_ref()
+                .map(WireExpectation::from_expectation),
+        }
+    }
+}
+
+impl<'a> WireExpectation<'a> {
+    fn from_expectation(e: &'a Expectation) -> Self {
+        WireExpectation {
+            status: status_name(e.status),
+            verdict: verdict_name(e.verdict),
+            reason: &e.reason,
+            source: &e.source,
         }
     }
 }
@@ -220,6 +259,15 @@ fn verdict_name(verdict: Verdict) -> &'static str {
     }
 }
 
+/// The expectation `status` string; part of the schema.
+fn status_name(status: ExpectationStatus) -> &'static str {
+    match status {
+        ExpectationStatus::Expected => "expected",
+        ExpectationStatus::UnexpectedPass => "unexpected-pass",
+        ExpectationStatus::Mismatch => "mismatch",
+    }
+}
+
 /// `control` or `data:NAME`.
 fn channel_name(channel: &Channel) -> String {
     match channel {
@@ -245,7 +293,7 @@ fn millis(d: Duration) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixture::sample_report;
+    use crate::report::fixture::{expectation_report, sample_report};
     use serde_json::{Value, json};
 
     fn scenario<'v>(doc: &'v Value, id: &str) -> &'v Value {
@@ -279,7 +327,8 @@ mod tests {
         );
         assert_eq!(
             doc["summary"],
-            json!({"total": 6, "pass": 1, "fail": 1, "warn": 1, "info": 1, "skip": 1, "error": 1})
+            json!({"total": 6, "pass": 1, "fail": 1, "warn": 1, "info": 1, "skip": 1, "error": 1,
+                   "expected": 0, "unexpected_pass": 0, "mismatch": 0})
         );
         let expected = ["run", "scenarios", "schema", "summary", "tool", "version"];
         assert_eq!(keys(&doc), expected);
@@ -292,6 +341,7 @@ mod tests {
         let expected = [
             "area",
             "duration_ms",
+            "expectation",
             "failure",
             "id",
             "notes",
@@ -370,5 +420,36 @@ mod tests {
         assert!(text.starts_with("{\n  \"schema\": \"ftpspec-report\",\n  \"version\": 1,"));
         let parsed: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(parsed, to_json(&report));
+    }
+
+    #[test]
+    fn expectations_are_a_field_per_scenario_and_summary_counts() {
+        let doc = to_json(&expectation_report());
+        assert_eq!(
+            doc["summary"],
+            json!({"total": 6, "pass": 1, "fail": 1, "warn": 1, "info": 1, "skip": 1, "error": 1,
+                   "expected": 1, "unexpected_pass": 1, "mismatch": 1})
+        );
+        let xfail = scenario(&doc, "rfc2428.eprt.delimiter-del");
+        assert_eq!(xfail["verdict"], "FAIL");
+        assert_eq!(
+            xfail["expectation"],
+            json!({"status": "expected", "verdict": "FAIL",
+                   "reason": "server answers 200 \u{1b}[2J]]> (rfc2428.eprt.delimiter-del)",
+                   "source": "interop/expectations/x.toml:7"})
+        );
+        let xpass = scenario(&doc, "rfc2428.eprt.ipv4-accepted");
+        assert_eq!(xpass["verdict"], "PASS");
+        assert_eq!(xpass["expectation"]["status"], "unexpected-pass");
+        let mismatch = scenario(&doc, "rfc959.abor.idle");
+        assert_eq!(mismatch["expectation"]["status"], "mismatch");
+        assert_eq!(mismatch["expectation"]["verdict"], "FAIL");
+        assert_eq!(
+            scenario(&doc, "rfc2428.epsv.port-range")["expectation"],
+            Value::Null
+        );
+        for status in ExpectationStatus::ALL {
+            assert!(!status_name(status).is_empty());
+        }
     }
 }

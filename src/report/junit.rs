@@ -13,11 +13,18 @@
 //! | SKIP    | `<skipped type="SKIP" message=reason>`    | notes, if any                       |
 //! | ERROR   | `<error type="ERROR" message=reason>`     | transcript and notes                |
 //!
+//! With expectation files (`--expect`): an expected deviation (XFAIL) is a passing testcase
+//! whose `<system-out>` starts `XFAIL (expected FAIL, FILE:LINE): reason`; an unexpected pass
+//! (XPASS) is `<failure type="XPASS" message="unexpected pass: expectation file says FAIL: …">`;
+//! any other verdict maps as above, with the expectation as the first line of `<system-out>`.
+//!
 //! XML 1.0 cannot carry most control characters at all, and `junit-report` writes text as CDATA
 //! without splitting `]]>`; so every string goes through `xml_line` or `xml_block` first.
 
-use super::text::{failure_lines, printable, printable_block, requirement_line, transcript_lines};
-use crate::runner::outcome::{Outcome, RunReport, Verdict};
+use super::text::{
+    expectation_line, failure_lines, printable, printable_block, requirement_line, transcript_lines,
+};
+use crate::runner::outcome::{ExpectationStatus, Outcome, RunReport, Verdict};
 use junit_report::{Duration, OffsetDateTime, Report, TestCase, TestSuite};
 use std::io::Write;
 
@@ -68,19 +75,32 @@ fn build(report: &RunReport) -> Report {
     junit
 }
 
-/// The testcase of one outcome; the verdict decides its element.
+/// The testcase of one outcome; the expectation, else the verdict, decides its element.
 fn testcase(o: &Outcome) -> TestCase {
     let name = xml_line(&o.id);
     let time = Duration::try_from(o.duration).unwrap_or(Duration::MAX);
-    let mut case = match o.verdict {
-        Verdict::Pass | Verdict::Warn | Verdict::Info => TestCase::success(&name, time),
-        Verdict::Fail => failed(o, &name, time),
-        Verdict::Skip => skipped(o, &name),
-        Verdict::Error => errored(o, &name, time),
+    let status = o.expectation.as_ref().map(|e| e.status);
+    let mut case = match status {
+        Some(ExpectationStatus::Expected) => TestCase::success(&name, time),
+        Some(ExpectationStatus::UnexpectedPass) => unexpected_pass(o, &name, time),
+        Some(ExpectationStatus::Mismatch) | None => match o.verdict {
+            Verdict::Pass | Verdict::Warn | Verdict::Info => TestCase::success(&name, time),
+            Verdict::Fail => failed(o, &name, time),
+            Verdict::Skip => skipped(o, &name),
+            Verdict::Error => errored(o, &name, time),
+        },
     };
     case.time = time;
     case.set_classname(&xml_line(&o.area));
-    let out = system_out(o);
+    let out = match status {
+        Some(ExpectationStatus::Expected) => expected_out(o),
+        Some(ExpectationStatus::UnexpectedPass | ExpectationStatus::Mismatch) | None => {
+            let mut lines: Vec<String> = expectation_line(o).into_iter().collect();
+            lines.push(system_out(o));
+            lines.retain(|l| !l.is_empty());
+            lines.join("\n")
+        }
+    };
     if !out.is_empty() {
         case.set_system_out(&xml_block(&out));
     }
@@ -97,6 +117,49 @@ fn failed(o: &Outcome, name: &str, time: Duration) -> TestCase {
         *cause = Some(xml_block(&text.join("\n")));
     }
     case
+}
+
+/// XPASS: `<failure type="XPASS" message="unexpected pass: expectation file says FAIL: …">`:
+/// the scenario passed, so the expectation file is out of date (or the scenario changed).
+fn unexpected_pass(o: &Outcome, name: &str, time: Duration) -> TestCase {
+    let (verdict, reason) = o
+        .expectation
+        .as_ref()
+        .map(|e| (e.verdict.as_str(), e.reason.as_str()))
+        .unwrap_or(("a deviation", ""));
+    let message = format!("unexpected pass: expectation file says {verdict}: {reason}");
+    let mut case = TestCase::failure(name, time, "XPASS", &xml_line(&message));
+    let mut text: Vec<String> = expectation_line(o).into_iter().collect();
+    text.push(requirement_line(o));
+    if let junit_report::TestResult::Failure { cause, .. } = &mut case.result {
+        *cause = Some(xml_block(&text.join("\n")));
+    }
+    case
+}
+
+/// `<system-out>` of an XFAIL: the expectation, then the same details, transcript and notes
+/// as the verdict would show.
+fn expected_out(o: &Outcome) -> String {
+    let verdict = o.verdict;
+    let source = o.expectation.as_ref().map_or("", |e| e.source.as_str());
+    let reason = o.expectation.as_ref().map_or("", |e| e.reason.as_str());
+    let mut lines = vec![format!(
+        "XFAIL (expected {verdict}, {}): {}",
+        printable(source),
+        printable(reason)
+    )];
+    match verdict {
+        Verdict::Fail | Verdict::Warn | Verdict::Info => lines.extend(failure_lines(o)),
+        Verdict::Skip | Verdict::Error => lines.extend(
+            o.reason
+                .as_deref()
+                .map(|r| format!("reason: {}", printable(r))),
+        ),
+        Verdict::Pass => {}
+    }
+    lines.extend(transcript_section(o, None));
+    lines.extend(o.notes.iter().map(|n| format!("note: {}", printable(n))));
+    lines.join("\n")
 }
 
 /// SKIP: `<skipped type="SKIP" message="reason">`.
@@ -176,7 +239,7 @@ fn split_cdata_end(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixture::{outcome, sample_report};
+    use crate::report::fixture::{expectation_report, outcome, sample_report};
     use std::process::Command;
 
     const SCHEMA: &str = concat!(
@@ -382,5 +445,74 @@ mod tests {
         assert_eq!(eprt.attribute("failures"), Some("1"));
         assert_eq!(eprt.attribute("errors"), Some("0"));
         assert_eq!(eprt.attribute("timestamp"), Some("2025-11-26T21:51:04Z"));
+    }
+
+    #[test]
+    fn xfail_passes_and_xpass_fails_with_the_expectation() {
+        let xml = xml_of(&expectation_report());
+        assert_valid(&xml, "expectations");
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let case = |id: &str| {
+            doc.descendants()
+                .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some(id))
+                .unwrap()
+        };
+        let children = |id: &str| -> Vec<String> {
+            case(id)
+                .children()
+                .filter(|n| n.is_element())
+                .map(|n| n.tag_name().name().to_owned())
+                .collect()
+        };
+        let out = |id: &str| {
+            let so = case(id).children().find(|n| n.has_tag_name("system-out"));
+            so.and_then(|n| n.text()).unwrap_or("").to_owned()
+        };
+
+        assert_eq!(children("rfc2428.eprt.delimiter-del"), ["system-out"]);
+        let xfail = out("rfc2428.eprt.delimiter-del");
+        assert!(
+            xfail.starts_with(
+                "XFAIL (expected FAIL, interop/expectations/x.toml:7): server answers 200 \\x1b[2J]]\\x3e"
+            ),
+            "{xfail}"
+        );
+        assert!(xfail.contains("actual:   200 ok"), "{xfail}");
+        assert!(xfail.contains("transcript:"), "{xfail}");
+
+        assert_eq!(
+            children("rfc2428.eprt.ipv4-accepted"),
+            ["failure", "system-out"]
+        );
+        let failure = case("rfc2428.eprt.ipv4-accepted")
+            .first_element_child()
+            .unwrap();
+        assert_eq!(failure.attribute("type"), Some("XPASS"));
+        let message = failure.attribute("message").unwrap();
+        assert!(
+            message.starts_with("unexpected pass: expectation file says FAIL: server answers 200"),
+            "{message}"
+        );
+        assert!(
+            failure
+                .text()
+                .unwrap()
+                .contains("interop/expectations/x.toml:7")
+        );
+
+        assert_eq!(children("rfc959.abor.idle"), ["error", "system-out"]);
+        assert!(
+            out("rfc959.abor.idle")
+                .starts_with("interop/expectations/x.toml:7 expects FAIL, not ERROR:")
+        );
+        let suite = doc
+            .descendants()
+            .find(|n| n.attribute("name") == Some("rfc2428.eprt"))
+            .unwrap();
+        assert_eq!(
+            suite.attribute("failures"),
+            Some("1"),
+            "only the XPASS fails"
+        );
     }
 }

@@ -6,7 +6,7 @@
 //! with escape sequences or break an XML report with control bytes, so every such string goes
 //! through [`printable`] (one line) or [`printable_block`] (keeps line breaks) before it is shown.
 
-use crate::runner::outcome::Outcome;
+use crate::runner::outcome::{ExpectationStatus, Outcome};
 use crate::session::transcript::{Channel, Direction, Transcript, escape_bytes};
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -115,6 +115,26 @@ pub(crate) fn failure_lines(outcome: &Outcome) -> Vec<String> {
         lines.push(format!("actual:   {}", printable(&failure.actual)));
     }
     lines
+}
+
+/// What an expectation file says about the outcome, as one line (none without an expectation):
+/// `expected FAIL (interop/expectations/vsftpd.toml:12): reason` for an XFAIL,
+/// `unexpected pass: … expects FAIL: reason` for an XPASS, and
+/// `… expects FAIL, not ERROR: reason` for another verdict.
+pub(crate) fn expectation_line(outcome: &Outcome) -> Option<String> {
+    let e = outcome.expectation.as_ref()?;
+    let source = printable(&e.source);
+    let reason = printable(&e.reason);
+    Some(match e.status {
+        ExpectationStatus::Expected => format!("expected {} ({source}): {reason}", e.verdict),
+        ExpectationStatus::UnexpectedPass => {
+            format!("unexpected pass: {source} expects {}: {reason}", e.verdict)
+        }
+        ExpectationStatus::Mismatch => format!(
+            "{source} expects {}, not {}: {reason}",
+            e.verdict, outcome.verdict
+        ),
+    })
 }
 
 /// `+0.004s`: an offset from the start of a scenario, to the millisecond.

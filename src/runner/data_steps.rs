@@ -27,11 +27,16 @@ impl ScenarioRun<'_> {
             Some(t) => self.render_ip(t)?,
             None => self.ctrl.local().ip(),
         };
+        // `listen NAME reuse` again while the listener is still open: keep it. The client port
+        // stays the same without ever being free, so no other socket on this host (an
+        // outgoing connection's ephemeral port) can take it between transfers.
+        if reuse && self.reuse_ports.contains_key(channel) && self.listeners.contains_key(channel) {
+            return Ok(());
+        }
         let mut options = ListenOptions::default();
         if reuse {
             options.reuse_addr = true;
             if let Some(&port) = self.reuse_ports.get(channel) {
-                self.listeners.remove(channel);
                 options.port = port;
             }
         }

@@ -18,5 +18,5 @@ mod value_steps;
 mod vars;
 
 pub use config::{Files, RunConfig, Secret, Target};
-pub use outcome::{Failure, Outcome, RunReport, Verdict};
-pub use run::{NOT_RUN, probe, run, run_one, run_until};
+pub use outcome::{Expectation, ExpectationStatus, Failure, Outcome, RunReport, Verdict};
+pub use run::{NOT_RUN, REPLY_SYNTAX_ID, probe, run, run_one, run_until};

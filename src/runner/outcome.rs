@@ -84,6 +84,60 @@ pub struct Outcome {
     pub transcript: Transcript,
     #[serde(serialize_with = "as_millis", rename = "duration_ms")]
     pub duration: Duration,
+    /// What an expectation file (`ftpspec run --expect`) says about this scenario, once applied
+    /// after the run; `None` when no deviation entry names it.
+    pub expectation: Option<Expectation>,
+}
+
+impl Outcome {
+    /// An expected deviation (XFAIL): an expectation file predicted exactly this verdict, so it
+    /// does not count against the run.
+    pub fn is_expected(&self) -> bool {
+        self.expectation
+            .as_ref()
+            .is_some_and(|e| e.status == ExpectationStatus::Expected)
+    }
+
+    /// An unexpected pass (XPASS): an expectation file predicted a deviation, but the scenario
+    /// passed. Counts as a failure, so that expectation files stay current.
+    pub fn is_unexpected_pass(&self) -> bool {
+        self.expectation
+            .as_ref()
+            .is_some_and(|e| e.status == ExpectationStatus::UnexpectedPass)
+    }
+}
+
+/// A known deviation of the target, as an expectation file states it, matched to one outcome.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Expectation {
+    /// The verdict the file expects (never PASS: a deviation is a verdict other than PASS).
+    pub verdict: Verdict,
+    /// Why the target deviates, usually quoting the RFC sentence and the target's reply.
+    pub reason: String,
+    /// Where the entry is: `interop/expectations/vsftpd.toml:12`.
+    pub source: String,
+    /// How the actual verdict compares with the expected one.
+    pub status: ExpectationStatus,
+}
+
+/// How an outcome's actual verdict compares with the one its expectation entry names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExpectationStatus {
+    /// The verdict is the expected one (XFAIL): not counted by the exit code.
+    Expected,
+    /// The scenario passed where a deviation was expected (XPASS): counted as a failure.
+    UnexpectedPass,
+    /// Another verdict than the expected one, and not PASS: counted as that verdict.
+    Mismatch,
+}
+
+impl ExpectationStatus {
+    pub const ALL: [ExpectationStatus; 3] = [
+        ExpectationStatus::Expected,
+        ExpectationStatus::UnexpectedPass,
+        ExpectationStatus::Mismatch,
+    ];
 }
 
 fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -114,8 +168,33 @@ impl RunReport {
             .count()
     }
 
-    /// True when the run has a conformance failure (exit code 1).
+    /// How many outcomes have this verdict and were not expected by an expectation file: the
+    /// ones that count for the exit code.
+    pub fn count_unexpected(&self, verdict: Verdict) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| o.verdict == verdict && !o.is_expected())
+            .count()
+    }
+
+    /// How many outcomes have an expectation with this status.
+    pub fn count_expectation(&self, status: ExpectationStatus) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| o.expectation.as_ref().is_some_and(|e| e.status == status))
+            .count()
+    }
+
+    /// True when the run has a conformance failure (exit code 1): a FAIL no expectation file
+    /// predicted, or an unexpected pass (XPASS).
     pub fn failed(&self) -> bool {
-        self.count(Verdict::Fail) > 0
+        self.count_unexpected(Verdict::Fail) > 0
+            || self.count_expectation(ExpectationStatus::UnexpectedPass) > 0
+    }
+
+    /// True when a scenario could not be run and no expectation file predicted it (exit code 2
+    /// unless the run also failed).
+    pub fn errored(&self) -> bool {
+        self.count_unexpected(Verdict::Error) > 0
     }
 }

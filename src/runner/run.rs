@@ -52,6 +52,14 @@ pub async fn run(
     .await
 }
 
+/// The tag of a scenario that must run alone: what it checks (a port that must stop accepting)
+/// could be disturbed by the target's other sessions, which may reuse that port at once.
+pub const EXCLUSIVE_TAG: &str = "exclusive";
+
+fn is_exclusive(scenario: &Scenario) -> bool {
+    scenario.tags.iter().any(|t| t == EXCLUSIVE_TAG)
+}
+
 /// Reason given to scenarios that had not finished when the run was stopped.
 pub const NOT_RUN: &str = "not run: the run was interrupted before this scenario finished";
 
@@ -70,16 +78,26 @@ pub async fn run_until(
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let permits = Arc::new(Semaphore::new(config.jobs.max(1)));
+    // Scenarios share the target; an `exclusive` one holds the write side and runs alone.
+    let alone = Arc::new(tokio::sync::RwLock::new(()));
     let mut tasks = JoinSet::new();
     let mut pending: Vec<Option<Scenario>> = Vec::with_capacity(scenarios.len());
     for (index, scenario) in scenarios.into_iter().enumerate() {
         let config = Arc::clone(&config);
         let permits = Arc::clone(&permits);
+        let alone = Arc::clone(&alone);
         let task_scenario = scenario.clone();
         pending.push(Some(scenario));
         tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            (index, run_repeated(&task_scenario, &config).await)
+            let outcome = if is_exclusive(&task_scenario) {
+                let _alone = alone.write().await;
+                run_repeated(&task_scenario, &config).await
+            } else {
+                let _shared = alone.read().await;
+                let _permit = permits.acquire_owned().await;
+                run_repeated(&task_scenario, &config).await
+            };
+            (index, outcome)
         });
     }
     let mut outcomes = Vec::new();
@@ -286,6 +304,7 @@ fn reply_syntax_outcome(outcomes: &[Outcome]) -> Outcome {
         notes: seen,
         transcript: Default::default(),
         duration: Duration::ZERO,
+        expectation: None,
     }
 }
 
@@ -348,6 +367,7 @@ fn outcome(
         notes,
         transcript: recorder.snapshot(),
         duration,
+        expectation: None,
     }
 }
 

@@ -130,7 +130,9 @@ pub fn variation(values: &[String]) -> Variation {
     }
     let steps = numbers.windows(2).map(|w| w[1] - w[0]);
     if steps.clone().all(|d| (1..=PREDICTABLE_STEP).contains(&d)) {
-        return Variation::CountsUp { max_step: steps.max().unwrap_or(1) };
+        return Variation::CountsUp {
+            max_step: steps.max().unwrap_or(1),
+        };
     }
     Variation::Varies
 }
@@ -189,7 +191,10 @@ mod tests {
             Variation::Progression { step: -2 }
         );
         assert_eq!(v(&["21", "21", "21"]), Variation::Progression { step: 0 });
-        assert_eq!(v(&["40001", "40002", "40005", "40006"]), Variation::CountsUp { max_step: 3 });
+        assert_eq!(
+            v(&["40001", "40002", "40005", "40006"]),
+            Variation::CountsUp { max_step: 3 }
+        );
         assert_eq!(v(&["40001", "40002", "40030", "40031"]), Variation::Varies);
         assert_eq!(v(&["40001", "40007", "40002"]), Variation::Varies);
         assert_eq!(v(&["1", "2", "3", "5"]), Variation::Varies);

@@ -3,6 +3,12 @@
 use super::fault::FaultSet;
 use std::time::Duration;
 
+/// The passive range of the built-in target of `ftpspec run` (and of the project's tests):
+/// below Linux's default ephemeral range (32768–60999), so no outgoing connection on the host
+/// is ever given a passive port that a scenario expects to stay closed (after ABOR, RFC 2428
+/// §3), and ports are chosen at random within it (RFC 2577 §8).
+pub const BUILTIN_PASSIVE_RANGE: (u16, u16) = (20000, 29999);
+
 /// The configuration of one reference server. [`Config::default`] is the clean server: no
 /// faults, ephemeral passive ports, only the anonymous accounts, 10 s data timeout, 300 s idle
 /// timeout.

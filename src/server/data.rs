@@ -62,11 +62,16 @@ fn listen_with(addr: SocketAddr, reuse: bool) -> std::io::Result<TcpListener> {
     socket.listen(BACKLOG)
 }
 
-/// A port on `ip` on which nothing listens: bound, noted, and released at once. Only for the
-/// `epsv-dead-port` fault.
-pub fn dead_port(ip: IpAddr) -> std::io::Result<u16> {
-    let listener = listen_on(SocketAddr::new(ip, 0))?;
-    Ok(listener.local_addr()?.port())
+/// A port on `ip` on which nothing listens, held so that it stays dead: the socket is bound
+/// without SO_REUSEADDR and never listens, so connections to it are refused and no other
+/// socket (another session's passive listener) can take the port while it is held. Only for
+/// the `epsv-dead-port` and `passive-exhausts` faults.
+pub fn dead_port(ip: IpAddr) -> std::io::Result<(TcpSocket, u16)> {
+    let socket = socket_for(ip)?;
+    socket.set_reuseaddr(false)?;
+    socket.bind(SocketAddr::new(ip, 0))?;
+    let port = socket.local_addr()?.port();
+    Ok((socket, port))
 }
 
 /// Opens the data connection prepared by `setup`, within the configured data timeout.
@@ -156,7 +161,7 @@ mod tests {
 
     #[tokio::test]
     async fn dead_port_refuses() {
-        let port = dead_port(LOCALHOST).unwrap();
+        let (_held, port) = dead_port(LOCALHOST).unwrap();
         let target = SocketAddr::new(LOCALHOST, port);
         let got = connect_from(LOCALHOST, target, Duration::from_secs(10)).await;
         assert!(matches!(got, Err(DataError::Io(_))));

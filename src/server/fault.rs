@@ -126,6 +126,10 @@ faults! {
         "the 227 reply names 127.0.0.3 instead of the control connection's address (RFC 959 §4.1.2: PASV names the address the server listens on)";
     PasvNoParens = "pasv-no-parens",
         "the 227 text has no parentheses around h1,h2,h3,h4,p1,p2 (RFC 959 §4.2.2 shows them; RFC 1123 §4.1.2.6: clients must cope)";
+    PortReject = "port-reject",
+        "PORT is answered 502 Command not implemented (RFC 959 §5.1: PORT is in the minimum implementation; a valid PORT gets 200)";
+    PasvReject = "pasv-reject",
+        "PASV is answered 502 Command not implemented (RFC 1123 §4.1.2.6: a server-FTP MUST implement PASV)";
     PortLaxSyntax = "port-lax-syntax",
         "PORT accepts numbers above 255 (mod 256) and fewer than six numbers (missing ones 0) with 200, unchecked (RFC 959 §5.3.2: six numbers 0-255)";
     PasvIpv6Malformed = "pasv-ipv6-malformed",

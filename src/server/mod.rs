@@ -50,7 +50,7 @@ mod testkit;
 #[cfg(test)]
 mod tests;
 
-pub use config::Config;
+pub use config::{BUILTIN_PASSIVE_RANGE, Config};
 pub use control::{GREETING, serve_stream};
 pub use fault::{Fault, FaultSet, UnknownFault};
 pub use lines::MAX_LINE;

@@ -71,6 +71,9 @@ pub struct Session {
     pub active_transfers: u32,
     /// `abor-keeps-offset` only: the file of an aborted RETR and the byte it stopped at.
     pub stale_offset: Option<(String, usize)>,
+    /// `epsv-dead-port`/`passive-exhausts` only: the bound, never-listening socket that keeps
+    /// the announced dead port from being taken by anyone else.
+    pub dead_port: Option<tokio::net::TcpSocket>,
 }
 
 impl Session {
@@ -86,6 +89,7 @@ impl Session {
             passive_setups: 0,
             active_transfers: 0,
             stale_offset: None,
+            dead_port: None,
         }
     }
 

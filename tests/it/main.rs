@@ -1,6 +1,7 @@
 //! The integration tests: one binary, a module per area (STYLE.md §11).
 
 mod cli;
+mod expect;
 mod fault_matrix;
 mod hostile;
 mod language;

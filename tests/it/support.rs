@@ -13,6 +13,7 @@ pub async fn start_server(faults: FaultSet) -> ServerHandle {
     let v6: SocketAddr = (Ipv6Addr::LOCALHOST, 0).into();
     let config = Config {
         faults,
+        passive_ports: Some(ftpspec::server::BUILTIN_PASSIVE_RANGE),
         ..Config::default()
     };
     match server::start(&[v4, v6], config.clone()).await {
@@ -32,7 +33,8 @@ pub fn config_for(handle: &ServerHandle) -> RunConfig {
     };
     let mut config = RunConfig::new(target);
     config.jobs = 8;
-    config.step_timeout = Duration::from_secs(5);
+    // Faults that answer with silence cost one step timeout each: keep it short on loopback.
+    config.step_timeout = Duration::from_secs(2);
     config
 }
 

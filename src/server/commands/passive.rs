@@ -27,6 +27,9 @@ pub fn pasv(s: &mut Session, shared: &Shared, _: Option<&[u8]>) -> Action {
     if lockout_applies(s, shared, Fault::EpsvAllAllowsPasv) {
         return locked_out();
     }
+    if shared.fault(Fault::PasvReject) {
+        return reply(502, "Command not implemented");
+    }
     let IpAddr::V4(ip) = s.local.ip() else {
         if shared.fault(Fault::PasvIpv6Malformed) {
             return pasv_ipv6_malformed(s, shared);
@@ -136,7 +139,10 @@ fn open(s: &mut Session, shared: &Shared) -> Action {
     s.data = None;
     if shared.fault(Fault::EpsvDeadPort) {
         return match dead_port(s.local.ip()) {
-            Ok(port) => reply(229, epsv_text(shared, port)),
+            Ok((held, port)) => {
+                s.dead_port = Some(held);
+                reply(229, epsv_text(shared, port))
+            }
             Err(_) => reply(425, "Can't open passive connection"),
         };
     }
@@ -166,7 +172,9 @@ fn prepare(s: &mut Session, shared: &Shared) -> Option<u16> {
     s.data = None;
     s.passive_setups = s.passive_setups.saturating_add(1);
     if shared.fault(Fault::PassiveExhausts) && s.passive_setups > EXHAUSTED_AFTER {
-        return dead_port(s.local.ip()).ok();
+        let (held, port) = dead_port(s.local.ip()).ok()?;
+        s.dead_port = Some(held);
+        return Some(port);
     }
     match open_passive(shared, s.local.ip()) {
         Ok(Passive::Listening(listener, port)) => {

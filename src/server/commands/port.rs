@@ -15,6 +15,9 @@ pub fn port(s: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
     if lockout_applies(s, shared, Fault::EpsvAllAllowsPort) {
         return locked_out();
     }
+    if shared.fault(Fault::PortReject) {
+        return reply(502, "Command not implemented");
+    }
     if s.is_ipv6() {
         return reply(501, "PORT not supported over IPv6, use EPRT");
     }

@@ -196,3 +196,15 @@ async fn cross_family_eprt_changes_nothing_over_ipv4() {
     let mut c = Client::logged_in(addr).await;
     assert_eq!(c.cmd("EPRT |2|::1|5000|").await.code, 522);
 }
+
+#[tokio::test]
+async fn port_and_pasv_reject() {
+    let (_s, addr) = faulty(Fault::PortReject).await;
+    let mut c = Client::logged_in(addr).await;
+    assert_eq!(c.cmd("PORT 127,0,0,1,4,1").await.code, 502);
+    assert_eq!(c.cmd("PASV").await.code, 227, "PASV is unaffected");
+    let (_s, addr) = faulty(Fault::PasvReject).await;
+    let mut c = Client::logged_in(addr).await;
+    assert_eq!(c.cmd("PASV").await.code, 502);
+    assert_eq!(c.cmd("EPSV").await.code, 229, "EPSV is unaffected");
+}

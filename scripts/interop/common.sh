@@ -1,0 +1,95 @@
+# shellcheck shell=bash
+# Shared by scripts/interop/{pyftpdlib,vsftpd,run}: paths, the known file set, PID files and
+# bounded waits. Sourced, not run. Everything lives under target/interop/ and only loopback
+# addresses are ever used.
+
+INTEROP_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$INTEROP_DIR/../.." && pwd)"
+# shellcheck disable=SC2034 # used by the scripts that source this file
+WORK="${FTPSPEC_INTEROP_WORK:-$REPO/target/interop}"
+PYTHON="${PYTHON:-python3}"
+# No __pycache__ beside the scripts (pyftpdlib_server.py imports ports.py).
+export PYTHONDONTWRITEBYTECODE=1
+
+log() { printf '%s: %s\n' "${SCRIPT_NAME:-interop}" "$*" >&2; }
+die() {
+    log "error: $*"
+    exit 1
+}
+
+# make_fileset DIR: the files the transfer scenarios expect (ftpspec's defaults):
+#   hello.txt  a small text file            (--file-small)
+#   large.bin  4 MiB, byte i = i % 251      (--file-large; deterministic, so a transfer can
+#              be checked byte for byte and is long enough to ABOR in the middle)
+# ftpspec-upload.bin (--file-upload) is not created: STOR creates it.
+make_fileset() {
+    local dir=$1
+    mkdir -p "$dir"
+    printf 'Hello from the ftpspec interop file set.\r\n' >"$dir/hello.txt"
+    "$PYTHON" - "$dir/large.bin" <<'PY'
+import sys
+size = 4 * 1024 * 1024
+block = bytes(range(251))
+data = (block * (size // len(block) + 1))[:size]
+with open(sys.argv[1], "wb") as f:
+    f.write(data)
+PY
+}
+
+# pid_of PIDFILE MARKER: prints the PID in PIDFILE if that process is alive and its command
+# line contains MARKER (so a recycled PID is never mistaken for our server).
+pid_of() {
+    local pidfile=$1 marker=$2 pid
+    [[ -s $pidfile ]] || return 1
+    pid=$(<"$pidfile")
+    [[ $pid =~ ^[0-9]+$ ]] || return 1
+    [[ -r /proc/$pid/cmdline ]] || return 1
+    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$marker" || return 1
+    printf '%s\n' "$pid"
+}
+
+# stop_pidfile PIDFILE MARKER: stops the process group we started (its leader's PID is in
+# PIDFILE, started with setsid): TERM, up to 5 s, then KILL. Quiet when nothing runs.
+stop_pidfile() {
+    local pidfile=$1 marker=$2 pid i
+    if pid=$(pid_of "$pidfile" "$marker"); then
+        kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+        for ((i = 0; i < 50; i++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            log "process $pid did not stop on TERM; sending KILL"
+            kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+        fi
+        log "stopped process $pid"
+    fi
+    rm -f "$pidfile"
+}
+
+# wait_for_file FILE PID SECONDS: waits until FILE exists (the server writes it once it
+# listens), failing early if PID dies. Bounded: at most SECONDS.
+wait_for_file() {
+    local file=$1 pid=$2 secs=$3 i
+    for ((i = 0; i < secs * 10; i++)); do
+        [[ -s $file ]] && return 0
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+
+# greets HOST PORT: true when a 220 greeting arrives on HOST:PORT within 5 s.
+greets() {
+    "$PYTHON" - "$1" "$2" <<'PY'
+import socket, sys
+try:
+    with socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5) as s:
+        s.settimeout(5)
+        ok = s.recv(512).startswith(b"220")
+        s.sendall(b"QUIT\r\n")
+except OSError:
+    ok = False
+sys.exit(0 if ok else 1)
+PY
+}
