@@ -588,7 +588,7 @@ mod tests {
             "        interop/expectations/x.toml:7 expects FAIL, not ERROR: server answers 200 \
              \\x1b[2J]]> (rfc959.abor.idle)",
             "6 scenarios: 0 passed, 1 warning, 1 info, 1 skipped, 1 error, 1 expected (XFAIL), \
-             1 unexpected pass (XPASS) in 0.84s",
+             1 unexpected pass (XPASS) in 840ms",
         ];
         let lines: Vec<&str> = text.lines().collect();
         for line in expected {

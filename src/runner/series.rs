@@ -197,7 +197,11 @@ mod tests {
         );
         assert_eq!(v(&["40001", "40002", "40030", "40031"]), Variation::Varies);
         assert_eq!(v(&["40001", "40007", "40002"]), Variation::Varies);
-        assert_eq!(v(&["1", "2", "3", "5"]), Variation::Varies);
+        assert_eq!(
+            v(&["1", "2", "3", "5"]),
+            Variation::CountsUp { max_step: 2 }
+        );
+        assert_eq!(v(&["5", "3", "4", "9"]), Variation::Varies);
         assert_eq!(v(&["1", "2"]), Variation::TooFew(2));
         assert_eq!(v(&[]), Variation::TooFew(0));
         assert_eq!(v(&["1", "x", "3"]), Variation::NotANumber("x".into()));

@@ -16,10 +16,13 @@ fn free_port() -> u16 {
     probe.local_addr().unwrap().port()
 }
 
-/// `count` ports `p..p+count` that were all free a moment ago.
+/// `count` ports `p..p+count` that were all free a moment ago. They are looked for in
+/// 10000–19999, below the ephemeral range: after a busy test run, ephemeral ports left in
+/// TIME_WAIT by outgoing connections cannot be bound for a minute.
 fn free_range(count: u16) -> (u16, u16) {
-    for _ in 0..100 {
-        let base = free_port();
+    let seed = u32::from(free_port()) ^ std::process::id();
+    for attempt in 0..200u32 {
+        let base = 10_000 + ((seed.wrapping_add(attempt.wrapping_mul(7919))) % 9_900) as u16;
         let Some(hi) = base.checked_add(count - 1) else {
             continue;
         };
