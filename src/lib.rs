@@ -17,9 +17,11 @@
 //! - [`runner`]: executes scenarios and turns what happened into verdicts.
 //! - [`report`]: console, JSON and JUnit reporters over finished outcomes.
 //! - [`server`]: the built-in reference server and its named faults.
+//! - [`fuzz`]: the network fuzz front end (`ftpspec fuzz`).
 //! - [`cli`]: the command-line shell.
 
 pub mod cli;
+pub mod fuzz;
 pub mod proto;
 pub mod report;
 pub mod runner;
