@@ -78,6 +78,12 @@ pub(super) struct Exec<'c> {
     pub answered_early: Vec<usize>,
     /// A 221 or 421 was seen: a close after it is the server's right.
     pub saw_closing: bool,
+    /// The transfer ftpspec is serving now (its data plan is running): wait for it patiently.
+    pub serving: Option<usize>,
+    /// A transfer nobody serves, seen not to answer promptly: later reads do not wait on it.
+    pub stalled: Option<usize>,
+    /// An ABOR was sent and not yet answered: it must get replies promptly, transfer or not.
+    pub abort_pending: bool,
 }
 
 /// Runs `dialogue` on a fresh control connection. Never fails: every ending is in the trace.
@@ -112,10 +118,13 @@ pub async fn execute(dialogue: &Dialogue, cfg: &ExecConfig) -> Trace {
         partial: None,
         answered_early: Vec::new(),
         saw_closing: false,
+        serving: None,
+        stalled: None,
+        abort_pending: false,
     };
     if ex.greet().await.is_ok() && ex.run(dialogue).await.is_ok() {
         ex.trace.current_op = dialogue.ops.len();
-        let _ = ex.settle(None).await;
+        ex.final_settle().await;
     }
     ex.goodbye().await;
     ex.trace
@@ -190,6 +199,15 @@ impl Exec<'_> {
         if t.plan == DataPlan::Stall {
             return Ok(());
         }
+        self.serving = Some(cmd);
+        let flow = self.serve(t, cmd, armed).await;
+        self.serving = None;
+        flow
+    }
+
+    /// The data phase of a transfer ftpspec serves: after its 1xx, open, move and close the
+    /// data connection as the plan says, then read the final reply.
+    async fn serve(&mut self, t: &Transfer, cmd: usize, armed: bool) -> Flow {
         if self.settle(Some(cmd)).await? {
             if self.data.is_none() && armed {
                 self.accept(self.cfg.timeout).await;
@@ -200,11 +218,28 @@ impl Exec<'_> {
                     self.write(b"ftpspec fuzz upload\r\n").await;
                     self.close().await;
                 }
-                _ => self.read().await,
+                _ => self.read(self.cfg.timeout).await,
             }
             self.settle(None).await?;
         }
         Ok(())
+    }
+
+    /// Reads what is still owed at the end — unless a transfer heads the queue: the server may
+    /// rightly wait for its data connection until its own timeout, so nothing behind it can be
+    /// judged, and waiting would only cost time.
+    async fn final_settle(&mut self) {
+        let transfer_first = self
+            .queue
+            .front()
+            .is_some_and(|&i| self.trace.commands[i].transfer);
+        self.abort_pending = false;
+        if transfer_first {
+            self.trace.end =
+                End::Inconclusive("a transfer was still outstanding at the end".into());
+            return;
+        }
+        let _ = self.settle(None).await;
     }
 
     /// Reads the greeting (RFC 959 §5.4: 120 replies, then 220).
@@ -231,7 +266,8 @@ impl Exec<'_> {
     /// Says goodbye, best effort and briefly: nothing here is judged.
     async fn goodbye(&mut self) {
         self.data = None;
-        if matches!(self.trace.end, End::Completed | End::Inconclusive(_))
+        if self.trace.end == End::Completed
+            && self.queue.is_empty()
             && self.ctrl.send(b"QUIT\r\n").await.is_ok()
         {
             let wait = self.cfg.timeout.min(Duration::from_millis(500));

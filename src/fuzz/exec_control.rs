@@ -129,6 +129,9 @@ impl Exec<'_> {
         let c = &mut self.trace.commands[i];
         c.verb = verb_of(&c.line);
         c.transfer = matches!(&c.verb[..], b"RETR" | b"STOR" | b"LIST" | b"NLST");
+        if c.verb == b"ABOR" {
+            self.abort_pending = true;
+        }
         if !self.answered_early.contains(&i) {
             self.queue.push_back(i);
         }
@@ -142,9 +145,27 @@ impl Exec<'_> {
 
     /// Reads replies until no command waits for one — or, with `until`, until that transfer
     /// command has its 1xx (then returns `Ok(true)`: the data phase comes next).
+    ///
+    /// A transfer at the head that ftpspec does not serve (a stalled one, a bare RETR) gets a
+    /// short wait: a server may rightly hold its reply until its own data timeout. If it does,
+    /// the transfer is marked stalled and reads stop there, unless an ABOR is owed replies.
     pub(super) async fn settle(&mut self, until: Option<usize>) -> Result<bool, ()> {
         while let Some(&head) = self.queue.front() {
-            match self.ctrl.read_reply(self.cfg.timeout).await {
+            let unserved = self.trace.commands[head].transfer
+                && self.serving != Some(head)
+                && !self.abort_pending;
+            if unserved && self.stalled == Some(head) {
+                return Ok(false);
+            }
+            let wait = match unserved {
+                true => (self.cfg.timeout / 10).max(Duration::from_millis(100)),
+                false => self.cfg.timeout,
+            };
+            match self.ctrl.read_reply(wait).await {
+                Err(SessionError::Timeout { .. }) if unserved => {
+                    self.stalled = Some(head);
+                    return Ok(false);
+                }
                 Ok(reply) => {
                     let preliminary = reply.code.class() == 1;
                     self.record(head, &reply);
@@ -160,6 +181,7 @@ impl Exec<'_> {
                 }
             }
         }
+        self.abort_pending = false;
         self.unsolicited().await?;
         Ok(false)
     }

@@ -22,12 +22,12 @@ pub const THIEF_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
 impl Exec<'_> {
     pub(super) async fn data_op(&mut self, op: &DataOp) {
         let transfer_pending = self.queue.iter().any(|&i| self.trace.commands[i].transfer);
+        // A transfer nobody serves may never start: a short wait is enough to see it did.
+        let short = (self.cfg.timeout / 10).max(Duration::from_millis(100));
         match op {
             DataOp::Connect { foreign } => self.connect(*foreign).await,
-            DataOp::Accept if transfer_pending => {
-                self.accept(self.cfg.timeout).await;
-            }
-            DataOp::Read if transfer_pending => self.read().await,
+            DataOp::Accept if transfer_pending => self.accept(short).await,
+            DataOp::Read if transfer_pending => self.read(short).await,
             DataOp::Accept | DataOp::Read => {}
             DataOp::Write(bytes) => self.write(&bytes.0).await,
             DataOp::Close => self.close().await,
@@ -113,19 +113,13 @@ impl Exec<'_> {
         }
     }
 
-    /// Reads the open data connection to EOF. A thief that receives data is an event.
-    pub(super) async fn read(&mut self) {
+    /// Reads the open data connection to EOF, waiting at most `wait`. A thief that receives
+    /// data is an event.
+    pub(super) async fn read(&mut self, wait: Duration) {
         let Some((chan, mut stream)) = self.data.take() else {
             return;
         };
-        let got = read_to_end(
-            chan.name(),
-            &mut stream,
-            MAX_DATA,
-            self.cfg.timeout,
-            &self.recorder,
-        )
-        .await;
+        let got = read_to_end(chan.name(), &mut stream, MAX_DATA, wait, &self.recorder).await;
         if let Ok(bytes) = got {
             let act = self.trace.act(Act::Read {
                 chan,

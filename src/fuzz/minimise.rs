@@ -104,7 +104,12 @@ pub fn simpler_ops(op: &Op) -> Vec<Op> {
             out
         }
         Op::Split { cmd, .. } => vec![Op::Cmd(cmd.clone())],
-        Op::Raw(raw) => simpler_raw(raw),
+        Op::Overlong(o) => vec![Op::Cmd(o.verb.clone())],
+        Op::Raw(raw) => {
+            let mut out = vec![Op::Cmd(raw.verb.clone())];
+            out.extend(simpler_raw(raw));
+            out
+        }
         Op::Transfer(t) if t.plan != DataPlan::Auto => vec![Op::Transfer(Transfer {
             kind: t.kind.clone(),
             plan: DataPlan::Auto,
@@ -166,6 +171,6 @@ mod tests {
             body: Small(b"abcd".to_vec()),
             ending: Ending::Cr,
         });
-        assert_eq!(simpler_ops(&raw).len(), 3);
+        assert_eq!(simpler_ops(&raw).len(), 4);
     }
 }

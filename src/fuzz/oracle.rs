@@ -277,7 +277,12 @@ fn silence_signature(trace: &Trace, act: usize, how: NoReply) -> String {
             _ => None,
         })
         .unwrap_or(ReplyCode::READY);
-    format!("{} after {}xx", how.as_str(), before.class())
+    // A close and a reset are the same failure seen at different moments.
+    let how = match how {
+        NoReply::Timeout => "timeout",
+        NoReply::Closed | NoReply::Reset => "connection lost",
+    };
+    format!("{how} after {}xx", before.class())
 }
 
 fn kind_name(kind: &ReplyErrorKind) -> &'static str {
@@ -292,13 +297,16 @@ fn kind_name(kind: &ReplyErrorKind) -> &'static str {
 }
 
 /// Digits and hex bytes blanked to `#`, runs collapsed: `0x7f is outside 33-126` →
-/// `#x# is outside #-#`. Byte values quoted in messages vanish too, so a signature names the
+/// `# is outside #-#`. Byte values quoted in messages vanish too, so a signature names the
 /// kind of mistake, not the input.
 pub fn blank_numbers(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         if c.is_ascii_digit() {
+            if c == '0' && chars.peek() == Some(&'x') {
+                chars.next();
+            }
             while chars.peek().is_some_and(|n| n.is_ascii_hexdigit()) {
                 chars.next();
             }
@@ -326,7 +334,11 @@ mod tests {
     fn numbers_and_quotes_are_blanked() {
         assert_eq!(
             blank_numbers("EPRT delimiter 0x7f is outside ASCII 33-126"),
-            "EPRT delimiter #x# is outside ASCII #-#"
+            "EPRT delimiter # is outside ASCII #-#"
+        );
+        assert_eq!(
+            blank_numbers("delimiter 0xdd"),
+            blank_numbers("delimiter 0x09")
         );
         assert_eq!(blank_numbers("port \"65536\" bad"), "port \"…\" bad");
         assert_eq!(Oracle::from_name("port-theft"), Some(Oracle::ForeignServed));
