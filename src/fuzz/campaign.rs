@@ -142,6 +142,8 @@ pub async fn run(
     c.main_loop().await?;
     c.stats.state = if c.stop.is_set() {
         "interrupted"
+    } else if c.target_lost {
+        "target-lost"
     } else {
         "done"
     };

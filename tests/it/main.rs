@@ -2,5 +2,6 @@
 
 mod cli;
 mod fault_matrix;
+mod fuzzing;
 mod hostile;
 mod support;
