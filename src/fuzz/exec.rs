@@ -197,7 +197,9 @@ impl Exec<'_> {
         let armed = std::mem::take(&mut self.active_armed);
         self.passive = None;
         if t.plan == DataPlan::Stall {
-            return Ok(());
+            // A short look: a refusal (425, 550) comes at once; a transfer waiting for its data
+            // connection is marked stalled and not waited for.
+            return self.settle(None).await.map(|_| ());
         }
         self.serving = Some(cmd);
         let flow = self.serve(t, cmd, armed).await;

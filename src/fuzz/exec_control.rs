@@ -7,7 +7,7 @@
 
 use super::exec::{Exec, Flow, Passive};
 use super::line::Line;
-use super::trace::{Act, Command, End, Liveness, MAX_TEXT, NoReply, Seen, verb_of};
+use super::trace::{Act, Command, End, Liveness, MAX_TEXT, NoReply, Seen, enqueue, verb_of};
 use crate::proto::{EpsvReply, HostPort, ProtocolList, Reply, ReplyCode};
 use crate::session::{ControlConnection, Recorder, SessionError};
 use crate::suite::Binder;
@@ -116,6 +116,7 @@ impl Exec<'_> {
             verb: Vec::new(),
             transfer: false,
             replies: Vec::new(),
+            ambiguous: false,
         });
         let i = self.trace.commands.len() - 1;
         match complete {
@@ -133,7 +134,14 @@ impl Exec<'_> {
             self.abort_pending = true;
         }
         if !self.answered_early.contains(&i) {
-            self.queue.push_back(i);
+            let in_progress = self.queue.front().is_some_and(|&head| {
+                self.stalled == Some(head)
+                    || self.trace.commands[head]
+                        .replies
+                        .iter()
+                        .any(|r| r.code.class() == 1)
+            });
+            enqueue(&mut self.queue, &mut self.trace.commands, i, in_progress);
         }
     }
 
@@ -229,11 +237,14 @@ impl Exec<'_> {
         let act = self.trace.act(Act::Reply { cmd, code, binder });
         let (port, unparsed) = machine_part(binder, text);
         if let (Some(port), Some(via)) = (port, binder) {
+            // Fresh only if nothing was sent after the command it answers: a later command
+            // (pipelined, queued) may rightly have closed the port already.
+            let last = self.trace.commands.len() - 1;
             self.passive = Some(Passive {
                 port,
                 via,
                 code,
-                fresh: true,
+                fresh: cmd == last && self.partial.is_none(),
             });
         }
         let verb = &self.trace.commands[cmd].verb;

@@ -1,6 +1,7 @@
 //! Feedback without instrumenting the server, AFLNet-style: the server's reply codes are its
 //! visible state. An input is kept when its trace shows a (previous reply code, command verb,
-//! reply code) transition never seen before, or a reply-code sequence never seen before.
+//! reply code) transition never seen before, or a reply-code sequence never seen before (its
+//! first codes, repeats collapsed).
 //!
 //! Memory stays flat: transitions are a set with a hard cap, and sequences are hashed into a
 //! fixed bitmap (like AFL's coverage map), so a campaign of any length uses the same memory.
@@ -12,6 +13,8 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// Most distinct transitions remembered.
 pub const MAX_TRANSITIONS: usize = 100_000;
+/// Reply codes of a sequence that count (after collapsing repeats).
+const MAX_SEQUENCE: usize = 12;
 /// Bits in the sequence map.
 const SEQUENCE_BITS: usize = 1 << 16;
 
@@ -75,7 +78,11 @@ impl Coverage {
                 novelty.new_transitions += 1;
             }
         }
-        let codes = trace.codes();
+        // Coarse on purpose: repeats collapsed and only the first codes counted, or nearly
+        // every dialogue would be "new" and the corpus would fill with noise.
+        let mut codes = trace.codes();
+        codes.dedup();
+        codes.truncate(MAX_SEQUENCE);
         if !codes.is_empty() {
             let mut h = DefaultHasher::new();
             codes.hash(&mut h);
@@ -124,6 +131,7 @@ mod tests {
                     act: i,
                     unparsed: None,
                 }],
+                ambiguous: false,
             });
         }
         t
@@ -137,7 +145,7 @@ mod tests {
         assert_eq!(n.new_transitions, 3);
         assert!(n.new_sequence);
         assert!(!cov.observe(&a).is_new());
-        // Same transitions in a new order: a new sequence only.
+        // A repeat: a new transition.
         let b = trace(&[
             (b"USER", 331),
             (b"PASS", 230),
@@ -146,7 +154,13 @@ mod tests {
         ]);
         let n = cov.observe(&b);
         assert_eq!(n.new_transitions, 1, "229 → EPSV → 229 is new");
-        assert_eq!(cov.states(), 4);
+        assert!(
+            !n.new_sequence,
+            "the same sequence once repeats are collapsed"
+        );
+        // Known transitions in a new order: a new sequence only.
+        let c = trace(&[(b"USER", 331), (b"EPSV", 229), (b"PASS", 230)]);
+        assert!(cov.observe(&c).new_sequence);
         assert_eq!(cov.sequences(), 2);
     }
 

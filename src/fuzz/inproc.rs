@@ -232,6 +232,7 @@ impl Driver {
                         verb: Vec::new(),
                         transfer: false,
                         replies: Vec::new(),
+                        ambiguous: false,
                     });
                     self.trace.commands.len() - 1
                 }
@@ -240,7 +241,7 @@ impl Driver {
                 let c = &mut self.trace.commands[i];
                 c.verb = verb_of(&c.line);
                 c.transfer = matches!(&c.verb[..], b"RETR" | b"STOR" | b"LIST" | b"NLST");
-                self.queue.push_back(i);
+                super::trace::enqueue(&mut self.queue, &mut self.trace.commands, i, false);
             } else {
                 self.partial = Some(i);
             }
@@ -272,5 +273,37 @@ impl Driver {
             }
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fuzz::grammar::EpsvOp;
+    use crate::fuzz::mutate::{Rng, fresh};
+    use crate::fuzz::ops::Cmd;
+    use crate::fuzz::oracle::{Oracle, judge};
+    use crate::server::Fault;
+
+    #[tokio::test(start_paused = true)]
+    async fn clean_server_breaks_no_oracle() {
+        let mut rng = Rng::new(3);
+        for _ in 0..40 {
+            let d = Dialogue::decode(&fresh(&mut rng));
+            let trace = run(&d, FaultSet::default()).await;
+            assert_eq!(judge(&trace), None, "{d:?}\n{trace:#?}");
+            assert!(!matches!(trace.end, End::Unreachable(_) | End::Harness(_)));
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_planted_fault_shows() {
+        let d = Dialogue {
+            login: true,
+            ops: vec![Op::Cmd(Cmd::Epsv(EpsvOp::Plain))],
+        };
+        let faults: FaultSet = [Fault::EpsvMalformed229].into_iter().collect();
+        let v = judge(&run(&d, faults).await).expect("a verdict");
+        assert_eq!(v.oracle, Oracle::MalformedReply);
     }
 }

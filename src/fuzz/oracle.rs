@@ -136,7 +136,8 @@ fn replies(trace: &Trace) -> Vec<Verdict> {
                 expect: binder_of(s.code).map_or(Expectation::AnyReply, Expectation::AnyParsed),
             });
         }
-        if s.code.class() == 2 {
+        // A reply that may belong to another command proves nothing about this one.
+        if s.code.class() == 2 && !c.ambiguous {
             if let Some(v) = positive(trace, &c.verb, &c.line, s.act, epsv_all) {
                 out.push(v);
             }
