@@ -18,10 +18,12 @@
 //! - [`expectations`]: known deviations of real servers (`--expect FILE`), applied to a run.
 //! - [`report`]: console, JSON and JUnit reporters over finished outcomes.
 //! - [`server`]: the built-in reference server and its named faults.
+//! - [`fuzz`]: the network fuzz front end (`ftpspec fuzz`).
 //! - [`cli`]: the command-line shell.
 
 pub mod cli;
 pub mod expectations;
+pub mod fuzz;
 pub mod proto;
 pub mod report;
 pub mod runner;

@@ -33,6 +33,10 @@ pub enum Command {
     List(ListArgs),
     /// Run the built-in reference server, optionally with named faults.
     Serve(ServeArgs),
+    /// Fuzz a target (the built-in reference server when no --target is given) and write each
+    /// distinct way it breaks as a minimised, replayable scenario.
+    #[command(after_help = super::fuzz_cmd::FUZZ_HELP)]
+    Fuzz(super::fuzz_cmd::FuzzArgs),
 }
 
 const RUN_HELP: &str = "\

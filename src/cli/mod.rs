@@ -2,6 +2,7 @@
 //! the library, map the result to an exit code. The only place that prints errors or exits.
 
 mod args;
+mod fuzz_cmd;
 mod list_cmd;
 mod run_cmd;
 mod serve_cmd;
@@ -34,6 +35,7 @@ pub fn main() -> ExitCode {
             Command::Run(args) => run_cmd::run(args).await,
             Command::List(args) => list_cmd::list(args),
             Command::Serve(args) => serve_cmd::serve(args).await,
+            Command::Fuzz(args) => fuzz_cmd::fuzz(args).await,
         }
     });
     match result {

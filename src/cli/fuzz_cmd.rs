@@ -1,0 +1,311 @@
+//! `ftpspec fuzz`: resolve the target (or start the built-in server), check it answers, run a
+//! campaign, print the final report, write JUnit, choose the exit code.
+
+use super::serve_cmd::parse_faults;
+use super::{EXIT_FAIL, EXIT_INTERRUPTED, target};
+use crate::fuzz::campaign::{self, Budget, CampaignConfig, StopSignal};
+use crate::fuzz::corpus::MAX_CORPUS;
+use crate::fuzz::exec::ExecConfig;
+use crate::fuzz::progress::Progress;
+use crate::fuzz::stats::{clock, parse_duration};
+use crate::fuzz::{CampaignReport, junit};
+use crate::runner::{self, RunConfig, Target};
+use crate::server::{self, Config, ServerHandle};
+use clap::Args;
+use std::io::{BufWriter, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub const FUZZ_HELP: &str = "\
+Output (under --out, default reports/fuzz):
+  findings/<oracle>-<hash>.ftpspec  one minimised scenario per distinct finding, written (fsync,
+                                    rename) the moment it is confirmed; replay them with
+                                    `ftpspec run --target URL DIR/findings`
+  corpus/                           inputs that reached new states; a later run with the same
+                                    --out resumes from them (the count loaded is printed)
+  stats.json                        execs, execs/s, corpus, states, findings; rewritten every 2s
+
+Oracles: crash (the server stops accepting), hang (no reply, and no greeting on a new
+connection), silence (a command gets no reply), malformed-reply (RFC 959 §4.2, or a 227/229/522
+that does not parse), malformed-accepted (2xx for a malformed EPRT/PORT), bounce-accepted
+(EPRT/PORT naming 127.0.0.2 gets 2xx), epsv-all-lockout (data setup accepted after EPSV ALL),
+dead-passive-port (a 229/227 port that refuses the connection), port-theft (127.0.0.2 gets data).
+
+If the target dies (refuses connections), the dialogue before is reported as a crash finding,
+then ftpspec waits for the target with backoff (1s, 2s, 4s ... for up to 60s, for servers
+restarted by a supervisor) and goes on; if it does not come back, the campaign stops with
+exit 1.
+
+Repeatable: with --jobs 1 and the same --seed (and the same saved corpus), a campaign against
+a deterministic target does the same thing again.
+
+Exit codes:
+  0  no findings
+  1  findings were written (or the target died and did not come back)
+  2  usage or connection error at start
+  130  interrupted (Ctrl-C): what was found is kept, the report covers the run so far
+
+Examples:
+  ftpspec fuzz --duration 60s                              the built-in server, one minute
+  ftpspec fuzz --fault epsv-malformed-229 --runs 300      find a planted fault
+  ftpspec fuzz --target ftp://127.0.0.1:2121 --duration 8h --jobs 4 --junit";
+
+#[derive(Debug, Args)]
+pub struct FuzzArgs {
+    /// The server to fuzz: ftp://[user[:password]@]host[:port]. Without it, ftpspec starts its
+    /// reference server on 127.0.0.1 (port 0) and fuzzes that.
+    #[arg(long, short = 't', value_name = "URL", env = "FTPSPEC_TARGET")]
+    pub target: Option<String>,
+    /// How long to fuzz: 60s, 10m, 8h, 1d. Without --duration or --runs: until Ctrl-C.
+    #[arg(long, value_name = "TIME", value_parser = parse_duration, conflicts_with = "runs")]
+    pub duration: Option<Duration>,
+    /// How many dialogues to run (minimisation runs not counted).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub runs: Option<u64>,
+    /// Dialogues run at once, each on its own control connection.
+    #[arg(long, short = 'j', default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+    /// Seed of the mutation PRNG (default: from the clock; printed, so a run can be repeated).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Directory for findings/, corpus/ and stats.json.
+    #[arg(long, value_name = "DIR", default_value = "reports/fuzz")]
+    pub out: PathBuf,
+    /// Seconds for each wait (a reply, a data connection, a transfer).
+    #[arg(long, default_value_t = 2.0, value_name = "SECS", value_parser = secs)]
+    pub timeout: f64,
+    /// Write JUnit XML: one failing testcase per finding, or one passing summary testcase
+    /// (default file: reports/fuzz-junit.xml).
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "reports/fuzz-junit.xml")]
+    pub junit: Option<PathBuf>,
+    /// With the built-in server only: plant a named fault (see `ftpspec serve --list-faults`).
+    #[arg(long, value_name = "NAME")]
+    pub fault: Vec<String>,
+    /// Most inputs kept in the corpus (the least useful go first).
+    #[arg(long, value_name = "N", default_value_t = MAX_CORPUS, value_parser = corpus_bound)]
+    pub max_corpus: usize,
+}
+
+fn corpus_bound(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=1_000_000).contains(&n) => Ok(n),
+        _ => Err("must be a number from 1 to 1000000".into()),
+    }
+}
+
+fn secs(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if v.is_finite() && v > 0.0 && v <= 3600.0 {
+        Ok(v)
+    } else {
+        Err("must be more than 0 and at most 3600 seconds".into())
+    }
+}
+
+pub async fn fuzz(args: FuzzArgs) -> Result<u8, String> {
+    let timeout = Duration::from_secs_f64(args.timeout);
+    let junit_path = args.junit.clone();
+    if let Some(path) = &junit_path {
+        check_writable(path)?;
+    }
+    let (target, _server) = resolve(&args, timeout).await?;
+    let addr = *target.addrs.first().ok_or("the target has no address")?;
+    let mut probe = RunConfig::new(target.clone());
+    probe.step_timeout = timeout;
+    runner::probe(&probe)
+        .await
+        .map_err(|e| format!("cannot reach {}: {e}", target.display))?;
+
+    // Ctrl-C ends the campaign cleanly; the handler is installed before anything runs.
+    let stop = StopSignal::default();
+    let sigint = interrupt_signal()?;
+    let trigger = stop.clone();
+    let watcher = tokio::spawn(async move {
+        sigint.await;
+        trigger.trigger();
+    });
+
+    let seed = args.seed.unwrap_or_else(clock_seed);
+    let config = CampaignConfig {
+        exec: ExecConfig {
+            target: target.clone(),
+            addr,
+            timeout,
+        },
+        budget: match (args.runs, args.duration) {
+            (Some(n), _) => Budget::Runs(n),
+            (None, Some(d)) => Budget::Time(d),
+            (None, None) => Budget::Unlimited,
+        },
+        jobs: usize::from(args.jobs),
+        seed,
+        out: args.out.clone(),
+        max_corpus: args.max_corpus,
+        revive: Duration::from_secs(60),
+        stats_every: Duration::from_secs(2),
+    };
+    let report = campaign::run(config, &target.display, stop.clone(), Progress::new())
+        .await
+        .map_err(|e| format!("cannot write under {}: {e}", args.out.display()))?;
+    watcher.abort();
+    print_report(&report, &args.out).map_err(|e| format!("cannot write to stdout: {e}"))?;
+    if let Some(path) = junit_path {
+        write_junit(&report, &path)?;
+    }
+    Ok(exit_code(&report))
+}
+
+/// 130 when interrupted, 1 for findings or a lost target, else 0.
+fn exit_code(report: &CampaignReport) -> u8 {
+    if report.interrupted {
+        EXIT_INTERRUPTED
+    } else if !report.findings.is_empty() || report.target_lost {
+        EXIT_FAIL
+    } else {
+        0
+    }
+}
+
+async fn resolve(
+    args: &FuzzArgs,
+    timeout: Duration,
+) -> Result<(Target, Option<ServerHandle>), String> {
+    match &args.target {
+        Some(url) => {
+            if !args.fault.is_empty() {
+                return Err(
+                    "--fault plants faults in the built-in server; it cannot be used with --target"
+                        .into(),
+                );
+            }
+            Ok((target::resolve(url, timeout).await?, None))
+        }
+        None => {
+            let config = Config {
+                faults: parse_faults(&args.fault)?,
+                ..Config::default()
+            };
+            let v4: SocketAddr = ([127, 0, 0, 1], 0).into();
+            let handle = server::start(&[v4], config)
+                .await
+                .map_err(|e| format!("cannot start the built-in server: {e}"))?;
+            let addrs = handle.local_addrs().to_vec();
+            let mut display = format!("built-in reference server ({})", addrs[0]);
+            if !args.fault.is_empty() {
+                display.push_str(&format!(" with fault {}", args.fault.join(", ")));
+            }
+            let target = Target {
+                addrs,
+                user: None,
+                password: None,
+                display,
+            };
+            Ok((target, Some(handle)))
+        }
+    }
+}
+
+fn print_report(report: &CampaignReport, out: &std::path::Path) -> std::io::Result<()> {
+    let s = &report.stats;
+    let stdout = std::io::stdout();
+    let mut w = stdout.lock();
+    writeln!(
+        w,
+        "ftpspec fuzz → {}: {} dialogues in {} ({:.1}/s), seed {}",
+        s.target,
+        s.execs,
+        clock(s.elapsed_secs),
+        s.execs_per_sec,
+        s.seed
+    )?;
+    writeln!(
+        w,
+        "corpus {} ({} loaded from {}), {} states, {} reply-code sequences, {} inconclusive",
+        s.corpus,
+        s.corpus_loaded,
+        out.join("corpus").display(),
+        s.states,
+        s.sequences,
+        s.inconclusive
+    )?;
+    for f in &report.findings {
+        let replay = match f.replayed {
+            Some(true) => "replays to a failure",
+            Some(false) => "did not fail on replay",
+            None => "not replayed",
+        };
+        writeln!(w, "  FINDING  {:<20} {}", f.oracle.name(), f.detail)?;
+        writeln!(
+            w,
+            "           {} ({} operations, {replay})",
+            f.path.display(),
+            f.ops
+        )?;
+    }
+    let verdict = match (
+        report.findings.len(),
+        report.interrupted,
+        report.target_lost,
+    ) {
+        (_, true, _) => "interrupted".to_string(),
+        (_, _, true) => "the target stopped answering and did not come back".to_string(),
+        (0, _, _) => "no findings".to_string(),
+        (n, _, _) => format!("{n} findings in {}", out.join("findings").display()),
+    };
+    writeln!(w, "{verdict}")?;
+    w.flush()
+}
+
+fn write_junit(report: &CampaignReport, path: &std::path::Path) -> Result<(), String> {
+    let err = |e: &dyn std::fmt::Display| format!("cannot write report {}: {e}", path.display());
+    let file = std::fs::File::create(path).map_err(|e| err(&e))?;
+    let mut w = BufWriter::new(file);
+    let findings: Vec<_> = report.findings.iter().map(|f| f.junit()).collect();
+    junit::write(&report.stats, &findings, &mut w).map_err(|e| err(&e))?;
+    w.flush().map_err(|e| err(&e))
+}
+
+/// Report paths are checked before the campaign: a typo must not cost a night.
+fn check_writable(path: &std::path::Path) -> Result<(), String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            format!(
+                "cannot write report {}: cannot create directory {}: {e}",
+                path.display(),
+                dir.display()
+            )
+        })?;
+    }
+    std::fs::File::create(path)
+        .map(|_| ())
+        .map_err(|e| format!("cannot write report {}: {e}", path.display()))
+}
+
+fn clock_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0x5eed)
+}
+
+#[cfg(unix)]
+fn interrupt_signal() -> Result<impl std::future::Future<Output = ()>, String> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut sigint =
+        signal(SignalKind::interrupt()).map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
+    Ok(async move {
+        sigint.recv().await;
+    })
+}
+
+#[cfg(not(unix))]
+fn interrupt_signal() -> Result<impl std::future::Future<Output = ()>, String> {
+    Ok(async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    })
+}

@@ -1,0 +1,340 @@
+//! The campaign loop: generate or mutate an input, run it (up to `--jobs` at once), keep it
+//! when it reached a new state, judge it, and report findings — until the run or time budget
+//! is spent, Ctrl-C, or the target is gone for good.
+//!
+//! With `--jobs 1` a campaign is a pure function of its seed, its saved corpus and the target's
+//! behaviour: against a deterministic target the same seed replays the same campaign.
+
+use super::corpus::Corpus;
+use super::dialogue::{Dialogue, MAX_OPS};
+use super::exec::{ExecConfig, execute};
+use super::feedback::Coverage;
+use super::finding::{self, FindingKey};
+use super::line::Values;
+use super::mutate::{Rng, fresh, mutate};
+use super::oracle::{Oracle, judge};
+use super::progress::Progress;
+use super::report::{CampaignReport, Reported};
+use super::stats::Stats;
+use super::trace::{End, Trace};
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+/// When a campaign ends by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Budget {
+    /// After this many dialogues (minimisation runs not counted).
+    Runs(u64),
+    /// After this long.
+    Time(Duration),
+    /// Never: until Ctrl-C.
+    Unlimited,
+}
+
+/// Everything a campaign needs.
+#[derive(Debug, Clone)]
+pub struct CampaignConfig {
+    pub exec: ExecConfig,
+    pub budget: Budget,
+    pub jobs: usize,
+    pub seed: u64,
+    /// `--out`: `corpus/`, `findings/` and `stats.json` live here.
+    pub out: PathBuf,
+    pub max_corpus: usize,
+    /// How long to wait for a target that stopped accepting connections to come back.
+    pub revive: Duration,
+    /// How often `stats.json` is rewritten.
+    pub stats_every: Duration,
+}
+
+/// A stop request (Ctrl-C) seen anywhere in the campaign.
+#[derive(Debug, Clone, Default)]
+pub struct StopSignal {
+    flag: Arc<AtomicBool>,
+    notify: Arc<Notify>,
+}
+
+impl StopSignal {
+    pub fn trigger(&self) {
+        self.flag.store(true, Ordering::SeqCst);
+        self.notify.notify_waiters();
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.flag.load(Ordering::SeqCst)
+    }
+
+    /// Completes once [`StopSignal::trigger`] was called (at once if it already was).
+    pub async fn wait(&self) {
+        loop {
+            let notified = self.notify.notified();
+            if self.is_set() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// One finished execution.
+type Ran = (Vec<u8>, Dialogue, Trace);
+
+pub(super) struct Campaign {
+    pub cfg: CampaignConfig,
+    pub stop: StopSignal,
+    pub corpus: Corpus,
+    pub coverage: Coverage,
+    pub rng: Rng,
+    pub seen: HashSet<FindingKey>,
+    pub stats: Stats,
+    pub started: Instant,
+    pub progress: Progress,
+    pub reported: Vec<Reported>,
+    /// The last execution that completed, for a crash noticed only by the next one.
+    pub previous: Option<Ran>,
+    pub target_lost: bool,
+}
+
+/// Runs a campaign. Errors are local I/O problems (the `--out` directory), never the target's.
+pub async fn run(
+    cfg: CampaignConfig,
+    target_display: &str,
+    stop: StopSignal,
+    progress: Progress,
+) -> std::io::Result<CampaignReport> {
+    let corpus = Corpus::open(&cfg.out.join("corpus"), cfg.max_corpus)?;
+    std::fs::create_dir_all(cfg.out.join("findings"))?;
+    let stats = Stats {
+        version: 1,
+        target: target_display.to_string(),
+        seed: cfg.seed,
+        corpus: corpus.len(),
+        corpus_loaded: corpus.len(),
+        state: "running",
+        ..Stats::default()
+    };
+    let mut c = Campaign {
+        seen: finding::existing(&cfg.out.join("findings")),
+        rng: Rng::new(cfg.seed),
+        cfg,
+        stop,
+        corpus,
+        coverage: Coverage::default(),
+        stats,
+        started: Instant::now(),
+        progress,
+        reported: Vec::new(),
+        previous: None,
+        target_lost: false,
+    };
+    c.progress.println(&format!(
+        "ftpspec fuzz → {target_display}: seed {}, {} inputs loaded from {}",
+        c.cfg.seed,
+        c.stats.corpus_loaded,
+        c.cfg.out.join("corpus").display()
+    ));
+    c.main_loop().await?;
+    c.stats.state = if c.stop.is_set() {
+        "interrupted"
+    } else if c.target_lost {
+        "target-lost"
+    } else {
+        "done"
+    };
+    c.refresh()?;
+    c.progress.finish();
+    Ok(CampaignReport {
+        stats: c.stats,
+        findings: c.reported,
+        interrupted: c.stop.is_set(),
+        target_lost: c.target_lost,
+    })
+}
+
+impl Campaign {
+    async fn main_loop(&mut self) -> std::io::Result<()> {
+        let mut running: JoinSet<Ran> = JoinSet::new();
+        let mut scheduled: u64 = 0;
+        let mut ticker = tokio::time::interval(self.cfg.stats_every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            while running.len() < self.cfg.jobs.max(1) && self.may_schedule(scheduled) {
+                scheduled += 1;
+                let input = self.next_input();
+                let exec = self.cfg.exec.clone();
+                running.spawn(async move {
+                    let dialogue = Dialogue::decode(&input);
+                    let trace = bounded_execute(&dialogue, &exec).await;
+                    (input, dialogue, trace)
+                });
+            }
+            if running.is_empty() {
+                return Ok(());
+            }
+            let stop = self.stop.clone();
+            tokio::select! {
+                biased;
+                () = stop.wait() => {
+                    running.abort_all();
+                    return Ok(());
+                }
+                joined = running.join_next() => {
+                    if let Some(Ok(ran)) = joined {
+                        self.process(ran).await?;
+                    }
+                }
+                _ = ticker.tick() => self.refresh()?,
+            }
+        }
+    }
+
+    fn may_schedule(&self, scheduled: u64) -> bool {
+        if self.stop.is_set() || self.target_lost {
+            return false;
+        }
+        match self.cfg.budget {
+            Budget::Runs(n) => scheduled < n,
+            Budget::Time(d) => self.started.elapsed() < d,
+            Budget::Unlimited => true,
+        }
+    }
+
+    /// A fresh input now and then (and while the corpus is empty), else a mutated entry.
+    fn next_input(&mut self) -> Vec<u8> {
+        if self.corpus.is_empty() || self.rng.one_in(8) {
+            return fresh(&mut self.rng);
+        }
+        let base = self.corpus.pick(&mut self.rng).unwrap_or_default();
+        let donor = self.corpus.pick(&mut self.rng);
+        mutate(&mut self.rng, &base, donor.as_deref())
+    }
+
+    /// Feedback, oracles, findings for one execution.
+    async fn process(&mut self, ran: Ran) -> std::io::Result<()> {
+        self.stats.execs += 1;
+        let (input, dialogue, trace) = ran;
+        if let End::Unreachable(_) = trace.end {
+            return self.unreachable().await;
+        }
+        if let End::Inconclusive(_) = trace.end {
+            self.stats.inconclusive += 1;
+        }
+        let novelty = self.coverage.observe(&trace);
+        if novelty.is_new() {
+            self.corpus.add(&input, novelty.new_transitions)?;
+        }
+        let verdict = judge(&trace);
+        if let Some(v) = verdict {
+            let crashed = v.oracle == Oracle::Crash;
+            if !self.seen.contains(&finding::key(&v)) {
+                self.report(&input, &dialogue, trace, v).await?;
+            }
+            if crashed {
+                self.wait_for_target().await;
+            }
+            self.previous = None;
+        } else {
+            self.previous = Some((input, dialogue, trace));
+        }
+        Ok(())
+    }
+
+    /// A dialogue could not even connect. If the target is really down, the dialogue before
+    /// is the suspect: report it as a crash, then wait for the target to come back.
+    async fn unreachable(&mut self) -> std::io::Result<()> {
+        let liveness =
+            super::exec_control::probe_liveness(self.cfg.exec.addr, self.cfg.exec.timeout).await;
+        if liveness == super::trace::Liveness::Alive {
+            self.stats.inconclusive += 1;
+            return Ok(());
+        }
+        if let Some((input, dialogue, trace)) = self.previous.take() {
+            let verdict = super::oracle::Verdict {
+                oracle: Oracle::Crash,
+                signature: "target down after a dialogue".into(),
+                act: trace.acts.len().saturating_sub(1),
+                detail: "the target stopped accepting connections after this dialogue".into(),
+                expect: super::oracle::Expectation::AnyReply,
+            };
+            if !self.seen.contains(&finding::key(&verdict)) {
+                self.report(&input, &dialogue, trace, verdict).await?;
+            }
+        }
+        self.wait_for_target().await;
+        Ok(())
+    }
+
+    /// Backoff (1 s, 2 s, 4 s …) until the target greets again or `revive` has passed; then
+    /// the campaign goes on, or stops with the target lost.
+    async fn wait_for_target(&mut self) {
+        self.stats.state = "target-down";
+        let _ = self.refresh();
+        self.progress.println(&format!(
+            "ftpspec fuzz: the target does not answer; waiting up to {:?} for it to come back",
+            self.cfg.revive
+        ));
+        let deadline = Instant::now() + self.cfg.revive;
+        let mut delay = Duration::from_secs(1);
+        loop {
+            let addr = self.cfg.exec.addr;
+            let wait = self.cfg.exec.timeout;
+            if super::exec_control::probe_liveness(addr, wait).await
+                == super::trace::Liveness::Alive
+            {
+                self.stats.state = "running";
+                self.progress.println("ftpspec fuzz: the target is back");
+                return;
+            }
+            let now = Instant::now();
+            if now >= deadline || self.stop.is_set() {
+                break;
+            }
+            let pause = delay.min(deadline - now);
+            let stop = self.stop.clone();
+            tokio::select! {
+                () = tokio::time::sleep(pause) => {}
+                () = stop.wait() => break,
+            }
+            delay = (delay * 2).min(Duration::from_secs(16));
+        }
+        if !self.stop.is_set() {
+            self.target_lost = true;
+            self.progress
+                .println("ftpspec fuzz: the target did not come back; stopping");
+        }
+    }
+
+    /// Updates the stats, the progress line and `stats.json`.
+    pub(super) fn refresh(&mut self) -> std::io::Result<()> {
+        self.stats.corpus = self.corpus.len();
+        self.stats.states = self.coverage.states();
+        self.stats.sequences = self.coverage.sequences();
+        self.stats.findings = self.reported.len();
+        self.stats.tick(self.started.elapsed());
+        self.progress.update(&self.stats);
+        self.stats.write(&self.cfg.out.join("stats.json"))
+    }
+}
+
+/// One execution under an overall limit, in case a server finds a way to make every wait
+/// count: at most a few timeouts per operation.
+async fn bounded_execute(dialogue: &Dialogue, cfg: &ExecConfig) -> Trace {
+    let limit = cfg.timeout * (4 * MAX_OPS as u32 + 8);
+    match tokio::time::timeout(limit, execute(dialogue, cfg)).await {
+        Ok(trace) => trace,
+        Err(_) => {
+            let mut t = Trace::new(Values {
+                client_ip: std::net::Ipv4Addr::LOCALHOST.into(),
+                data_port: 0,
+            });
+            t.end = End::Inconclusive(format!("the dialogue took longer than {limit:?}"));
+            t
+        }
+    }
+}

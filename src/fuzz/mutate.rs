@@ -1,0 +1,158 @@
+//! A seeded PRNG and byte-level mutation of stored inputs (flip, insert, delete, splice,
+//! truncate). Decoding the mutated bytes as a [`super::Dialogue`] turns byte mutations into
+//! structural ones.
+//!
+//! The PRNG is hand-written (SplitMix64, a dozen lines) rather than a dependency: runs must be
+//! repeatable from `--seed` across versions, which a crate's generator does not promise.
+
+use super::dialogue::MAX_INPUT;
+
+/// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, and good enough to drive mutations.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            return 0;
+        }
+        (self.next_u64() % n as u64) as usize
+    }
+
+    pub fn byte(&mut self) -> u8 {
+        self.next_u64() as u8
+    }
+
+    /// True with probability 1/n.
+    pub fn one_in(&mut self, n: usize) -> bool {
+        self.below(n) == 0
+    }
+
+    pub fn bytes(&mut self, len: usize) -> Vec<u8> {
+        (0..len).map(|_| self.byte()).collect()
+    }
+}
+
+/// A fresh random input of 16–512 bytes.
+pub fn fresh(rng: &mut Rng) -> Vec<u8> {
+    let len = 16 + rng.below(497);
+    rng.bytes(len)
+}
+
+/// One to four stacked mutations of `input`; `other` (another corpus entry) feeds splices.
+/// The result is never longer than [`MAX_INPUT`].
+pub fn mutate(rng: &mut Rng, input: &[u8], other: Option<&[u8]>) -> Vec<u8> {
+    let mut out = input.to_vec();
+    let rounds = 1 + rng.below(4);
+    for _ in 0..rounds {
+        match rng.below(6) {
+            0 => flip(rng, &mut out),
+            1 => insert(rng, &mut out),
+            2 => delete(rng, &mut out),
+            3 => splice(rng, &mut out, other),
+            4 => truncate(rng, &mut out),
+            _ => set_byte(rng, &mut out),
+        }
+    }
+    out.truncate(MAX_INPUT);
+    out
+}
+
+/// Flips one bit.
+fn flip(rng: &mut Rng, out: &mut [u8]) {
+    if out.is_empty() {
+        return;
+    }
+    let i = rng.below(out.len());
+    out[i] ^= 1 << rng.below(8);
+}
+
+/// Replaces one byte with a random one (changes a whole choice at once).
+fn set_byte(rng: &mut Rng, out: &mut [u8]) {
+    if out.is_empty() {
+        return;
+    }
+    let i = rng.below(out.len());
+    out[i] = rng.byte();
+}
+
+/// Inserts 1–32 random bytes.
+fn insert(rng: &mut Rng, out: &mut Vec<u8>) {
+    let at = rng.below(out.len() + 1);
+    let n = 1 + rng.below(32);
+    let bytes = rng.bytes(n);
+    out.splice(at..at, bytes);
+}
+
+/// Deletes 1–32 bytes.
+fn delete(rng: &mut Rng, out: &mut Vec<u8>) {
+    if out.is_empty() {
+        return;
+    }
+    let at = rng.below(out.len());
+    let n = (1 + rng.below(32)).min(out.len() - at);
+    out.drain(at..at + n);
+}
+
+/// Replaces the tail with the tail of another input (or of itself).
+fn splice(rng: &mut Rng, out: &mut Vec<u8>, other: Option<&[u8]>) {
+    let donor = other.map(<[u8]>::to_vec).unwrap_or_else(|| out.clone());
+    if donor.is_empty() {
+        return;
+    }
+    let at = rng.below(out.len() + 1);
+    let from = rng.below(donor.len());
+    out.truncate(at);
+    out.extend_from_slice(&donor[from..]);
+}
+
+/// Cuts the input short (drops trailing operations).
+fn truncate(rng: &mut Rng, out: &mut Vec<u8>) {
+    if out.len() > 1 {
+        let keep = 1 + rng.below(out.len() - 1);
+        out.truncate(keep);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_stream() {
+        let mut a = Rng::new(42);
+        let mut b = Rng::new(42);
+        let input = b"some stored input bytes".to_vec();
+        for _ in 0..100 {
+            assert_eq!(
+                mutate(&mut a, &input, Some(b"other")),
+                mutate(&mut b, &input, Some(b"other"))
+            );
+        }
+        assert_ne!(Rng::new(1).next_u64(), Rng::new(2).next_u64());
+    }
+
+    #[test]
+    fn mutations_stay_bounded() {
+        let mut rng = Rng::new(7);
+        let mut input = fresh(&mut rng);
+        for _ in 0..2000 {
+            input = mutate(&mut rng, &input, None);
+            assert!(input.len() <= MAX_INPUT);
+        }
+        assert_eq!(rng.below(0), 0);
+    }
+}

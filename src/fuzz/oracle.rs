@@ -1,0 +1,350 @@
+//! Oracles: what counts as the server breaking, judged from a [`Trace`] alone (pure).
+//!
+//! The earliest violation in a dialogue wins. Each verdict carries a *signature* — the oracle's
+//! coarse description of the violation, with numbers blanked — so that a campaign reports each
+//! distinct way a server breaks once, however many inputs reach it.
+
+use super::trace::{Act, End, Event, Liveness, NoReply, Trace};
+use crate::proto::{EprtArg, HostPort, ReplyCode, ReplyErrorKind};
+use crate::suite::Binder;
+
+/// The kinds of breakage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Oracle {
+    /// The connection went and the server no longer accepts connections.
+    Crash,
+    /// No reply within the timeout, and a fresh connection gets no greeting either.
+    Hang,
+    /// A command got no reply (timeout, close or reset) while the server still serves others.
+    Silence,
+    /// A reply that breaks RFC 959 §4.2, or a 227/229/522 whose machine-readable part does
+    /// not parse.
+    MalformedReply,
+    /// A 2xx for a malformed EPRT or PORT argument.
+    MalformedAccepted,
+    /// A 2xx for an EPRT/PORT naming a third-party address (RFC 2577 §3).
+    BounceAccepted,
+    /// A 2xx for PORT/PASV/EPRT/LPRT/LPSV after `EPSV ALL` (RFC 2428 §3).
+    LockoutBroken,
+    /// The port a 229 (or 227) had just named refused the connection.
+    DeadPassivePort,
+    /// A data connection from 127.0.0.2 received the data (RFC 2577 §4).
+    ForeignServed,
+}
+
+impl Oracle {
+    pub const ALL: [Oracle; 9] = [
+        Oracle::Crash,
+        Oracle::Hang,
+        Oracle::Silence,
+        Oracle::MalformedReply,
+        Oracle::MalformedAccepted,
+        Oracle::BounceAccepted,
+        Oracle::LockoutBroken,
+        Oracle::DeadPassivePort,
+        Oracle::ForeignServed,
+    ];
+
+    /// The stable kebab-case name used in finding IDs and file names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Oracle::Crash => "crash",
+            Oracle::Hang => "hang",
+            Oracle::Silence => "silence",
+            Oracle::MalformedReply => "malformed-reply",
+            Oracle::MalformedAccepted => "malformed-accepted",
+            Oracle::BounceAccepted => "bounce-accepted",
+            Oracle::LockoutBroken => "epsv-all-lockout",
+            Oracle::DeadPassivePort => "dead-passive-port",
+            Oracle::ForeignServed => "port-theft",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Oracle> {
+        Oracle::ALL.into_iter().find(|o| o.name() == name)
+    }
+}
+
+/// What a replayed scenario must expect at the step where the oracle fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expectation {
+    /// Any reply at all (`expect 1xx 2xx 3xx 4xx 5xx`): fails on silence, a close or a
+    /// malformed reply.
+    AnyReply,
+    /// Any reply, and if it carries the binder's code it must parse (`… as epsv`).
+    AnyParsed(Binder),
+    /// A refusal (`expect 4xx 5xx`): fails on the 2xx the server gave.
+    Refusal,
+    /// The step as it was (a `connect` to a dead port fails by itself).
+    AsRecorded,
+    /// A read of nothing (`read thief length 0`).
+    NoData,
+}
+
+/// One violation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub oracle: Oracle,
+    /// Coarse and stable: what deduplicates findings.
+    pub signature: String,
+    /// The step where it showed.
+    pub act: usize,
+    /// One line for people.
+    pub detail: String,
+    pub expect: Expectation,
+}
+
+/// The earliest violation in `trace`, if any.
+pub fn judge(trace: &Trace) -> Option<Verdict> {
+    let mut found: Vec<Verdict> = replies(trace);
+    found.extend(trace.events.iter().map(event));
+    found.extend(end(trace));
+    found.into_iter().min_by_key(|v| v.act)
+}
+
+/// The argument of a line: the bytes after the first SP (RFC 959 §5.3).
+fn argument(line: &[u8]) -> &[u8] {
+    let stripped = line;
+    match stripped.iter().position(|&b| b == b' ') {
+        Some(sp) => &stripped[sp + 1..],
+        None => &[],
+    }
+}
+
+/// Verdicts on replies: walks the replies in the order they were read, tracking `EPSV ALL`.
+fn replies(trace: &Trace) -> Vec<Verdict> {
+    let mut seen: Vec<(usize, &super::trace::Seen)> = trace
+        .commands
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| c.replies.iter().map(move |s| (i, s)))
+        .collect();
+    seen.sort_by_key(|(_, s)| s.act);
+    let mut out = Vec::new();
+    let mut epsv_all = false;
+    for (i, s) in seen {
+        let c = &trace.commands[i];
+        if let Some(why) = &s.unparsed {
+            out.push(Verdict {
+                oracle: Oracle::MalformedReply,
+                signature: format!("{} unparseable: {}", s.code, blank_numbers(why)),
+                act: s.act,
+                detail: format!(
+                    "a {} reply whose machine-readable part does not parse: {why}",
+                    s.code
+                ),
+                expect: binder_of(s.code).map_or(Expectation::AnyReply, Expectation::AnyParsed),
+            });
+        }
+        // A reply that may belong to another command proves nothing about this one.
+        if s.code.class() == 2 && !c.ambiguous {
+            if let Some(v) = positive(trace, &c.verb, &c.line, s.act, epsv_all) {
+                out.push(v);
+            }
+            if c.verb == b"EPSV" && argument(&c.line).eq_ignore_ascii_case(b"ALL") {
+                epsv_all = true;
+            }
+        }
+    }
+    out
+}
+
+fn binder_of(code: ReplyCode) -> Option<Binder> {
+    Binder::ALL.into_iter().find(|b| b.code() == code)
+}
+
+/// A 2xx for `verb`: lockout (RFC 2428 §3), malformed argument, bounce (RFC 2577 §3).
+fn positive(
+    trace: &Trace,
+    verb: &[u8],
+    line: &[u8],
+    act: usize,
+    epsv_all: bool,
+) -> Option<Verdict> {
+    let shown = String::from_utf8_lossy(verb).into_owned();
+    let verdict = |oracle, signature: String, detail: String| Verdict {
+        oracle,
+        signature,
+        act,
+        detail,
+        expect: Expectation::Refusal,
+    };
+    let data_setup = matches!(verb, b"PORT" | b"PASV" | b"EPRT" | b"LPRT" | b"LPSV");
+    if epsv_all && data_setup {
+        return Some(verdict(
+            Oracle::LockoutBroken,
+            shown.clone(),
+            format!("{shown} accepted after EPSV ALL"),
+        ));
+    }
+    let arg = argument(line);
+    let client = trace.values.client_ip.to_canonical();
+    let parsed = match verb {
+        b"EPRT" => EprtArg::parse(arg)
+            .map(|a| a.addr.ip())
+            .map_err(|e| e.to_string()),
+        b"PORT" => HostPort::parse(arg)
+            .map(|h| std::net::IpAddr::V4(h.ip))
+            .map_err(|e| e.to_string()),
+        _ => return None,
+    };
+    match parsed {
+        Err(why) => Some(verdict(
+            Oracle::MalformedAccepted,
+            format!("{shown}: {}", blank_numbers(&why)),
+            format!("2xx for a malformed {shown} argument ({why})"),
+        )),
+        Ok(ip) if ip.to_canonical() != client => Some(verdict(
+            Oracle::BounceAccepted,
+            shown.clone(),
+            format!("{shown} naming {ip}, not the client {client}, was accepted"),
+        )),
+        Ok(_) => None,
+    }
+}
+
+fn event(e: &Event) -> Verdict {
+    match e {
+        Event::DeadPassivePort { act, port, code } => Verdict {
+            oracle: Oracle::DeadPassivePort,
+            signature: code.to_string(),
+            act: *act,
+            detail: format!("the {code} reply named port {port}, which refused the connection"),
+            expect: Expectation::AsRecorded,
+        },
+        Event::ForeignServed { act, bytes } => Verdict {
+            oracle: Oracle::ForeignServed,
+            signature: "thief".into(),
+            act: *act,
+            detail: format!("a data connection from 127.0.0.2 received {bytes} bytes"),
+            expect: Expectation::NoData,
+        },
+    }
+}
+
+fn end(trace: &Trace) -> Option<Verdict> {
+    match &trace.end {
+        End::NoReply {
+            cmd,
+            act,
+            how,
+            liveness,
+        } => {
+            let c = trace.commands.get(*cmd)?;
+            let verb = String::from_utf8_lossy(&c.verb).into_owned();
+            let (oracle, signature) = match liveness {
+                Liveness::Refused => (Oracle::Crash, verb.clone()),
+                Liveness::Silent => (Oracle::Hang, verb.clone()),
+                Liveness::Alive => (Oracle::Silence, silence_signature(trace, *act, *how)),
+            };
+            Some(Verdict {
+                oracle,
+                signature,
+                act: *act,
+                detail: format!(
+                    "no reply to {verb:?} ({}; the server then {})",
+                    how.as_str(),
+                    match liveness {
+                        Liveness::Alive => "still greeted a new connection",
+                        Liveness::Refused => "refused new connections",
+                        Liveness::Silent => "did not greet a new connection",
+                    }
+                ),
+                expect: Expectation::AnyReply,
+            })
+        }
+        End::Malformed { act, kind, raw, .. } => Some(Verdict {
+            oracle: Oracle::MalformedReply,
+            signature: kind_name(kind).into(),
+            act: *act,
+            detail: format!(
+                "{kind}: \"{}\"",
+                crate::session::transcript::escape_bytes(&raw[..raw.len().min(120)])
+            ),
+            expect: Expectation::AnyReply,
+        }),
+        _ => None,
+    }
+}
+
+/// `closed after 5xx`: how the reply went missing and the class of the reply before it, so
+/// that "closes after every error" is one finding, whatever command follows the error.
+fn silence_signature(trace: &Trace, act: usize, how: NoReply) -> String {
+    let before = trace.acts[..act.min(trace.acts.len())]
+        .iter()
+        .rev()
+        .find_map(|a| match a {
+            Act::Reply { code, .. } => Some(*code),
+            _ => None,
+        })
+        .unwrap_or(ReplyCode::READY);
+    // A close and a reset are the same failure seen at different moments.
+    let how = match how {
+        NoReply::Timeout => "timeout",
+        NoReply::Closed | NoReply::Reset => "connection lost",
+    };
+    format!("{how} after {}xx", before.class())
+}
+
+fn kind_name(kind: &ReplyErrorKind) -> &'static str {
+    match kind {
+        ReplyErrorKind::NotThreeDigits => "not-three-digits",
+        ReplyErrorKind::BadSeparator => "bad-separator",
+        ReplyErrorKind::MismatchedTerminator { .. } => "mismatched-terminator",
+        ReplyErrorKind::BareLf => "bare-lf",
+        ReplyErrorKind::LineTooLong(_) => "line-too-long",
+        ReplyErrorKind::TooManyLines(_) => "too-many-lines",
+    }
+}
+
+/// Digits and hex bytes blanked to `#`, runs collapsed: `0x7f is outside 33-126` →
+/// `# is outside #-#`. Byte values quoted in messages vanish too, so a signature names the
+/// kind of mistake, not the input.
+pub fn blank_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            if c == '0' && chars.peek() == Some(&'x') {
+                chars.next();
+            }
+            while chars.peek().is_some_and(|n| n.is_ascii_hexdigit()) {
+                chars.next();
+            }
+            out.push('#');
+        } else if c == '"' {
+            // A quoted excerpt of the input: keep only that there was one.
+            for n in chars.by_ref() {
+                if n == '"' {
+                    break;
+                }
+            }
+            out.push_str("\"…\"");
+        } else {
+            out.push(c);
+        }
+    }
+    out.chars().take(120).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_quotes_are_blanked() {
+        assert_eq!(
+            blank_numbers("EPRT delimiter 0x7f is outside ASCII 33-126"),
+            "EPRT delimiter # is outside ASCII #-#"
+        );
+        assert_eq!(
+            blank_numbers("delimiter 0xdd"),
+            blank_numbers("delimiter 0x09")
+        );
+        assert_eq!(blank_numbers("port \"65536\" bad"), "port \"…\" bad");
+        assert_eq!(Oracle::from_name("port-theft"), Some(Oracle::ForeignServed));
+        for o in Oracle::ALL {
+            assert_eq!(Oracle::from_name(o.name()), Some(o));
+        }
+    }
+}

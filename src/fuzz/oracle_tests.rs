@@ -1,0 +1,290 @@
+//! Each oracle against a scripted peer: a tiny FTP-ish server on 127.0.0.1:0 that misbehaves in
+//! exactly one way, a hand-written dialogue, and the verdict the trace must get. Also: a
+//! well-behaved peer gets none, and every finding's scenario re-parses.
+
+use super::bytes::IllegalByte;
+use super::dialogue::{DataOp, Dialogue, Op};
+use super::exec::{ExecConfig, execute};
+use super::grammar::{AddrMut, EprtMut, EprtOp, EpsvOp};
+use super::ops::{Cmd, DataPlan, PathArg, Transfer, TransferKind};
+use super::oracle::{Oracle, judge};
+use crate::runner::Target;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+/// What the scripted peer does with one command line.
+enum Answer {
+    Reply(String),
+    /// Nothing, connection kept open.
+    Silent,
+    /// Close the connection.
+    Close,
+}
+
+/// How the peer treats connections after the first.
+#[derive(Clone, Copy, PartialEq)]
+enum Later {
+    Serve,
+    /// Accept, never greet.
+    Mute,
+    /// Stop listening.
+    Refuse,
+}
+
+type Script = Arc<dyn Fn(&str) -> Answer + Send + Sync>;
+
+/// Starts a peer; `script` answers each line of the first connection; later connections are
+/// treated as `later` says (greeted, when served).
+async fn peer(later: Later, script: Script) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        // Bounded: a test opens a handful of connections.
+        for n in 0..16 {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            match (n, later) {
+                (0, _) | (_, Later::Serve) => {
+                    tokio::spawn(converse(stream, script.clone()));
+                }
+                (_, Later::Mute) => {
+                    tokio::spawn(async move {
+                        let mut s = stream;
+                        let mut buf = [0u8; 64];
+                        let _ = s.read(&mut buf).await;
+                    });
+                }
+                (_, Later::Refuse) => return,
+            }
+            if n == 0 && later == Later::Refuse {
+                return;
+            }
+        }
+    });
+    addr
+}
+
+async fn converse(stream: TcpStream, script: Script) {
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read);
+    if write.write_all(b"220 scripted\r\n").await.is_err() {
+        return;
+    }
+    // Bounded: a test dialogue sends a few dozen lines.
+    for _ in 0..64 {
+        let mut line = String::new();
+        match lines.read_line(&mut line).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let line = line.trim_end().to_string();
+        match script(&line) {
+            Answer::Reply(text) => {
+                if write.write_all(text.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+            Answer::Silent => {}
+            Answer::Close => return,
+        }
+    }
+}
+
+fn config(addr: SocketAddr) -> ExecConfig {
+    ExecConfig {
+        target: Target {
+            addrs: vec![addr],
+            user: None,
+            password: None,
+            display: "scripted".into(),
+        },
+        addr,
+        timeout: Duration::from_millis(300),
+    }
+}
+
+fn dialogue(ops: Vec<Op>) -> Dialogue {
+    Dialogue { login: false, ops }
+}
+
+fn eprt(first: EprtMut) -> Op {
+    Op::Cmd(Cmd::Eprt(EprtOp {
+        first,
+        second: None,
+    }))
+}
+
+async fn verdict_of(later: Later, script: Script, ops: Vec<Op>) -> Option<(Oracle, String)> {
+    let addr = peer(later, script).await;
+    let trace = execute(&dialogue(ops), &config(addr)).await;
+    judge(&trace).map(|v| (v.oracle, v.signature))
+}
+
+fn ok() -> Answer {
+    Answer::Reply("200 OK\r\n".into())
+}
+
+#[tokio::test]
+async fn crash_when_the_server_goes_away() {
+    let script: Script = Arc::new(|line| match line {
+        "NOOP" => Answer::Close,
+        _ => ok(),
+    });
+    let v = verdict_of(Later::Refuse, script, vec![Op::Cmd(Cmd::Noop)]).await;
+    assert_eq!(v.map(|v| v.0), Some(Oracle::Crash));
+}
+
+#[tokio::test]
+async fn hang_when_nothing_answers_any_more() {
+    let script: Script = Arc::new(|line| match line {
+        "NOOP" => Answer::Silent,
+        _ => ok(),
+    });
+    let v = verdict_of(Later::Mute, script, vec![Op::Cmd(Cmd::Noop)]).await;
+    assert_eq!(v, Some((Oracle::Hang, "NOOP".into())));
+}
+
+#[tokio::test]
+async fn silence_when_one_command_is_swallowed() {
+    let script: Script = Arc::new(|line| match line {
+        "STAT" => Answer::Silent,
+        _ => ok(),
+    });
+    let ops = vec![Op::Cmd(Cmd::Noop), Op::Cmd(Cmd::Stat)];
+    let v = verdict_of(Later::Serve, script, ops).await;
+    assert_eq!(v, Some((Oracle::Silence, "timeout after 2xx".into())));
+}
+
+#[tokio::test]
+async fn malformed_reply_syntax() {
+    let script: Script = Arc::new(|_| Answer::Reply("200\r\n".into()));
+    let v = verdict_of(Later::Serve, script, vec![Op::Cmd(Cmd::Noop)]).await;
+    assert_eq!(v, Some((Oracle::MalformedReply, "bad-separator".into())));
+}
+
+#[tokio::test]
+async fn malformed_229() {
+    let script: Script = Arc::new(|_| Answer::Reply("229 Entering (|||6446)\r\n".into()));
+    let v = verdict_of(
+        Later::Serve,
+        script,
+        vec![Op::Cmd(Cmd::Epsv(EpsvOp::Plain))],
+    )
+    .await;
+    let (oracle, signature) = v.expect("a verdict");
+    assert_eq!(oracle, Oracle::MalformedReply);
+    assert!(signature.starts_with("229 unparseable"), "{signature}");
+}
+
+#[tokio::test]
+async fn two_hundred_for_a_malformed_eprt() {
+    let script: Script = Arc::new(|_| ok());
+    let ops = vec![eprt(EprtMut::IllegalDelimiter(IllegalByte::Del))];
+    let v = verdict_of(Later::Serve, script, ops).await;
+    assert_eq!(v.map(|v| v.0), Some(Oracle::MalformedAccepted));
+}
+
+#[tokio::test]
+async fn bounce_accepted() {
+    let script: Script = Arc::new(|_| ok());
+    let v = verdict_of(
+        Later::Serve,
+        script,
+        vec![eprt(EprtMut::Address(AddrMut::Foreign))],
+    )
+    .await;
+    assert_eq!(v, Some((Oracle::BounceAccepted, "EPRT".into())));
+}
+
+#[tokio::test]
+async fn epsv_all_lockout_broken() {
+    let script: Script = Arc::new(|line| match line {
+        "PASV" => Answer::Reply("227 Entering Passive Mode (127,0,0,1,4,1)\r\n".into()),
+        _ => ok(),
+    });
+    let ops = vec![Op::Cmd(Cmd::Epsv(EpsvOp::All)), Op::Cmd(Cmd::Pasv(None))];
+    let v = verdict_of(Later::Serve, script, ops).await;
+    assert_eq!(v, Some((Oracle::LockoutBroken, "PASV".into())));
+}
+
+#[tokio::test]
+async fn a_229_whose_port_does_not_listen() {
+    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let reply = format!("229 Entering Extended Passive Mode (|||{port}|)\r\n");
+    let script: Script = Arc::new(move |_| Answer::Reply(reply.clone()));
+    let ops = vec![
+        Op::Cmd(Cmd::Epsv(EpsvOp::Plain)),
+        Op::Data(DataOp::Connect { foreign: false }),
+    ];
+    let v = verdict_of(Later::Serve, script, ops).await;
+    assert_eq!(v, Some((Oracle::DeadPassivePort, "229".into())));
+}
+
+#[tokio::test]
+async fn port_theft_served() {
+    // The peer listens for the data connection and serves whoever comes.
+    let data = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = data.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        if let Ok((mut s, _)) = data.accept().await {
+            let _ = s.write_all(b"secret\n").await;
+        }
+    });
+    let reply = format!("229 Entering Extended Passive Mode (|||{port}|)\r\n");
+    let script: Script = Arc::new(move |line| match line {
+        "RETR hello.txt" => Answer::Reply("150 Here\r\n226 Done\r\n".into()),
+        _ => Answer::Reply(reply.clone()),
+    });
+    let ops = vec![
+        Op::Cmd(Cmd::Epsv(EpsvOp::Plain)),
+        Op::Data(DataOp::Connect { foreign: true }),
+        Op::Transfer(Transfer {
+            kind: TransferKind::Retr(PathArg::Hello),
+            plan: DataPlan::Auto,
+        }),
+    ];
+    let addr = peer(Later::Serve, script).await;
+    let trace = execute(&dialogue(ops), &config(addr)).await;
+    let cfg = config(addr);
+    if !cfg.foreign_ok() {
+        return;
+    }
+    let v = judge(&trace).expect("a verdict");
+    assert_eq!(v.oracle, Oracle::ForeignServed, "{trace:#?}");
+}
+
+#[tokio::test]
+async fn a_well_behaved_peer_gets_no_verdict_and_scenarios_reparse() {
+    let script: Script = Arc::new(|line| match line {
+        l if l.starts_with("EPRT \u{7f}") => Answer::Reply("501 Bad delimiter\r\n".into()),
+        _ => ok(),
+    });
+    let ops = vec![
+        Op::Cmd(Cmd::Noop),
+        eprt(EprtMut::None),
+        eprt(EprtMut::IllegalDelimiter(IllegalByte::Del)),
+    ];
+    let addr = peer(Later::Serve, script).await;
+    let trace = execute(&dialogue(ops), &config(addr)).await;
+    assert_eq!(judge(&trace), None, "{trace:#?}");
+    // Every step written for a (pretend) verdict at the last reply re-parses.
+    let verdict = super::oracle::Verdict {
+        oracle: Oracle::Silence,
+        signature: "x".into(),
+        act: trace.acts.len() - 1,
+        detail: "pretend".into(),
+        expect: super::oracle::Expectation::AnyReply,
+    };
+    let scenario = super::to_scenario(&trace, &verdict, "fuzz.test.x".into(), "t".into());
+    let text = scenario.to_string();
+    let parsed = crate::suite::parse_str(&text, std::path::Path::new("x.ftpspec"))
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(parsed[0].steps.len(), scenario.steps.len());
+    assert!(text.contains("send        EPRT \\x7f"), "{text}");
+}

@@ -1,0 +1,124 @@
+//! Reporting a finding: minimise it, replay the scenario once through the runner, write it —
+//! and what a finished campaign hands back to the CLI.
+//!
+//! A finding is written as soon as it is confirmed, before the campaign goes on. Ctrl-C during
+//! minimisation writes the finding as it stands (unminimised), so nothing found is lost.
+
+use super::campaign::Campaign;
+use super::dialogue::Dialogue;
+use super::finding::{self, Finding, Provenance};
+use super::junit::JunitFinding;
+use super::minimise::{BUDGET, minimise};
+use super::oracle::{Oracle, Verdict};
+use super::stats::Stats;
+use super::trace::Trace;
+use crate::runner::{self, RunConfig};
+use std::path::PathBuf;
+
+/// A finding as the final report shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reported {
+    pub id: String,
+    pub oracle: Oracle,
+    pub signature: String,
+    pub detail: String,
+    pub path: PathBuf,
+    /// Operations in the written scenario's dialogue (after minimisation).
+    pub ops: usize,
+    /// The replay check: `Some(true)` failed as it should, `None` not replayed.
+    pub replayed: Option<bool>,
+}
+
+impl Reported {
+    pub fn junit(&self) -> JunitFinding {
+        JunitFinding {
+            id: self.id.clone(),
+            oracle: self.oracle.name().into(),
+            detail: self.detail.clone(),
+            path: self.path.clone(),
+        }
+    }
+}
+
+/// What a campaign hands back.
+#[derive(Debug, Clone)]
+pub struct CampaignReport {
+    pub stats: Stats,
+    /// Findings written by this campaign, in the order found.
+    pub findings: Vec<Reported>,
+    pub interrupted: bool,
+    /// The target stopped accepting connections and did not come back.
+    pub target_lost: bool,
+}
+
+impl Campaign {
+    /// Minimises (unless the target is down or hanging), replays, writes, announces.
+    pub(super) async fn report(
+        &mut self,
+        input: &[u8],
+        dialogue: &Dialogue,
+        trace: Trace,
+        verdict: Verdict,
+    ) -> std::io::Result<()> {
+        self.seen.insert(finding::key(&verdict));
+        let target_ok = !matches!(verdict.oracle, Oracle::Crash | Oracle::Hang);
+        let (small, trace, verdict) = if target_ok {
+            let stop = self.stop.clone();
+            let cfg = self.cfg.exec.clone();
+            tokio::select! {
+                m = minimise(dialogue, trace.clone(), verdict.clone(), &cfg, BUDGET) => {
+                    self.stats.execs += m.runs as u64;
+                    (m.dialogue, m.trace, m.verdict)
+                }
+                () = stop.wait() => (dialogue.clone(), trace, verdict),
+            }
+        } else {
+            (dialogue.clone(), trace, verdict)
+        };
+        let dir = self.cfg.out.join("findings");
+        let mut provenance = Provenance {
+            seed: self.cfg.seed,
+            target: &self.stats.target,
+            original: dialogue,
+            original_input: input,
+            replayed: None,
+        };
+        let mut found = Finding::new(&trace, &verdict, &provenance, &dir);
+        if target_ok && !self.stop.is_set() {
+            provenance.replayed = Some(self.replays(&found).await);
+            found = Finding::new(&trace, &verdict, &provenance, &dir);
+        }
+        found.write()?;
+        self.progress.println(&format!(
+            "finding: {} — {} → {}",
+            verdict.oracle.name(),
+            verdict.detail,
+            found.path.display()
+        ));
+        self.reported.push(Reported {
+            id: found.scenario.id.clone(),
+            oracle: verdict.oracle,
+            signature: verdict.signature,
+            detail: verdict.detail,
+            path: found.path,
+            ops: small.ops.len(),
+            replayed: provenance.replayed,
+        });
+        self.refresh()
+    }
+
+    /// Runs the finding's scenario once through the runner: does it fail (or warn, for a
+    /// SHOULD) as `ftpspec run` will show it?
+    async fn replays(&self, found: &Finding) -> bool {
+        let mut target = self.cfg.exec.target.clone();
+        target.addrs = vec![self.cfg.exec.addr];
+        let mut config = RunConfig::new(target);
+        config.step_timeout = self.cfg.exec.timeout;
+        config.scenario_timeout = self.cfg.exec.timeout * 64;
+        let outcome = runner::run_one(&found.scenario, &config).await;
+        matches!(
+            outcome.verdict,
+            runner::Verdict::Fail | runner::Verdict::Warn
+        )
+    }
+}

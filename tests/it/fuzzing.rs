@@ -1,0 +1,298 @@
+//! `ftpspec fuzz` as users and CI see it: short seeded campaigns against the built-in server
+//! find a planted fault and write findings that `ftpspec run` replays to FAIL; the clean server
+//! gets none; a second run resumes from the saved corpus; Ctrl-C ends cleanly with 130; a
+//! target that dies is a crash finding and exit 1.
+
+use ftpspec::fuzz::campaign::{self, Budget, CampaignConfig, StopSignal};
+use ftpspec::fuzz::progress::Progress;
+use ftpspec::fuzz::{ExecConfig, Oracle};
+use ftpspec::runner::Target;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+fn ftpspec(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ftpspec"))
+        .args(args)
+        .env_remove("FTPSPEC_TARGET")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ftpspec-fuzz-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn findings(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("findings"))
+        .map(|r| {
+            r.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".ftpspec"))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// A short seeded campaign against the built-in server with `fault`.
+fn campaign(fault: Option<&str>, out: &Path, runs: &str) -> Output {
+    let out = out.to_string_lossy().into_owned();
+    let mut args = vec![
+        "fuzz",
+        "--runs",
+        runs,
+        "--seed",
+        "1",
+        "--timeout",
+        "1",
+        "--out",
+        &out,
+    ];
+    if let Some(f) = fault {
+        args.extend(["--fault", f]);
+    }
+    ftpspec(&args)
+}
+
+/// Finds `fault` with the expected oracle; the findings replay to FAIL against the same fault.
+fn finds_and_replays(fault: &str, oracle: &str) {
+    let dir = scratch(fault);
+    let junit = dir.join("junit.xml");
+    let out = {
+        let o = dir.to_string_lossy().into_owned();
+        let j = junit.to_string_lossy().into_owned();
+        ftpspec(&[
+            "fuzz",
+            "--runs",
+            "150",
+            "--seed",
+            "1",
+            "--timeout",
+            "1",
+            "--out",
+            &o,
+            "--fault",
+            fault,
+            "--junit",
+            &j,
+        ])
+    };
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    let names = findings(&dir);
+    assert!(
+        names.iter().any(|n| n.starts_with(&format!("{oracle}-"))),
+        "{fault}: expected a {oracle} finding, got {names:?}\n{stdout}"
+    );
+    assert!(stdout.contains("replays to a failure"), "{stdout}");
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    assert!(xml.contains("<failure"), "{xml}");
+
+    let findings_dir = dir.join("findings").to_string_lossy().into_owned();
+    let replay = ftpspec(&["run", "--color", "never", "--fault", fault, &findings_dir]);
+    let replayed = text(&replay.stdout);
+    assert_eq!(replay.status.code(), Some(1), "{replayed}");
+    assert!(replayed.contains("FAIL  "), "{replayed}");
+    // Each finding file is a minimised scenario with its provenance in a comment.
+    let first = std::fs::read_to_string(dir.join("findings").join(&names[0])).unwrap();
+    assert!(
+        first.contains("# Found by ftpspec fuzz. Oracle:"),
+        "{first}"
+    );
+    assert!(first.contains("Seed: 1"), "{first}");
+    assert!(first.contains("Original dialogue"), "{first}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn finds_eprt_any_delimiter() {
+    finds_and_replays("eprt-any-delimiter", "malformed-accepted");
+}
+
+#[test]
+fn finds_epsv_malformed_229() {
+    finds_and_replays("epsv-malformed-229", "malformed-reply");
+}
+
+#[test]
+fn finds_close_after_error() {
+    finds_and_replays("close-after-error", "silence");
+}
+
+#[test]
+fn clean_server_has_no_findings_and_a_second_run_resumes() {
+    let dir = scratch("clean");
+    let out = campaign(None, &dir, "150");
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    assert!(stdout.contains("no findings"), "{stdout}");
+    assert!(findings(&dir).is_empty());
+    let stats: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("stats.json")).unwrap()).unwrap();
+    assert_eq!(stats["execs"], 150);
+    assert_eq!(stats["findings"], 0);
+    assert_eq!(stats["state"], "done");
+    assert!(stats["states"].as_u64().unwrap() > 10, "{stats}");
+    let saved = std::fs::read_dir(dir.join("corpus")).unwrap().count();
+    assert!(saved > 0);
+
+    let again = campaign(None, &dir, "20");
+    let stderr = text(&again.stderr);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(
+        stderr.contains(&format!("{saved} inputs loaded")),
+        "resume reports the corpus loaded ({saved}):\n{stderr}"
+    );
+    let stdout = text(&again.stdout);
+    assert!(
+        stdout.contains(&format!("({saved} loaded from")),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn usage_and_connection_errors_are_exit_2() {
+    let out = ftpspec(&["fuzz", "--target", "ftp://127.0.0.1:1", "--runs", "1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot reach"));
+    let out = ftpspec(&[
+        "fuzz",
+        "--target",
+        "ftp://127.0.0.1:1",
+        "--fault",
+        "close-after-error",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = ftpspec(&["fuzz", "--runs", "5", "--duration", "1m"]);
+    assert_eq!(out.status.code(), Some(2), "--runs and --duration conflict");
+    let out = ftpspec(&["fuzz", "--duration", "8x"]);
+    assert_eq!(out.status.code(), Some(2));
+    let help = text(&ftpspec(&["fuzz", "--help"]).stdout);
+    assert!(help.contains("waits for the target with backoff"), "{help}");
+    assert!(help.contains("130"), "{help}");
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_ends_with_130_and_keeps_the_stats() {
+    let dir = scratch("sigint");
+    let out_dir = dir.to_string_lossy().into_owned();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ftpspec"))
+        .args([
+            "fuzz",
+            "--duration",
+            "10m",
+            "--timeout",
+            "1",
+            "--out",
+            &out_dir,
+        ])
+        .env_remove("FTPSPEC_TARGET")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // The first stderr line comes after the Ctrl-C handler is installed.
+    let stderr = child.stderr.take().expect("stderr");
+    let mut first = String::new();
+    BufReader::new(stderr)
+        .read_line(&mut first)
+        .expect("a line");
+    assert!(first.contains("inputs loaded"), "{first}");
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("exits");
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("interrupted"));
+    let stats = std::fs::read_to_string(dir.join("stats.json")).expect("stats written");
+    assert!(stats.contains("\"interrupted\""), "{stats}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A target that serves `n` connections, then stops listening: the campaign reports a crash
+/// with the dialogue before, waits (briefly here), and stops with the target lost.
+#[tokio::test]
+async fn a_dying_target_is_a_crash_finding_and_stops_the_campaign() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        // One connection, the campaign's first dialogue; then it is gone.
+        for _ in 0..1 {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let (r, mut w) = stream.into_split();
+                let mut lines = tokio::io::BufReader::new(r).lines();
+                let _ = w.write_all(b"220 dying\r\n").await;
+                for _ in 0..10_000 {
+                    match lines.next_line().await {
+                        Ok(Some(_)) => {
+                            let _ = w.write_all(b"500 No\r\n").await;
+                        }
+                        _ => return,
+                    }
+                }
+            });
+        }
+    });
+    let dir = scratch("dying");
+    let target = Target {
+        addrs: vec![addr],
+        user: None,
+        password: None,
+        display: "dying".into(),
+    };
+    let config = CampaignConfig {
+        exec: ExecConfig {
+            target,
+            addr,
+            timeout: Duration::from_millis(500),
+        },
+        budget: Budget::Runs(50),
+        jobs: 1,
+        seed: 7,
+        out: dir.clone(),
+        max_corpus: 100,
+        revive: Duration::from_secs(1),
+        stats_every: Duration::from_secs(2),
+    };
+    let report = campaign::run(config, "dying", StopSignal::default(), Progress::new())
+        .await
+        .expect("campaign runs");
+    assert!(report.target_lost, "{report:?}");
+    assert!(!report.interrupted);
+    assert!(
+        report.findings.iter().any(|f| f.oracle == Oracle::Crash),
+        "{report:?}"
+    );
+    assert_eq!(findings(&dir).len(), report.findings.len());
+    assert_eq!(report.stats.state, "target-lost");
+    let _ = std::fs::remove_dir_all(&dir);
+}
