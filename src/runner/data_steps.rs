@@ -7,7 +7,7 @@
 use super::exec::{ScenarioRun, no_channel};
 use super::stop::Stop;
 use crate::proto::HostPort;
-use crate::session::data::{DrainEnd, ListenOptions, drain, write_all};
+use crate::session::data::{DrainEnd, Drained, ListenOptions, drain, write_all};
 use crate::session::transcript::{Channel, escape_bytes};
 use crate::session::{DataListener, SessionError, connect_data};
 use crate::suite::Template;
@@ -237,24 +237,44 @@ impl ScenarioRun<'_> {
     /// `drain NAME`: read and discard until the server ends the stream. After ABOR the server
     /// "closes the data connection" (RFC 959 §4.1.3): EOF or reset passes, a stream still open
     /// at the step timeout fails.
-    pub(super) async fn drain_channel(&mut self, line: usize, channel: &str) -> Result<(), Stop> {
+    pub(super) async fn drain_channel(
+        &mut self,
+        line: usize,
+        channel: &str,
+        background: bool,
+    ) -> Result<(), Stop> {
+        let wait = self.config.step_timeout;
+        // Drained bytes are discarded, so the bound is only what a runaway server could send.
+        let limit = self.config.max_data_bytes;
+        if let Some(mut reader) = self.background.remove(channel) {
+            let drained = match tokio::time::timeout(wait, &mut reader.0).await {
+                Ok(Ok(drained)) => drained,
+                _ => Drained {
+                    bytes: 0,
+                    sample: Vec::new(),
+                    end: DrainEnd::Timeout,
+                },
+            };
+            return judge_drain(line, channel, wait, drained);
+        }
         let mut stream = self
             .streams
             .remove(channel)
             .ok_or_else(|| no_channel(channel))?;
-        let wait = self.config.step_timeout;
-        // Drained bytes are discarded, so the bound is only what a runaway server could send.
-        let limit = self.config.max_data_bytes;
-        let drained = drain(channel, &mut stream, limit, wait, &self.recorder).await;
-        match drained.end {
-            DrainEnd::Eof | DrainEnd::Reset => Ok(()),
-            DrainEnd::Timeout | DrainEnd::Limit => Err(Stop::fail(
-                line,
-                format!("the server did not close {channel}"),
-                "EOF or reset on the data connection",
-                format!("still open after {} bytes and {wait:?}", drained.bytes),
-            )),
+        if background {
+            // Long enough to outlast the replies the scenario waits for meanwhile.
+            let patience = wait.saturating_mul(4);
+            let (name, recorder) = (channel.to_string(), self.recorder.clone());
+            let task =
+                tokio::spawn(
+                    async move { drain(&name, &mut stream, limit, patience, &recorder).await },
+                );
+            self.background
+                .insert(channel.to_string(), super::exec::Background(task));
+            return Ok(());
         }
+        let drained = drain(channel, &mut stream, limit, wait, &self.recorder).await;
+        judge_drain(line, channel, wait, drained)
     }
 
     /// `read-some NAME N`: exactly N bytes, under the step timeout; the stream stays open (the
@@ -352,5 +372,23 @@ impl ScenarioRun<'_> {
         self.recorder
             .event(Channel::Data(channel.into()), "closed by ftpspec");
         Ok(())
+    }
+}
+
+/// After ABOR the data connection must end (RFC 959 §4.1.3): EOF or reset passes.
+fn judge_drain(
+    line: usize,
+    channel: &str,
+    wait: std::time::Duration,
+    drained: Drained,
+) -> Result<(), Stop> {
+    match drained.end {
+        DrainEnd::Eof | DrainEnd::Reset => Ok(()),
+        DrainEnd::Timeout | DrainEnd::Limit => Err(Stop::fail(
+            line,
+            format!("the server did not close {channel}"),
+            "EOF or reset on the data connection",
+            format!("still open after {} bytes and {wait:?}", drained.bytes),
+        )),
     }
 }

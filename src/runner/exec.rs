@@ -35,7 +35,18 @@ pub struct ScenarioRun<'a> {
     pub(super) saved: HashMap<String, Vec<u8>>,
     /// The port of each `listen NAME reuse` channel, bound again by later ones.
     pub(super) reuse_ports: HashMap<String, u16>,
+    /// `drain NAME background` readers; aborted if the scenario ends before they finish.
+    pub(super) background: HashMap<String, Background>,
     pub notes: Vec<String>,
+}
+
+/// A data connection being drained in the background. Dropping it stops the reading.
+pub(super) struct Background(pub(super) tokio::task::JoinHandle<crate::session::data::Drained>);
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 type StepFuture<'s> = Pin<Box<dyn Future<Output = Result<(), Stop>> + Send + 's>>;
@@ -73,6 +84,7 @@ impl<'a> ScenarioRun<'a> {
             vars,
             listeners: HashMap::new(),
             streams: HashMap::new(),
+            background: HashMap::new(),
             last_code: None,
             series,
             saved: HashMap::new(),
@@ -123,7 +135,10 @@ impl<'a> ScenarioRun<'a> {
             }
             Action::Read { channel, checks } => self.read(line, channel, checks).await,
             Action::ExpectNoData { channel } => self.expect_no_data(line, channel).await,
-            Action::Drain { channel } => self.drain_channel(line, channel).await,
+            Action::Drain {
+                channel,
+                background,
+            } => self.drain_channel(line, channel, *background).await,
             Action::ReadSome { channel, count } => self.read_some(line, channel, *count).await,
             Action::ExpectSilence { millis } => self.expect_silence(line, *millis).await,
             Action::Write { channel, payload } => self.write(line, channel, payload).await,

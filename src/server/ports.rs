@@ -197,6 +197,7 @@ fn sequential(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::testkit::free_block;
     use crate::server::{Config, FaultSet};
 
     const LOCALHOST: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
@@ -213,26 +214,6 @@ mod tests {
         match p.unwrap() {
             Passive::Listening(_, port) | Passive::Busy(port) => port,
         }
-    }
-
-    /// A free port `p` such that `p..p+n` were all free a moment ago.
-    fn free_block(n: u16) -> u16 {
-        for _ in 0..100 {
-            let probe = std::net::TcpListener::bind((LOCALHOST, 0)).unwrap();
-            let base = probe.local_addr().unwrap().port();
-            drop(probe);
-            if u32::from(base) + u32::from(n) > 65535 {
-                continue;
-            }
-            let all_free = (base..base + n)
-                .map(|p| std::net::TcpListener::bind((LOCALHOST, p)))
-                .collect::<Result<Vec<_>, _>>()
-                .is_ok();
-            if all_free {
-                return base;
-            }
-        }
-        panic!("no block of {n} free ports");
     }
 
     #[tokio::test]

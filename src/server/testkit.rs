@@ -59,6 +59,28 @@ pub async fn server_v6(config: Config) -> Option<(ServerHandle, SocketAddr)> {
 }
 
 /// True when this host can bind `ip` (127.0.0.2 works on Linux, ::1 needs IPv6).
+/// A port `p` such that `p..p+n` were all free on 127.0.0.1 a moment ago. They are looked for
+/// in 10000–19999, below the ephemeral range: after a busy test run, ephemeral ports left in
+/// TIME_WAIT by outgoing connections cannot be bound for a minute, and an outgoing connection
+/// could take one of them at any time.
+pub fn free_block(n: u16) -> u16 {
+    let seed = std::process::id()
+        ^ std::time::UNIX_EPOCH
+            .elapsed()
+            .map_or(0, |d| d.subsec_nanos());
+    for attempt in 0..400u32 {
+        let base = 10_000 + (seed.wrapping_add(attempt.wrapping_mul(7919)) % 9_900) as u16;
+        let all_free = (base..base + n)
+            .map(|p| std::net::TcpListener::bind((LOCALHOST, p)))
+            .collect::<Result<Vec<_>, _>>()
+            .is_ok();
+        if all_free {
+            return base;
+        }
+    }
+    panic!("no block of {n} free ports");
+}
+
 pub fn can_bind(ip: &str) -> bool {
     let Ok(ip) = ip.parse::<IpAddr>() else {
         return false;

@@ -173,7 +173,9 @@ pub enum Action {
     ExpectNoData { channel: String },
     /// `drain data`: read and discard until the server ends the stream (EOF or reset) within the
     /// step timeout — after ABOR the server must close the data connection (RFC 959 §4.1.3).
-    Drain { channel: String },
+    /// `drain data background` starts that reading in the background and goes on at once (a
+    /// client that keeps reading while it sends ABOR); a later `drain data` waits for it.
+    Drain { channel: String, background: bool },
     /// `read-some data 65536`: read exactly that many bytes (the client is mid-transfer), leaving
     /// the stream open. Fewer bytes before EOF is a failure.
     ReadSome { channel: String, count: u64 },

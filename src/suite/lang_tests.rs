@@ -361,7 +361,8 @@ fn drain_read_some_and_silence() {
     assert_eq!(
         s.steps[6].action,
         Action::Drain {
-            channel: ch("data")
+            channel: ch("data"),
+            background: false
         }
     );
     assert_eq!(s.steps[8].action, Action::ExpectSilence { millis: 300 });

@@ -220,11 +220,26 @@ fn expect_no_data(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     Ok(Action::ExpectNoData { channel })
 }
 
-/// `drain <name>`: the stream must end (EOF or reset) within the step timeout.
+/// `drain <name> [background]`: the stream must end (EOF or reset) within the step timeout;
+/// `background` starts reading now and lets the next steps run meanwhile.
 fn drain(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     let (channel, pos) = channel(c)?;
     scope.require_open(&c.line, pos, &channel)?;
-    Ok(Action::Drain { channel })
+    let background = match c.word() {
+        None => false,
+        Some(w) if w.text == "background" => true,
+        Some(w) => {
+            let msg = format!(
+                "expected `background` or the end of the line, found \"{}\"",
+                w.text
+            );
+            return Err(c.line.error(w.pos, msg));
+        }
+    };
+    Ok(Action::Drain {
+        channel,
+        background,
+    })
 }
 
 /// The most bytes `read-some` may ask for.

@@ -147,7 +147,14 @@ fn step_words(action: &Action) -> (&'static str, String) {
             ("connect", format!("{head} refused"))
         }
         Action::ExpectNoData { channel } => ("expect-no-data", channel.clone()),
-        Action::Drain { channel } => ("drain", channel.clone()),
+        Action::Drain {
+            channel,
+            background: false,
+        } => ("drain", channel.clone()),
+        Action::Drain {
+            channel,
+            background: true,
+        } => ("drain", format!("{channel} background")),
         Action::ReadSome { channel, count } => ("read-some", format!("{channel} {count}")),
         Action::ExpectSilence { millis } => ("expect-silence", millis.to_string()),
         Action::Collect { series, value } => {

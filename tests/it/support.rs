@@ -50,3 +50,24 @@ pub async fn run_suite(faults: FaultSet) -> RunReport {
     handle.shutdown().await;
     report
 }
+
+/// A port `p` such that `p..p+n` were all free on 127.0.0.1 a moment ago, looked for in
+/// 10000–19999: below the ephemeral range, where outgoing connections never take a port and
+/// none sits in TIME_WAIT after a busy test run.
+pub fn free_block(n: u16) -> u16 {
+    let seed = std::process::id()
+        ^ std::time::UNIX_EPOCH
+            .elapsed()
+            .map_or(0, |d| d.subsec_nanos());
+    for attempt in 0..400u32 {
+        let base = 10_000 + (seed.wrapping_add(attempt.wrapping_mul(7919)) % 9_900) as u16;
+        let all_free = (base..base + n)
+            .map(|p| std::net::TcpListener::bind(("127.0.0.1", p)))
+            .collect::<Result<Vec<_>, _>>()
+            .is_ok();
+        if all_free {
+            return base;
+        }
+    }
+    panic!("no block of {n} free ports");
+}

@@ -1,7 +1,9 @@
 //! Bursts of passive and active transfers (RFC 1123 §4.1.2.5, RFC 959 §4.2), passive port
 //! choice over a range (RFC 2577 §8), and the faults that break them.
 
-use crate::server::testkit::{Client, LOCALHOST, accept, connect, faulty, read_all, server};
+use crate::server::testkit::{
+    Client, LOCALHOST, accept, connect, faulty, free_block, read_all, server,
+};
 use crate::server::{Config, Fault, HELLO};
 use std::net::SocketAddr;
 use tokio::net::{TcpListener, TcpStream};
@@ -10,30 +12,10 @@ fn at(port: u16) -> SocketAddr {
     SocketAddr::new(LOCALHOST, port)
 }
 
-/// A port that was free a moment ago.
-fn free_port() -> u16 {
-    let probe = std::net::TcpListener::bind(at(0)).unwrap();
-    probe.local_addr().unwrap().port()
-}
-
-/// `count` ports `p..p+count` that were all free a moment ago. They are looked for in
-/// 10000–19999, below the ephemeral range: after a busy test run, ephemeral ports left in
-/// TIME_WAIT by outgoing connections cannot be bound for a minute.
+/// `count` free ports in a row: see [`free_block`].
 fn free_range(count: u16) -> (u16, u16) {
-    let seed = u32::from(free_port()) ^ std::process::id();
-    for attempt in 0..200u32 {
-        let base = 10_000 + ((seed.wrapping_add(attempt.wrapping_mul(7919))) % 9_900) as u16;
-        let Some(hi) = base.checked_add(count - 1) else {
-            continue;
-        };
-        let held: Result<Vec<_>, _> = (base..=hi)
-            .map(|p| std::net::TcpListener::bind(at(p)))
-            .collect();
-        if held.is_ok() {
-            return (base, hi);
-        }
-    }
-    panic!("no {count} free ports in a row");
+    let base = free_block(count);
+    (base, base + count - 1)
 }
 
 fn ranged(range: (u16, u16), faults: &[Fault]) -> Config {
