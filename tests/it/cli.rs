@@ -318,3 +318,58 @@ fn password_never_appears_in_any_output() {
     );
     drop(handle);
 }
+
+/// Bad scenario input: each a one-line `file:line:column` (or file) error and exit 2, nothing run.
+#[test]
+fn bad_scenario_inputs_are_exit_2_with_a_location() {
+    let dir = scratch("bad-inputs");
+    let ok = "scenario a.one \"t\"\n  spec RFC959 §4 MUST\n  requirement \"r\"\n  send NOOP\n  expect 200\n";
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("escape.ftpspec", b"scenario a.b \"t\"\n  spec RFC959 S4 MUST\n  requirement \"r\"\n  send NOOP\\q\n".to_vec(), "escape.ftpspec:4:"),
+        ("quote.ftpspec", b"scenario a.b \"t\n".to_vec(), "quote.ftpspec:1:"),
+        ("noid.ftpspec", b"scenario \"t\"\n".to_vec(), "noid.ftpspec:1:"),
+        ("var.ftpspec", b"scenario a.b \"t\"\n  spec RFC959 S4 MUST\n  requirement \"r\"\n  send PORT ${nope}\n".to_vec(), "var.ftpspec:4:"),
+        ("order.ftpspec", b"scenario a.b \"t\"\n  spec RFC959 S4 MUST\n  requirement \"r\"\n  expect 200\n".to_vec(), "order.ftpspec:4:"),
+        ("garbage.ftpspec", vec![0xff, 0xfe, 0x00, 0x80, b'\n'], "garbage.ftpspec:1"),
+        ("empty.ftpspec", Vec::new(), "empty.ftpspec"),
+    ];
+    for (name, bytes, needle) in cases {
+        let file = dir.join(name);
+        std::fs::write(&file, bytes).unwrap();
+        let out = ftpspec(&["run", file.to_str().unwrap()]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert_eq!(
+            stderr.trim().lines().count(),
+            1,
+            "{name}: one line: {stderr}"
+        );
+        assert!(stderr.contains(needle), "{name}: {stderr}");
+        assert!(out.stdout.is_empty(), "{name}: nothing ran");
+    }
+    // The same ID in two files names both places.
+    let twins = scratch("twins");
+    std::fs::write(twins.join("a.ftpspec"), ok).unwrap();
+    std::fs::write(twins.join("b.ftpspec"), ok).unwrap();
+    let out = ftpspec(&["run", twins.to_str().unwrap()]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("a.ftpspec") && stderr.contains("b.ftpspec"),
+        "{stderr}"
+    );
+    // A directory without scenario files.
+    let none = scratch("no-scenarios");
+    std::fs::write(none.join("notes.txt"), "nothing here").unwrap();
+    let out = ftpspec(&["run", none.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}
+
+/// Many scenarios at once against the reference server: no harness errors.
+#[test]
+fn jobs_64_against_the_reference_server_has_no_errors() {
+    let out = ftpspec(&["run", "--jobs", "64", "--color", "never"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(!stdout.contains("ERROR"), "{stdout}");
+}

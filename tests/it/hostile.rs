@@ -243,3 +243,113 @@ async fn malformed_229_is_a_failure_with_the_reason() {
         assert!(why.contains("229"), "{why}");
     }
 }
+
+#[tokio::test]
+async fn reset_mid_reply_is_a_failure() {
+    let addr = peer(|mut s| async move {
+        let _ = s.write_all(b"220 hi\r\n").await;
+        let _ = read_line(&mut s).await;
+        let _ = s.write_all(b"200 half a rep").await;
+        // SO_LINGER 0: close with a reset, not a FIN.
+        let _ = s.set_linger(Some(Duration::ZERO));
+        drop(s);
+    })
+    .await;
+    let (v, why) = verdict_of(addr, "  send NOOP\n  expect 200\n").await;
+    assert_eq!(v, Verdict::Fail);
+    assert!(
+        why.contains("closed") || why.contains("reset") || why.contains("failed"),
+        "{why}"
+    );
+}
+
+/// Replies nobody asked for: each `expect` reads one reply, so the flood shows up as wrong
+/// codes, never as unbounded buffering.
+#[tokio::test]
+async fn unsolicited_reply_flood_is_judged_reply_by_reply() {
+    let addr = peer(|mut s| async move {
+        let _ = s.write_all(b"220 hi\r\n").await;
+        let _ = read_line(&mut s).await;
+        for _ in 0..20_000 {
+            if s.write_all(b"211 spam\r\n").await.is_err() {
+                break;
+            }
+        }
+    })
+    .await;
+    let (v, why) = verdict_of(addr, "  send NOOP\n  expect 200\n").await;
+    assert_eq!(v, Verdict::Fail);
+    assert!(why.contains("211") || why.contains("code"), "{why}");
+}
+
+/// A data connection that is accepted but never sends nor closes: `read` ends at the step
+/// timeout with a failure that says so.
+#[tokio::test]
+async fn data_connection_that_never_ends_is_a_failure() {
+    let data = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = data.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        if let Ok((held, _)) = data.accept().await {
+            let _keep = held;
+            std::future::pending::<()>().await;
+        }
+    });
+    let reply: &'static [u8] = Box::leak(
+        format!("229 Entering Extended Passive Mode (|||{port}|)\r\n")
+            .into_bytes()
+            .into_boxed_slice(),
+    );
+    let addr = greet_then(reply).await;
+    let steps = "  send EPSV\n  expect 229 as epsv\n  connect data to ${epsv.port}\n  read data\n";
+    let (v, why) = verdict_of(addr, steps).await;
+    assert_eq!(v, Verdict::Fail);
+    assert!(why.contains("reading data"), "{why}");
+}
+
+/// ABOR never answered: the scenario fails at the step timeout, the run goes on.
+#[tokio::test]
+async fn abor_never_answered_is_a_failure() {
+    let addr = greet_then(b"").await;
+    let (v, why) = verdict_of(addr, "  abort urgent\n  expect 225 226\n").await;
+    assert_eq!(v, Verdict::Fail);
+    assert!(why.contains("no reply"), "{why}");
+}
+
+/// The whole built-in suite against a server that greets and then stays silent: every
+/// scenario ends (FAIL or ERROR), and the run ends, bounded by the step timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whole_suite_against_a_silent_server_ends_with_verdicts() {
+    use ftpspec::runner::run;
+    use std::sync::Arc;
+    let addr = peer(|mut s| async move {
+        let _ = s.write_all(b"220 hi\r\n").await;
+        let mut sink = [0u8; 256];
+        while let Ok(n) = s.read(&mut sink).await {
+            if n == 0 {
+                break;
+            }
+        }
+    })
+    .await;
+    let mut cfg = config(addr);
+    cfg.jobs = 16;
+    let scenarios = crate::support::all_scenarios();
+    let count = scenarios.len();
+    let report = run(scenarios, Arc::new(cfg), None, |_| {}).await;
+    assert_eq!(
+        report.outcomes.len(),
+        count + 1,
+        "every scenario has an outcome (+ syntax-all)"
+    );
+    for o in &report.outcomes {
+        let passes = o.verdict == Verdict::Pass && o.id != ftpspec::runner::REPLY_SYNTAX_ID;
+        assert!(!passes, "{} passed against a silent server", o.id);
+        if o.verdict != Verdict::Pass && o.verdict != Verdict::Skip {
+            assert!(
+                o.reason.as_deref().is_some_and(|r| !r.is_empty()),
+                "{} has no reason",
+                o.id
+            );
+        }
+    }
+}
