@@ -251,7 +251,7 @@ async fn reset_mid_reply_is_a_failure() {
         let _ = read_line(&mut s).await;
         let _ = s.write_all(b"200 half a rep").await;
         // SO_LINGER 0: close with a reset, not a FIN.
-        let _ = s.set_linger(Some(Duration::ZERO));
+        let _ = socket2::SockRef::from(&s).set_linger(Some(Duration::ZERO));
         drop(s);
     })
     .await;
