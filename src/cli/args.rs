@@ -4,14 +4,21 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-const EXIT_CODES: &str = "\
+/// The exit codes of `ftpspec run`, in the top-level and the `run` help alike.
+macro_rules! exit_codes {
+    () => {
+        "\
 Exit codes:
   0  every scenario passed (WARN and INFO allowed, unless --strict; with --expect, expected
      deviations allowed too)
   1  at least one conformance failure (FAIL), or with --expect an unexpected pass (XPASS)
   2  usage, scenario-file, expectation-file, configuration or connection error, or a scenario
      ERROR
-  130  interrupted (Ctrl-C): reports are written for what finished, the rest marked not run";
+  130  interrupted (Ctrl-C): reports are written for what finished, the rest marked not run"
+    };
+}
+
+const EXIT_CODES: &str = exit_codes!();
 
 /// A conformance test harness for FTP servers: PORT/PASV, EPRT/EPSV, EPSV ALL, ABOR and the
 /// RFC 2577 security rules, checked requirement by requirement.
@@ -39,18 +46,15 @@ pub enum Command {
     Fuzz(super::fuzz_cmd::FuzzArgs),
 }
 
-const RUN_HELP: &str = "\
+const RUN_HELP: &str = concat!(
+    "\
 Timeouts: --timeout bounds every single wait inside a step (a reply, a data connection, a
 transfer); --scenario-timeout bounds a whole scenario, whatever its steps. A server that never
 answers costs one --timeout per scenario, never more than --scenario-timeout.
 
-Exit codes:
-  0  every scenario passed (WARN and INFO allowed, unless --strict; with --expect, expected
-     deviations allowed too)
-  1  at least one conformance failure (FAIL), or with --expect an unexpected pass (XPASS)
-  2  usage, scenario-file, expectation-file, configuration or connection error, or a scenario
-     ERROR
-  130  interrupted (Ctrl-C): reports are written for what finished, the rest marked not run
+",
+    exit_codes!(),
+    "
 
 Examples:
   ftpspec run                                   test the built-in reference server
@@ -58,7 +62,8 @@ Examples:
   ftpspec run rfc2428.eprt --junit              only EPRT scenarios; JUnit in reports/junit.xml
   ftpspec run path/to/findings/                 replay scenario files
   ftpspec run -t ftp://127.0.0.1:2121 --expect interop/expectations/vsftpd.toml
-                                                known deviations are XFAIL, not failures";
+                                                known deviations are XFAIL, not failures"
+);
 
 /// Which scenarios: shared by `run` and `list`.
 #[derive(Debug, Args)]

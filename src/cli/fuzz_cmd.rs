@@ -2,6 +2,7 @@
 //! campaign, print the final report, write JUnit, choose the exit code.
 
 use super::serve_cmd::parse_faults;
+use super::signal::interrupt_signal;
 use super::{EXIT_FAIL, EXIT_INTERRUPTED, target};
 use crate::fuzz::campaign::{self, Budget, CampaignConfig, StopSignal};
 use crate::fuzz::corpus::MAX_CORPUS;
@@ -289,23 +290,4 @@ fn clock_seed() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0x5eed)
-}
-
-#[cfg(unix)]
-fn interrupt_signal() -> Result<impl std::future::Future<Output = ()>, String> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut sigint =
-        signal(SignalKind::interrupt()).map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
-    Ok(async move {
-        sigint.recv().await;
-    })
-}
-
-#[cfg(not(unix))]
-fn interrupt_signal() -> Result<impl std::future::Future<Output = ()>, String> {
-    Ok(async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    })
 }

@@ -6,6 +6,7 @@ mod fuzz_cmd;
 mod list_cmd;
 mod run_cmd;
 mod serve_cmd;
+mod signal;
 mod target;
 
 pub use args::Cli;

@@ -3,6 +3,7 @@
 
 use super::args::{ColorChoice, RunArgs, Selection};
 use super::serve_cmd::parse_faults;
+use super::signal::interrupt_signal;
 use super::{EXIT_FAIL, EXIT_INTERRUPTED, EXIT_USAGE, target};
 use crate::expectations::{ExpectationSet, RunStatus, run_status};
 use crate::report::console::{self, ConsoleOptions};
@@ -100,27 +101,6 @@ pub async fn run(args: RunArgs) -> Result<u8, String> {
         return Ok(EXIT_INTERRUPTED);
     }
     Ok(exit_code(&report))
-}
-
-/// A future that completes on SIGINT. The handler is installed *now*, before any scenario
-/// starts, so an early Ctrl-C can never fall through to the default action and lose the reports.
-#[cfg(unix)]
-fn interrupt_signal() -> Result<impl std::future::Future<Output = ()>, String> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut sigint =
-        signal(SignalKind::interrupt()).map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
-    Ok(async move {
-        sigint.recv().await;
-    })
-}
-
-#[cfg(not(unix))]
-fn interrupt_signal() -> Result<impl std::future::Future<Output = ()>, String> {
-    Ok(async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    })
 }
 
 /// 1 for any unexpected FAIL or XPASS; otherwise 2 for any unexpected ERROR (the run could not

@@ -1,28 +1,8 @@
 //! The binary as users and CI see it: exit codes 0/1/2, one-line errors, report files.
 
+use crate::support::{ftpspec, scratch, text};
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
-
-fn ftpspec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ftpspec"))
-        .args(args)
-        .env_remove("FTPSPEC_TARGET")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ftpspec-it-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
+use std::process::{Command, Stdio};
 
 #[test]
 fn builtin_server_passes_with_exit_0() {
@@ -102,7 +82,7 @@ fn bad_target_urls_and_flags_are_exit_2() {
 
 #[test]
 fn bad_scenario_file_names_file_line_column() {
-    let dir = scratch("bad-scenario");
+    let dir = scratch("cli", "bad-scenario");
     let file = dir.join("bad.ftpspec");
     std::fs::write(
         &file,
@@ -129,7 +109,7 @@ fn unwritable_report_path_is_detected_before_the_run() {
 
 #[test]
 fn json_and_junit_reports_are_written() {
-    let dir = scratch("reports");
+    let dir = scratch("cli", "reports");
     let json = dir.join("out.json");
     let junit = dir.join("junit.xml");
     let out = ftpspec(&[
@@ -220,7 +200,7 @@ fn sigint_stops_the_run_and_reports_what_finished() {
     use std::io::{Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    let dir = scratch("sigint");
+    let dir = scratch("cli", "sigint");
     let json = dir.join("out.json");
     let scenario = dir.join("slow.ftpspec");
     std::fs::write(
@@ -286,7 +266,7 @@ fn password_never_appears_in_any_output() {
             .unwrap()
     });
     let addr = handle.local_addrs()[0];
-    let dir = scratch("password");
+    let dir = scratch("cli", "password");
     let json = dir.join("r.json");
     let junit = dir.join("r.xml");
     let out = ftpspec(&[
@@ -322,7 +302,7 @@ fn password_never_appears_in_any_output() {
 /// Bad scenario input: each a one-line `file:line:column` (or file) error and exit 2, nothing run.
 #[test]
 fn bad_scenario_inputs_are_exit_2_with_a_location() {
-    let dir = scratch("bad-inputs");
+    let dir = scratch("cli", "bad-inputs");
     let ok = "scenario a.one \"t\"\n  spec RFC959 §4 MUST\n  requirement \"r\"\n  send NOOP\n  expect 200\n";
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("escape.ftpspec", b"scenario a.b \"t\"\n  spec RFC959 S4 MUST\n  requirement \"r\"\n  send NOOP\\q\n".to_vec(), "escape.ftpspec:4:"),
@@ -348,7 +328,7 @@ fn bad_scenario_inputs_are_exit_2_with_a_location() {
         assert!(out.stdout.is_empty(), "{name}: nothing ran");
     }
     // The same ID in two files names both places.
-    let twins = scratch("twins");
+    let twins = scratch("cli", "twins");
     std::fs::write(twins.join("a.ftpspec"), ok).unwrap();
     std::fs::write(twins.join("b.ftpspec"), ok).unwrap();
     let out = ftpspec(&["run", twins.to_str().unwrap()]);
@@ -359,7 +339,7 @@ fn bad_scenario_inputs_are_exit_2_with_a_location() {
         "{stderr}"
     );
     // A directory without scenario files.
-    let none = scratch("no-scenarios");
+    let none = scratch("cli", "no-scenarios");
     std::fs::write(none.join("notes.txt"), "nothing here").unwrap();
     let out = ftpspec(&["run", none.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));

@@ -2,28 +2,8 @@
 //! real server with known deviations. An expected failure is XFAIL and exit 0; an expectation
 //! whose scenarios pass is XPASS and exit 1; a stale or malformed file is exit 2 before any run.
 
+use crate::support::{ftpspec, scratch, text};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn ftpspec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ftpspec"))
-        .args(args)
-        .env_remove("FTPSPEC_TARGET")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ftpspec-it-expect-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
 
 fn write(dir: &Path, name: &str, contents: &str) -> String {
     let path = dir.join(name);
@@ -43,7 +23,7 @@ reason = "accepts any delimiter: RFC 2428 §2 \"The delimiter character MUST be 
 
 #[test]
 fn expected_failures_are_xfail_and_exit_0() {
-    let dir = scratch("xfail");
+    let dir = scratch("expect", "xfail");
     let expect = write(&dir, "any-delimiter.toml", ANY_DELIMITER);
     let json = dir.join("out.json");
     let out = ftpspec(&[
@@ -87,7 +67,7 @@ fn expected_failures_are_xfail_and_exit_0() {
 
 #[test]
 fn an_expected_failure_that_passes_is_xpass_and_exit_1() {
-    let dir = scratch("xpass");
+    let dir = scratch("expect", "xpass");
     let expect = write(&dir, "any-delimiter.toml", ANY_DELIMITER);
     let junit = dir.join("junit.xml");
     let out = ftpspec(&[
@@ -115,7 +95,7 @@ fn an_expected_failure_that_passes_is_xpass_and_exit_1() {
 
 #[test]
 fn a_stale_entry_is_exit_2_before_the_run() {
-    let dir = scratch("stale");
+    let dir = scratch("expect", "stale");
     let stale = format!(
         "{ANY_DELIMITER}\n[[deviation]]\nids = [\"rfc2428.eprt.renamed-*\"]\nverdict = \"FAIL\"\nreason = \"r\"\n"
     );
@@ -132,7 +112,7 @@ fn a_stale_entry_is_exit_2_before_the_run() {
 
 #[test]
 fn entries_for_unselected_scenarios_are_not_stale() {
-    let dir = scratch("subset");
+    let dir = scratch("expect", "subset");
     let expect = write(&dir, "any-delimiter.toml", ANY_DELIMITER);
     let out = ftpspec(&["run", "--expect", &expect, "rfc2428.epsv"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -140,7 +120,7 @@ fn entries_for_unselected_scenarios_are_not_stale() {
 
 #[test]
 fn a_malformed_file_or_an_unknown_verdict_is_exit_2_naming_it() {
-    let dir = scratch("malformed");
+    let dir = scratch("expect", "malformed");
     let unknown = ANY_DELIMITER.replace("verdict = \"FAIL\"", "verdict = \"FAILED\"");
     let cases = [
         (

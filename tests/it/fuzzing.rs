@@ -3,34 +3,15 @@
 //! gets none; a second run resumes from the saved corpus; Ctrl-C ends cleanly with 130; a
 //! target that dies is a crash finding and exit 1.
 
+use crate::support::{ftpspec, scratch, text};
 use ftpspec::fuzz::campaign::{self, Budget, CampaignConfig, StopSignal};
 use ftpspec::fuzz::progress::Progress;
 use ftpspec::fuzz::{ExecConfig, Oracle};
 use ftpspec::runner::Target;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
-
-fn ftpspec(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ftpspec"))
-        .args(args)
-        .env_remove("FTPSPEC_TARGET")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ftpspec-fuzz-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
 
 fn findings(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir.join("findings"))
@@ -67,7 +48,7 @@ fn campaign(fault: Option<&str>, out: &Path, runs: &str) -> Output {
 
 /// Finds `fault` with the expected oracle; the findings replay to FAIL against the same fault.
 fn finds_and_replays(fault: &str, oracle: &str) {
-    let dir = scratch(fault);
+    let dir = scratch("fuzz", fault);
     let junit = dir.join("junit.xml");
     let out = {
         let o = dir.to_string_lossy().into_owned();
@@ -137,7 +118,7 @@ fn finds_close_after_error() {
 
 #[test]
 fn clean_server_has_no_findings_and_a_second_run_resumes() {
-    let dir = scratch("clean");
+    let dir = scratch("fuzz", "clean");
     let out = campaign(None, &dir, "150");
     let stdout = text(&out.stdout);
     assert_eq!(
@@ -197,7 +178,7 @@ fn usage_and_connection_errors_are_exit_2() {
 #[cfg(unix)]
 #[test]
 fn ctrl_c_ends_with_130_and_keeps_the_stats() {
-    let dir = scratch("sigint");
+    let dir = scratch("fuzz", "sigint");
     let out_dir = dir.to_string_lossy().into_owned();
     let mut child = Command::new(env!("CARGO_BIN_EXE_ftpspec"))
         .args([
@@ -262,7 +243,7 @@ async fn a_dying_target_is_a_crash_finding_and_stops_the_campaign() {
             });
         }
     });
-    let dir = scratch("dying");
+    let dir = scratch("fuzz", "dying");
     let target = Target {
         addrs: vec![addr],
         user: None,

@@ -71,3 +71,25 @@ pub fn free_block(n: u16) -> u16 {
     }
     panic!("no block of {n} free ports");
 }
+
+/// Runs the `ftpspec` binary with `args`, without colour and without an inherited target.
+pub fn ftpspec(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_ftpspec"))
+        .args(args)
+        .env_remove("FTPSPEC_TARGET")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A fresh, empty scratch directory for one test (`area` keeps test modules apart).
+pub fn scratch(area: &str, name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ftpspec-it-{}-{area}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
