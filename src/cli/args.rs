@@ -103,6 +103,9 @@ pub struct RunArgs {
     /// Seconds for each wait inside a step (reply, data connection, transfer).
     #[arg(long, default_value_t = 5.0, value_name = "SECS", value_parser = positive_secs)]
     pub timeout: f64,
+    /// Transfers in each TIME_WAIT burst (`repeat ${burst}` in the suites).
+    #[arg(long, default_value_t = 200, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub burst: u32,
     /// Run each scenario N times; scenarios whose verdicts differ are reported as flaky.
     #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub repeat: u16,

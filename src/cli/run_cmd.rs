@@ -54,6 +54,7 @@ pub async fn run(args: RunArgs) -> Result<u8, String> {
     config.step_timeout = step_timeout;
     config.scenario_timeout = Duration::from_secs_f64(args.scenario_timeout);
     config.repeat = u32::from(args.repeat);
+    config.burst = args.burst;
     config.files = Files {
         small: args.file_small.clone(),
         large: args.file_large.clone(),

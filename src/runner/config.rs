@@ -87,6 +87,8 @@ pub struct RunConfig {
     pub max_data_bytes: usize,
     /// Runs of each scenario (≥ 1); differing verdicts are reported as flaky.
     pub repeat: u32,
+    /// How many times `repeat ${burst}` runs its body: the length of the TIME_WAIT bursts.
+    pub burst: u32,
 }
 
 impl RunConfig {
@@ -100,6 +102,7 @@ impl RunConfig {
             scenario_timeout: Duration::from_secs(120),
             max_data_bytes: 64 * 1024 * 1024,
             repeat: 1,
+            burst: 200,
         }
     }
 }

@@ -150,6 +150,12 @@ impl<'a> ScenarioRun<'a> {
                 }
                 Ok(())
             }
+            Action::RepeatBurst { steps } => {
+                for _ in 0..self.config.burst {
+                    self.run_steps(steps).await?;
+                }
+                Ok(())
+            }
             Action::Note(template) => {
                 let text = self.vars.render_text(template).map_err(Stop::Error)?;
                 self.notes.push(text);

@@ -146,6 +146,9 @@ pub enum Action {
     Abort { urgent: bool },
     /// `repeat 20` … `end`: the body, a bounded number of times.
     Repeat { count: u32, steps: Vec<Step> },
+    /// `repeat ${burst}` … `end`: the body as many times as the run's burst size (`--burst`,
+    /// default 200), for the TIME_WAIT bursts whose length users choose.
+    RepeatBurst { steps: Vec<Step> },
     /// `note passive port ${epsv.port}`: an observation recorded in the outcome.
     Note(Template),
     /// `if reply 426` … [`else` …] `end`: `then` when the code of the last reply read (by an

@@ -24,6 +24,9 @@ use super::steps;
 /// How deeply blocks (`repeat` and `if`, counted together) may nest: every loop has a bound,
 /// and so does the recursion over them (parser, writer, runner).
 pub const MAX_REPEAT_DEPTH: usize = 8;
+/// `repeat ${burst}`: as many times as the run's burst size (`--burst`).
+pub const BURST_COUNT: &str = "${burst}";
+
 /// The largest `repeat` count.
 pub const MAX_REPEAT_COUNT: u32 = 10_000;
 
@@ -33,8 +36,9 @@ const CODE_HINT: &str = "a reply code (like 200 or 5xx)";
 enum Kind {
     /// The scenario body (bottom of the stack, never closed by `end`).
     Body,
+    /// `None`: `repeat ${burst}`, the run's burst size.
     Repeat {
-        count: u32,
+        count: Option<u32>,
     },
     If(Box<IfBlock>),
 }
@@ -95,16 +99,21 @@ impl Blocks {
         }
     }
 
-    /// `repeat <n>`: opens a block.
+    /// `repeat <n>` or `repeat ${burst}`: opens a block.
     pub(crate) fn repeat(&mut self, c: &mut Cursor) -> PResult<()> {
-        let what = format!("a repeat count from 1 to {MAX_REPEAT_COUNT}");
+        if c.peek_word().is_some_and(|w| w.text == BURST_COUNT) {
+            c.word();
+            c.finish()?;
+            return self.open(c, Kind::Repeat { count: None });
+        }
+        let what = format!("a repeat count from 1 to {MAX_REPEAT_COUNT}, or {BURST_COUNT}");
         let at = c.peek_word().map_or(c.pos(), |w| w.pos);
         let count: u32 = steps::number(c, &what)?;
         if !(1..=MAX_REPEAT_COUNT).contains(&count) {
             return Err(c.line.error(at, format!("expected {what}, found {count}")));
         }
         c.finish()?;
-        self.open(c, Kind::Repeat { count })
+        self.open(c, Kind::Repeat { count: Some(count) })
     }
 
     /// `if reply <code>…`: opens a block whose branch is chosen by the last reply's code.
@@ -238,7 +247,10 @@ fn close(
                     "empty repeat: add steps before its `end`",
                 ));
             }
-            Ok(Action::Repeat { count, steps })
+            Ok(match count {
+                Some(count) => Action::Repeat { count, steps },
+                None => Action::RepeatBurst { steps },
+            })
         }
         Kind::If(block) => {
             let IfBlock {

@@ -367,3 +367,14 @@ fn drain_read_some_and_silence() {
     );
     assert_eq!(s.steps[8].action, Action::ExpectSilence { millis: 300 });
 }
+
+#[test]
+fn repeat_burst_takes_the_runs_burst_size() {
+    let s = one("repeat ${burst}\n  send NOOP\n  expect 200\nend\n");
+    let Action::RepeatBurst { steps } = &s.steps[0].action else {
+        panic!("{:?}", s.steps)
+    };
+    assert_eq!(steps.len(), 2);
+    assert!(s.to_string().contains(" ${burst}\n"), "{s}");
+    assert_round_trip(&s);
+}

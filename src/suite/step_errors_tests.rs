@@ -220,14 +220,14 @@ fn repeat_errors() {
         "repeat 0\nsend x\nend\n",
         4,
         8,
-        "expected a repeat count from 1 to 10000, found 0",
+        "expected a repeat count from 1 to 10000, or ${burst}, found 0",
     );
     body_err("repeat 10001\nsend x\nend\n", 4, 8, "found 10001");
     body_err(
         "repeat x\n",
         4,
         8,
-        "expected a repeat count from 1 to 10000, found \"x\"",
+        "expected a repeat count from 1 to 10000, or ${burst}, found \"x\"",
     );
     body_err("repeat\n", 4, 7, "expected a repeat count");
     body_err(

@@ -77,7 +77,7 @@ fn normalise_step(step: &Step) -> Step {
     visit_templates(&mut action, &mut normalise_template);
     let normalise_all = |steps: &mut Vec<Step>| *steps = steps.iter().map(normalise_step).collect();
     match &mut action {
-        Action::Repeat { steps, .. } => normalise_all(steps),
+        Action::Repeat { steps, .. } | Action::RepeatBurst { steps } => normalise_all(steps),
         Action::If {
             then, otherwise, ..
         } => {

@@ -73,6 +73,11 @@ fn steps(f: &mut fmt::Formatter<'_>, depth: usize, steps: &[Step]) -> fmt::Resul
                 self::steps(f, depth + 1, body)?;
                 line(f, depth, "end", "")?;
             }
+            Action::RepeatBurst { steps: body } => {
+                line(f, depth, "repeat", super::blocks::BURST_COUNT)?;
+                self::steps(f, depth + 1, body)?;
+                line(f, depth, "end", "")?;
+            }
             Action::If {
                 codes,
                 then,
@@ -133,6 +138,7 @@ fn step_words(action: &Action) -> (&'static str, String) {
         Action::Abort { urgent: true } => ("abort", "urgent".to_string()),
         Action::Note(payload) => ("note", payload_text(payload)),
         Action::Repeat { count, .. } => ("repeat", count.to_string()),
+        Action::RepeatBurst { .. } => ("repeat", super::blocks::BURST_COUNT.to_string()),
         Action::If { codes, .. } => ("if", format!("reply {}", codes_text(codes))),
         Action::Reconnect => ("reconnect", String::new()),
         Action::SendLong { verb, count } => ("send-long", format!("{} {count}", token(verb))),

@@ -344,3 +344,20 @@ async fn abort_urgent_then_a_byte_exact_retry() {
     assert_pass(&o);
     assert_eq!(o.notes.len(), 1, "{:?}", o.notes);
 }
+
+#[tokio::test]
+async fn repeat_burst_runs_the_configured_number_of_times() {
+    let server = start_server(FaultSet::default()).await;
+    let mut config = config_for(&server);
+    config.burst = 3;
+    let body =
+        "login\nrepeat ${burst}\n  send NOOP\n  expect 200\n  collect codes ${reply.code}\nend\n";
+    let outcome = runner::run_one(&scenario(body), &config).await;
+    server.shutdown().await;
+    assert_pass(&outcome);
+    assert!(
+        outcome.notes.iter().any(|n| n.contains("(3 values")),
+        "{:?}",
+        outcome.notes
+    );
+}
