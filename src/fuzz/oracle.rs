@@ -177,7 +177,11 @@ fn positive(
             format!("{shown} accepted after EPSV ALL"),
         ));
     }
-    let arg = argument(line);
+    // The control connection is a Telnet stream (RFC 959 §4.1, RFC 854): a server reads the
+    // line with its IAC sequences removed (a lone 0xff before CRLF is no data byte), so the
+    // argument is judged as the server sees it.
+    let line = crate::proto::telnet::strip_telnet(line);
+    let arg = argument(&line);
     let client = trace.values.client_ip.to_canonical();
     let parsed = match verb {
         b"EPRT" => EprtArg::parse(arg)

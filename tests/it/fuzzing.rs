@@ -277,3 +277,15 @@ async fn a_dying_target_is_a_crash_finding_and_stops_the_campaign() {
     assert_eq!(report.stats.state, "target-lost");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Regression, from the in-process `server` fuzz target (crash-a0ff1695): an EPRT line ending
+/// with a lone 0xff before CRLF. The control connection is a Telnet stream (RFC 854): the server
+/// drops the lone IAC and sees a valid EPRT, so its 200 is right and no oracle may fire.
+#[tokio::test(start_paused = true)]
+async fn regression_lone_iac_before_crlf_is_not_a_malformed_eprt() {
+    let data = include_bytes!("../../fuzz/corpus/server/regression-lone-iac-before-crlf");
+    let dialogue = ftpspec::fuzz::Dialogue::decode(data);
+    let trace = ftpspec::fuzz::inproc::run(&dialogue, ftpspec::server::FaultSet::default()).await;
+    let verdict = ftpspec::fuzz::judge(&trace);
+    assert!(verdict.is_none(), "{:?}", verdict.map(|v| v.detail));
+}
