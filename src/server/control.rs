@@ -32,7 +32,7 @@ pub const GREETING: &str = "ftpspec reference server ready";
 const MAX_DEFERRED: usize = 64;
 
 /// `active-hangs`: how many active transfers of a session still work.
-const HANG_AFTER: u32 = 40;
+const HANG_AFTER: u32 = 10;
 
 /// Whether the session goes on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,7 +172,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
         strip_telnet(line)
     }
 
-    /// Spawns the transfer — or, under `active-hangs`, past the 40th active transfer, stops
+    /// Spawns the transfer — or, under `active-hangs`, past the 10th active transfer, stops
     /// answering for good.
     fn start(&mut self, job: TransferJob) {
         if matches!(job.setup, DataSetup::Active(_)) {

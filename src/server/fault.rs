@@ -108,9 +108,9 @@ faults! {
         "Telnet IAC sequences are not removed, so IAC IP IAC DM ABOR is an unknown command (RFC 959 §4.1.3: the special action precedes ABOR)";
     // Passive and active bursts (RFC 1123 §4.1.2.5, RFC 959 §4.2).
     PassiveExhausts = "passive-exhausts",
-        "after 40 passive setups on one session, 227/229 name a port on which nothing listens (RFC 959 §4.1.2: the server listens on the port it names)";
+        "after 10 passive setups on one session, 227/229 name a port on which nothing listens (RFC 959 §4.1.2: the server listens on the port it names)";
     ActiveHangs = "active-hangs",
-        "after 40 active transfers on one session, the next transfer command gets no reply at all (RFC 959 §4.2: every command gets a reply)";
+        "after 10 active transfers on one session, the next transfer command gets no reply at all (RFC 959 §4.2: every command gets a reply)";
     PassiveAnnouncesBusyPort = "passive-announces-busy-port",
         "with a passive range, the chosen port is bound without SO_REUSEADDR and announced even when that fails (TIME_WAIT, in use) instead of another port or 425 (RFC 959 §4.1.2: the server listens on the port it names)";
     // RFC 2577 and the RFC 959 baseline.

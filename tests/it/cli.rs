@@ -348,7 +348,7 @@ fn bad_scenario_inputs_are_exit_2_with_a_location() {
 /// Many scenarios at once against the reference server: no harness errors.
 #[test]
 fn jobs_64_against_the_reference_server_has_no_errors() {
-    let out = ftpspec(&["run", "--jobs", "64", "--color", "never"]);
+    let out = ftpspec(&["run", "--jobs", "64", "--burst", "20", "--color", "never"]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(!stdout.contains("ERROR"), "{stdout}");

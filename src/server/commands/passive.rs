@@ -14,7 +14,7 @@ use crate::server::session::{DataSetup, Session, Shared};
 use std::net::{IpAddr, Ipv4Addr};
 
 /// `passive-exhausts`: how many passive setups of a session still work.
-const EXHAUSTED_AFTER: u32 = 40;
+const EXHAUSTED_AFTER: u32 = 10;
 
 /// The address `pasv-wrong-address` names in its 227 replies.
 const WRONG_ADDRESS: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 3);
