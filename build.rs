@@ -31,11 +31,12 @@ fn main() {
     code.push_str("pub static EMBEDDED: &[(&str, &str)] = &[\n");
     for file in &files {
         let rel = file.strip_prefix(&root).expect("collected under the root");
+        // The path is resolved when the library compiles, relative to the crate, not baked in
+        // as this checkout's absolute path: a moved or copied tree still embeds its own files.
+        let rel = rel.display().to_string();
         let _ = writeln!(
             code,
-            "    ({:?}, include_str!({:?})),",
-            rel.display().to_string(),
-            file.display().to_string()
+            "    ({rel:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/\", {rel:?}))),"
         );
     }
     code.push_str("];\n");
