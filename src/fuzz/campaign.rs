@@ -194,6 +194,15 @@ impl Campaign {
         }
     }
 
+    /// Time left of a `--duration` budget (`None`: no time budget). Minimising and replaying
+    /// a finding stop when it runs out, so a campaign ends when it was told to.
+    pub(super) fn time_left(&self) -> Option<std::time::Duration> {
+        match self.cfg.budget {
+            Budget::Time(d) => Some(d.saturating_sub(self.started.elapsed())),
+            Budget::Runs(_) | Budget::Unlimited => None,
+        }
+    }
+
     fn may_schedule(&self, scheduled: u64) -> bool {
         if self.stop.is_set() || self.target_lost {
             return false;

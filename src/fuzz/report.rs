@@ -62,6 +62,14 @@ impl Campaign {
     ) -> std::io::Result<()> {
         self.seen.insert(finding::key(&verdict));
         let target_ok = !matches!(verdict.oracle, Oracle::Crash | Oracle::Hang);
+        // Past the end of `--duration`, the finding is written as found: unminimised, unreplayed.
+        let time_left = self.time_left();
+        let out_of_time = async move {
+            match time_left {
+                Some(left) => tokio::time::sleep(left).await,
+                None => std::future::pending().await,
+            }
+        };
         let (small, trace, verdict) = if target_ok {
             let stop = self.stop.clone();
             let cfg = self.cfg.exec.clone();
@@ -71,6 +79,7 @@ impl Campaign {
                     (m.dialogue, m.trace, m.verdict)
                 }
                 () = stop.wait() => (dialogue.clone(), trace, verdict),
+                () = out_of_time => (dialogue.clone(), trace, verdict),
             }
         } else {
             (dialogue.clone(), trace, verdict)
@@ -84,7 +93,8 @@ impl Campaign {
             replayed: None,
         };
         let mut found = Finding::new(&trace, &verdict, &provenance, &dir);
-        if target_ok && !self.stop.is_set() {
+        let time_remains = self.time_left().is_none_or(|left| !left.is_zero());
+        if target_ok && !self.stop.is_set() && time_remains {
             provenance.replayed = Some(self.replays(&found).await);
             found = Finding::new(&trace, &verdict, &provenance, &dir);
         }
