@@ -290,3 +290,14 @@ pub async fn accept(listener: &tokio::net::TcpListener) -> TcpStream {
         .unwrap()
         .0
 }
+
+/// `RETR hello.txt` over the active-mode listener `l` that PORT/EPRT has just named: the server
+/// connects, `150`, the bytes (returned), `226`.
+pub async fn retr_hello_active(c: &mut Client, l: &tokio::net::TcpListener) -> Vec<u8> {
+    c.send("RETR hello.txt").await;
+    let data = accept(l).await;
+    assert_eq!(c.reply().await.code, 150);
+    let bytes = read_all(data).await;
+    assert_eq!(c.reply().await.code, 226);
+    bytes
+}

@@ -1,7 +1,9 @@
 //! PORT and EPRT (RFC 959 §4.1.2, RFC 2428 §2, RFC 2577 §3).
 
 use crate::proto::{NetPrt, ProtocolList};
-use crate::server::testkit::{Client, LOCALHOST, accept, can_bind, connect_from, read_all, server};
+use crate::server::testkit::{
+    Client, LOCALHOST, accept, can_bind, connect_from, read_all, retr_hello_active, server,
+};
 use crate::server::{Config, HELLO};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
@@ -187,11 +189,7 @@ async fn over_ipv6() {
     let l = TcpListener::bind(any6).await.unwrap();
     let port = l.local_addr().unwrap().port();
     assert_eq!(c.cmd(&format!("EPRT |2|::1|{port}|")).await.code, 200);
-    c.send("RETR hello.txt").await;
-    let data = accept(&l).await;
-    assert_eq!(c.reply().await.code, 150);
-    assert_eq!(read_all(data).await, HELLO);
-    assert_eq!(c.reply().await.code, 226);
+    assert_eq!(retr_hello_active(&mut c, &l).await, HELLO);
 
     let r = c.cmd(&format!("EPRT |1|127.0.0.1|{port}|")).await;
     assert_eq!(r.code, 522);

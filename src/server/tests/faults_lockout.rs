@@ -1,7 +1,9 @@
 //! The EPSV ALL faults (RFC 2428 §3, §4): each lets exactly one thing through the lockout, or
 //! ends it at one moment, and the rest of the lockout stays in force.
 
-use crate::server::testkit::{Client, LOCALHOST, accept, connect, faulty, read_all};
+use crate::server::testkit::{
+    Client, LOCALHOST, accept, connect, faulty, read_all, retr_hello_active,
+};
 use crate::server::{Fault, HELLO};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
@@ -54,11 +56,7 @@ async fn epsv_all_allows_port() {
         .cmd(&format!("PORT 127,0,0,1,{},{}", port >> 8, port & 0xff))
         .await;
     assert_eq!(r.code, 200);
-    c.send("RETR hello.txt").await;
-    let data = accept(&l).await;
-    assert_eq!(c.reply().await.code, 150);
-    assert_eq!(read_all(data).await, HELLO);
-    assert_eq!(c.reply().await.code, 226);
+    assert_eq!(retr_hello_active(&mut c, &l).await, HELLO);
     assert_eq!(setup_codes(&mut c).await, [200, 503, 503, 503, 503]);
 }
 

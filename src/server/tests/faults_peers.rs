@@ -3,8 +3,8 @@
 
 use crate::proto::HostPort;
 use crate::server::testkit::{
-    Client, LOCALHOST, accept, can_bind, connect, connect_from, faulty, read_all, server_v6,
-    with_fault,
+    Client, LOCALHOST, can_bind, connect, connect_from, faulty, read_all, retr_hello_active,
+    server_v6, with_fault,
 };
 use crate::server::{Fault, HELLO};
 use std::net::{IpAddr, SocketAddr};
@@ -36,11 +36,11 @@ async fn accept_bounce() {
     let (l, port) = listener_on(other_host()).await;
     let r = c.cmd(&format!("EPRT |1|{OTHER_HOST}|{port}|")).await;
     assert_eq!(r.code, 200);
-    c.send("RETR hello.txt").await;
-    let data = accept(&l).await;
-    assert_eq!(c.reply().await.code, 150);
-    assert_eq!(read_all(data).await, HELLO, "the third party got the file");
-    assert_eq!(c.reply().await.code, 226);
+    assert_eq!(
+        retr_hello_active(&mut c, &l).await,
+        HELLO,
+        "the third party got the file"
+    );
     let r = c
         .cmd(&format!("PORT {}", host_port(OTHER_HOST, port)))
         .await;
@@ -143,11 +143,7 @@ async fn port_lax_syntax() {
         .cmd(&format!("PORT 383,0,0,1,{},{}", port >> 8, port & 0xff))
         .await;
     assert_eq!(r.code, 200);
-    c.send("RETR hello.txt").await;
-    let data = accept(&l).await;
-    assert_eq!(c.reply().await.code, 150);
-    assert_eq!(read_all(data).await, HELLO);
-    assert_eq!(c.reply().await.code, 226);
+    assert_eq!(retr_hello_active(&mut c, &l).await, HELLO);
 }
 
 #[tokio::test]
@@ -180,11 +176,7 @@ async fn cross_family_eprt() {
     let mut c = Client::logged_in(addr).await;
     let (l, port) = listener_on(LOCALHOST).await;
     assert_eq!(c.cmd(&format!("EPRT |1|127.0.0.1|{port}|")).await.code, 200);
-    c.send("RETR hello.txt").await;
-    let data = accept(&l).await;
-    assert_eq!(c.reply().await.code, 150);
-    assert_eq!(read_all(data).await, HELLO);
-    assert_eq!(c.reply().await.code, 226);
+    assert_eq!(retr_hello_active(&mut c, &l).await, HELLO);
     let r = c.cmd("EPRT |3|1.2.3.4|5000|").await;
     assert_eq!(r.code, 522, "other protocols still 522");
     assert_eq!(c.cmd("EPRT |1|127.0.0.1|21|").await.code, 504);
