@@ -7,6 +7,7 @@ use super::{EXIT_FAIL, EXIT_INTERRUPTED, target};
 use crate::fuzz::campaign::{self, Budget, CampaignConfig, StopSignal};
 use crate::fuzz::corpus::MAX_CORPUS;
 use crate::fuzz::exec::ExecConfig;
+use crate::fuzz::latency::Waits;
 use crate::fuzz::progress::Progress;
 use crate::fuzz::stats::{clock, parse_duration};
 use crate::fuzz::{CampaignReport, junit};
@@ -73,9 +74,14 @@ pub struct FuzzArgs {
     /// Directory for findings/, corpus/ and stats.json.
     #[arg(long, value_name = "DIR", default_value = "reports/fuzz")]
     pub out: PathBuf,
-    /// Seconds for each wait (a reply, a data connection, a transfer).
+    /// Seconds any single wait may last (a reply, a data connection, a transfer).
     #[arg(long, default_value_t = 2.0, value_name = "SECS", value_parser = secs)]
     pub timeout: f64,
+    /// Waits only a timer can end (a reply that may never come, a transfer nobody serves):
+    /// `measured` scales them to the target's reply time and confirms every finding that rests
+    /// on a missing reply with the full --timeout; `full` always waits --timeout.
+    #[arg(long, value_enum, default_value_t = Waits::Measured, value_name = "HOW")]
+    pub waits: Waits,
     /// Write JUnit XML: one failing testcase per finding, or one passing summary testcase
     /// (default file: reports/fuzz-junit.xml).
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "reports/fuzz-junit.xml")]
@@ -132,9 +138,8 @@ pub async fn fuzz(args: FuzzArgs) -> Result<u8, String> {
     let seed = args.seed.unwrap_or_else(clock_seed);
     let config = CampaignConfig {
         exec: ExecConfig {
-            target: target.clone(),
-            addr,
-            timeout,
+            waits: args.waits,
+            ..ExecConfig::new(target.clone(), addr, timeout)
         },
         budget: match (args.runs, args.duration) {
             (Some(n), _) => Budget::Runs(n),

@@ -10,13 +10,14 @@ use super::dialogue::{Dialogue, MAX_OPS};
 use super::exec::{ExecConfig, execute};
 use super::feedback::Coverage;
 use super::finding::{self, FindingKey};
+use super::latency::Waits;
 use super::line::Values;
 use super::mutate::{Rng, fresh, mutate};
-use super::oracle::{Oracle, judge};
+use super::oracle::{Oracle, Verdict, judge};
 use super::progress::Progress;
 use super::report::{CampaignReport, Reported};
 use super::stats::Stats;
-use super::trace::{End, Trace};
+use super::trace::{End, NoReply, Trace};
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -241,7 +242,9 @@ impl Campaign {
         let verdict = judge(&trace);
         if let Some(v) = verdict {
             let crashed = v.oracle == Oracle::Crash;
-            if !self.seen.contains(&finding::key(&v)) {
+            if !self.seen.contains(&finding::key(&v))
+                && let Some((trace, v)) = self.confirm(&dialogue, trace, v).await
+            {
                 self.report(&input, &dialogue, trace, v).await?;
             }
             if crashed {
@@ -252,6 +255,37 @@ impl Campaign {
             self.previous = Some((input, dialogue, trace));
         }
         Ok(())
+    }
+
+    /// A new verdict that rests on a reply missed by a measured wait (see [`Waits`]) is
+    /// believed only if a rerun with the full `--timeout` gives it again; the rerun's trace is
+    /// the one reported. Every other verdict stands as it is.
+    async fn confirm(
+        &mut self,
+        dialogue: &Dialogue,
+        trace: Trace,
+        verdict: Verdict,
+    ) -> Option<(Trace, Verdict)> {
+        let timed_out = matches!(
+            trace.end,
+            End::NoReply {
+                how: NoReply::Timeout,
+                ..
+            }
+        );
+        if self.cfg.exec.waits == Waits::Full || !timed_out {
+            return Some((trace, verdict));
+        }
+        let full = self.cfg.exec.full();
+        let rerun = bounded_execute(dialogue, &full).await;
+        self.stats.execs += 1;
+        match judge(&rerun) {
+            Some(again) if finding::key(&again) == finding::key(&verdict) => Some((rerun, again)),
+            _ => {
+                self.stats.unconfirmed += 1;
+                None
+            }
+        }
     }
 
     /// A dialogue could not even connect. If the target is really down, the dialogue before

@@ -12,6 +12,7 @@
 //! [`MAX_OPS`]: super::dialogue::MAX_OPS
 
 use super::dialogue::{Dialogue, Op};
+use super::latency::{Latency, Waits};
 use super::line::{Line, Values};
 use super::ops::{DataPlan, Transfer};
 use super::trace::{Chan, End, LOGIN_OP, Trace};
@@ -20,6 +21,7 @@ use crate::session::{ControlConnection, DataListener, Recorder};
 use crate::suite::Binder;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpStream;
 
@@ -30,11 +32,52 @@ pub struct ExecConfig {
     pub target: Target,
     /// The address to connect to (one of the target's).
     pub addr: SocketAddr,
-    /// Every single wait: a reply, a data connection, a transfer.
+    /// The longest any single wait lasts: a reply, a data connection, a transfer.
     pub timeout: Duration,
+    /// Whether waits that only a timer can end are measured or full (see [`Latency`]).
+    pub waits: Waits,
+    /// The target's reply time, shared by every dialogue of a campaign.
+    pub latency: Arc<Latency>,
 }
 
 impl ExecConfig {
+    /// Full waits, a fresh latency measure.
+    pub fn new(target: Target, addr: SocketAddr, timeout: Duration) -> ExecConfig {
+        ExecConfig {
+            target,
+            addr,
+            timeout,
+            waits: Waits::Full,
+            latency: Arc::default(),
+        }
+    }
+
+    /// The same target with full waits: to confirm what a measured wait suggested.
+    pub fn full(&self) -> ExecConfig {
+        ExecConfig {
+            waits: Waits::Full,
+            ..self.clone()
+        }
+    }
+
+    /// How long a command's reply is waited for before it counts as missing.
+    pub fn reply_wait(&self) -> Duration {
+        match self.waits {
+            Waits::Full => self.timeout,
+            Waits::Measured => self.latency.patience(self.timeout),
+        }
+    }
+
+    /// How long a transfer nobody serves is watched for a prompt refusal (425, 550) before it
+    /// counts as waiting for its data connection.
+    pub fn look(&self) -> Duration {
+        let cap = (self.timeout / 10).max(Duration::from_millis(100));
+        match self.waits {
+            Waits::Full => cap,
+            Waits::Measured => self.latency.look(cap),
+        }
+    }
+
     /// The "thief" of RFC 2577 §4 connects from 127.0.0.2: only where that address is local and
     /// can reach the target, i.e. when the target is on IPv4 loopback.
     pub fn foreign_ok(&self) -> bool {
@@ -84,6 +127,8 @@ pub(super) struct Exec<'c> {
     pub stalled: Option<usize>,
     /// An ABOR was sent and not yet answered: it must get replies promptly, transfer or not.
     pub abort_pending: bool,
+    /// When the last bytes went out on the control connection (for [`Latency`]).
+    pub sent_at: tokio::time::Instant,
 }
 
 /// Runs `dialogue` on a fresh control connection. Never fails: every ending is in the trace.
@@ -121,6 +166,7 @@ pub async fn execute(dialogue: &Dialogue, cfg: &ExecConfig) -> Trace {
         serving: None,
         stalled: None,
         abort_pending: false,
+        sent_at: tokio::time::Instant::now(),
     };
     if ex.greet().await.is_ok() && ex.run(dialogue).await.is_ok() {
         ex.trace.current_op = dialogue.ops.len();
@@ -192,16 +238,26 @@ impl Exec<'_> {
         if t.plan != DataPlan::Stall && self.data.is_none() && self.passive.is_some() {
             self.connect(false).await;
         }
+        if let Some(listener) = &self.listener {
+            listener.discard_pending(8, &self.recorder);
+        }
         self.send_line(&t.kind.render(), true).await?;
         let cmd = self.trace.commands.len().saturating_sub(1);
         let armed = std::mem::take(&mut self.active_armed);
         self.passive = None;
-        if t.plan == DataPlan::Stall {
+        // Nothing can serve a transfer with no data connection open and no listener armed: a
+        // server waiting for one would only be waited on until the timeout.
+        let legit = matches!(self.data, Some((Chan::Passive | Chan::Active, _)))
+            || (armed && self.listener.is_some());
+        if t.plan == DataPlan::Stall || !(legit || self.data.is_some()) {
             // A short look: a refusal (425, 550) comes at once; a transfer waiting for its data
             // connection is marked stalled and not waited for.
             return self.settle(None).await.map(|_| ());
         }
-        self.serving = Some(cmd);
+        // Only the thief's connection is open (RFC 2577 §4): a server that keeps the rule
+        // waits for its rightful client, so its 1xx gets only the short look; a server that
+        // serves the thief does so at once.
+        self.serving = legit.then_some(cmd);
         let flow = self.serve(t, cmd, armed).await;
         self.serving = None;
         flow
@@ -211,6 +267,8 @@ impl Exec<'_> {
     /// data connection as the plan says, then read the final reply.
     async fn serve(&mut self, t: &Transfer, cmd: usize, armed: bool) -> Flow {
         if self.settle(Some(cmd)).await? {
+            // An EPRT/PORT answered only now (pipelined before the transfer) arms it too.
+            let armed = std::mem::take(&mut self.active_armed) || armed;
             if self.data.is_none() && armed {
                 self.accept(self.cfg.timeout).await;
             }
@@ -227,21 +285,20 @@ impl Exec<'_> {
         Ok(())
     }
 
-    /// Reads what is still owed at the end — unless a transfer heads the queue: the server may
-    /// rightly wait for its data connection until its own timeout, so nothing behind it can be
-    /// judged, and waiting would only cost time.
+    /// Reads what is still owed at the end. A transfer at the head gets no more than its look:
+    /// the server may rightly wait for its data connection until its own timeout, so nothing
+    /// behind it can be judged, and waiting would only cost time.
     async fn final_settle(&mut self) {
+        self.abort_pending = false;
+        let _ = self.settle(None).await;
         let transfer_first = self
             .queue
             .front()
             .is_some_and(|&i| self.trace.commands[i].transfer);
-        self.abort_pending = false;
-        if transfer_first {
+        if transfer_first && self.trace.end == End::Completed {
             self.trace.end =
                 End::Inconclusive("a transfer was still outstanding at the end".into());
-            return;
         }
-        let _ = self.settle(None).await;
     }
 
     /// Reads the greeting (RFC 959 §5.4: 120 replies, then 220).

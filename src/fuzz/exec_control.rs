@@ -56,6 +56,7 @@ impl Exec<'_> {
     }
 
     async fn send_bytes(&mut self, bytes: &[u8]) -> Flow {
+        self.sent_at = tokio::time::Instant::now();
         match self.ctrl.send(bytes).await {
             Ok(()) => Ok(()),
             Err(e) => {
@@ -75,6 +76,7 @@ impl Exec<'_> {
             None => self.new_command(b"ABOR".to_vec(), true),
         }
         self.passive_stale();
+        self.sent_at = tokio::time::Instant::now();
         if let Err(e) = self.ctrl.send_urgent_abort().await {
             self.lost_on_send(e).await;
             return Err(());
@@ -155,26 +157,40 @@ impl Exec<'_> {
     /// command has its 1xx (then returns `Ok(true)`: the data phase comes next).
     ///
     /// A transfer at the head that ftpspec does not serve (a stalled one, a bare RETR) gets a
-    /// short wait: a server may rightly hold its reply until its own data timeout. If it does,
-    /// the transfer is marked stalled and reads stop there, unless an ABOR is owed replies.
+    /// short look (see [`ExecConfig::look`]): a server may rightly hold its reply until its
+    /// own data timeout. If it does, the transfer is marked stalled; from then on only replies
+    /// that have already arrived are read, so a late refusal still moves the queue on, but
+    /// nothing waits on it — unless an ABOR is owed replies.
+    ///
+    /// [`ExecConfig::look`]: super::exec::ExecConfig::look
     pub(super) async fn settle(&mut self, until: Option<usize>) -> Result<bool, ()> {
         while let Some(&head) = self.queue.front() {
             let unserved = self.trace.commands[head].transfer
                 && self.serving != Some(head)
                 && !self.abort_pending;
-            if unserved && self.stalled == Some(head) {
-                return Ok(false);
-            }
-            let wait = match unserved {
-                true => (self.cfg.timeout / 10).max(Duration::from_millis(100)),
-                false => self.cfg.timeout,
+            let read = if unserved && self.stalled == Some(head) {
+                match self.ctrl.try_read_reply() {
+                    Ok(Some(reply)) => Ok(reply),
+                    Ok(None) => return Ok(false),
+                    Err(e) => Err(e),
+                }
+            } else {
+                // A transfer ftpspec serves ends on data-connection events: the full timeout
+                // only bounds them.
+                let wait = match unserved {
+                    true => self.cfg.look(),
+                    false if self.serving == Some(head) => self.cfg.timeout,
+                    false => self.cfg.reply_wait(),
+                };
+                self.ctrl.read_reply(wait).await
             };
-            match self.ctrl.read_reply(wait).await {
+            match read {
                 Err(SessionError::Timeout { .. }) if unserved => {
                     self.stalled = Some(head);
                     return Ok(false);
                 }
                 Ok(reply) => {
+                    self.measure(head);
                     let preliminary = reply.code.class() == 1;
                     self.record(head, &reply);
                     if !preliminary {
@@ -190,16 +206,27 @@ impl Exec<'_> {
             }
         }
         self.abort_pending = false;
-        self.unsolicited().await?;
+        self.unsolicited()?;
         Ok(false)
+    }
+
+    /// The first reply to the last command sent, a plain command, came now: one sample of the
+    /// target's reply time.
+    fn measure(&self, cmd: usize) {
+        let c = &self.trace.commands[cmd];
+        let last = cmd + 1 == self.trace.commands.len() && self.partial.is_none();
+        if last && !c.transfer && c.replies.is_empty() {
+            self.cfg.latency.observe(self.sent_at.elapsed());
+        }
     }
 
     /// Replies already waiting that no command is owed: attributed to an unfinished line that
     /// the server answered early, else to the last command.
-    async fn unsolicited(&mut self) -> Flow {
+    fn unsolicited(&mut self) -> Flow {
         for _ in 0..MAX_UNSOLICITED {
-            match self.ctrl.read_reply(Duration::ZERO).await {
-                Ok(reply) => {
+            match self.ctrl.try_read_reply() {
+                Ok(None) => return Ok(()),
+                Ok(Some(reply)) => {
                     let Some(last) = self.trace.commands.len().checked_sub(1) else {
                         return Ok(());
                     };
@@ -237,6 +264,9 @@ impl Exec<'_> {
         let act = self.trace.act(Act::Reply { cmd, code, binder });
         let (port, unparsed) = machine_part(binder, text);
         if let (Some(port), Some(via)) = (port, binder) {
+            // A new passive port replaces the old data setup (RFC 959 §4.1.2 PASV): a data
+            // connection opened for the old one serves nothing now.
+            self.data = None;
             // Fresh only if nothing was sent after the command it answers: a later command
             // (pipelined, queued) may rightly have closed the port already.
             let last = self.trace.commands.len() - 1;
@@ -251,6 +281,7 @@ impl Exec<'_> {
         if code.class() == 2 && matches!(&verb[..], b"EPRT" | b"PORT" | b"LPRT") {
             self.active_armed = true;
             self.passive = None;
+            self.data = None;
         }
         if code.0 == 221 || code.0 == 421 {
             self.saw_closing = true;
@@ -280,7 +311,7 @@ impl Exec<'_> {
             SessionError::Timeout { .. } if transfer => {
                 self.trace.end = End::Inconclusive(format!(
                     "no final reply to a transfer within {:?}",
-                    self.cfg.timeout
+                    self.cfg.reply_wait()
                 ));
                 return;
             }

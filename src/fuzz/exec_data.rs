@@ -22,8 +22,8 @@ pub const THIEF_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
 impl Exec<'_> {
     pub(super) async fn data_op(&mut self, op: &DataOp) {
         let transfer_pending = self.queue.iter().any(|&i| self.trace.commands[i].transfer);
-        // A transfer nobody serves may never start: a short wait is enough to see it did.
-        let short = (self.cfg.timeout / 10).max(Duration::from_millis(100));
+        // A transfer nobody serves may never start: a short look is enough to see it did.
+        let short = self.cfg.look();
         match op {
             DataOp::Connect { foreign } => self.connect(*foreign).await,
             DataOp::Accept if transfer_pending => self.accept(short).await,

@@ -14,7 +14,8 @@
 //!
 //! - `bytes`, `grammar`, `ops`, [`dialogue`]: the input language (bounded, grammar-aware).
 //! - [`line`]: command lines with holes (`${client.ip}`, `${data.port}`).
-//! - [`exec`] (+ `exec_control`, `exec_data`): one dialogue on one control connection.
+//! - [`exec`] (+ `exec_control`, `exec_data`): one dialogue on one control connection;
+//!   [`latency`]: the target's measured reply time, which sets the waits only a timer can end.
 //! - [`trace`]: what an execution did and saw (pure data).
 //! - [`oracle`]: crash, hang, silence, malformed replies, protocol invariants.
 //! - [`feedback`], [`corpus`], [`mutate`]: AFLNet-style state feedback, the bounded on-disk
@@ -38,6 +39,7 @@ pub mod finding;
 pub mod grammar;
 pub mod inproc;
 pub mod junit;
+pub mod latency;
 pub mod line;
 pub mod minimise;
 pub mod mutate;
@@ -57,6 +59,7 @@ pub use campaign::{Budget, CampaignConfig, StopSignal, run};
 pub use dialogue::{DataOp, Dialogue, MAX_INPUT, MAX_OPS, Op};
 pub use exec::{ExecConfig, execute};
 pub use exec_control::probe_liveness;
+pub use latency::{Latency, Waits};
 pub use oracle::{Oracle, Verdict, judge};
 pub use report::{CampaignReport, Reported};
 pub use scenario::to_scenario;

@@ -95,16 +95,13 @@ async fn converse(stream: TcpStream, script: Script) {
 }
 
 fn config(addr: SocketAddr) -> ExecConfig {
-    ExecConfig {
-        target: Target {
-            addrs: vec![addr],
-            user: None,
-            password: None,
-            display: "scripted".into(),
-        },
-        addr,
-        timeout: Duration::from_millis(300),
-    }
+    let target = Target {
+        addrs: vec![addr],
+        user: None,
+        password: None,
+        display: "scripted".into(),
+    };
+    ExecConfig::new(target, addr, Duration::from_millis(300))
 }
 
 fn dialogue(ops: Vec<Op>) -> Dialogue {

@@ -15,6 +15,7 @@
 //! | `sequences` | distinct reply-code sequences seen |
 //! | `findings` | distinct findings written to `DIR/findings/` this campaign |
 //! | `inconclusive` | dialogues that ended in a wait on a transfer (not judged) |
+//! | `unconfirmed` | missing replies seen with a measured wait that came within the full `--timeout` on a rerun (not reported) |
 //! | `state` | `running`, `target-down`, `done`, `interrupted` |
 
 use super::corpus::write_file;
@@ -37,6 +38,7 @@ pub struct Stats {
     pub sequences: usize,
     pub findings: usize,
     pub inconclusive: u64,
+    pub unconfirmed: u64,
     pub state: &'static str,
 }
 

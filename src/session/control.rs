@@ -120,22 +120,55 @@ impl ControlConnection {
     pub async fn read_reply(&mut self, wait: Duration) -> Result<Reply, SessionError> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
-            match parse_reply(&self.buf, self.limits) {
-                Ok(Some((reply, used))) => {
-                    self.buf.drain(..used);
-                    return Ok(reply);
-                }
-                Ok(None) => {}
-                Err(err) => {
-                    let used = err.consumed.min(self.buf.len());
-                    self.buf.drain(..used);
-                    let shown = &err.raw[..err.raw.len().min(200)];
-                    self.recorder
-                        .violation(format!("{}: \"{}\"", err.kind, escape_bytes(shown)));
-                    return Err(SessionError::Malformed(err));
-                }
+            if let Some(reply) = self.parse_buffered()? {
+                return Ok(reply);
             }
             self.fill(deadline, wait).await?;
+        }
+    }
+
+    /// The next complete reply if one has already arrived, without waiting: what is buffered,
+    /// plus what the socket holds right now.
+    ///
+    /// Not `read_reply(Duration::ZERO)`: a zero timeout still arms a timer, and tokio's timer
+    /// wheel rounds it up to the next millisecond tick — a millisecond per call, which was most
+    /// of a fuzz dialogue's time against a fast server.
+    pub fn try_read_reply(&mut self) -> Result<Option<Reply>, SessionError> {
+        let mut chunk = [0u8; READ_CHUNK];
+        loop {
+            if let Some(reply) = self.parse_buffered()? {
+                return Ok(Some(reply));
+            }
+            match self.stream.try_read(&mut chunk) {
+                Ok(0) => return Err(self.closed()),
+                Ok(n) => self.keep(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(None),
+                Err(source) => {
+                    return Err(SessionError::Io {
+                        context: "reading a reply",
+                        source,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Takes one complete reply off the front of the buffer, if there is one.
+    fn parse_buffered(&mut self) -> Result<Option<Reply>, SessionError> {
+        match parse_reply(&self.buf, self.limits) {
+            Ok(Some((reply, used))) => {
+                self.buf.drain(..used);
+                Ok(Some(reply))
+            }
+            Ok(None) => Ok(None),
+            Err(err) => {
+                let used = err.consumed.min(self.buf.len());
+                self.buf.drain(..used);
+                let shown = &err.raw[..err.raw.len().min(200)];
+                self.recorder
+                    .violation(format!("{}: \"{}\"", err.kind, escape_bytes(shown)));
+                Err(SessionError::Malformed(err))
+            }
         }
     }
 
@@ -147,32 +180,37 @@ impl ControlConnection {
     ) -> Result<(), SessionError> {
         let mut chunk = [0u8; READ_CHUNK];
         let read = tokio::time::timeout_at(deadline, self.stream.read(&mut chunk)).await;
-        let n = match read {
-            Err(_) => {
-                return Err(SessionError::Timeout {
-                    what: "reply",
-                    timeout: wait,
-                });
+        match read {
+            Err(_) => Err(SessionError::Timeout {
+                what: "reply",
+                timeout: wait,
+            }),
+            Ok(Err(source)) => Err(SessionError::Io {
+                context: "reading a reply",
+                source,
+            }),
+            Ok(Ok(0)) => Err(self.closed()),
+            Ok(Ok(n)) => {
+                self.keep(&chunk[..n]);
+                Ok(())
             }
-            Ok(Err(source)) => {
-                return Err(SessionError::Io {
-                    context: "reading a reply",
-                    source,
-                });
-            }
-            Ok(Ok(0)) => {
-                self.recorder
-                    .event(Channel::Control, "closed by the server");
-                return Err(SessionError::Closed {
-                    pending: self.buf.len(),
-                });
-            }
-            Ok(Ok(n)) => n,
-        };
+        }
+    }
+
+    /// Records received bytes and appends them to the buffer.
+    fn keep(&mut self, bytes: &[u8]) {
         self.recorder
-            .record(Channel::Control, Direction::Received, &chunk[..n]);
-        self.buf.extend_from_slice(&chunk[..n]);
-        Ok(())
+            .record(Channel::Control, Direction::Received, bytes);
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// The server closed the connection: recorded, with what it left unparsed.
+    fn closed(&self) -> SessionError {
+        self.recorder
+            .event(Channel::Control, "closed by the server");
+        SessionError::Closed {
+            pending: self.buf.len(),
+        }
     }
 
     /// Closes the connection (best effort).

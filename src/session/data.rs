@@ -130,6 +130,28 @@ impl DataListener {
     }
 }
 
+impl DataListener {
+    /// Closes connections already queued (at most `limit`), without waiting: before a new
+    /// transfer, a connection still queued belongs to an earlier one that nobody accepted, and
+    /// accepting it in place of the new one would serve the wrong transfer.
+    pub fn discard_pending(&self, limit: usize, recorder: &Recorder) -> usize {
+        let mut discarded = 0;
+        while discarded < limit {
+            let Ok((_socket, from)) = socket2::SockRef::from(&self.listener).accept() else {
+                break;
+            };
+            discarded += 1;
+            if let Some(from) = from.as_socket() {
+                recorder.event(
+                    Channel::Data(self.name.clone()),
+                    &format!("closed a connection from {from} left by an earlier transfer"),
+                );
+            }
+        }
+        discarded
+    }
+}
+
 /// Connects a passive data connection to `peer_ip:port` (the control peer), optionally from a
 /// chosen local address such as 127.0.0.2 (to play the port thief of RFC 2577 §4).
 pub async fn connect_data(

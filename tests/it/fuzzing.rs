@@ -251,11 +251,7 @@ async fn a_dying_target_is_a_crash_finding_and_stops_the_campaign() {
         display: "dying".into(),
     };
     let config = CampaignConfig {
-        exec: ExecConfig {
-            target,
-            addr,
-            timeout: Duration::from_millis(500),
-        },
+        exec: ExecConfig::new(target, addr, Duration::from_millis(500)),
         budget: Budget::Runs(50),
         jobs: 1,
         seed: 7,
