@@ -4,11 +4,13 @@
 use super::serve_cmd::parse_faults;
 use super::signal::interrupt_signal;
 use super::{EXIT_FAIL, EXIT_INTERRUPTED, target};
+use crate::fuzz::MAX_OPS;
 use crate::fuzz::campaign::{self, Budget, CampaignConfig, StopSignal};
 use crate::fuzz::corpus::MAX_CORPUS;
 use crate::fuzz::exec::ExecConfig;
 use crate::fuzz::latency::Waits;
 use crate::fuzz::progress::Progress;
+use crate::fuzz::shape::{Shape, Verb};
 use crate::fuzz::stats::{clock, parse_duration};
 use crate::fuzz::{CampaignReport, junit};
 use crate::runner::{self, RunConfig, Target};
@@ -51,6 +53,7 @@ Exit codes:
 Examples:
   ftpspec fuzz --duration 60s                              the built-in server, one minute
   ftpspec fuzz --fault epsv-malformed-229 --runs 300      find a planted fault
+  ftpspec fuzz --only eprt,epsv --max-ops 4 --duration 10m  focus on EPRT and EPSV lines
   ftpspec fuzz --target ftp://127.0.0.1:2121 --duration 8h --jobs 4 --junit";
 
 #[derive(Debug, Args)]
@@ -89,9 +92,23 @@ pub struct FuzzArgs {
     /// With the built-in server only: plant a named fault (see `ftpspec serve --list-faults`).
     #[arg(long, value_name = "NAME")]
     pub fault: Vec<String>,
+    /// Focus: only command lines with these verbs (typed, raw, over-long, split), always
+    /// after a login. Default: the whole grammar (transfers, data connections, urgent ABOR).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "VERB,...")]
+    pub only: Vec<Verb>,
+    /// Most operations in one dialogue after the login.
+    #[arg(long, value_name = "N", default_value_t = MAX_OPS, value_parser = ops_bound)]
+    pub max_ops: usize,
     /// Most inputs kept in the corpus (the least useful go first).
     #[arg(long, value_name = "N", default_value_t = MAX_CORPUS, value_parser = corpus_bound)]
     pub max_corpus: usize,
+}
+
+fn ops_bound(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=MAX_OPS).contains(&n) => Ok(n),
+        _ => Err(format!("must be a number from 1 to {MAX_OPS}")),
+    }
 }
 
 fn corpus_bound(s: &str) -> Result<usize, String> {
@@ -140,6 +157,10 @@ pub async fn fuzz(args: FuzzArgs) -> Result<u8, String> {
         exec: ExecConfig {
             waits: args.waits,
             ..ExecConfig::new(target.clone(), addr, timeout)
+        },
+        shape: Shape {
+            max_ops: args.max_ops,
+            only: args.only.clone(),
         },
         budget: match (args.runs, args.duration) {
             (Some(n), _) => Budget::Runs(n),

@@ -16,6 +16,7 @@ use super::mutate::{Rng, fresh, mutate};
 use super::oracle::{Oracle, Verdict, judge};
 use super::progress::Progress;
 use super::report::{CampaignReport, Reported};
+use super::shape::Shape;
 use super::stats::Stats;
 use super::trace::{End, NoReply, Trace};
 use std::collections::HashSet;
@@ -42,6 +43,8 @@ pub enum Budget {
 #[derive(Debug, Clone)]
 pub struct CampaignConfig {
     pub exec: ExecConfig,
+    /// What the dialogues may contain (`--only`, `--max-ops`).
+    pub shape: Shape,
     pub budget: Budget,
     pub jobs: usize,
     pub seed: u64,
@@ -135,7 +138,8 @@ pub async fn run(
         target_lost: false,
     };
     c.progress.println(&format!(
-        "ftpspec fuzz → {target_display}: seed {}, {} inputs loaded from {}",
+        "ftpspec fuzz → {target_display}: {}; seed {}, {} inputs loaded from {}",
+        c.cfg.shape.describe(),
         c.cfg.seed,
         c.stats.corpus_loaded,
         c.cfg.out.join("corpus").display()
@@ -169,8 +173,8 @@ impl Campaign {
                 scheduled += 1;
                 let input = self.next_input();
                 let exec = self.cfg.exec.clone();
+                let dialogue = self.cfg.shape.decode(&input);
                 running.spawn(async move {
-                    let dialogue = Dialogue::decode(&input);
                     let trace = bounded_execute(&dialogue, &exec).await;
                     (input, dialogue, trace)
                 });
@@ -229,6 +233,7 @@ impl Campaign {
     async fn process(&mut self, ran: Ran) -> std::io::Result<()> {
         self.stats.execs += 1;
         let (input, dialogue, trace) = ran;
+        self.stats.commands += trace.commands.len() as u64;
         if let End::Unreachable(_) = trace.end {
             return self.unreachable().await;
         }

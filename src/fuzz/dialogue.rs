@@ -88,21 +88,10 @@ impl<'a> Arbitrary<'a> for Op {
 }
 
 impl Dialogue {
-    /// Decodes any bytes (at most [`MAX_INPUT`] are looked at) into a bounded dialogue.
+    /// Decodes any bytes (at most [`MAX_INPUT`] are looked at) into a bounded dialogue of the
+    /// whole grammar (see [`Shape`](super::shape::Shape) for focused ones).
     pub fn decode(input: &[u8]) -> Dialogue {
-        let input = &input[..input.len().min(MAX_INPUT)];
-        let mut u = Unstructured::new(input);
-        // Mostly logged in: almost everything interesting needs it. The first byte's low bits
-        // choose, so an empty input logs in.
-        let login = u.int_in_range(0u8..=7).map(|n| n != 7).unwrap_or(true);
-        let mut ops = Vec::new();
-        while ops.len() < MAX_OPS && !u.is_empty() {
-            match Op::arbitrary(&mut u) {
-                Ok(op) => ops.push(op),
-                Err(_) => break,
-            }
-        }
-        Dialogue { login, ops }
+        super::shape::Shape::default().decode(input)
     }
 
     /// The same dialogue without operation `index` (for minimisation).

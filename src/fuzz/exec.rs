@@ -238,9 +238,6 @@ impl Exec<'_> {
         if t.plan != DataPlan::Stall && self.data.is_none() && self.passive.is_some() {
             self.connect(false).await;
         }
-        if let Some(listener) = &self.listener {
-            listener.discard_pending(8, &self.recorder);
-        }
         self.send_line(&t.kind.render(), true).await?;
         let cmd = self.trace.commands.len().saturating_sub(1);
         let armed = std::mem::take(&mut self.active_armed);
@@ -270,7 +267,7 @@ impl Exec<'_> {
             // An EPRT/PORT answered only now (pipelined before the transfer) arms it too.
             let armed = std::mem::take(&mut self.active_armed) || armed;
             if self.data.is_none() && armed {
-                self.accept(self.cfg.timeout).await;
+                self.accept_newest().await;
             }
             match t.plan {
                 DataPlan::CloseEarly => self.close().await,
@@ -279,6 +276,11 @@ impl Exec<'_> {
                     self.close().await;
                 }
                 _ => self.read(self.cfg.timeout).await,
+            }
+            // The data phase is over; the final reply (226, 426) is due at once. With measured
+            // waits it gets the look of an unserved transfer: late, it is read when it comes.
+            if self.cfg.waits == Waits::Measured {
+                self.serving = None;
             }
             self.settle(None).await?;
         }

@@ -175,11 +175,11 @@ impl Exec<'_> {
                     Err(e) => Err(e),
                 }
             } else {
-                // A transfer ftpspec serves ends on data-connection events: the full timeout
-                // only bounds them.
+                // A transfer ftpspec serves gets its 1xx as promptly as any reply once its
+                // data connection is set up; if it does not, the data setup went elsewhere
+                // (a pipelined PASV announced a new port, say) and the dialogue is inconclusive.
                 let wait = match unserved {
                     true => self.cfg.look(),
-                    false if self.serving == Some(head) => self.cfg.timeout,
                     false => self.cfg.reply_wait(),
                 };
                 self.ctrl.read_reply(wait).await

@@ -113,6 +113,21 @@ impl Exec<'_> {
         }
     }
 
+    /// Takes the server's connection for the transfer being served (see
+    /// [`DataListener::accept_newest`]).
+    pub(super) async fn accept_newest(&mut self) {
+        let Some(listener) = self.listener.as_ref() else {
+            return;
+        };
+        let got = listener
+            .accept_newest(self.cfg.timeout, 8, &self.recorder)
+            .await;
+        if let Ok((stream, _from)) = got {
+            self.trace.act(Act::Accept);
+            self.data = Some((Chan::Active, stream));
+        }
+    }
+
     /// Reads the open data connection to EOF, waiting at most `wait`. A thief that receives
     /// data is an event.
     pub(super) async fn read(&mut self, wait: Duration) {

@@ -12,7 +12,8 @@
 //!
 //! # Layout
 //!
-//! - `bytes`, `grammar`, `ops`, [`dialogue`]: the input language (bounded, grammar-aware).
+//! - `bytes`, `grammar`, `ops`, [`dialogue`]: the input language (bounded, grammar-aware);
+//!   [`shape`]: the whole grammar or a focus (`--only eprt --max-ops 1`).
 //! - [`line`]: command lines with holes (`${client.ip}`, `${data.port}`).
 //! - [`exec`] (+ `exec_control`, `exec_data`): one dialogue on one control connection;
 //!   [`latency`]: the target's measured reply time, which sets the waits only a timer can end.
@@ -48,6 +49,7 @@ pub mod oracle;
 pub mod progress;
 mod report;
 mod scenario;
+pub mod shape;
 pub mod stats;
 pub mod trace;
 
@@ -63,3 +65,4 @@ pub use latency::{Latency, Waits};
 pub use oracle::{Oracle, Verdict, judge};
 pub use report::{CampaignReport, Reported};
 pub use scenario::to_scenario;
+pub use shape::{Shape, Verb};

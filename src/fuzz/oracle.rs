@@ -317,10 +317,15 @@ pub fn blank_numbers(text: &str) -> String {
             }
             out.push('#');
         } else if c == '"' {
-            // A quoted excerpt of the input: keep only that there was one.
-            for n in chars.by_ref() {
-                if n == '"' {
-                    break;
+            // A quoted excerpt of the input: keep only that there was one. Inside it a
+            // backslash escapes the next character (an escaped quote does not end it).
+            while let Some(n) = chars.next() {
+                match n {
+                    '\\' => {
+                        chars.next();
+                    }
+                    '"' => break,
+                    _ => {}
                 }
             }
             out.push_str("\"…\"");
@@ -346,6 +351,10 @@ mod tests {
             blank_numbers("delimiter 0x09")
         );
         assert_eq!(blank_numbers("port \"65536\" bad"), "port \"…\" bad");
+        assert_eq!(
+            blank_numbers(r#"argument "|1|x|5|K}\"h>;" is not <d>"#),
+            blank_numbers(r#"argument "|1|x|5|Q\\" is not <d>"#),
+        );
         assert_eq!(Oracle::from_name("port-theft"), Some(Oracle::ForeignServed));
         for o in Oracle::ALL {
             assert_eq!(Oracle::from_name(o.name()), Some(o));

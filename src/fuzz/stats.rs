@@ -10,6 +10,7 @@
 //! | `seed` | the campaign's seed |
 //! | `elapsed_secs` | seconds since the campaign started |
 //! | `execs`, `execs_per_sec` | dialogues run (minimisation runs included), and their rate |
+//! | `commands`, `commands_per_sec` | command lines those dialogues sent (USER and PASS included, the closing QUIT not), and their rate |
 //! | `corpus`, `corpus_loaded` | inputs kept now, and loaded at start from `DIR/corpus/` |
 //! | `states` | distinct (previous reply code, verb, reply code) transitions seen |
 //! | `sequences` | distinct reply-code sequences seen |
@@ -32,6 +33,8 @@ pub struct Stats {
     pub elapsed_secs: f64,
     pub execs: u64,
     pub execs_per_sec: f64,
+    pub commands: u64,
+    pub commands_per_sec: f64,
     pub corpus: usize,
     pub corpus_loaded: usize,
     pub states: usize,
@@ -46,11 +49,12 @@ impl Stats {
     /// Updates the time-derived fields.
     pub fn tick(&mut self, elapsed: Duration) {
         self.elapsed_secs = elapsed.as_secs_f64();
-        self.execs_per_sec = if self.elapsed_secs > 0.0 {
-            self.execs as f64 / self.elapsed_secs
-        } else {
-            0.0
+        let rate = |n: u64| match self.elapsed_secs > 0.0 {
+            true => n as f64 / self.elapsed_secs,
+            false => 0.0,
         };
+        self.execs_per_sec = rate(self.execs);
+        self.commands_per_sec = rate(self.commands);
     }
 
     /// One line for logs: `[00:01:05] execs 1234 (19.0/s) · corpus 87 · states 112 · findings 1`.

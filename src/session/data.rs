@@ -131,24 +131,46 @@ impl DataListener {
 }
 
 impl DataListener {
-    /// Closes connections already queued (at most `limit`), without waiting: before a new
-    /// transfer, a connection still queued belongs to an earlier one that nobody accepted, and
-    /// accepting it in place of the new one would serve the wrong transfer.
-    pub fn discard_pending(&self, limit: usize, recorder: &Recorder) -> usize {
-        let mut discarded = 0;
-        while discarded < limit {
-            let Ok((_socket, from)) = socket2::SockRef::from(&self.listener).accept() else {
+    /// The server's data connection for the transfer whose 1xx just came: the newest queued
+    /// connection, else the next to arrive within `wait`.
+    ///
+    /// Servers connect at different moments: some when the transfer command comes (RFC 959
+    /// §3.2), some already when PORT/EPRT is accepted (pyftpdlib), so a connection for an
+    /// earlier setup may still be queued. Either way the server's current connection is the
+    /// newest; the older ones (at most `limit`) are closed.
+    pub async fn accept_newest(
+        &self,
+        wait: Duration,
+        limit: usize,
+        recorder: &Recorder,
+    ) -> Result<(TcpStream, SocketAddr), SessionError> {
+        let mut newest: Option<(socket2::Socket, SocketAddr)> = None;
+        for _ in 0..limit {
+            let Ok((socket, from)) = socket2::SockRef::from(&self.listener).accept() else {
                 break;
             };
-            discarded += 1;
-            if let Some(from) = from.as_socket() {
+            let Some(from) = from.as_socket() else {
+                continue;
+            };
+            if let Some((_older, older_from)) = newest.replace((socket, from)) {
                 recorder.event(
                     Channel::Data(self.name.clone()),
-                    &format!("closed a connection from {from} left by an earlier transfer"),
+                    &format!("closed an older queued connection from {older_from}"),
                 );
             }
         }
-        discarded
+        let Some((socket, from)) = newest else {
+            return self.accept(wait, recorder).await;
+        };
+        let stream = socket
+            .set_nonblocking(true)
+            .and_then(|()| TcpStream::from_std(socket.into()))
+            .map_err(SessionError::io("accepting a data connection"))?;
+        recorder.event(
+            Channel::Data(self.name.clone()),
+            &format!("accepted from {from}"),
+        );
+        Ok((stream, from))
     }
 }
 

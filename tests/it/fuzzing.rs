@@ -252,6 +252,7 @@ async fn a_dying_target_is_a_crash_finding_and_stops_the_campaign() {
     };
     let config = CampaignConfig {
         exec: ExecConfig::new(target, addr, Duration::from_millis(500)),
+        shape: Default::default(),
         budget: Budget::Runs(50),
         jobs: 1,
         seed: 7,
