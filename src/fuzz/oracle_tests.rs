@@ -6,6 +6,7 @@ use super::bytes::IllegalByte;
 use super::dialogue::{DataOp, Dialogue, Op};
 use super::exec::{ExecConfig, execute};
 use super::grammar::{AddrMut, EprtMut, EprtOp, EpsvOp};
+use super::latency::Waits;
 use super::ops::{Cmd, DataPlan, PathArg, Transfer, TransferKind};
 use super::oracle::{Oracle, judge};
 use crate::runner::Target;
@@ -20,6 +21,8 @@ enum Answer {
     Reply(String),
     /// Nothing, connection kept open.
     Silent,
+    /// This reply, after a pause (a slow server).
+    Late(Duration, String),
     /// Close the connection.
     Close,
 }
@@ -84,6 +87,12 @@ async fn converse(stream: TcpStream, script: Script) {
         let line = line.trim_end().to_string();
         match script(&line) {
             Answer::Reply(text) => {
+                if write.write_all(text.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+            Answer::Late(pause, text) => {
+                tokio::time::sleep(pause).await;
                 if write.write_all(text.as_bytes()).await.is_err() {
                     return;
                 }
@@ -284,4 +293,38 @@ async fn a_well_behaved_peer_gets_no_verdict_and_scenarios_reparse() {
         .unwrap_or_else(|e| panic!("{e}\n{text}"));
     assert_eq!(parsed[0].steps.len(), scenario.steps.len());
     assert!(text.contains("send        EPRT \\x7f"), "{text}");
+}
+
+#[tokio::test]
+async fn a_late_reply_is_missed_by_a_measured_wait_and_not_by_a_full_one() {
+    let script: Script = Arc::new(|line| match line {
+        "NOOP" => Answer::Late(Duration::from_millis(300), "200 late\r\n".into()),
+        _ => ok(),
+    });
+    let addr = peer(Later::Serve, script).await;
+    let ops = vec![Op::Cmd(Cmd::Stat), Op::Cmd(Cmd::Noop), Op::Cmd(Cmd::Stat)];
+    let full = ExecConfig {
+        timeout: Duration::from_secs(5),
+        ..config(addr)
+    };
+    let trace = execute(&dialogue(ops.clone()), &full).await;
+    assert_eq!(judge(&trace).map(|v| v.oracle), None, "{:?}", trace.end);
+
+    // The same server, measured: STAT answers at once, so NOOP's 300 ms is far beyond the
+    // patience the measured reply time allows. (The campaign confirms such a verdict with a
+    // full rerun before it reports anything.)
+    let measured = ExecConfig {
+        waits: Waits::Measured,
+        // A fresh measure: the full run's 300 ms sample would rightly raise the patience.
+        latency: Arc::default(),
+        ..full.clone()
+    };
+    let trace = execute(&dialogue(ops), &measured).await;
+    assert!(measured.reply_wait() < Duration::from_millis(300));
+    assert_eq!(
+        judge(&trace).map(|v| v.oracle),
+        Some(Oracle::Silence),
+        "{:?}",
+        trace.end
+    );
 }

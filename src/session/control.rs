@@ -239,6 +239,35 @@ fn redacted(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn try_read_reply_takes_only_what_has_arrived() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let wait = Duration::from_secs(10);
+        let mut conn = ControlConnection::connect(addr, wait, Recorder::new())
+            .await
+            .unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+        assert!(matches!(conn.try_read_reply(), Ok(None)));
+
+        server.write_all(b"200 one\r\n211-two\r\n").await.unwrap();
+        assert_eq!(conn.read_reply(wait).await.unwrap().code.0, 200);
+        // Half of a multi-line reply is buffered: still no reply, and no wait.
+        assert!(matches!(conn.try_read_reply(), Ok(None)));
+
+        server.write_all(b"211 end\r\n").await.unwrap();
+        conn.stream.readable().await.unwrap();
+        let reply = conn.try_read_reply().unwrap().expect("a complete reply");
+        assert_eq!((reply.code.0, reply.lines.len()), (211, 2));
+
+        drop(server);
+        conn.stream.readable().await.unwrap();
+        assert!(matches!(
+            conn.try_read_reply(),
+            Err(SessionError::Closed { pending: 0 })
+        ));
+    }
+
     #[test]
     fn pass_is_redacted_in_any_case() {
         assert_eq!(&*redacted(b"PASS s3cret\r\n"), b"PASS ****\r\n");

@@ -373,6 +373,27 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn accept_newest_takes_the_last_queued_connection_and_closes_the_older() {
+        let recorder = Recorder::new();
+        let listener = DataListener::bind("d", LOCALHOST, &recorder).await.unwrap();
+        // On loopback a connect completes (and is queued) before it returns.
+        let mut older = TcpStream::connect(listener.local_addr()).await.unwrap();
+        let newer = TcpStream::connect(listener.local_addr()).await.unwrap();
+        let wait = Duration::from_secs(10);
+        let (_stream, from) = listener.accept_newest(wait, 8, &recorder).await.unwrap();
+        assert_eq!(from, newer.local_addr().unwrap());
+        let mut byte = [0u8; 1];
+        let eof = timeout(wait, older.read(&mut byte)).await.unwrap().unwrap();
+        assert_eq!(eof, 0, "the older connection is closed");
+
+        // Nothing queued: it waits for the next connection.
+        let addr = listener.local_addr();
+        let late = tokio::spawn(async move { TcpStream::connect(addr).await.unwrap() });
+        let (_stream, from) = listener.accept_newest(wait, 8, &recorder).await.unwrap();
+        assert_eq!(from, late.await.unwrap().local_addr().unwrap());
+    }
+
+    #[tokio::test]
     async fn reuse_binds_a_port_whose_connection_is_in_time_wait() {
         let recorder = Recorder::new();
         let reuse = ListenOptions {

@@ -1,7 +1,8 @@
 //! `ftpspec fuzz` as users and CI see it: short seeded campaigns against the built-in server
 //! find a planted fault and write findings that `ftpspec run` replays to FAIL; the clean server
 //! gets none; a second run resumes from the saved corpus; Ctrl-C ends cleanly with 130; a
-//! target that dies is a crash finding and exit 1.
+//! target that dies is a crash finding and exit 1; a focused campaign (`--only`, `--max-ops`)
+//! sends only its verbs; a slow reply missed by a measured wait is not reported.
 
 use crate::support::{ftpspec, scratch, text};
 use ftpspec::fuzz::campaign::{self, Budget, CampaignConfig, StopSignal};
@@ -170,6 +171,14 @@ fn usage_and_connection_errors_are_exit_2() {
     assert_eq!(out.status.code(), Some(2), "--runs and --duration conflict");
     let out = ftpspec(&["fuzz", "--duration", "8x"]);
     assert_eq!(out.status.code(), Some(2));
+    for bad in [
+        ["--max-ops", "0"],
+        ["--max-ops", "25"],
+        ["--only", "eprt,bogus"],
+    ] {
+        let out = ftpspec(&["fuzz", "--runs", "1", bad[0], bad[1]]);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
     let help = text(&ftpspec(&["fuzz", "--help"]).stdout);
     assert!(help.contains("waits for the target with backoff"), "{help}");
     assert!(help.contains("130"), "{help}");
@@ -285,4 +294,145 @@ async fn regression_lone_iac_before_crlf_is_not_a_malformed_eprt() {
     let trace = ftpspec::fuzz::inproc::run(&dialogue, ftpspec::server::FaultSet::default()).await;
     let verdict = ftpspec::fuzz::judge(&trace);
     assert!(verdict.is_none(), "{:?}", verdict.map(|v| v.detail));
+}
+
+#[test]
+fn a_focused_campaign_finds_its_fault_with_only_its_verb() {
+    let dir = scratch("fuzz", "focused");
+    let o = dir.to_string_lossy().into_owned();
+    let args = [
+        "fuzz",
+        "--runs",
+        "3000",
+        "--seed",
+        "2",
+        "--timeout",
+        "1",
+        "--out",
+        &o,
+    ];
+    let focus = [
+        "--only",
+        "eprt",
+        "--max-ops",
+        "1",
+        "--fault",
+        "eprt-any-delimiter",
+    ];
+    let out = ftpspec(&[&args[..], &focus[..]].concat());
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    let banner = text(&out.stderr);
+    assert!(
+        banner.contains("only EPRT, at most 1 operations"),
+        "{banner}"
+    );
+    let names = findings(&dir);
+    assert!(
+        names.iter().any(|n| n.starts_with("malformed-accepted-")),
+        "{names:?}"
+    );
+    // Every written scenario sends USER, PASS and EPRT lines, nothing else.
+    for name in &names {
+        let scenario = std::fs::read_to_string(dir.join("findings").join(name)).unwrap();
+        let sent = scenario
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .filter_map(|l| l.trim_start().strip_prefix("send"))
+            .map(|rest| rest.trim_start_matches(|c: char| c.is_ascii_alphabetic() || c == '-'));
+        for line in sent {
+            let verb = line
+                .trim_start()
+                .get(..4)
+                .unwrap_or("")
+                .to_ascii_uppercase();
+            assert_eq!(verb, "EPRT", "{name}: {line}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A server that answers every line correctly (331, 230, 221, else 502) but every third line
+/// of a connection only after 150 ms: slow, never silent. Bounded: 200 connections of 64
+/// lines each.
+async fn slow_server() -> std::net::SocketAddr {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        for _ in 0..200 {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut lines = tokio::io::BufReader::new(read);
+                write.write_all(b"220 slow\r\n").await.ok()?;
+                for n in 1..=64 {
+                    let mut line = Vec::new();
+                    if lines.read_until(b'\n', &mut line).await.ok()? == 0 {
+                        return None;
+                    }
+                    let verb = line.get(..4).unwrap_or(&line[..]).to_ascii_uppercase();
+                    let reply: &[u8] = match &verb[..] {
+                        b"USER" => b"331 password\r\n",
+                        b"PASS" => b"230 in\r\n",
+                        b"QUIT" => b"221 bye\r\n",
+                        _ => b"502 not implemented\r\n",
+                    };
+                    if n % 3 == 0 {
+                        tokio::time::sleep(Duration::from_millis(150)).await;
+                    }
+                    write.write_all(reply).await.ok()?;
+                }
+                Some(())
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_reply_missed_by_a_measured_wait_is_rerun_and_not_reported() {
+    let addr = slow_server().await;
+    let campaign = |waits: &'static str| {
+        let dir = scratch("fuzz", &format!("slow-{waits}"));
+        let url = format!("ftp://{addr}");
+        tokio::task::spawn_blocking(move || {
+            let o = dir.to_string_lossy().into_owned();
+            let out = ftpspec(&[
+                "fuzz",
+                "-t",
+                &url,
+                "--runs",
+                "6",
+                "--seed",
+                "3",
+                "--timeout",
+                "2",
+                "--only",
+                "noop",
+                "--max-ops",
+                "4",
+                "--waits",
+                waits,
+                "--out",
+                &o,
+            ]);
+            let stats = std::fs::read_to_string(dir.join("stats.json")).unwrap_or_default();
+            let _ = std::fs::remove_dir_all(&dir);
+            (out, stats)
+        })
+    };
+    let (out, stats) = campaign("measured").await.unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    let stats: serde_json::Value = serde_json::from_str(&stats).expect("stats.json");
+    assert!(stats["unconfirmed"].as_u64() >= Some(1), "{stats}");
+    assert_eq!(stats["findings"], 0, "{stats}");
+
+    let (out, stats) = campaign("full").await.unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let stats: serde_json::Value = serde_json::from_str(&stats).expect("stats.json");
+    assert_eq!(stats["unconfirmed"], 0, "{stats}");
 }
