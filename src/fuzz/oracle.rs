@@ -4,7 +4,7 @@
 //! coarse description of the violation, with numbers blanked — so that a campaign reports each
 //! distinct way a server breaks once, however many inputs reach it.
 
-use super::trace::{Act, End, Event, Liveness, NoReply, Trace};
+use super::trace::{Act, Command, End, Event, Liveness, NoReply, Trace};
 use crate::proto::{EprtArg, HostPort, ReplyCode, ReplyErrorKind};
 use crate::suite::Binder;
 
@@ -237,9 +237,9 @@ fn end(trace: &Trace) -> Option<Verdict> {
             let c = trace.commands.get(*cmd)?;
             let verb = String::from_utf8_lossy(&c.verb).into_owned();
             let (oracle, signature) = match liveness {
-                Liveness::Refused => (Oracle::Crash, verb.clone()),
-                Liveness::Silent => (Oracle::Hang, verb.clone()),
-                Liveness::Alive => (Oracle::Silence, silence_signature(trace, *act, *how)),
+                Liveness::Refused => (Oracle::Crash, verb_class(&c.verb)),
+                Liveness::Silent => (Oracle::Hang, verb_class(&c.verb)),
+                Liveness::Alive => (Oracle::Silence, silence_signature(trace, c, *act, *how)),
             };
             Some(Verdict {
                 oracle,
@@ -271,9 +271,33 @@ fn end(trace: &Trace) -> Option<Verdict> {
     }
 }
 
-/// `closed after 5xx`: how the reply went missing and the class of the reply before it, so
-/// that "closes after every error" is one finding, whatever command follows the error.
-fn silence_signature(trace: &Trace, act: usize, how: NoReply) -> String {
+/// `timeout: ABOR`, `timeout: a line with bytes above 0x7f` or `connection lost after 5xx`.
+/// A command left unanswered is one finding per verb — or one for every line with non-ASCII
+/// bytes, whatever its verb, since what such a server chokes on is the decoding (RFC 959 §4.1:
+/// commands are Telnet NVT-ASCII), or one for any reply missing after the ABOR of a transfer
+/// that had its 1xx (RFC 959 §4.1.3). A lost connection is one finding per class of the reply
+/// before it, so that "closes after every error" is one finding, whatever command follows.
+fn silence_signature(trace: &Trace, cmd: &Command, act: usize, how: NoReply) -> String {
+    if how == NoReply::Timeout {
+        // After an ABOR of a transfer that had its 1xx, replies matched in order cannot tell
+        // whose reply is missing (the transfer's 226/426, ABOR's 225/226, a later command's):
+        // one finding, whichever command it was matched to.
+        let aborted = trace.commands.iter().enumerate().any(|(i, c)| {
+            c.transfer
+                && c.replies.iter().any(|r| r.code.class() == 1)
+                && trace.commands[i + 1..]
+                    .iter()
+                    .any(|later| later.verb == b"ABOR")
+        });
+        let telnet_free = crate::proto::telnet::strip_telnet(&cmd.line);
+        return match () {
+            _ if aborted => "timeout: after ABOR of a transfer that had its 1xx".into(),
+            _ if telnet_free.iter().any(|&b| b > 0x7f) => {
+                "timeout: a line with bytes above 0x7f".into()
+            }
+            _ => format!("timeout: {}", verb_class(&cmd.verb)),
+        };
+    }
     let before = trace.acts[..act.min(trace.acts.len())]
         .iter()
         .rev()
@@ -283,11 +307,18 @@ fn silence_signature(trace: &Trace, act: usize, how: NoReply) -> String {
         })
         .unwrap_or(ReplyCode::READY);
     // A close and a reset are the same failure seen at different moments.
-    let how = match how {
-        NoReply::Timeout => "timeout",
-        NoReply::Closed | NoReply::Reset => "connection lost",
-    };
-    format!("{how} after {}xx", before.class())
+    format!("connection lost after {}xx", before.class())
+}
+
+/// A verb as a signature names it: a command word as is, anything else (random bytes, a
+/// Telnet sequence, an empty line) as one class, so garbage lines are one finding.
+fn verb_class(verb: &[u8]) -> String {
+    match verb.len() {
+        1..=8 if verb.iter().all(u8::is_ascii_alphabetic) => {
+            String::from_utf8_lossy(verb).into_owned()
+        }
+        _ => "(no command word)".into(),
+    }
 }
 
 fn kind_name(kind: &ReplyErrorKind) -> &'static str {
@@ -351,6 +382,9 @@ mod tests {
             blank_numbers("delimiter 0x09")
         );
         assert_eq!(blank_numbers("port \"65536\" bad"), "port \"…\" bad");
+        assert_eq!(verb_class(b"ABOR"), "ABOR");
+        assert_eq!(verb_class(b"\xe6\xda"), verb_class(b"\xff\xf4"));
+        assert_eq!(verb_class(b""), verb_class(b"12"));
         assert_eq!(
             blank_numbers(r#"argument "|1|x|5|K}\"h>;" is not <d>"#),
             blank_numbers(r#"argument "|1|x|5|Q\\" is not <d>"#),
@@ -359,5 +393,57 @@ mod tests {
         for o in Oracle::ALL {
             assert_eq!(Oracle::from_name(o.name()), Some(o));
         }
+    }
+
+    fn command(line: &[u8], codes: &[u16]) -> Command {
+        let verb = crate::fuzz::trace::verb_of(line);
+        Command {
+            op: 0,
+            line: line.to_vec(),
+            transfer: matches!(&verb[..], b"RETR" | b"STOR" | b"LIST" | b"NLST"),
+            verb,
+            replies: codes
+                .iter()
+                .map(|&c| super::super::trace::Seen {
+                    code: ReplyCode(c),
+                    text: Vec::new(),
+                    act: 0,
+                    unparsed: None,
+                })
+                .collect(),
+            ambiguous: false,
+        }
+    }
+
+    /// The signature of a timeout on the last of `commands`.
+    fn timeout_signature(commands: Vec<Command>) -> String {
+        let mut trace = Trace::new(crate::fuzz::line::Values {
+            client_ip: std::net::Ipv4Addr::LOCALHOST.into(),
+            data_port: 0,
+        });
+        trace.commands = commands;
+        let last = trace.commands.last().unwrap().clone();
+        silence_signature(&trace, &last, 0, NoReply::Timeout)
+    }
+
+    #[test]
+    fn silence_signatures_name_the_kind_of_line_not_the_line() {
+        let plain = timeout_signature(vec![command(b"NOOP", &[200]), command(b"STAT", &[])]);
+        assert_eq!(plain, "timeout: STAT");
+        let high_a = timeout_signature(vec![command(b"PORT 1,2\xa4", &[])]);
+        let high_b = timeout_signature(vec![command(b"EPRT |1|\xe6\xda|", &[])]);
+        assert_eq!(high_a, high_b);
+        assert_eq!(high_a, "timeout: a line with bytes above 0x7f");
+        // After ABOR of a transfer that had its 1xx, whichever command the missing reply was
+        // matched to, it is one finding.
+        let abor = |last: &[u8]| {
+            timeout_signature(vec![
+                command(b"NLST", &[150, 225]),
+                command(b"ABOR", &[]),
+                command(last, &[]),
+            ])
+        };
+        assert_eq!(abor(b"NOOP"), abor(b"PASV"));
+        assert_ne!(abor(b"NOOP"), plain);
     }
 }

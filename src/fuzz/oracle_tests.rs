@@ -162,7 +162,7 @@ async fn silence_when_one_command_is_swallowed() {
     });
     let ops = vec![Op::Cmd(Cmd::Noop), Op::Cmd(Cmd::Stat)];
     let v = verdict_of(Later::Serve, script, ops).await;
-    assert_eq!(v, Some((Oracle::Silence, "timeout after 2xx".into())));
+    assert_eq!(v, Some((Oracle::Silence, "timeout: STAT".into())));
 }
 
 #[tokio::test]
