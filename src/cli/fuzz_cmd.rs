@@ -28,7 +28,8 @@ Output (under --out, default reports/fuzz):
                                     `ftpspec run --target URL DIR/findings`
   corpus/                           inputs that reached new states; a later run with the same
                                     --out resumes from them (the count loaded is printed)
-  stats.json                        execs, execs/s, corpus, states, findings; rewritten every 2s
+  stats.json                        execs, commands, rates, corpus, states, findings,
+                                    inconclusive, unconfirmed; rewritten every 2s
 
 Oracles: crash (the server stops accepting), hang (no reply, and no greeting on a new
 connection), silence (a command gets no reply), malformed-reply (RFC 959 §4.2, or a 227/229/522
