@@ -86,6 +86,9 @@ impl StopSignal {
     }
 }
 
+/// The pause after a dialogue that could not run for a local reason.
+const LOCAL_ERROR_PAUSE: Duration = Duration::from_millis(20);
+
 /// One finished execution.
 type Ran = (Vec<u8>, Dialogue, Trace);
 
@@ -231,8 +234,15 @@ impl Campaign {
 
     /// Feedback, oracles, findings for one execution.
     async fn process(&mut self, ran: Ran) -> std::io::Result<()> {
-        self.stats.execs += 1;
         let (input, dialogue, trace) = ran;
+        if let End::Harness(_) = trace.end {
+            // Not a dialogue that ran (no local port, say: TIME_WAIT holds them all). Not
+            // counted, not judged; a short pause lets ports come free instead of spinning.
+            self.stats.local_errors += 1;
+            tokio::time::sleep(LOCAL_ERROR_PAUSE).await;
+            return Ok(());
+        }
+        self.stats.execs += 1;
         self.stats.commands += trace.commands.len() as u64;
         if let End::Unreachable(_) = trace.end {
             return self.unreachable().await;

@@ -142,7 +142,10 @@ pub async fn execute(dialogue: &Dialogue, cfg: &ExecConfig) -> Trace {
         Ok(c) => c,
         Err(e) => {
             let mut trace = Trace::new(unknown);
-            trace.end = End::Unreachable(e.to_string());
+            trace.end = match e.is_local_port_shortage() {
+                true => End::Harness(e.to_string()),
+                false => End::Unreachable(e.to_string()),
+            };
             return trace;
         }
     };
@@ -333,6 +336,12 @@ impl Exec<'_> {
         {
             let wait = self.cfg.timeout.min(Duration::from_millis(500));
             let _ = self.ctrl.read_reply(wait).await;
+        } else if self.queue.iter().any(|&i| self.trace.commands[i].transfer) {
+            // A transfer still waits for its data connection: ABOR and QUIT, unread, so that
+            // a server that serves a half-closed client to the end (the reference server does)
+            // does not hold the session until its own data timeout. At thousands of dialogues
+            // a second such sessions pile up until the server answers 421.
+            let _ = self.ctrl.send(b"ABOR\r\nQUIT\r\n").await;
         }
         self.ctrl.shutdown().await;
     }

@@ -274,7 +274,7 @@ impl Exec<'_> {
                 port,
                 via,
                 code,
-                fresh: cmd == last && self.partial.is_none(),
+                fresh: cmd == last && self.partial.is_none() && !self.trace.commands[cmd].ambiguous,
             });
         }
         let verb = &self.trace.commands[cmd].verb;
@@ -397,6 +397,8 @@ fn machine_part(binder: Option<Binder>, text: &[u8]) -> (Option<u16>, Option<Str
 /// Connects once and waits for a greeting (RFC 959 §5.4).
 pub async fn probe_liveness(addr: std::net::SocketAddr, wait: Duration) -> Liveness {
     match ControlConnection::connect(addr, wait, Recorder::new()).await {
+        // No local port to connect from says nothing about the target: never a crash.
+        Err(e) if e.is_local_port_shortage() => Liveness::Alive,
         Err(SessionError::Connect { .. }) => Liveness::Refused,
         Err(_) => Liveness::Silent,
         Ok(mut c) => {

@@ -91,7 +91,8 @@ impl Exec<'_> {
                 });
                 // RFC 2428 §3: the port a 229 names is the one the server listens on. Only a
                 // port named by the reply just read counts: later commands may close it.
-                if passive.fresh && matches!(e, SessionError::Connect { .. }) {
+                let refused = matches!(e, SessionError::Connect { .. });
+                if passive.fresh && refused && !e.is_local_port_shortage() {
                     self.trace.events.push(Event::DeadPassivePort {
                         act,
                         port: passive.port,

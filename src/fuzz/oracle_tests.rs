@@ -219,9 +219,11 @@ async fn epsv_all_lockout_broken() {
 
 #[tokio::test]
 async fn a_229_whose_port_does_not_listen() {
-    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    // Bound but not listening: the port refuses connections, and no other test can take it
+    // while this one holds it (a dropped listener's port could be reused at once).
+    let closed = tokio::net::TcpSocket::new_v4().unwrap();
+    closed.bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let port = closed.local_addr().unwrap().port();
-    drop(closed);
     let reply = format!("229 Entering Extended Passive Mode (|||{port}|)\r\n");
     let script: Script = Arc::new(move |_| Answer::Reply(reply.clone()));
     let ops = vec![

@@ -16,6 +16,7 @@
 //! | `sequences` | distinct reply-code sequences seen |
 //! | `findings` | distinct findings written to `DIR/findings/` this campaign |
 //! | `inconclusive` | dialogues that ended in a wait on a transfer (not judged) |
+//! | `local_errors` | dialogues that could not run for a local reason (no free local port: TIME_WAIT holds them all at thousands of dialogues a second); not counted in `execs` |
 //! | `unconfirmed` | missing replies seen with a measured wait that came within the full `--timeout` on a rerun (not reported) |
 //! | `state` | `running`, `target-down`, `done`, `interrupted` |
 
@@ -42,6 +43,7 @@ pub struct Stats {
     pub findings: usize,
     pub inconclusive: u64,
     pub unconfirmed: u64,
+    pub local_errors: u64,
     pub state: &'static str,
 }
 

@@ -256,6 +256,12 @@ pub fn enqueue(
     i: usize,
     in_progress: bool,
 ) {
+    // Once the order is uncertain it stays so: a server that honours the Synch flushes the
+    // commands before the Data Mark unanswered (RFC 854, RFC 959 §4.1.3), which shifts every
+    // later reply by as many.
+    if commands[..i].iter().any(|c| c.ambiguous) {
+        commands[i].ambiguous = true;
+    }
     let transfer = queue.iter().position(|&q| commands[q].transfer);
     match transfer {
         Some(p) if commands[i].verb == b"ABOR" => {
@@ -317,5 +323,20 @@ mod tests {
         enqueue(&mut q, &mut commands, 1, false);
         assert_eq!(q, [0, 1]);
         assert!(!commands[1].ambiguous);
+    }
+
+    #[test]
+    fn after_doubt_every_later_command_is_in_doubt() {
+        let mut commands = vec![
+            cmd(b"RETR", true),
+            cmd(b"NOOP", false),
+            cmd(b"ABOR", false),
+            cmd(b"PASV", false),
+        ];
+        let mut q = VecDeque::from([0, 1]);
+        enqueue(&mut q, &mut commands, 2, true);
+        enqueue(&mut q, &mut commands, 3, true);
+        assert!(commands[3].ambiguous, "a Synch may have shifted its reply");
+        assert!(!commands[0].ambiguous);
     }
 }

@@ -51,6 +51,18 @@ fn partial_note(pending: usize) -> String {
 }
 
 impl SessionError {
+    /// This end ran out of local ports (every one held, e.g. in TIME_WAIT): the target is not
+    /// to blame, and whether it is up cannot be told from this error.
+    pub fn is_local_port_shortage(&self) -> bool {
+        use std::io::ErrorKind::{AddrInUse, AddrNotAvailable};
+        match self {
+            SessionError::Connect { source, .. } | SessionError::Local { source, .. } => {
+                matches!(source.kind(), AddrNotAvailable | AddrInUse)
+            }
+            _ => false,
+        }
+    }
+
     pub(crate) fn io(context: &'static str) -> impl FnOnce(std::io::Error) -> SessionError {
         move |source| SessionError::Io { context, source }
     }
