@@ -315,14 +315,21 @@ fn silence_signature(trace: &Trace, cmd: &Command, act: usize, how: NoReply) -> 
     format!("connection lost after {}xx", before.class())
 }
 
-/// A verb as a signature names it: a command word as is, anything else (random bytes, a
-/// Telnet sequence, an empty line) as one class, so garbage lines are one finding.
+/// Commands of RFC 959, 2228, 2389, 2428, 2640, 3659 and 1639: the verbs a signature names.
+const KNOWN_VERBS: [&[u8]; 50] = [
+    b"USER", b"PASS", b"ACCT", b"CWD", b"CDUP", b"SMNT", b"REIN", b"QUIT", b"PORT", b"PASV",
+    b"TYPE", b"STRU", b"MODE", b"RETR", b"STOR", b"STOU", b"APPE", b"ALLO", b"REST", b"RNFR",
+    b"RNTO", b"ABOR", b"DELE", b"RMD", b"MKD", b"PWD", b"LIST", b"NLST", b"SITE", b"SYST", b"STAT",
+    b"HELP", b"NOOP", b"EPRT", b"EPSV", b"LPRT", b"LPSV", b"FEAT", b"OPTS", b"SIZE", b"MDTM",
+    b"MLSD", b"MLST", b"AUTH", b"PBSZ", b"PROT", b"CCC", b"LANG", b"ADAT", b"MIC",
+];
+
+/// A verb as a signature names it: a known command as is, anything else (`NOOPX`, random
+/// bytes, a Telnet sequence, an empty line) as one class, so garbage lines are one finding.
 fn verb_class(verb: &[u8]) -> String {
-    match verb.len() {
-        1..=8 if verb.iter().all(u8::is_ascii_alphabetic) => {
-            String::from_utf8_lossy(verb).into_owned()
-        }
-        _ => "(no command word)".into(),
+    match KNOWN_VERBS.contains(&verb) {
+        true => String::from_utf8_lossy(verb).into_owned(),
+        false => "(not a known command)".into(),
     }
 }
 
@@ -390,6 +397,7 @@ mod tests {
         assert_eq!(verb_class(b"ABOR"), "ABOR");
         assert_eq!(verb_class(b"\xe6\xda"), verb_class(b"\xff\xf4"));
         assert_eq!(verb_class(b""), verb_class(b"12"));
+        assert_eq!(verb_class(b"NOOPA"), verb_class(b"NOOPF"));
         assert_eq!(
             blank_numbers(r#"argument "|1|x|5|K}\"h>;" is not <d>"#),
             blank_numbers(r#"argument "|1|x|5|Q\\" is not <d>"#),
