@@ -131,7 +131,7 @@ impl Exec<'_> {
     fn finish_command(&mut self, i: usize) {
         let c = &mut self.trace.commands[i];
         c.verb = verb_of(&c.line);
-        c.transfer = matches!(&c.verb[..], b"RETR" | b"STOR" | b"LIST" | b"NLST");
+        c.transfer = super::trace::is_transfer_verb(&c.verb);
         if c.verb == b"ABOR" {
             self.abort_pending = true;
         }

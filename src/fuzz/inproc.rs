@@ -240,7 +240,7 @@ impl Driver {
             if complete {
                 let c = &mut self.trace.commands[i];
                 c.verb = verb_of(&c.line);
-                c.transfer = matches!(&c.verb[..], b"RETR" | b"STOR" | b"LIST" | b"NLST");
+                c.transfer = super::trace::is_transfer_verb(&c.verb);
                 super::trace::enqueue(&mut self.queue, &mut self.trace.commands, i, false);
             } else {
                 self.partial = Some(i);

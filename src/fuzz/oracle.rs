@@ -413,7 +413,7 @@ mod tests {
         Command {
             op: 0,
             line: line.to_vec(),
-            transfer: matches!(&verb[..], b"RETR" | b"STOR" | b"LIST" | b"NLST"),
+            transfer: crate::fuzz::trace::is_transfer_verb(&verb),
             verb,
             replies: codes
                 .iter()

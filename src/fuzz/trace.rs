@@ -284,6 +284,11 @@ pub fn enqueue(
     }
 }
 
+/// RETR, STOR, LIST, NLST: the commands that move data over a data connection (RFC 959 §4.1.3).
+pub fn is_transfer_verb(verb: &[u8]) -> bool {
+    matches!(verb, b"RETR" | b"STOR" | b"LIST" | b"NLST")
+}
+
 /// Upper-cased verb of a line as the server sees it (Telnet IAC pairs removed, RFC 959 §4.1.3).
 pub fn verb_of(line: &[u8]) -> Vec<u8> {
     let stripped = crate::proto::telnet::strip_telnet(line);

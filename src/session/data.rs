@@ -118,19 +118,22 @@ impl DataListener {
     /// A connection that has already arrived, without waiting: used to check that a server did
     /// *not* connect (a refused bounce). Returns who connected, if anyone did.
     pub fn poll_arrived(&self, recorder: &Recorder) -> Option<SocketAddr> {
-        // The listener's socket is non-blocking (tokio made it so): a plain accept(2) through
-        // socket2 answers at once, with a queued connection or WouldBlock. Deterministic, no wait.
-        let (_socket, from) = socket2::SockRef::from(&self.listener).accept().ok()?;
-        let from = from.as_socket()?;
+        let (_socket, from) = self.take_queued()?;
         recorder.event(
             Channel::Data(self.name.clone()),
             &format!("unexpected connection from {from}"),
         );
         Some(from)
     }
-}
 
-impl DataListener {
+    /// A connection already queued, without waiting. The listener's socket is non-blocking
+    /// (tokio made it so): a plain accept(2) through socket2 answers at once, with a queued
+    /// connection or WouldBlock. Deterministic, no wait.
+    fn take_queued(&self) -> Option<(socket2::Socket, SocketAddr)> {
+        let (socket, from) = socket2::SockRef::from(&self.listener).accept().ok()?;
+        Some((socket, from.as_socket()?))
+    }
+
     /// The server's data connection for the transfer whose 1xx just came: the newest queued
     /// connection, else the next to arrive within `wait`.
     ///
@@ -146,11 +149,8 @@ impl DataListener {
     ) -> Result<(TcpStream, SocketAddr), SessionError> {
         let mut newest: Option<(socket2::Socket, SocketAddr)> = None;
         for _ in 0..limit {
-            let Ok((socket, from)) = socket2::SockRef::from(&self.listener).accept() else {
+            let Some((socket, from)) = self.take_queued() else {
                 break;
-            };
-            let Some(from) = from.as_socket() else {
-                continue;
             };
             if let Some((_older, older_from)) = newest.replace((socket, from)) {
                 recorder.event(
