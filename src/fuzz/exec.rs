@@ -327,6 +327,11 @@ impl Exec<'_> {
         Err(())
     }
 
+    /// A transfer command still waits for its final reply.
+    pub(super) fn transfer_pending(&self) -> bool {
+        self.queue.iter().any(|&i| self.trace.commands[i].transfer)
+    }
+
     /// Says goodbye, best effort and briefly: nothing here is judged.
     async fn goodbye(&mut self) {
         self.data = None;
@@ -336,7 +341,7 @@ impl Exec<'_> {
         {
             let wait = self.cfg.timeout.min(Duration::from_millis(500));
             let _ = self.ctrl.read_reply(wait).await;
-        } else if self.queue.iter().any(|&i| self.trace.commands[i].transfer) {
+        } else if self.transfer_pending() {
             // A transfer still waits for its data connection: ABOR and QUIT, unread, so that
             // a server that serves a half-closed client to the end (the reference server does)
             // does not hold the session until its own data timeout. At thousands of dialogues

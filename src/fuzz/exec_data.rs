@@ -21,7 +21,7 @@ pub const THIEF_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
 
 impl Exec<'_> {
     pub(super) async fn data_op(&mut self, op: &DataOp) {
-        let transfer_pending = self.queue.iter().any(|&i| self.trace.commands[i].transfer);
+        let transfer_pending = self.transfer_pending();
         // A transfer nobody serves may never start: a short look is enough to see it did.
         let short = self.cfg.look();
         match op {

@@ -353,7 +353,7 @@ fn a_focused_campaign_finds_its_fault_with_only_its_verb() {
 }
 
 /// A server that answers every line correctly (331, 230, 221, else 502) but every third line
-/// of a connection only after 150 ms: slow, never silent. Bounded: 200 connections of 64
+/// of a connection only after 400 ms: slow, never silent. Bounded: 200 connections of 64
 /// lines each.
 async fn slow_server() -> std::net::SocketAddr {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
@@ -381,7 +381,7 @@ async fn slow_server() -> std::net::SocketAddr {
                         _ => b"502 not implemented\r\n",
                     };
                     if n % 3 == 0 {
-                        tokio::time::sleep(Duration::from_millis(150)).await;
+                        tokio::time::sleep(Duration::from_millis(400)).await;
                     }
                     write.write_all(reply).await.ok()?;
                 }
