@@ -266,11 +266,15 @@ fn print_report(report: &CampaignReport, out: &std::path::Path) -> std::io::Resu
             None => "not replayed",
         };
         writeln!(w, "  FINDING  {:<20} {}", f.oracle.name(), f.detail)?;
+        let ops = match f.ops {
+            1 => "1 operation".to_string(),
+            n => format!("{n} operations"),
+        };
         writeln!(
             w,
-            "           {} ({} operations, {replay})",
+            "           {} ({ops}, found after {} dialogues, {replay})",
             f.path.display(),
-            f.ops
+            f.found_after
         )?;
     }
     let verdict = match (
@@ -281,6 +285,7 @@ fn print_report(report: &CampaignReport, out: &std::path::Path) -> std::io::Resu
         (_, true, _) => "interrupted".to_string(),
         (_, _, true) => "the target stopped answering and did not come back".to_string(),
         (0, _, _) => "no findings".to_string(),
+        (1, _, _) => format!("1 finding in {}", out.join("findings").display()),
         (n, _, _) => format!("{n} findings in {}", out.join("findings").display()),
     };
     writeln!(w, "{verdict}")?;

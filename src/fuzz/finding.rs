@@ -45,6 +45,8 @@ pub struct Provenance<'a> {
     /// The input as first found, before minimisation.
     pub original: &'a Dialogue,
     pub original_input: &'a [u8],
+    /// Dialogues run and time spent before the campaign found it.
+    pub found_after: (u64, std::time::Duration),
     /// How the replay check went: `Some(true)` replayed to a failure, `None` not checked.
     pub replayed: Option<bool>,
 }
@@ -61,6 +63,11 @@ impl Finding {
             format!("Signature: {}", printable(&verdict.signature, 200)),
             format!("What happened: {}", printable(&verdict.detail, 300)),
             format!("Seed: {}; target: {}", p.seed, printable(p.target, 200)),
+            format!(
+                "Found after {} dialogues ({:.1} s into the campaign).",
+                p.found_after.0,
+                p.found_after.1.as_secs_f64()
+            ),
             match p.replayed {
                 Some(true) => "Confirmed: this scenario replayed to a failure against the target.".into(),
                 Some(false) => "Not confirmed: this scenario did not fail when replayed once (flaky or timing-dependent).".into(),

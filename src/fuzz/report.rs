@@ -27,6 +27,8 @@ pub struct Reported {
     pub ops: usize,
     /// The replay check: `Some(true)` failed as it should, `None` not replayed.
     pub replayed: Option<bool>,
+    /// Dialogues the campaign had run when it found it.
+    pub found_after: u64,
 }
 
 impl Reported {
@@ -61,6 +63,7 @@ impl Campaign {
         verdict: Verdict,
     ) -> std::io::Result<()> {
         self.seen.insert(finding::key(&verdict));
+        let found_after = (self.stats.execs, self.started.elapsed());
         let target_ok = !matches!(verdict.oracle, Oracle::Crash | Oracle::Hang);
         // Past the end of `--duration`, the finding is written as found: unminimised, unreplayed.
         let time_left = self.time_left();
@@ -91,6 +94,7 @@ impl Campaign {
             original: dialogue,
             original_input: input,
             replayed: None,
+            found_after,
         };
         let mut found = Finding::new(&trace, &verdict, &provenance, &dir);
         let time_remains = self.time_left().is_none_or(|left| !left.is_zero());
@@ -100,10 +104,11 @@ impl Campaign {
         }
         found.write()?;
         self.progress.println(&format!(
-            "finding: {} — {} → {}",
+            "finding: {} — {} → {} (after {} dialogues)",
             verdict.oracle.name(),
             verdict.detail,
-            found.path.display()
+            found.path.display(),
+            found_after.0
         ));
         self.reported.push(Reported {
             id: found.scenario.id.clone(),
@@ -113,6 +118,7 @@ impl Campaign {
             path: found.path,
             ops: small.ops.len(),
             replayed: provenance.replayed,
+            found_after: found_after.0,
         });
         self.refresh()
     }

@@ -98,6 +98,11 @@ fn finds_and_replays(fault: &str, oracle: &str) {
         "{first}"
     );
     assert!(first.contains("Seed: 1"), "{first}");
+    assert!(first.contains("# Found after "), "{first}");
+    assert!(
+        stdout.contains(", found after "),
+        "the summary says when: {stdout}"
+    );
     assert!(first.contains("Original dialogue"), "{first}");
     let _ = std::fs::remove_dir_all(&dir);
 }
