@@ -246,12 +246,19 @@ fn end(trace: &Trace) -> Option<Verdict> {
                 Liveness::Silent => (Oracle::Hang, verb_class(&c.verb)),
                 Liveness::Alive => (Oracle::Silence, silence_signature(trace, c, *act, *how)),
             };
+            let missing = if signature == AFTER_ABOR {
+                format!(
+                    "a reply missing after the ABOR of a transfer that had its 1xx (the one for {verb:?} in order)"
+                )
+            } else {
+                format!("no reply to {verb:?}")
+            };
             Some(Verdict {
                 oracle,
                 signature,
                 act: *act,
                 detail: format!(
-                    "no reply to {verb:?} ({}; the server then {})",
+                    "{missing} ({}; the server then {})",
                     how.as_str(),
                     match liveness {
                         Liveness::Alive => "still greeted a new connection",
@@ -276,6 +283,9 @@ fn end(trace: &Trace) -> Option<Verdict> {
     }
 }
 
+/// The signature of any reply missing after the ABOR of a transfer that had its 1xx.
+const AFTER_ABOR: &str = "timeout: after ABOR of a transfer that had its 1xx";
+
 /// `timeout: ABOR`, `timeout: a line with bytes above 0x7f` or `connection lost after 5xx`.
 /// A command left unanswered is one finding per verb — or one for every line with non-ASCII
 /// bytes, whatever its verb, since what such a server chokes on is the decoding (RFC 959 §4.1:
@@ -296,7 +306,7 @@ fn silence_signature(trace: &Trace, cmd: &Command, act: usize, how: NoReply) -> 
         });
         let telnet_free = crate::proto::telnet::strip_telnet(&cmd.line);
         return match () {
-            _ if aborted => "timeout: after ABOR of a transfer that had its 1xx".into(),
+            _ if aborted => AFTER_ABOR.into(),
             _ if telnet_free.iter().any(|&b| b > 0x7f) => {
                 "timeout: a line with bytes above 0x7f".into()
             }

@@ -166,6 +166,38 @@ async fn silence_when_one_command_is_swallowed() {
 }
 
 #[tokio::test]
+async fn a_reply_missing_after_abor_of_a_started_transfer_is_one_finding() {
+    // pyftpdlib 2.2.0: a transfer with no data connection set up gets its 150 and never its
+    // 226/426; ABOR then gets one reply, 225, where two are due. In order, the missing reply
+    // cannot be pinned on one command: one signature, and a detail that says so.
+    let script: Script = Arc::new(move |line| match line {
+        "RETR hello.txt" => Answer::Reply("150 Here\r\n".into()),
+        "ABOR" => Answer::Reply("225 No transfer to abort\r\n".into()),
+        _ => ok(),
+    });
+    let ops = vec![
+        Op::Transfer(Transfer {
+            kind: TransferKind::Retr(PathArg::Hello),
+            plan: DataPlan::Stall,
+        }),
+        Op::Cmd(Cmd::Abor),
+    ];
+    let addr = peer(Later::Serve, script).await;
+    let trace = execute(&dialogue(ops), &config(addr).full()).await;
+    let v = judge(&trace).unwrap_or_else(|| panic!("a verdict: {trace:#?}"));
+    assert_eq!(v.oracle, Oracle::Silence, "{trace:#?}");
+    assert_eq!(
+        v.signature, "timeout: after ABOR of a transfer that had its 1xx",
+        "{trace:#?}"
+    );
+    assert!(
+        v.detail.starts_with("a reply missing after the ABOR"),
+        "{}",
+        v.detail
+    );
+}
+
+#[tokio::test]
 async fn malformed_reply_syntax() {
     let script: Script = Arc::new(|_| Answer::Reply("200\r\n".into()));
     let v = verdict_of(Later::Serve, script, vec![Op::Cmd(Cmd::Noop)]).await;
