@@ -1,7 +1,14 @@
 //! Feedback without instrumenting the server, AFLNet-style: the server's reply codes are its
 //! visible state. An input is kept when its trace shows a (previous reply code, command verb,
-//! reply code) transition never seen before, or a reply-code sequence never seen before (its
-//! first codes, repeats collapsed).
+//! reply code) transition never seen before.
+//!
+//! Reply-code sequences (a trace's first codes, repeats collapsed) are counted for the stats,
+//! but a new one is no reason to keep an input. It used to be one, and half of all dialogues
+//! had a sequence never seen before: the corpus filled to its cap with inputs that found no
+//! new transition, and mutations were spent on them. Measured against the reference server
+//! (`--jobs 1`, seeds 1 and 2, 100 000 dialogues): 1608 and 1595 transitions with sequences
+//! as feedback, 1955 and 1720 without, with a corpus of about 1100 entries instead of 10 000.
+//! (Like AFL, which keeps edges and never whole paths for the same reason.)
 //!
 //! Memory stays flat: transitions are a set with a hard cap, and sequences are hashed into a
 //! fixed bitmap (like AFL's coverage map), so a campaign of any length uses the same memory.
@@ -63,8 +70,9 @@ pub struct Novelty {
 }
 
 impl Novelty {
+    /// Worth keeping: a new transition (a new sequence alone is not; see the module docs).
     pub fn is_new(self) -> bool {
-        self.new_transitions > 0 || self.new_sequence
+        self.new_transitions > 0
     }
 }
 
@@ -158,9 +166,11 @@ mod tests {
             !n.new_sequence,
             "the same sequence once repeats are collapsed"
         );
-        // Known transitions in a new order: a new sequence only.
-        let c = trace(&[(b"USER", 331), (b"EPSV", 229), (b"PASS", 230)]);
-        assert!(cov.observe(&c).new_sequence);
+        // Only known transitions, a sequence not seen before: counted, not worth keeping.
+        let c = trace(&[(b"USER", 331), (b"PASS", 230)]);
+        let n = cov.observe(&c);
+        assert!(n.new_sequence);
+        assert!(!n.is_new(), "{n:?}");
         assert_eq!(cov.sequences(), 2);
     }
 
