@@ -12,7 +12,7 @@ use super::feedback::Coverage;
 use super::finding::{self, FindingKey};
 use super::latency::Waits;
 use super::line::Values;
-use super::mutate::{Rng, fresh, mutate};
+use super::mutate::{Rng, fresh, mutate, repeat_op};
 use super::oracle::{Oracle, Verdict, judge};
 use super::progress::Progress;
 use super::report::{CampaignReport, Reported};
@@ -228,6 +228,10 @@ impl Campaign {
             return fresh(&mut self.rng);
         }
         let base = self.corpus.pick(&mut self.rng).unwrap_or_default();
+        if self.rng.one_in(6) {
+            let (_, starts) = self.cfg.shape.decode_spans(&base);
+            return repeat_op(&mut self.rng, &base, &starts);
+        }
         let donor = self.corpus.pick(&mut self.rng);
         mutate(&mut self.rng, &base, donor.as_deref())
     }

@@ -1,6 +1,6 @@
 //! A seeded PRNG and byte-level mutation of stored inputs (flip, insert, delete, splice,
-//! truncate). Decoding the mutated bytes as a [`super::Dialogue`] turns byte mutations into
-//! structural ones.
+//! truncate, and repeating whole operations). Decoding the mutated bytes as a
+//! [`super::Dialogue`] turns byte mutations into structural ones.
 //!
 //! The PRNG is hand-written (SplitMix64, a dozen lines) rather than a dependency: runs must be
 //! repeatable from `--seed` across versions, which a crate's generator does not promise.
@@ -67,6 +67,34 @@ pub fn mutate(rng: &mut Rng, input: &[u8], other: Option<&[u8]>) -> Vec<u8> {
             _ => set_byte(rng, &mut out),
         }
     }
+    out.truncate(MAX_INPUT);
+    out
+}
+
+/// Repeats one to three consecutive operations of `input` 1–11 more times, right after
+/// themselves; `starts` are where the operations' bytes begin
+/// ([`Shape::decode_spans`](super::shape::Shape::decode_spans)).
+///
+/// Byte mutations almost never repeat whole operations, and some faults show only after many
+/// of the same: ten passive setups on one session, ten EPRT-and-transfer pairs. Decoding reads
+/// bytes in order, so a copy of operations' bytes placed where an operation starts decodes to
+/// the same operations (or close ones: a few choices read a length from the input's end).
+pub fn repeat_op(rng: &mut Rng, input: &[u8], starts: &[usize]) -> Vec<u8> {
+    let mut out = input.to_vec();
+    if starts.is_empty() {
+        return out;
+    }
+    let i = rng.below(starts.len());
+    let run = 1 + rng.below(3);
+    let from = starts[i].min(out.len());
+    let to = starts
+        .get(i + run)
+        .copied()
+        .unwrap_or(out.len())
+        .clamp(from, out.len());
+    let ops = out[from..to].to_vec();
+    let copies = 1 + rng.below(11);
+    out.splice(to..to, ops.iter().copied().cycle().take(ops.len() * copies));
     out.truncate(MAX_INPUT);
     out
 }
@@ -143,6 +171,26 @@ mod tests {
             );
         }
         assert_ne!(Rng::new(1).next_u64(), Rng::new(2).next_u64());
+    }
+
+    #[test]
+    fn repeat_op_repeats_an_operation() {
+        use crate::fuzz::dialogue::Op;
+        use crate::fuzz::shape::Shape;
+        let shape = Shape::default();
+        let mut rng = Rng::new(3);
+        let input = fresh(&mut rng);
+        let (before, starts) = shape.decode_spans(&input);
+        assert_eq!(before.ops.len(), starts.len());
+        let mut repeated = false;
+        for _ in 0..50 {
+            let (after, _) = shape.decode_spans(&repeat_op(&mut rng, &input, &starts));
+            // Some operation now appears at least twice in a row where it did not before.
+            let runs = |ops: &[Op]| ops.windows(2).filter(|w| w[0] == w[1]).count();
+            repeated |= runs(&after.ops) > runs(&before.ops);
+        }
+        assert!(repeated, "{before:?}");
+        assert_eq!(repeat_op(&mut rng, b"", &[]), b"");
     }
 
     #[test]

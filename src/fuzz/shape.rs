@@ -53,6 +53,12 @@ impl Default for Shape {
 impl Shape {
     /// Decodes any bytes (at most [`MAX_INPUT`] are looked at) into a dialogue of this shape.
     pub fn decode(&self, input: &[u8]) -> Dialogue {
+        self.decode_spans(input).0
+    }
+
+    /// Decodes `input` and says where each operation's bytes start (see
+    /// [`repeat_op`](super::mutate::repeat_op)).
+    pub fn decode_spans(&self, input: &[u8]) -> (Dialogue, Vec<usize>) {
         let input = &input[..input.len().min(MAX_INPUT)];
         let mut u = Unstructured::new(input);
         // Mostly logged in: almost everything interesting needs it. The first byte's low bits
@@ -60,20 +66,26 @@ impl Shape {
         let login = u.int_in_range(0u8..=7).map(|n| n != 7).unwrap_or(true);
         let max = self.max_ops.clamp(1, MAX_OPS);
         let mut ops = Vec::new();
+        let mut starts = Vec::new();
         while ops.len() < max && !u.is_empty() {
+            let start = input.len() - u.len();
             let op = match self.only.is_empty() {
                 true => Op::arbitrary(&mut u),
                 false => focused_op(&mut u, &self.only),
             };
             match op {
-                Ok(op) => ops.push(op),
+                Ok(op) => {
+                    ops.push(op);
+                    starts.push(start);
+                }
                 Err(_) => break,
             }
         }
-        Dialogue {
+        let dialogue = Dialogue {
             login: login || !self.only.is_empty(),
             ops,
-        }
+        };
+        (dialogue, starts)
     }
 
     /// A one-line description for the campaign banner.
