@@ -100,6 +100,11 @@ pub struct FuzzArgs {
     /// Most operations in one dialogue after the login.
     #[arg(long, value_name = "N", default_value_t = MAX_OPS, value_parser = ops_bound)]
     pub max_ops: usize,
+    /// Linux: the target server's process ID. Its idle CPU and open descriptors are sampled
+    /// before the first dialogue and after the last; the summary warns when the campaign left
+    /// it busy (a spin) or holding more descriptors (a leak) — what the wire cannot show.
+    #[arg(long, value_name = "PID")]
+    pub watch_pid: Option<u32>,
     /// Most inputs kept in the corpus (the least useful go first).
     #[arg(long, value_name = "N", default_value_t = MAX_CORPUS, value_parser = corpus_bound)]
     pub max_corpus: usize,
@@ -135,6 +140,9 @@ pub async fn fuzz(args: FuzzArgs) -> Result<u8, String> {
     let junit_path = args.junit.clone();
     if let Some(path) = &junit_path {
         check_writable(path)?;
+    }
+    if let Some(pid) = args.watch_pid {
+        crate::fuzz::watch::check(pid)?;
     }
     let (target, _server) = resolve(&args, timeout).await?;
     let addr = *target.addrs.first().ok_or("the target has no address")?;
@@ -174,6 +182,7 @@ pub async fn fuzz(args: FuzzArgs) -> Result<u8, String> {
         max_corpus: args.max_corpus,
         revive: Duration::from_secs(60),
         stats_every: Duration::from_secs(2),
+        watch: args.watch_pid,
     };
     let report = campaign::run(config, &target.display, stop.clone(), Progress::new())
         .await
@@ -276,6 +285,22 @@ fn print_report(report: &CampaignReport, out: &std::path::Path) -> std::io::Resu
             f.path.display(),
             f.found_after
         )?;
+    }
+    if let Some(watched) = &s.watch {
+        let idle = |i: &crate::fuzz::watch::Idle| {
+            format!("{:.0}% CPU, {} descriptors", i.cpu_percent, i.fds)
+        };
+        let after = watched.after.as_ref().map_or("not sampled".into(), idle);
+        writeln!(
+            w,
+            "process {} with no session open: before {}; after {}",
+            watched.pid,
+            idle(&watched.before),
+            after
+        )?;
+        for warning in watched.warnings() {
+            writeln!(w, "  WARNING  {warning}")?;
+        }
     }
     let verdict = match (
         report.findings.len(),

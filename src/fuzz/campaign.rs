@@ -55,6 +55,8 @@ pub struct CampaignConfig {
     pub revive: Duration,
     /// How often `stats.json` is rewritten.
     pub stats_every: Duration,
+    /// `--watch-pid`: the target's process, sampled before and after (see [`super::watch`]).
+    pub watch: Option<u32>,
 }
 
 /// A stop request (Ctrl-C) seen anywhere in the campaign.
@@ -106,6 +108,9 @@ pub(super) struct Campaign {
     /// The last execution that completed, for a crash noticed only by the next one.
     pub previous: Option<Ran>,
     pub target_lost: bool,
+    /// How long the dialogues ran, once they are over (the closing `--watch-pid` sample is
+    /// not campaign time).
+    pub ran_for: Option<Duration>,
 }
 
 /// Runs a campaign. Errors are local I/O problems (the `--out` directory), never the target's.
@@ -139,6 +144,7 @@ pub async fn run(
         reported: Vec::new(),
         previous: None,
         target_lost: false,
+        ran_for: None,
     };
     c.progress.println(&format!(
         "ftpspec fuzz → {target_display}: {}; seed {}, {} inputs loaded from {}",
@@ -147,7 +153,29 @@ pub async fn run(
         c.stats.corpus_loaded,
         c.cfg.out.join("corpus").display()
     ));
+    if let Some(pid) = c.cfg.watch {
+        match super::watch::idle(pid, Duration::ZERO).await {
+            Ok(before) => {
+                c.stats.watch = Some(super::watch::Watched {
+                    pid,
+                    before,
+                    after: None,
+                })
+            }
+            Err(e) => c.progress.println(&format!(
+                "ftpspec fuzz: cannot watch process {pid} ({e}); going on without"
+            )),
+        }
+        // The sample is not part of the campaign's time.
+        c.started = Instant::now();
+    }
     c.main_loop().await?;
+    c.ran_for = Some(c.started.elapsed());
+    if !c.stop.is_set()
+        && let Some(w) = &mut c.stats.watch
+    {
+        w.after = super::watch::idle(w.pid, super::watch::SETTLE).await.ok();
+    }
     c.stats.state = if c.stop.is_set() {
         "interrupted"
     } else if c.target_lost {
@@ -378,7 +406,8 @@ impl Campaign {
         self.stats.states = self.coverage.states();
         self.stats.sequences = self.coverage.sequences();
         self.stats.findings = self.reported.len();
-        self.stats.tick(self.started.elapsed());
+        self.stats
+            .tick(self.ran_for.unwrap_or_else(|| self.started.elapsed()));
         self.progress.update(&self.stats);
         self.stats.write(&self.cfg.out.join("stats.json"))
     }

@@ -23,6 +23,7 @@
 //!   corpus, the seeded PRNG and byte mutations.
 //! - [`minimise`], `scenario`, [`finding`]: smallest reproducer, as a scenario, written durably.
 //! - [`campaign`], `report`, [`stats`], [`progress`], [`junit`]: the campaign loop and its outputs.
+//! - [`watch`]: the target process's idle CPU and descriptors before and after (`--watch-pid`).
 //! - [`inproc`]: the same dialogues against the reference server over `tokio::io::duplex`, for
 //!   the libFuzzer target in `fuzz/`.
 
@@ -52,6 +53,7 @@ mod scenario;
 pub mod shape;
 pub mod stats;
 pub mod trace;
+pub mod watch;
 
 #[cfg(test)]
 mod oracle_tests;

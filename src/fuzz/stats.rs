@@ -19,6 +19,7 @@
 //! | `local_errors` | dialogues that could not run for a local reason (no free local port: TIME_WAIT holds them all at thousands of dialogues a second); not counted in `execs` |
 //! | `unconfirmed` | missing replies seen with a measured wait that came within the full `--timeout` on a rerun (not reported) |
 //! | `state` | `running`, `target-down`, `done`, `interrupted` |
+//! | `watch` | with `--watch-pid`: `pid`, and `before`/`after` the campaign (`after` is null until it ends) the process's `cpu_percent` (of one CPU) and `fds` with no session open |
 
 use super::corpus::write_file;
 use serde::Serialize;
@@ -45,6 +46,8 @@ pub struct Stats {
     pub unconfirmed: u64,
     pub local_errors: u64,
     pub state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub watch: Option<super::watch::Watched>,
 }
 
 impl Stats {

@@ -184,6 +184,9 @@ fn usage_and_connection_errors_are_exit_2() {
         let out = ftpspec(&["fuzz", "--runs", "1", bad[0], bad[1]]);
         assert_eq!(out.status.code(), Some(2), "{bad:?}");
     }
+    let out = ftpspec(&["fuzz", "--runs", "1", "--watch-pid", "4294967295"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--watch-pid 4294967295"));
     let help = text(&ftpspec(&["fuzz", "--help"]).stdout);
     assert!(help.contains("waits for the target with backoff"), "{help}");
     assert!(help.contains("130"), "{help}");
@@ -274,6 +277,7 @@ async fn a_dying_target_is_a_crash_finding_and_stops_the_campaign() {
         max_corpus: 100,
         revive: Duration::from_secs(1),
         stats_every: Duration::from_secs(2),
+        watch: None,
     };
     let report = campaign::run(config, "dying", StopSignal::default(), Progress::new())
         .await
@@ -440,4 +444,72 @@ async fn a_slow_reply_missed_by_a_measured_wait_is_rerun_and_not_reported() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     let stats: serde_json::Value = serde_json::from_str(&stats).expect("stats.json");
     assert_eq!(stats["unconfirmed"], 0, "{stats}");
+}
+
+/// A campaign watching a process (`--watch-pid`) warns when the process is busier after it
+/// than before, and only then. The "server" here is a stand-in whose behaviour is the point:
+/// one that starts burning a CPU a moment after the campaign starts (a counting loop, bounded),
+/// and one that stays asleep.
+#[cfg(target_os = "linux")]
+#[test]
+fn watching_the_target_process_warns_when_it_is_left_busy() {
+    let run = |name: &str, script: &str| {
+        let dir = scratch("fuzz", name);
+        let mut child = Command::new("sh")
+            .args(["-c", script])
+            .spawn()
+            .expect("spawn the watched process");
+        let pid = child.id().to_string();
+        let o = dir.to_string_lossy().into_owned();
+        let out = ftpspec(&[
+            "fuzz",
+            "--runs",
+            "20",
+            "--seed",
+            "1",
+            "--out",
+            &o,
+            "--watch-pid",
+            &pid,
+        ]);
+        let _ = child.kill();
+        let _ = child.wait();
+        let stats = std::fs::read_to_string(dir.join("stats.json")).unwrap_or_default();
+        let _ = std::fs::remove_dir_all(&dir);
+        (out, stats, pid)
+    };
+    let (busy, quiet) = std::thread::scope(|s| {
+        let busy = s.spawn(|| {
+            run(
+                "watch-busy",
+                "sleep 1.5; i=0; while [ \"$i\" -lt 50000000 ]; do i=$((i+1)); done",
+            )
+        });
+        let quiet = s.spawn(|| run("watch-quiet", "sleep 20"));
+        (
+            busy.join().expect("busy run"),
+            quiet.join().expect("quiet run"),
+        )
+    });
+    let (out, stats, pid) = busy;
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a warning is not a finding: {stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("process {pid} with no session open: before")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("WARNING") && stdout.contains("of a CPU with no session open"),
+        "{stdout}"
+    );
+    assert!(stats.contains("\"watch\""), "{stats}");
+
+    let (out, _, _) = quiet;
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("with no session open: before"), "{stdout}");
+    assert!(!stdout.contains("WARNING"), "{stdout}");
 }
