@@ -4,6 +4,13 @@
 //!
 //! Bounded: at most `max` entries (10 000 by default). When full, the least useful entry goes —
 //! the one that found the fewest new transitions, and of those the one picked most often.
+//!
+//! With a directory, the first [`RESIDENT_BUDGET`] bytes of inputs are held in memory and the
+//! rest only in their files, read when picked, as AFL reads its queue: the corpus grows with
+//! the states a campaign finds, and RSS must not grow with it (issue 7: it followed the corpus
+//! at ~600 bytes an entry). The budget spares small corpora — a focused campaign's handful of
+//! inputs, picked thousands of times a second — a file read per pick; the page cache keeps a
+//! busy corpus's files in memory anyway, outside the process.
 
 use super::dialogue::MAX_INPUT;
 use super::mutate::Rng;
@@ -13,6 +20,8 @@ use std::path::{Path, PathBuf};
 
 /// Default bound on entries.
 pub const MAX_CORPUS: usize = 10_000;
+/// Input bytes held in memory when the corpus has a directory (about 800 typical inputs).
+pub const RESIDENT_BUDGET: usize = 256 * 1024;
 
 /// FNV-1a, 64 bits: a stable name for an input (file names must not change between versions).
 pub fn fnv1a(bytes: &[u8]) -> u64 {
@@ -26,7 +35,9 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 
 #[derive(Debug, Clone)]
 struct Entry {
-    bytes: Vec<u8>,
+    /// The input, when held in memory (always without a directory; within
+    /// [`RESIDENT_BUDGET`] with one); else it lives in its file only.
+    bytes: Option<Vec<u8>>,
     hash: u64,
     /// New transitions it found (+1, so every entry has a chance).
     score: u32,
@@ -40,6 +51,8 @@ pub struct Corpus {
     entries: Vec<Entry>,
     hashes: HashSet<u64>,
     max: usize,
+    /// Bytes of the entries held in memory.
+    resident: usize,
 }
 
 impl Corpus {
@@ -50,6 +63,7 @@ impl Corpus {
             entries: Vec::new(),
             hashes: HashSet::new(),
             max: max.max(1),
+            resident: 0,
         }
     }
 
@@ -68,7 +82,14 @@ impl Corpus {
             let mut bytes = std::fs::read(&path)?;
             bytes.truncate(MAX_INPUT);
             let hash = fnv1a(&bytes);
+            // A file put here by hand gets its canonical name, so that it can be read back.
+            let canonical = dir.join(file_name(hash));
+            if path != canonical {
+                write_atomic(&canonical, &bytes)?;
+                std::fs::remove_file(&path)?;
+            }
             if corpus.hashes.insert(hash) {
+                let bytes = corpus.hold(bytes);
                 corpus.entries.push(Entry {
                     bytes,
                     hash,
@@ -102,8 +123,9 @@ impl Corpus {
             write_atomic(&dir.join(file_name(hash)), bytes)?;
         }
         self.hashes.insert(hash);
+        let held = self.hold(bytes.to_vec());
         self.entries.push(Entry {
-            bytes: bytes.to_vec(),
+            bytes: held,
             hash,
             score: 1 + u32::try_from(new_transitions).unwrap_or(u32::MAX - 1),
             picks: 0,
@@ -122,7 +144,7 @@ impl Corpus {
             return Ok(());
         };
         let gone = self.entries.swap_remove(worst);
-        self.hashes.remove(&gone.hash);
+        self.forget(&gone);
         if let Some(dir) = &self.dir {
             match std::fs::remove_file(dir.join(file_name(gone.hash))) {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
@@ -133,7 +155,8 @@ impl Corpus {
     }
 
     /// An entry to mutate: the better of two random picks (a small tournament, favouring
-    /// inputs that found more).
+    /// inputs that found more). `None` when the corpus is empty, or when the picked entry's
+    /// file is gone (removed by hand): the entry is dropped.
     pub fn pick(&mut self, rng: &mut Rng) -> Option<Vec<u8>> {
         if self.entries.is_empty() {
             return None;
@@ -147,7 +170,41 @@ impl Corpus {
         };
         let e = &mut self.entries[i];
         e.picks = e.picks.saturating_add(1);
-        Some(e.bytes.clone())
+        if let Some(bytes) = &e.bytes {
+            return Some(bytes.clone());
+        }
+        let dir = self.dir.as_ref()?;
+        match std::fs::read(dir.join(file_name(e.hash))) {
+            Ok(mut bytes) => {
+                bytes.truncate(MAX_INPUT);
+                Some(bytes)
+            }
+            Err(_) => {
+                let gone = self.entries.swap_remove(i);
+                self.forget(&gone);
+                None
+            }
+        }
+    }
+
+    /// Input bytes held in memory.
+    pub fn resident_bytes(&self) -> usize {
+        self.resident
+    }
+
+    /// `bytes`, if the corpus keeps them in memory (see [`RESIDENT_BUDGET`]).
+    fn hold(&mut self, bytes: Vec<u8>) -> Option<Vec<u8>> {
+        let fits = self.dir.is_none() || self.resident + bytes.len() <= RESIDENT_BUDGET;
+        fits.then(|| {
+            self.resident += bytes.len();
+            bytes
+        })
+    }
+
+    /// Drops what an entry that went had in the index and in memory.
+    fn forget(&mut self, gone: &Entry) {
+        self.hashes.remove(&gone.hash);
+        self.resident -= gone.bytes.as_ref().map_or(0, Vec::len);
     }
 }
 
@@ -222,6 +279,41 @@ mod tests {
         assert_eq!(files, 3, "its file went too");
         let mut rng = Rng::new(1);
         assert!(c.pick(&mut rng).is_some());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn with_a_directory_the_bytes_live_in_the_files() {
+        let dir = scratch("ondisk");
+        std::fs::create_dir_all(&dir).unwrap();
+        // A seed dropped in by hand, under a name of its own.
+        std::fs::write(dir.join("seed.bin"), b"seed").unwrap();
+        let mut c = Corpus::open(&dir, 10).unwrap();
+        assert!(dir.join(file_name(fnv1a(b"seed"))).exists(), "renamed");
+        assert_eq!(c.resident_bytes(), 4, "within the budget: held");
+        // Past the budget, inputs live in their files only.
+        c.resident = RESIDENT_BUDGET;
+        c.add(b"kept", 1).unwrap();
+        assert_eq!(c.len(), 2);
+        assert_eq!(c.resident_bytes(), RESIDENT_BUDGET, "not held");
+        let mut rng = Rng::new(3);
+        let mut seen: Vec<Vec<u8>> = (0..32).filter_map(|_| c.pick(&mut rng)).collect();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen, vec![b"kept".to_vec(), b"seed".to_vec()]);
+        // A file removed behind the campaign's back: that entry is dropped when picked.
+        std::fs::remove_file(dir.join(file_name(fnv1a(b"kept")))).unwrap();
+        for _ in 0..32 {
+            if let Some(bytes) = c.pick(&mut rng) {
+                assert_eq!(bytes, b"seed");
+            }
+        }
+        assert_eq!(c.len(), 1);
+        assert_eq!(c.resident_bytes(), RESIDENT_BUDGET);
+        let mut mem = Corpus::in_memory(10);
+        mem.add(b"held", 1).unwrap();
+        assert_eq!(mem.resident_bytes(), 4);
+        assert_eq!(mem.pick(&mut rng).as_deref(), Some(&b"held"[..]));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
