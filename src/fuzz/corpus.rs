@@ -187,11 +187,6 @@ impl Corpus {
         }
     }
 
-    /// Input bytes held in memory.
-    pub fn resident_bytes(&self) -> usize {
-        self.resident
-    }
-
     /// `bytes`, if the corpus keeps them in memory (see [`RESIDENT_BUDGET`]).
     fn hold(&mut self, bytes: Vec<u8>) -> Option<Vec<u8>> {
         let fits = self.dir.is_none() || self.resident + bytes.len() <= RESIDENT_BUDGET;
@@ -290,12 +285,12 @@ mod tests {
         std::fs::write(dir.join("seed.bin"), b"seed").unwrap();
         let mut c = Corpus::open(&dir, 10).unwrap();
         assert!(dir.join(file_name(fnv1a(b"seed"))).exists(), "renamed");
-        assert_eq!(c.resident_bytes(), 4, "within the budget: held");
+        assert_eq!(c.resident, 4, "within the budget: held");
         // Past the budget, inputs live in their files only.
         c.resident = RESIDENT_BUDGET;
         c.add(b"kept", 1).unwrap();
         assert_eq!(c.len(), 2);
-        assert_eq!(c.resident_bytes(), RESIDENT_BUDGET, "not held");
+        assert_eq!(c.resident, RESIDENT_BUDGET, "not held");
         let mut rng = Rng::new(3);
         let mut seen: Vec<Vec<u8>> = (0..32).filter_map(|_| c.pick(&mut rng)).collect();
         seen.sort();
@@ -309,10 +304,10 @@ mod tests {
             }
         }
         assert_eq!(c.len(), 1);
-        assert_eq!(c.resident_bytes(), RESIDENT_BUDGET);
+        assert_eq!(c.resident, RESIDENT_BUDGET);
         let mut mem = Corpus::in_memory(10);
         mem.add(b"held", 1).unwrap();
-        assert_eq!(mem.resident_bytes(), 4);
+        assert_eq!(mem.resident, 4);
         assert_eq!(mem.pick(&mut rng).as_deref(), Some(&b"held"[..]));
         let _ = std::fs::remove_dir_all(&dir);
     }
