@@ -98,7 +98,7 @@ fn status(expected: Verdict, actual: Verdict) -> Option<ExpectationStatus> {
     match actual {
         Verdict::Pass => Some(ExpectationStatus::UnexpectedPass),
         Verdict::Skip => None,
-        Verdict::Fail | Verdict::Warn | Verdict::Info | Verdict::Error => {
+        Verdict::Fail | Verdict::Warn | Verdict::Info | Verdict::Blocked | Verdict::Error => {
             Some(ExpectationStatus::Mismatch)
         }
     }
@@ -150,6 +150,8 @@ mod tests {
             reason: None,
             failure: None,
             notes: Vec::new(),
+            covered_by: None,
+            cause: None,
             transcript: Default::default(),
             duration: Duration::ZERO,
             expectation: None,
@@ -163,7 +165,9 @@ mod tests {
             target: "t".into(),
             banner: None,
             strict: false,
+            preflight: None,
             outcomes,
+            causes: Vec::new(),
             duration: Duration::ZERO,
         }
     }

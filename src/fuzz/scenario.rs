@@ -122,6 +122,7 @@ pub fn to_scenario(trace: &Trace, verdict: &Verdict, id: String, title: String) 
         requirement: text.into(),
         tags: vec!["fuzz".into(), verdict.oracle.name().into()],
         needs: Vec::new(),
+        covers: Vec::new(),
         steps,
         location: Location {
             file: "(fuzz)".into(),
@@ -139,6 +140,7 @@ fn step(trace: &Trace, act: &Act, last: Option<Expectation>) -> Option<Action> {
             channel: Chan::Active.name().into(),
             on: None,
             reuse: false,
+            privileged: false,
         },
         Act::Send { line, crlf, .. } => Action::Send {
             payload: line.to_template(&trace.values),

@@ -163,6 +163,7 @@ fn count_phrase(verdict: Verdict, n: usize) -> String {
         Verdict::Warn => plural("warning"),
         Verdict::Info => format!("{n} info"),
         Verdict::Skip => format!("{n} skipped"),
+        Verdict::Blocked => format!("{n} blocked"),
         Verdict::Error => plural("error"),
     }
 }
@@ -186,7 +187,7 @@ fn expectation_phrase(status: ExpectationStatus, n: usize) -> Option<(String, Pa
 /// SKIP and ERROR carry their reason on the outcome line; the others explain below it.
 fn reason_on_line(verdict: Verdict) -> bool {
     match verdict {
-        Verdict::Skip | Verdict::Error => true,
+        Verdict::Skip | Verdict::Blocked | Verdict::Error => true,
         Verdict::Pass | Verdict::Fail | Verdict::Warn | Verdict::Info => false,
     }
 }
@@ -198,7 +199,7 @@ fn needs_attention(outcome: &Outcome) -> bool {
         Some(ExpectationStatus::Expected) => false,
         Some(ExpectationStatus::UnexpectedPass) => true,
         Some(ExpectationStatus::Mismatch) | None => match outcome.verdict {
-            Verdict::Fail | Verdict::Warn | Verdict::Error => true,
+            Verdict::Fail | Verdict::Warn | Verdict::Blocked | Verdict::Error => true,
             Verdict::Pass | Verdict::Info | Verdict::Skip => false,
         },
     }
@@ -291,7 +292,7 @@ fn verdict_details(outcome: &Outcome, opts: &ConsoleOptions) -> Vec<String> {
     let mut lines = Vec::new();
     match outcome.verdict {
         Verdict::Pass | Verdict::Skip => {}
-        Verdict::Fail | Verdict::Warn | Verdict::Error => {
+        Verdict::Fail | Verdict::Warn | Verdict::Blocked | Verdict::Error => {
             lines.extend(explanation(outcome, opts));
         }
         Verdict::Info => {
@@ -341,7 +342,12 @@ fn explanation(outcome: &Outcome, opts: &ConsoleOptions) -> Vec<String> {
 fn shows_notes(verdict: Verdict, verbose: bool) -> bool {
     match verdict {
         Verdict::Info => true,
-        Verdict::Pass | Verdict::Fail | Verdict::Warn | Verdict::Skip | Verdict::Error => verbose,
+        Verdict::Pass
+        | Verdict::Fail
+        | Verdict::Warn
+        | Verdict::Skip
+        | Verdict::Blocked
+        | Verdict::Error => verbose,
     }
 }
 
@@ -349,7 +355,7 @@ fn shows_notes(verdict: Verdict, verbose: bool) -> bool {
 /// only when verbose.
 fn shows_transcript(verdict: Verdict, verbose: bool) -> bool {
     match verdict {
-        Verdict::Fail | Verdict::Warn | Verdict::Error => true,
+        Verdict::Fail | Verdict::Warn | Verdict::Blocked | Verdict::Error => true,
         Verdict::Pass | Verdict::Info | Verdict::Skip => verbose,
     }
 }
@@ -418,6 +424,7 @@ fn verdict_style(verdict: Verdict) -> (Option<Color>, Option<&'static str>) {
         Verdict::Warn => (Some(Color::Yellow), None),
         Verdict::Info => (Some(Color::Cyan), None),
         Verdict::Skip => (Some(Color::Blue), Some("2")),
+        Verdict::Blocked => (Some(Color::Blue), Some("1")),
         Verdict::Error => (Some(Color::Magenta), Some("1")),
     }
 }

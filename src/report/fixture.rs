@@ -28,6 +28,8 @@ pub(crate) fn outcome(id: &str, verdict: Verdict) -> Outcome {
         reason: None,
         failure: None,
         notes: Vec::new(),
+        covered_by: None,
+        cause: None,
         transcript: Transcript::default(),
         duration: Duration::from_micros(12_345),
         expectation: None,
@@ -43,6 +45,8 @@ fn failure(line: usize, message: &str, expected: &str, actual: &str) -> Failure 
         message: message.into(),
         expected: expected.into(),
         actual: actual.into(),
+        check: "reply code".into(),
+        command: Some("EPRT".into()),
     }
 }
 
@@ -180,7 +184,9 @@ pub(crate) fn sample_report() -> RunReport {
         target: "ftp://anonymous@127.0.0.1:40123".into(),
         banner: Some("220 ftpspec reference server ready".into()),
         strict: false,
+        preflight: None,
         outcomes,
+        causes: Vec::new(),
         duration: Duration::from_millis(840),
     }
 }
@@ -194,7 +200,7 @@ pub(crate) fn expectation_report() -> RunReport {
             Verdict::Fail => (Verdict::Fail, ExpectationStatus::Expected),
             Verdict::Pass => (Verdict::Fail, ExpectationStatus::UnexpectedPass),
             Verdict::Error => (Verdict::Fail, ExpectationStatus::Mismatch),
-            Verdict::Warn | Verdict::Info | Verdict::Skip => continue,
+            Verdict::Warn | Verdict::Info | Verdict::Skip | Verdict::Blocked => continue,
         };
         o.expectation = Some(Expectation {
             verdict,

@@ -70,6 +70,7 @@ struct WireSummary {
     warn: usize,
     info: usize,
     skip: usize,
+    blocked: usize,
     error: usize,
     expected: usize,
     unexpected_pass: usize,
@@ -165,6 +166,7 @@ impl WireSummary {
                 Verdict::Warn => &mut summary.warn,
                 Verdict::Info => &mut summary.info,
                 Verdict::Skip => &mut summary.skip,
+                Verdict::Blocked => &mut summary.blocked,
                 Verdict::Error => &mut summary.error,
             };
             *slot += 1;
@@ -255,6 +257,7 @@ fn verdict_name(verdict: Verdict) -> &'static str {
         Verdict::Warn => "WARN",
         Verdict::Info => "INFO",
         Verdict::Skip => "SKIP",
+        Verdict::Blocked => "BLOCKED",
         Verdict::Error => "ERROR",
     }
 }

@@ -87,7 +87,7 @@ fn testcase(o: &Outcome) -> TestCase {
             Verdict::Pass | Verdict::Warn | Verdict::Info => TestCase::success(&name, time),
             Verdict::Fail => failed(o, &name, time),
             Verdict::Skip => skipped(o, &name),
-            Verdict::Error => errored(o, &name, time),
+            Verdict::Blocked | Verdict::Error => errored(o, &name, time),
         },
     };
     case.time = time;
@@ -150,7 +150,7 @@ fn expected_out(o: &Outcome) -> String {
     )];
     match verdict {
         Verdict::Fail | Verdict::Warn | Verdict::Info => lines.extend(failure_lines(o)),
-        Verdict::Skip | Verdict::Error => lines.extend(
+        Verdict::Skip | Verdict::Blocked | Verdict::Error => lines.extend(
             o.reason
                 .as_deref()
                 .map(|r| format!("reason: {}", printable(r))),
@@ -189,7 +189,9 @@ fn system_out(o: &Outcome) -> String {
     let mut lines = Vec::new();
     match o.verdict {
         Verdict::Pass | Verdict::Skip => {}
-        Verdict::Fail | Verdict::Error => lines.extend(transcript_section(o, None)),
+        Verdict::Fail | Verdict::Blocked | Verdict::Error => {
+            lines.extend(transcript_section(o, None))
+        }
         Verdict::Warn => {
             lines.push(format!("WARN ({}): {}", o.level, printable(&message(o))));
             lines.extend(failure_lines(o));

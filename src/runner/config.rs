@@ -1,5 +1,6 @@
 //! What a run needs to know: the target, its credentials, the files to transfer, the limits.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -70,6 +71,19 @@ impl Default for Files {
     }
 }
 
+/// The command line the `transfer` step (and `${transfer}`) sends, chosen once per run by the
+/// preflight or pinned with `--transfer`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferChoice {
+    /// This command line: `NLST`, `LIST`, `RETR hello.txt`.
+    Command(String),
+    /// No transfer command worked in the preflight; the reason lists what was tried.
+    Unavailable(String),
+}
+
+/// The transfer command used when no preflight ran and none was pinned (`run_one`).
+pub const DEFAULT_TRANSFER: &str = "NLST";
+
 /// Everything the runner needs, validated by the CLI.
 #[derive(Debug, Clone)]
 pub struct RunConfig {
@@ -89,9 +103,23 @@ pub struct RunConfig {
     pub repeat: u32,
     /// How many times `repeat ${burst}` runs its body: the length of the TIME_WAIT bursts.
     pub burst: u32,
+    /// The transfer command; `None` lets the run's preflight choose it.
+    pub transfer: Option<TransferChoice>,
+    /// Command verb → the scenario that tests it on its own (`covers` headers of every loaded
+    /// scenario), named by BLOCKED verdicts whose setup failed on that command.
+    pub coverage: BTreeMap<String, String>,
 }
 
 impl RunConfig {
+    /// The transfer command line, or why there is none.
+    pub fn transfer_command(&self) -> Result<&str, &str> {
+        match &self.transfer {
+            None => Ok(DEFAULT_TRANSFER),
+            Some(TransferChoice::Command(c)) => Ok(c),
+            Some(TransferChoice::Unavailable(why)) => Err(why),
+        }
+    }
+
     pub fn new(target: Target) -> RunConfig {
         RunConfig {
             target,
@@ -103,6 +131,8 @@ impl RunConfig {
             max_data_bytes: 64 * 1024 * 1024,
             repeat: 1,
             burst: 200,
+            transfer: None,
+            coverage: BTreeMap::new(),
         }
     }
 }

@@ -12,6 +12,57 @@ use crate::session::transcript::{Channel, escape_bytes};
 use crate::session::{DataListener, SessionError, connect_data};
 use crate::suite::Template;
 use std::net::IpAddr;
+use std::time::Duration;
+
+/// How long `connect … refused within` waits between attempts.
+pub const REFUSED_RETRY: Duration = Duration::from_millis(50);
+
+/// The ports `listen NAME privileged` tries, highest first: below 1024, where RFC 2577 §3 says
+/// servers should not open data connections ("it is suggested that servers not open data
+/// connections to TCP ports less than 1024").
+const PRIVILEGED_PORTS: std::ops::RangeInclusive<u16> = 600..=1023;
+
+/// A listener on a free port below 1024 of `ip`. Binding one needs root or
+/// CAP_NET_BIND_SERVICE (or a lowered `net.ipv4.ip_unprivileged_port_start`); without it the
+/// scenario is SKIP with the reason: a refusal of port 21 could not be told from a server that
+/// tried to connect there and failed.
+async fn bind_privileged(
+    channel: &str,
+    ip: IpAddr,
+    recorder: &crate::session::Recorder,
+) -> Result<DataListener, Stop> {
+    use std::io::ErrorKind;
+    for port in PRIVILEGED_PORTS.rev() {
+        let options = ListenOptions {
+            port,
+            reuse_addr: true,
+        };
+        match DataListener::bind_with(channel, ip, options, recorder).await {
+            Ok(listener) => return Ok(listener),
+            Err(SessionError::Local { source, .. }) if source.kind() == ErrorKind::AddrInUse => {}
+            Err(SessionError::Local { source, .. })
+                if source.kind() == ErrorKind::PermissionDenied =>
+            {
+                return Err(Stop::Skip(privileged_skip_reason(ip)));
+            }
+            Err(e) => return Err(Stop::Error(e.to_string())),
+        }
+    }
+    Err(Stop::Skip(format!(
+        "every port from {} to {} on {ip} is in use, so ftpspec cannot listen below 1024",
+        PRIVILEGED_PORTS.start(),
+        PRIVILEGED_PORTS.end()
+    )))
+}
+
+/// Why a privileged-port scenario is SKIP on a host where the harness cannot bind below 1024.
+pub fn privileged_skip_reason(ip: IpAddr) -> String {
+    format!(
+        "cannot listen on a port below 1024 on {ip} (permission denied: run as root or grant \
+         CAP_NET_BIND_SERVICE); without a listener there, a refusal cannot be told from a \
+         server that tried to connect and failed"
+    )
+}
 
 impl ScenarioRun<'_> {
     /// `listen NAME [reuse] [on ADDR]`. With `reuse`, the first bind takes a fresh port and
@@ -22,11 +73,18 @@ impl ScenarioRun<'_> {
         channel: &str,
         on: Option<&Template>,
         reuse: bool,
+        privileged: bool,
     ) -> Result<(), Stop> {
         let ip = match on {
             Some(t) => self.render_ip(t)?,
             None => self.ctrl.local().ip(),
         };
+        if privileged {
+            let listener = bind_privileged(channel, ip, &self.recorder).await?;
+            self.bind_listener_vars(channel, listener.local_addr());
+            self.listeners.insert(channel.to_string(), listener);
+            return Ok(());
+        }
         // `listen NAME reuse` again while the listener is still open: keep it. The client port
         // stays the same without ever being free, so no other socket on this host (an
         // outgoing connection's ephemeral port) can take it between transfers.
@@ -50,6 +108,13 @@ impl ScenarioRun<'_> {
         if reuse {
             self.reuse_ports.insert(channel.to_string(), addr.port());
         }
+        self.bind_listener_vars(channel, addr);
+        self.listeners.insert(channel.to_string(), listener);
+        Ok(())
+    }
+
+    /// `${NAME.ip}`, `${NAME.port}` and, for IPv4, `${NAME.hostport}` of a listener.
+    fn bind_listener_vars(&mut self, channel: &str, addr: std::net::SocketAddr) {
         self.vars
             .set(format!("{channel}.ip"), addr.ip().to_string());
         self.vars
@@ -60,8 +125,6 @@ impl ScenarioRun<'_> {
             self.vars
                 .set(format!("{channel}.hostport"), hostport.to_string());
         }
-        self.listeners.insert(channel.to_string(), listener);
-        Ok(())
     }
 
     pub(super) async fn accept(
@@ -152,41 +215,64 @@ impl ScenarioRun<'_> {
         Ok(())
     }
 
-    /// `connect NAME to PORT [from ADDR] refused`: the port must not accept a connection.
-    /// Refused, reset or no answer within the step timeout all count as "not accepting". RFC
-    /// 2428 §3: after EPSV "the client MUST issue an ABOR (abort) command to allow the server to
-    /// close down the listening connection", so after ABOR the port stops accepting.
+    /// `connect NAME to PORT [from ADDR] refused [within MS]`: the port must not accept a
+    /// connection. Refused, reset or no answer within the step timeout all count as "not
+    /// accepting". RFC 2428 §3: after EPSV "the client MUST issue an ABOR (abort) command to
+    /// allow the server to close down the listening connection", so after ABOR the port stops
+    /// accepting. With `within`, a server that closes the port a moment later (after noticing
+    /// that the control connection closed) passes: ftpspec tries again every
+    /// [`REFUSED_RETRY`] until the port refuses or the time is up.
     pub(super) async fn connect_refused(
         &mut self,
         line: usize,
         channel: &str,
         port: &Template,
         from: Option<&Template>,
+        within_ms: Option<u32>,
     ) -> Result<(), Stop> {
         let (port, from_ip) = self.data_target(port, from)?;
         let peer_ip = self.ctrl.peer().ip();
         let wait = self.config.step_timeout;
-        match connect_data(channel, peer_ip, port, from_ip, wait, &self.recorder).await {
-            Ok(stream) => {
-                drop(stream);
-                self.recorder
-                    .event(Channel::Data(channel.into()), "closed by ftpspec");
-                Err(Stop::fail(
-                    line,
-                    format!("port {port} still accepts connections"),
-                    format!("{peer_ip}:{port} not accepting (refused, reset or silent)"),
-                    "the connection was accepted",
-                ))
+        let grace = Duration::from_millis(within_ms.map_or(0, u64::from));
+        let deadline = tokio::time::Instant::now() + grace;
+        let mut attempts = 0u32;
+        loop {
+            attempts += 1;
+            match connect_data(channel, peer_ip, port, from_ip, wait, &self.recorder).await {
+                Ok(stream) => {
+                    drop(stream);
+                    self.recorder
+                        .event(Channel::Data(channel.into()), "closed by ftpspec");
+                }
+                Err(e @ SessionError::Local { .. }) => {
+                    return Err(Stop::Skip(format!("cannot use a local address here: {e}")));
+                }
+                Err(e) => {
+                    self.recorder
+                        .event(Channel::Data(channel.into()), &format!("not accepted: {e}"));
+                    return Ok(());
+                }
             }
-            Err(e @ SessionError::Local { .. }) => {
-                Err(Stop::Skip(format!("cannot use a local address here: {e}")))
+            if tokio::time::Instant::now() + REFUSED_RETRY > deadline {
+                break;
             }
-            Err(e) => {
-                self.recorder
-                    .event(Channel::Data(channel.into()), &format!("not accepted: {e}"));
-                Ok(())
-            }
+            tokio::time::sleep(REFUSED_RETRY).await;
         }
+        let (message, expected) = match within_ms {
+            None => (
+                format!("port {port} still accepts connections"),
+                format!("{peer_ip}:{port} not accepting (refused, reset or silent)"),
+            ),
+            Some(ms) => (
+                format!("port {port} still accepts connections {ms} ms later"),
+                format!("{peer_ip}:{port} not accepting within {ms} ms"),
+            ),
+        };
+        let actual = match attempts {
+            1 => "the connection was accepted".to_string(),
+            n => format!("all {n} connections were accepted"),
+        };
+        Err(Stop::fail(line, message, expected, actual))
     }
 
     /// The port and local address of a passive connection, rendered.

@@ -6,14 +6,16 @@
 use super::config::RunConfig;
 use super::control_steps::quit;
 use super::expect;
+use super::ledger::PASSIVE_VERBS;
 use super::series::SeriesSet;
 use super::stop::Stop;
 use super::vars::Vars;
+use crate::proto::command::verb_of;
 use crate::proto::{Reply, ReplyCode};
 use crate::session::transcript::escape_bytes;
 use crate::session::{ControlConnection, DataListener, Recorder, SessionError};
-use crate::suite::{Action, Expect, Need, Scenario, Step, Template};
-use std::collections::HashMap;
+use crate::suite::{Action, Expect, Need, Scenario, Step, TRANSFER_VAR, Template};
+use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
@@ -37,6 +39,11 @@ pub struct ScenarioRun<'a> {
     pub(super) reuse_ports: HashMap<String, u16>,
     /// `drain NAME background` readers; aborted if the scenario ends before they finish.
     pub(super) background: HashMap<String, Background>,
+    /// The verb of the last command line sent (`EPRT`), upper-cased: what a failing reply
+    /// answered, for causes and BLOCKED reasons.
+    pub(super) last_verb: Option<String>,
+    /// The passive commands (EPSV, PASV) that got their success code in this scenario.
+    pub passive_worked: BTreeSet<&'static str>,
     pub notes: Vec<String>,
 }
 
@@ -48,6 +55,9 @@ impl Drop for Background {
         self.0.abort();
     }
 }
+
+/// The longest verb kept for causes and reasons (a verb may be any bytes a scenario sent).
+const MAX_VERB_SHOWN: usize = 16;
 
 type StepFuture<'s> = Pin<Box<dyn Future<Output = Result<(), Stop>> + Send + 's>>;
 
@@ -89,6 +99,8 @@ impl<'a> ScenarioRun<'a> {
             series,
             saved: HashMap::new(),
             reuse_ports: HashMap::new(),
+            last_verb: None,
+            passive_worked: BTreeSet::new(),
             notes: Vec::new(),
         })
     }
@@ -105,6 +117,13 @@ impl<'a> ScenarioRun<'a> {
     }
 
     async fn run_step(&mut self, step: &Step) -> Result<(), Stop> {
+        let keyword = step.action.keyword();
+        let result = self.dispatch(step).await;
+        let command = self.last_verb.clone();
+        result.map_err(|stop| stop.at_step(keyword, command.as_deref()))
+    }
+
+    async fn dispatch(&mut self, step: &Step) -> Result<(), Stop> {
         let line = step.line;
         match &step.action {
             Action::Login => {
@@ -115,9 +134,12 @@ impl<'a> ScenarioRun<'a> {
             Action::Anonymous => self.login("anonymous", "ftpspec@example.com").await,
             Action::Send { payload, crlf } => self.send(line, payload, *crlf).await,
             Action::Expect(expect) => self.expect(line, expect).await,
-            Action::Listen { channel, on, reuse } => {
-                self.listen(channel, on.as_ref(), *reuse).await
-            }
+            Action::Listen {
+                channel,
+                on,
+                reuse,
+                privileged,
+            } => self.listen(channel, on.as_ref(), *reuse, *privileged).await,
             Action::Accept { channel, from } => self.accept(line, channel, from.as_ref()).await,
             Action::ExpectNoConnection { channel } => self.expect_no_connection(line, channel),
             Action::Connect {
@@ -129,8 +151,9 @@ impl<'a> ScenarioRun<'a> {
                 channel,
                 port,
                 from,
+                within_ms,
             } => {
-                self.connect_refused(line, channel, port, from.as_ref())
+                self.connect_refused(line, channel, port, from.as_ref(), *within_ms)
                     .await
             }
             Action::Read { channel, checks } => self.read(line, channel, checks).await,
@@ -172,6 +195,24 @@ impl<'a> ScenarioRun<'a> {
             Action::Collect { series, value } => self.collect(series, value),
             Action::Check { left, op, right } => self.check(line, left, *op, right),
             Action::CheckVaries { series } => self.check_varies(line, series),
+            // A failure inside is not the requirement's: the stage could not be set.
+            Action::Setup { steps } => self.run_steps(steps).await.map_err(Stop::into_blocked),
+            Action::Transfer {
+                channel,
+                from,
+                allow_425,
+            } => {
+                self.transfer(line, channel, from.as_ref(), *allow_425)
+                    .await
+            }
+            Action::Disconnect => {
+                self.ctrl.shutdown().await;
+                Ok(())
+            }
+            Action::RunCheck(check) => Err(Stop::Skip(format!(
+                "run-check {} is judged over a whole run (`ftpspec run`), not one dialogue",
+                check.keyword()
+            ))),
         }
     }
 
@@ -180,6 +221,7 @@ impl<'a> ScenarioRun<'a> {
     async fn login(&mut self, user: &str, pass: &str) -> Result<(), Stop> {
         let wait = self.config.step_timeout;
         let harness = |e: SessionError| Stop::Error(format!("login failed: {e}"));
+        self.last_verb = Some("USER".into());
         self.ctrl
             .send(format!("USER {user}\r\n").as_bytes())
             .await
@@ -187,6 +229,7 @@ impl<'a> ScenarioRun<'a> {
         let mut reply = self.ctrl.read_reply(wait).await.map_err(harness)?;
         self.remember(&reply);
         if reply.code == ReplyCode::NEED_PASSWORD {
+            self.last_verb = Some("PASS".into());
             self.ctrl
                 .send(format!("PASS {pass}\r\n").as_bytes())
                 .await
@@ -204,11 +247,39 @@ impl<'a> ScenarioRun<'a> {
     }
 
     async fn send(&mut self, line: usize, payload: &Template, crlf: bool) -> Result<(), Stop> {
+        if payload.vars().any(|v| v == TRANSFER_VAR) {
+            self.transfer_command(line)?;
+        }
         let mut bytes = self.vars.render(payload).map_err(Stop::Error)?;
         if crlf {
             bytes.extend_from_slice(b"\r\n");
         }
-        self.ctrl.send(&bytes).await.map_err(|e| lost(line, e))
+        self.send_line(line, &bytes).await
+    }
+
+    /// Sends one command line and remembers its verb.
+    pub(super) async fn send_line(&mut self, line: usize, bytes: &[u8]) -> Result<(), Stop> {
+        let verb = verb_of(bytes);
+        let shown: String = escape_bytes(&verb).chars().take(MAX_VERB_SHOWN).collect();
+        self.last_verb = (!shown.is_empty()).then_some(shown);
+        self.ctrl.send(bytes).await.map_err(|e| lost(line, e))
+    }
+
+    /// The run's transfer command line, or BLOCKED when the preflight found none.
+    pub(super) fn transfer_command(&self, line: usize) -> Result<String, Stop> {
+        self.config
+            .transfer_command()
+            .map(str::to_string)
+            .map_err(|why| {
+                Stop::Blocked(super::stop::Broken {
+                    line,
+                    message: format!("no transfer command works on this target: {why}"),
+                    expected: "a transfer command the target serves (NLST, LIST or RETR)".into(),
+                    actual: why.to_string(),
+                    check: Some("transfer"),
+                    command: None,
+                })
+            })
     }
 
     async fn expect(&mut self, line: usize, expect: &Expect) -> Result<(), Stop> {
@@ -223,13 +294,24 @@ impl<'a> ScenarioRun<'a> {
 
     /// The last reply read: its code for `if reply`, `${reply.code}` and `${reply.text}` (the
     /// last line's text, escaped printable).
-    fn remember(&mut self, reply: &Reply) {
+    pub(super) fn remember(&mut self, reply: &Reply) {
+        let passive = match reply.code.0 {
+            229 => Some("EPSV"),
+            227 => Some("PASV"),
+            _ => None,
+        };
+        if let Some(verb) = passive.filter(|v| self.last_verb.as_deref() == Some(*v)) {
+            if let Some(known) = PASSIVE_VERBS.iter().find(|k| **k == verb) {
+                self.passive_worked.insert(known);
+            }
+        }
         self.last_code = Some(reply.code);
         self.vars.set("reply.code", reply.code.to_string());
         self.vars.set("reply.text", escape_bytes(reply.last_text()));
     }
 
     async fn abort(&mut self, line: usize, urgent: bool) -> Result<(), Stop> {
+        self.last_verb = Some("ABOR".into());
         let sent = if urgent {
             self.ctrl.send_urgent_abort().await
         } else {
@@ -296,6 +378,9 @@ fn initial_vars(ctrl: &ControlConnection, config: &RunConfig) -> Vars {
     vars.set("file.small", config.files.small.clone());
     vars.set("file.large", config.files.large.clone());
     vars.set("file.upload", config.files.upload.clone());
+    if let Ok(command) = config.transfer_command() {
+        vars.set(TRANSFER_VAR, command.to_string());
+    }
     vars
 }
 

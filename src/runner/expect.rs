@@ -1,6 +1,6 @@
 //! Checking a reply against an `expect` step and binding variables from it.
 
-use super::stop::Stop;
+use super::stop::{CHECK_REPLY_CODE, Stop};
 use super::vars::Vars;
 use crate::proto::{EpsvReply, HostPort, ProtocolList, Reply};
 use crate::session::transcript::escape_bytes;
@@ -40,18 +40,28 @@ pub fn check(line: usize, expect: &Expect, reply: &Reply, vars: &mut Vars) -> Re
     let expected = describe(expect);
     let fail = |message: String| Stop::fail(line, message, expected.clone(), show(reply));
     if !expect.codes.iter().any(|c| c.matches(reply.code)) {
-        return Err(fail(format!(
-            "reply code {} is not the one expected",
-            reply.code
-        )));
+        return Err(
+            fail(format!("reply code {} is not the one expected", reply.code))
+                .checking(CHECK_REPLY_CODE),
+        );
     }
     if let Some(binder) = expect.bind.filter(|b| b.code() == reply.code) {
-        bind(binder, reply, vars).map_err(&fail)?;
+        bind(binder, reply, vars).map_err(|m| fail(m).checking(binder_check(binder)))?;
     }
     for check in &expect.text {
-        text_check(check, reply, vars).map_err(&fail)?;
+        text_check(check, reply, vars).map_err(|m| fail(m).checking("reply text"))?;
     }
     Ok(())
+}
+
+/// The check a binder's parse failure is grouped under: a malformed 229, 227 or 522 is a
+/// defect of the reply, whichever command drew it.
+pub fn binder_check(binder: Binder) -> &'static str {
+    match binder {
+        Binder::Epsv => "as epsv",
+        Binder::Pasv => "as pasv",
+        Binder::Protocols => "as protocols",
+    }
 }
 
 fn bind(binder: Binder, reply: &Reply, vars: &mut Vars) -> Result<(), String> {

@@ -4,19 +4,23 @@
 //! A scenario whose preconditions do not hold is SKIP; one the harness could not run is ERROR,
 //! never a pass.
 
+pub mod causes;
 pub mod config;
 mod control_steps;
 mod data_steps;
 mod exec;
 mod expect;
+pub mod ledger;
 pub mod outcome;
+pub mod preflight;
 mod read_steps;
 mod run;
 pub mod series;
-mod stop;
+pub mod stop;
+mod transfer_steps;
 mod value_steps;
 mod vars;
 
-pub use config::{Files, RunConfig, Secret, Target};
-pub use outcome::{Expectation, ExpectationStatus, Failure, Outcome, RunReport, Verdict};
-pub use run::{NOT_RUN, REPLY_SYNTAX_ID, probe, run, run_one, run_until};
+pub use config::{Files, RunConfig, Secret, Target, TransferChoice};
+pub use outcome::{Cause, Expectation, ExpectationStatus, Failure, Outcome, RunReport, Verdict};
+pub use run::{NOT_RUN, probe, run, run_one, run_until};

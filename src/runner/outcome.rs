@@ -19,18 +19,23 @@ pub enum Verdict {
     Info,
     /// A precondition was not met; see the reason.
     Skip,
+    /// A step that only sets the stage for the requirement failed (a `setup` step, the
+    /// transfer command of `transfer`): the requirement was never exercised. Never counted as
+    /// a pass; the reason names what failed and the scenario that tests it on its own.
+    Blocked,
     /// The harness could not run the scenario (connection refused, login failed, timeout before
     /// the first reply). Never counted as a pass.
     Error,
 }
 
 impl Verdict {
-    pub const ALL: [Verdict; 6] = [
+    pub const ALL: [Verdict; 7] = [
         Verdict::Pass,
         Verdict::Fail,
         Verdict::Warn,
         Verdict::Info,
         Verdict::Skip,
+        Verdict::Blocked,
         Verdict::Error,
     ];
 
@@ -41,6 +46,7 @@ impl Verdict {
             Verdict::Warn => "WARN",
             Verdict::Info => "INFO",
             Verdict::Skip => "SKIP",
+            Verdict::Blocked => "BLOCKED",
             Verdict::Error => "ERROR",
         }
     }
@@ -52,7 +58,8 @@ impl std::fmt::Display for Verdict {
     }
 }
 
-/// Where and how a scenario's requirement was found broken.
+/// Where and how a scenario's requirement was found broken (FAIL, WARN, INFO), or where the
+/// stage for it could not be set (BLOCKED).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Failure {
     /// The step that failed.
@@ -61,6 +68,10 @@ pub struct Failure {
     pub message: String,
     pub expected: String,
     pub actual: String,
+    /// What the step checked, as a stable word (`reply code`, `as protocols`, `accept`).
+    pub check: String,
+    /// The verb of the last command sent before the step (`EPRT`), when there was one.
+    pub command: Option<String>,
 }
 
 /// The result of one scenario.
@@ -80,6 +91,11 @@ pub struct Outcome {
     pub failure: Option<Failure>,
     /// Observations recorded with `note` (port sequences, codes seen).
     pub notes: Vec<String>,
+    /// For BLOCKED: the scenario that tests the failed setup command on its own (`covers`).
+    pub covered_by: Option<String>,
+    /// The ID of the cause this outcome shares with others (see [`Cause`]), for every outcome
+    /// with a failure.
+    pub cause: Option<String>,
     #[serde(skip)]
     pub transcript: Transcript,
     #[serde(serialize_with = "as_millis", rename = "duration_ms")]
@@ -144,6 +160,22 @@ fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error
     s.serialize_f64(d.as_secs_f64() * 1000.0)
 }
 
+/// One defect as the run saw it: the same check failing on the same reply after the same
+/// command, or the same setup step failing, in one or more scenarios.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cause {
+    /// `c1`, `c2`, … in the order of the scenario that shows each first.
+    pub id: String,
+    /// One line a server author recognises: `EPSV is answered "522 Bad network protocol."`.
+    /// Expectation files may match it (`cause = "…"`).
+    pub summary: String,
+    /// The scenario that shows it first: one that checks it as its requirement if any does,
+    /// else the first by ID.
+    pub first: String,
+    /// Every scenario with this cause, in ID order (the first among them).
+    pub scenarios: Vec<String>,
+}
+
 /// A whole run: metadata and every outcome, in scenario-ID order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunReport {
@@ -155,7 +187,11 @@ pub struct RunReport {
     /// The greeting (220) text, if one was read.
     pub banner: Option<String>,
     pub strict: bool,
+    /// What the preflight found out about the target before the scenarios ran, if one ran.
+    pub preflight: Option<super::preflight::Preflight>,
     pub outcomes: Vec<Outcome>,
+    /// The failures grouped by cause (one entry per distinct defect).
+    pub causes: Vec<Cause>,
     pub duration: Duration,
 }
 
@@ -192,9 +228,15 @@ impl RunReport {
             || self.count_expectation(ExpectationStatus::UnexpectedPass) > 0
     }
 
-    /// True when a scenario could not be run and no expectation file predicted it (exit code 2
-    /// unless the run also failed).
+    /// True when a scenario could not be run, or its requirement could not be exercised
+    /// (BLOCKED), and no expectation file predicted it (exit code 2 unless the run also failed):
+    /// the run could not judge everything it was asked to.
     pub fn errored(&self) -> bool {
-        self.count_unexpected(Verdict::Error) > 0
+        self.count_unexpected(Verdict::Error) > 0 || self.count_unexpected(Verdict::Blocked) > 0
+    }
+
+    /// The cause with this ID.
+    pub fn cause(&self, id: &str) -> Option<&Cause> {
+        self.causes.iter().find(|c| c.id == id)
     }
 }

@@ -3,11 +3,13 @@
 
 use super::config::RunConfig;
 use super::exec::{ScenarioRun, pick_address};
+use super::ledger::RunLedger;
 use super::outcome::{Failure, Outcome, RunReport, Verdict};
+use super::preflight::{self, Preflight};
 use super::series::SeriesSet;
-use super::stop::Stop;
+use super::stop::{Broken, CHECK_REPLY_CODE, Stop};
 use crate::session::{ControlConnection, Recorder};
-use crate::suite::{Level, Location, Scenario};
+use crate::suite::{Level, Location, RunCheck, Scenario};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::Semaphore;
@@ -65,6 +67,10 @@ pub const NOT_RUN: &str = "not run: the run was interrupted before this scenario
 
 /// Like [`run`], but stops early when `stop` completes (Ctrl-C): scenarios still running are
 /// cancelled and reported as ERROR with [`NOT_RUN`], so reports cover every selected scenario.
+///
+/// Before the scenarios, a preflight finds the transfer command (unless `config.transfer`
+/// pins one, or no scenario needs it); after them, the run-wide checks (`run-check`) are
+/// judged and the failures grouped by cause.
 pub async fn run_until(
     scenarios: Vec<Scenario>,
     config: Arc<RunConfig>,
@@ -77,6 +83,26 @@ pub async fn run_until(
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
+    tokio::pin!(stop);
+    let (run_checks, scenarios): (Vec<Scenario>, Vec<Scenario>) =
+        scenarios.into_iter().partition(|s| s.run_check().is_some());
+    let mut config = (*config).clone();
+    if config.coverage.is_empty() {
+        config.coverage = coverage(&scenarios);
+    }
+    let mut preflight = None;
+    let mut stopped = false;
+    if config.transfer.is_none() && scenarios.iter().any(Scenario::uses_transfer) {
+        tokio::select! {
+            found = preflight::run(&config) => {
+                config.transfer = Some(found.choice.clone());
+                preflight = Some(found);
+            }
+            () = &mut stop => stopped = true,
+        }
+    }
+    let config = Arc::new(config);
+    let ledger = Arc::new(RunLedger::default());
     let permits = Arc::new(Semaphore::new(config.jobs.max(1)));
     // Scenarios share the target; an `exclusive` one holds the write side and runs alone.
     let alone = Arc::new(tokio::sync::RwLock::new(()));
@@ -84,25 +110,28 @@ pub async fn run_until(
     let mut pending: Vec<Option<Scenario>> = Vec::with_capacity(scenarios.len());
     for (index, scenario) in scenarios.into_iter().enumerate() {
         let config = Arc::clone(&config);
+        let ledger = Arc::clone(&ledger);
         let permits = Arc::clone(&permits);
         let alone = Arc::clone(&alone);
         let task_scenario = scenario.clone();
         pending.push(Some(scenario));
+        if stopped {
+            continue;
+        }
         tasks.spawn(async move {
             let outcome = if is_exclusive(&task_scenario) {
                 let _alone = alone.write().await;
-                run_repeated(&task_scenario, &config).await
+                run_repeated(&task_scenario, &config, &ledger).await
             } else {
                 let _shared = alone.read().await;
                 let _permit = permits.acquire_owned().await;
-                run_repeated(&task_scenario, &config).await
+                run_repeated(&task_scenario, &config, &ledger).await
             };
             (index, outcome)
         });
     }
     let mut outcomes = Vec::new();
-    tokio::pin!(stop);
-    loop {
+    while !stopped {
         tokio::select! {
             joined = tasks.join_next() => match joined {
                 None => break,
@@ -117,43 +146,71 @@ pub async fn run_until(
             },
             () = &mut stop => {
                 tasks.abort_all();
-                break;
+                stopped = true;
             }
         }
     }
-    for scenario in pending.into_iter().flatten() {
-        let outcome = outcome(
-            &scenario,
-            config.strict,
-            Err(Stop::Error(NOT_RUN.into())),
-            Vec::new(),
-            Recorder::new(),
-            Duration::ZERO,
-        );
+    let not_run = pending.into_iter().flatten().chain(match stopped {
+        true => run_checks.clone(),
+        false => Vec::new(),
+    });
+    for scenario in not_run {
+        let outcome = not_run_outcome(&scenario, config.strict);
         on_outcome(&outcome);
         outcomes.push(outcome);
     }
-    if !outcomes.is_empty() {
-        outcomes.push(reply_syntax_outcome(&outcomes));
+    if !stopped {
+        for scenario in &run_checks {
+            let outcome = judge_run_check(scenario, &outcomes, preflight.as_ref());
+            on_outcome(&outcome);
+            outcomes.push(outcome);
+        }
     }
     outcomes.sort_by(|a, b| a.id.cmp(&b.id));
+    let causes = super::causes::group(&mut outcomes);
     RunReport {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         started_unix,
         target: config.target.display.clone(),
         banner,
         strict: config.strict,
+        preflight,
         outcomes,
+        causes,
         duration: started.elapsed(),
     }
 }
 
+/// Command verb → the scenario that covers it (`covers`), from the scenarios of the run.
+pub fn coverage(scenarios: &[Scenario]) -> std::collections::BTreeMap<String, String> {
+    let mut map = std::collections::BTreeMap::new();
+    for scenario in scenarios {
+        for verb in &scenario.covers {
+            map.entry(verb.clone())
+                .or_insert_with(|| scenario.id.clone());
+        }
+    }
+    map
+}
+
+fn not_run_outcome(scenario: &Scenario, strict: bool) -> Outcome {
+    outcome(
+        scenario,
+        strict,
+        Err(Stop::Error(NOT_RUN.into())),
+        Vec::new(),
+        Recorder::new(),
+        Duration::ZERO,
+        None,
+    )
+}
+
 /// Runs a scenario `config.repeat` times. Differing verdicts are reported as flaky — the worst
 /// verdict stands, with a note counting each — never hidden by a silent retry.
-async fn run_repeated(scenario: &Scenario, config: &RunConfig) -> Outcome {
+async fn run_repeated(scenario: &Scenario, config: &RunConfig, ledger: &RunLedger) -> Outcome {
     let mut runs = Vec::new();
     for _ in 0..config.repeat.max(1) {
-        runs.push(run_one(scenario, config).await);
+        runs.push(run_in(scenario, config, ledger).await);
     }
     combine(runs)
 }
@@ -165,8 +222,9 @@ fn severity(v: Verdict) -> u8 {
         Verdict::Skip => 1,
         Verdict::Info => 2,
         Verdict::Warn => 3,
-        Verdict::Error => 4,
-        Verdict::Fail => 5,
+        Verdict::Blocked => 4,
+        Verdict::Error => 5,
+        Verdict::Fail => 6,
     }
 }
 
@@ -201,12 +259,18 @@ fn combine(mut runs: Vec<Outcome>) -> Outcome {
     chosen
 }
 
-/// Runs one scenario to its outcome. Never fails: every ending is a verdict.
+/// Runs one scenario to its outcome. Never fails: every ending is a verdict. Without a run
+/// around it there is no preflight: `transfer` uses `config.transfer`, else NLST.
 pub async fn run_one(scenario: &Scenario, config: &RunConfig) -> Outcome {
+    run_in(scenario, config, &RunLedger::default()).await
+}
+
+async fn run_in(scenario: &Scenario, config: &RunConfig, ledger: &RunLedger) -> Outcome {
     let started = tokio::time::Instant::now();
     let recorder = Recorder::new();
     let series = SeriesSet::default();
     let mut notes = Vec::new();
+    let mut passive_worked = Default::default();
     let ended = match pick_address(scenario, config) {
         Err(stop) => Err(stop),
         Ok(addr) => {
@@ -215,7 +279,7 @@ pub async fn run_one(scenario: &Scenario, config: &RunConfig) -> Outcome {
                 config,
                 addr,
                 (recorder.clone(), series.clone()),
-                &mut notes,
+                (&mut notes, &mut passive_worked),
             );
             match tokio::time::timeout(config.scenario_timeout, body).await {
                 Ok(result) => result,
@@ -226,8 +290,23 @@ pub async fn run_one(scenario: &Scenario, config: &RunConfig) -> Outcome {
             }
         }
     };
+    if let Err(Stop::Fail(b) | Stop::Blocked(b)) = &ended {
+        if let Some(note) = b.command.as_deref().and_then(|v| ledger.passive_note(v)) {
+            notes.push(note);
+        }
+    }
+    ledger.record_passive(&passive_worked);
     // Collected series are reported whatever the verdict (a FAIL's port sequence is evidence).
     notes.extend(series.notes());
+    let covered_by = match &ended {
+        Err(Stop::Blocked(b)) => b
+            .command
+            .as_ref()
+            .and_then(|verb| config.coverage.get(verb))
+            .filter(|id| **id != scenario.id)
+            .cloned(),
+        _ => None,
+    };
     outcome(
         scenario,
         config.strict,
@@ -235,6 +314,7 @@ pub async fn run_one(scenario: &Scenario, config: &RunConfig) -> Outcome {
         notes,
         recorder,
         started.elapsed(),
+        covered_by,
     )
 }
 
@@ -243,22 +323,61 @@ async fn execute(
     config: &RunConfig,
     addr: std::net::SocketAddr,
     (recorder, series): (Recorder, SeriesSet),
-    notes: &mut Vec<String>,
+    (notes, passive_worked): (
+        &mut Vec<String>,
+        &mut std::collections::BTreeSet<&'static str>,
+    ),
 ) -> Result<(), Stop> {
     let mut run = ScenarioRun::open(addr, config, recorder, series).await?;
     let result = run.run_steps(&scenario.steps).await;
     notes.append(&mut run.notes);
+    passive_worked.append(&mut run.passive_worked);
     run.finish().await;
     result
 }
 
-/// ID of the run-wide reply-syntax check.
-pub const REPLY_SYNTAX_ID: &str = "rfc959.reply.syntax-all";
+/// Judges a run-wide check over the outcomes of every other scenario of the run (and the
+/// preflight's dialogues).
+fn judge_run_check(
+    scenario: &Scenario,
+    outcomes: &[Outcome],
+    preflight: Option<&Preflight>,
+) -> Outcome {
+    let ended = match scenario.run_check() {
+        Some(RunCheck::ReplySyntax) => reply_syntax(outcomes, preflight),
+        None => Err((Stop::Error("not a run check".into()), Vec::new())),
+    };
+    let (ended, notes) = match ended {
+        Ok(()) => (Ok(()), Vec::new()),
+        Err((stop, seen)) => (Err(stop), seen),
+    };
+    outcome(
+        scenario,
+        false,
+        ended,
+        notes,
+        Recorder::new(),
+        Duration::ZERO,
+        None,
+    )
+}
 
-/// RFC 959 §4.2 checked on every reply of every scenario, including those read by `login` and
-/// at goodbye, which no `expect` looks at: one verdict for the whole run, listing where.
-fn reply_syntax_outcome(outcomes: &[Outcome]) -> Outcome {
-    let seen: Vec<String> = outcomes
+/// RFC 959 §4.2 checked on every reply of every scenario, including those read by `login`,
+/// the preflight and at goodbye, which no `expect` looks at: one verdict for the whole run,
+/// listing where (as notes).
+fn reply_syntax(
+    outcomes: &[Outcome],
+    preflight: Option<&Preflight>,
+) -> Result<(), (Stop, Vec<String>)> {
+    let dialogues: Vec<&Outcome> = outcomes
+        .iter()
+        .chain(preflight.into_iter().flat_map(|p| p.outcomes.iter()))
+        .collect();
+    if dialogues.iter().all(|o| o.transcript.entries.is_empty()) {
+        let why = "no other scenario of this run talked to the target";
+        return Err((Stop::Skip(why.into()), Vec::new()));
+    }
+    let seen: Vec<String> = dialogues
         .iter()
         .flat_map(|o| {
             o.transcript
@@ -267,45 +386,23 @@ fn reply_syntax_outcome(outcomes: &[Outcome]) -> Outcome {
                 .map(move |v| format!("{}: {v}", o.id))
         })
         .collect();
-    let spec = crate::suite::Spec {
-        rfc: "RFC959".into(),
-        section: "§4.2".into(),
-        level: Level::Must,
+    let Some(first) = seen.first() else {
+        return Ok(());
     };
-    let (verdict, reason, failure) = match seen.first() {
-        None => (Verdict::Pass, None, None),
-        Some(first) => {
-            let message = format!(
-                "{} malformed replies in this run; the first: {first}",
-                seen.len()
-            );
-            let failure = Failure {
-                at: Location { file: "(every reply of the run)".into(), line: 0 },
-                message: message.clone(),
-                expected: "three digits, SP or hyphen, text, CRLF; a multi-line reply ends with its own code and SP".into(),
-                actual: seen.join("; "),
-            };
-            (Verdict::Fail, Some(message), Some(failure))
-        }
+    let broken = Broken {
+        line: 0,
+        message: format!(
+            "{} malformed replies in this run; the first: {first}",
+            seen.len()
+        ),
+        expected:
+            "three digits, SP or hyphen, text, CRLF; a multi-line reply ends with its own code and SP"
+                .into(),
+        actual: seen.join("; "),
+        check: Some("reply syntax"),
+        command: None,
     };
-    Outcome {
-        id: REPLY_SYNTAX_ID.into(),
-        title: "Every reply seen in this run is well formed".into(),
-        area: "rfc959.reply".into(),
-        level: spec.level,
-        spec,
-        requirement: "A reply is defined to contain the 3-digit code, followed by Space <SP>, followed by one line of \
-            text (where some maximum line length has been specified), and terminated by the Telnet end-of-line code."
-            .into(),
-        tags: vec!["reply".into(), "syntax".into()],
-        verdict,
-        reason,
-        failure,
-        notes: seen,
-        transcript: Default::default(),
-        duration: Duration::ZERO,
-        expectation: None,
-    }
+    Err((Stop::Fail(broken), seen))
 }
 
 /// Maps how a scenario ended to its verdict: RFC 2119 levels decide what a failure means.
@@ -325,32 +422,31 @@ fn outcome(
     notes: Vec<String>,
     recorder: Recorder,
     duration: Duration,
+    covered_by: Option<String>,
 ) -> Outcome {
+    let failure_of = |b: Broken| Failure {
+        at: Location {
+            file: scenario.location.file.clone(),
+            line: b.line,
+        },
+        message: b.message,
+        expected: b.expected,
+        actual: b.actual,
+        check: b.check.unwrap_or("step").to_string(),
+        command: b.command,
+    };
     let (verdict, reason, failure) = match ended {
         Ok(()) => (Verdict::Pass, None, None),
         Err(Stop::Skip(why)) => (Verdict::Skip, Some(why), None),
         Err(Stop::Error(why)) => (Verdict::Error, Some(why), None),
-        Err(Stop::Fail {
-            line,
-            message,
-            expected,
-            actual,
-        }) => {
-            let at = Location {
-                file: scenario.location.file.clone(),
-                line,
-            };
-            let failure = Failure {
-                at,
-                message: message.clone(),
-                expected,
-                actual,
-            };
-            (
-                verdict_for_failure(scenario.spec.level, strict),
-                Some(message),
-                Some(failure),
-            )
+        Err(Stop::Fail(b)) => (
+            verdict_for_failure(scenario.spec.level, strict),
+            Some(b.message.clone()),
+            Some(failure_of(b)),
+        ),
+        Err(Stop::Blocked(b)) => {
+            let reason = blocked_reason(&b, covered_by.as_deref());
+            (Verdict::Blocked, Some(reason), Some(failure_of(b)))
         }
     };
     Outcome {
@@ -365,10 +461,31 @@ fn outcome(
         reason,
         failure,
         notes,
+        covered_by,
+        cause: None,
         transcript: recorder.snapshot(),
         duration,
         expectation: None,
     }
+}
+
+/// The reason of a BLOCKED verdict: "could not exercise the requirement: NLST was refused
+/// (500 …); rfc959.transfer.nlst-bare tests NLST on its own".
+fn blocked_reason(b: &Broken, covered_by: Option<&str>) -> String {
+    let what = match (b.check, b.command.as_deref()) {
+        (Some(CHECK_REPLY_CODE), Some(verb)) => {
+            let refused = matches!(b.actual.as_bytes().first(), Some(b'4' | b'5'));
+            let how = if refused { "refused" } else { "answered" };
+            format!("{verb} was {how} ({})", b.actual)
+        }
+        (_, Some(verb)) => format!("{} (after {verb}): {}", b.message, b.actual),
+        (_, None) => format!("{}: {}", b.message, b.actual),
+    };
+    let mut reason = format!("could not exercise the requirement: {what}");
+    if let (Some(id), Some(verb)) = (covered_by, b.command.as_deref()) {
+        reason.push_str(&format!("; {id} tests {verb} on its own"));
+    }
+    reason
 }
 
 #[cfg(test)]
@@ -388,6 +505,7 @@ mod tests {
             Vec::new(),
             Recorder::new(),
             Duration::ZERO,
+            None,
         )
     }
 

@@ -63,6 +63,10 @@ pub struct Scenario {
     pub tags: Vec<String>,
     /// Preconditions; when one is not met the scenario is SKIP with the reason.
     pub needs: Vec<Need>,
+    /// Commands this scenario tests on its own (`covers EPSV`): a `setup` step elsewhere that
+    /// fails on one of them is BLOCKED and points here. Upper case; at most one scenario of a
+    /// run covers a verb.
+    pub covers: Vec<String>,
     pub steps: Vec<Step>,
     /// The `scenario` line.
     pub location: Location,
@@ -75,6 +79,95 @@ impl Scenario {
         match self.id.rfind('.') {
             Some(i) => &self.id[..i],
             None => &self.id,
+        }
+    }
+
+    /// True when a step uses the run's transfer command (`transfer`, or `${transfer}`), which
+    /// the runner's preflight chooses.
+    pub fn uses_transfer(&self) -> bool {
+        any_step(&self.steps, &|a| match a {
+            Action::Transfer { .. } => true,
+            Action::Send { payload, .. } | Action::Note(payload) => {
+                payload.vars().any(|v| v == TRANSFER_VAR)
+            }
+            _ => false,
+        })
+    }
+
+    /// The run-wide check this scenario declares (`run-check reply-syntax`), if it is one.
+    pub fn run_check(&self) -> Option<RunCheck> {
+        match self.steps.as_slice() {
+            [
+                Step {
+                    action: Action::RunCheck(check),
+                    ..
+                },
+            ] => Some(*check),
+            _ => None,
+        }
+    }
+
+    /// The scenario without source positions (every line 0, the file empty): two parses of
+    /// the same text in different places compare equal, and so do a scenario and its
+    /// written-back form.
+    pub fn without_positions(&self) -> Scenario {
+        let mut s = self.clone();
+        s.location = Location {
+            file: PathBuf::new(),
+            line: 0,
+        };
+        clear_lines(&mut s.steps);
+        s
+    }
+}
+
+/// The built-in variable that holds the run's transfer command line (`LIST`, `RETR hello.txt`).
+pub const TRANSFER_VAR: &str = "transfer";
+
+fn clear_lines(steps: &mut [Step]) {
+    for step in steps {
+        step.line = 0;
+        if let Some(body) = step.action.body_mut() {
+            clear_lines(body);
+        }
+        if let Action::If { otherwise, .. } = &mut step.action {
+            clear_lines(otherwise);
+        }
+    }
+}
+
+/// True when `pred` holds for any step, inside blocks too.
+fn any_step(steps: &[Step], pred: &dyn Fn(&Action) -> bool) -> bool {
+    steps.iter().any(|step| {
+        pred(&step.action)
+            || match &step.action {
+                Action::If {
+                    then, otherwise, ..
+                } => any_step(then, pred) || any_step(otherwise, pred),
+                Action::Repeat { steps, .. }
+                | Action::RepeatBurst { steps }
+                | Action::Setup { steps } => any_step(steps, pred),
+                _ => false,
+            }
+    })
+}
+
+/// A check over the whole run rather than one dialogue, declared by a scenario whose only step
+/// is `run-check NAME`; the runner judges it after every other scenario has finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RunCheck {
+    /// `run-check reply-syntax`: RFC 959 §4.2 on every reply of the run, including those read
+    /// by `login`, the preflight and at goodbye, which no `expect` looks at.
+    ReplySyntax,
+}
+
+impl RunCheck {
+    pub const ALL: [RunCheck; 1] = [RunCheck::ReplySyntax];
+
+    /// The word after `run-check`.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            RunCheck::ReplySyntax => "reply-syntax",
         }
     }
 }
@@ -116,6 +209,9 @@ pub enum Action {
         channel: String,
         on: Option<Template>,
         reuse: bool,
+        /// `listen low privileged`: a free port below 1024 (RFC 2577 §3); a host where no such
+        /// port can be bound (not root, no CAP_NET_BIND_SERVICE) makes the scenario SKIP.
+        privileged: bool,
     },
     /// `accept data` or `accept data from ${target.ip}`: wait for the server to connect; binds
     /// `${NAME.from.ip}` and `${NAME.from.port}`.
@@ -167,10 +263,13 @@ pub enum Action {
     /// `expect close`: the server must close the control connection (EOF or reset).
     ExpectClose,
     /// `connect thief to ${epsv.port} refused`: the connection must not be accepted.
+    /// `… refused within 2000`: the port must stop accepting within that many milliseconds
+    /// (ftpspec tries again every 50 ms), for a close the server makes asynchronously.
     ConnectRefused {
         channel: String,
         port: Template,
         from: Option<Template>,
+        within_ms: Option<u32>,
     },
     /// `expect-no-data thief`: reads the stream to its end; not a single byte may arrive.
     ExpectNoData { channel: String },
@@ -195,6 +294,75 @@ pub enum Action {
     },
     /// `check-varies ports`: a collected series must not be an arithmetic progression.
     CheckVaries { series: String },
+    /// `setup` … `end`: steps that only set the stage for the requirement (a TYPE, a passive
+    /// port, a transfer that proves the data connection works). When one of them fails the
+    /// scenario is BLOCKED, not FAIL: the requirement was never exercised.
+    Setup { steps: Vec<Step> },
+    /// `transfer data [from ${target.ip}] [or 425]`: sends the run's transfer command (chosen
+    /// by the preflight: NLST, LIST or RETR of `--file-small`) and carries it over channel
+    /// `data` — accepted from a listener (active) or read from a connected stream (passive) —
+    /// to its final 226/250. A refusal of the command itself (not 425/426) is BLOCKED: the
+    /// command is setup, the data connection is what the step checks. With `or 425`, a 425 to
+    /// the command ends the step as a pass (a prompt "can't open data connection").
+    Transfer {
+        channel: String,
+        from: Option<Template>,
+        allow_425: bool,
+    },
+    /// `disconnect`: closes the control connection without QUIT (a client that vanishes).
+    Disconnect,
+    /// `run-check reply-syntax`: the scenario is a check over the whole run (see [`RunCheck`]).
+    RunCheck(RunCheck),
+}
+
+impl Action {
+    /// The keyword that starts the step in a scenario file (`expect` for `expect close`,
+    /// `connect` for `connect … refused`).
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Action::Login => "login",
+            Action::Anonymous => "anonymous",
+            Action::Send { crlf: true, .. } => "send",
+            Action::Send { crlf: false, .. } => "send-raw",
+            Action::Expect(_) | Action::ExpectClose => "expect",
+            Action::Listen { .. } => "listen",
+            Action::Accept { .. } => "accept",
+            Action::ExpectNoConnection { .. } => "expect-no-connection",
+            Action::Connect { .. } | Action::ConnectRefused { .. } => "connect",
+            Action::Read { .. } => "read",
+            Action::Write { .. } => "write",
+            Action::Close { .. } => "close",
+            Action::Abort { .. } => "abort",
+            Action::Repeat { .. } | Action::RepeatBurst { .. } => "repeat",
+            Action::Note(_) => "note",
+            Action::If { .. } => "if",
+            Action::Reconnect => "reconnect",
+            Action::SendLong { .. } => "send-long",
+            Action::ExpectNoData { .. } => "expect-no-data",
+            Action::Drain { .. } => "drain",
+            Action::ReadSome { .. } => "read-some",
+            Action::ExpectSilence { .. } => "expect-silence",
+            Action::Collect { .. } => "collect",
+            Action::Check { .. } => "check",
+            Action::CheckVaries { .. } => "check-varies",
+            Action::Setup { .. } => "setup",
+            Action::Transfer { .. } => "transfer",
+            Action::Disconnect => "disconnect",
+            Action::RunCheck(_) => "run-check",
+        }
+    }
+
+    /// The steps of a block whose body runs as a sequence (`repeat`, `setup`, the `then` of an
+    /// `if`); `None` for other steps.
+    pub fn body_mut(&mut self) -> Option<&mut Vec<Step>> {
+        match self {
+            Action::Repeat { steps, .. }
+            | Action::RepeatBurst { steps }
+            | Action::Setup { steps } => Some(steps),
+            Action::If { then, .. } => Some(then),
+            _ => None,
+        }
+    }
 }
 
 /// How `check` compares its two rendered values.

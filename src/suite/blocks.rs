@@ -1,4 +1,4 @@
-//! Blocks: `repeat <n>` … `end`, and `if reply <codes…>` … [`else` …] `end`.
+//! Blocks: `repeat <n>` … `end`, `if reply <codes…>` … [`else` …] `end`, and `setup` … `end`.
 //!
 //! The file parser keeps a stack of open blocks; the scenario body is at its bottom. Both kinds
 //! share one nesting bound, so the recursion over them (parser, writer, runner) is bounded too.
@@ -11,7 +11,7 @@
 //!   end
 //! ```
 //!
-//! Scope: a `repeat` body is linear (it runs at least once). Each `if` branch starts from the
+//! Scope: a `repeat` or `setup` body is linear (it runs at least once). Each `if` branch starts from the
 //! scope before the `if`; after the `end`, the scope is the union of both branches (see `scope`).
 
 use super::ast::{Action, CodePattern, Step};
@@ -21,7 +21,7 @@ use super::lexer::{Cursor, Word};
 use super::scope::Scope;
 use super::steps;
 
-/// How deeply blocks (`repeat` and `if`, counted together) may nest: every loop has a bound,
+/// How deeply blocks (`repeat`, `if` and `setup`, counted together) may nest: every loop has a bound,
 /// and so does the recursion over them (parser, writer, runner).
 pub const MAX_REPEAT_DEPTH: usize = 8;
 /// `repeat ${burst}`: as many times as the run's burst size (`--burst`).
@@ -41,6 +41,8 @@ enum Kind {
         count: Option<u32>,
     },
     If(Box<IfBlock>),
+    /// `setup`: steps that only set the stage; their failure is BLOCKED, not FAIL.
+    Setup,
 }
 
 /// An open `if reply` block.
@@ -116,6 +118,12 @@ impl Blocks {
         self.open(c, Kind::Repeat { count: Some(count) })
     }
 
+    /// `setup`: opens a block of steps that set the stage for the requirement.
+    pub(crate) fn setup(&mut self, c: &mut Cursor) -> PResult<()> {
+        c.finish()?;
+        self.open(c, Kind::Setup)
+    }
+
     /// `if reply <code>…`: opens a block whose branch is chosen by the last reply's code.
     pub(crate) fn if_reply(&mut self, kw: Word, c: &mut Cursor, scope: &Scope) -> PResult<()> {
         match c.word() {
@@ -151,7 +159,7 @@ impl Blocks {
 
     fn open(&mut self, c: &Cursor, kind: Kind) -> PResult<()> {
         if self.frames.len() > MAX_REPEAT_DEPTH {
-            let msg = format!("blocks (repeat, if) nest at most {MAX_REPEAT_DEPTH} deep");
+            let msg = format!("blocks (repeat, if, setup) nest at most {MAX_REPEAT_DEPTH} deep");
             return Err(c.line.error(c.line.indent(), msg));
         }
         let (line, column) = (c.line.number, c.line.column(c.line.indent()));
@@ -200,7 +208,7 @@ impl Blocks {
         if self.frames.len() < 2 {
             return Err(c
                 .line
-                .error(kw.pos, "`end` without a `repeat` or `if` to close"));
+                .error(kw.pos, "`end` without a `repeat`, `if` or `setup` to close"));
         }
         let Some(frame) = self.frames.pop() else {
             return Ok(());
@@ -218,6 +226,7 @@ impl Blocks {
         if let Some(open) = self.frames.get(1..).and_then(|f| f.last()) {
             let what = match open.kind {
                 Kind::If(_) => "if",
+                Kind::Setup => "setup",
                 _ => "repeat",
             };
             let msg = format!(
@@ -251,6 +260,16 @@ fn close(
                 Some(count) => Action::Repeat { count, steps },
                 None => Action::RepeatBurst { steps },
             })
+        }
+        Kind::Setup => {
+            if steps.is_empty() {
+                return Err(Diag::new(
+                    line,
+                    column,
+                    "empty setup: add steps before its `end`",
+                ));
+            }
+            Ok(Action::Setup { steps })
         }
         Kind::If(block) => {
             let IfBlock {

@@ -17,7 +17,7 @@ fn unknown_step_lists_the_steps() {
         "login\n  sned NOOP\n",
         5,
         3,
-        "check-varies, repeat, if, else, end",
+        "check-varies, run-check, repeat, if, else, setup, end",
     );
 }
 

@@ -1,5 +1,5 @@
 //! The `scenario <id> "<title>"` line and the header lines that follow it: `spec`,
-//! `requirement`, `tags`, `needs`.
+//! `requirement`, `tags`, `needs`, `covers`.
 //!
 //! `spec` and `requirement` are mandatory: every scenario names the RFC sentence it enforces, so
 //! a failure can quote it. `tags` and `needs` may repeat and accumulate.
@@ -10,7 +10,7 @@ use super::escape;
 use super::lexer::{Arg, Cursor, Word, is_name};
 
 /// The header keywords, in the order the language reference lists them.
-pub(crate) const HEADERS: &[&str] = &["spec", "requirement", "tags", "needs"];
+pub(crate) const HEADERS: &[&str] = &["spec", "requirement", "tags", "needs", "covers"];
 
 /// A scenario's identity and headers, as far as they have been read.
 #[derive(Debug)]
@@ -24,6 +24,7 @@ pub(crate) struct Header {
     pub requirement: Option<String>,
     pub tags: Vec<String>,
     pub needs: Vec<Need>,
+    pub covers: Vec<String>,
 }
 
 /// The arguments of a `scenario` line: a dotted ID and a quoted title.
@@ -46,6 +47,7 @@ pub(crate) fn scenario_line(c: &mut Cursor) -> PResult<Header> {
         requirement: None,
         tags: Vec::new(),
         needs: Vec::new(),
+        covers: Vec::new(),
     })
 }
 
@@ -79,6 +81,7 @@ pub(crate) fn header(h: &mut Header, kw: Word, c: &mut Cursor) -> PResult<()> {
         "spec" => once(&mut h.spec, kw, c, spec),
         "requirement" => once(&mut h.requirement, kw, c, requirement),
         "tags" => tags(h, c),
+        "covers" => covers(h, c),
         _ => needs(h, c),
     }?;
     c.finish()
@@ -170,6 +173,28 @@ fn tags(h: &mut Header, c: &mut Cursor) -> PResult<()> {
             return Err(c.line.error(w.pos, msg));
         }
         h.tags.push(w.text.to_string());
+    }
+    Ok(())
+}
+
+/// `covers EPSV TYPE…`: command verbs (RFC 959 §5.3.1: "four or fewer alphabetic
+/// characters") this scenario tests on its own, written in upper case.
+fn covers(h: &mut Header, c: &mut Cursor) -> PResult<()> {
+    if c.at_end() {
+        return Err(c.error_here("expected one or more command verbs (like EPSV) after covers"));
+    }
+    while let Some(w) = c.word() {
+        let verb = w.text;
+        if !(1..=4).contains(&verb.len()) || !verb.bytes().all(|b| b.is_ascii_uppercase()) {
+            let msg = format!(
+                "expected a command verb in upper case (one to four letters, like EPSV), found \"{verb}\""
+            );
+            return Err(c.line.error(w.pos, msg));
+        }
+        if h.covers.iter().any(|v| v == verb) {
+            return Err(c.line.error(w.pos, format!("{verb} is already covered")));
+        }
+        h.covers.push(verb.to_string());
     }
     Ok(())
 }

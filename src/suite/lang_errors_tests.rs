@@ -53,7 +53,12 @@ fn if_errors() {
         "unexpected \"now\"",
     );
     body_err("login\nif reply 200\nsend x\n", 5, 1, "unclosed if");
-    body_err("login\n  end\n", 5, 3, "`end` without a `repeat` or `if`");
+    body_err(
+        "login\n  end\n",
+        5,
+        3,
+        "`end` without a `repeat`, `if` or `setup`",
+    );
 }
 
 #[test]
@@ -107,14 +112,14 @@ fn listen_and_connect_option_errors() {
         "listen d reuse reuse\n",
         4,
         16,
-        "expected `on`, `reuse` or the end of the line, found \"reuse\"",
+        "expected `on`, `reuse`, `privileged` or the end of the line, found \"reuse\"",
     );
     body_err("listen d on 1 on 2\n", 4, 15, "found \"on\"");
     body_err(
         "connect d to 1 refused refused\n",
         4,
         24,
-        "expected `from`, `refused` or the end of the line, found \"refused\"",
+        "expected `from`, `refused`, `within` or the end of the line, found \"refused\"",
     );
     body_err("connect d to 1 from 1 from 2\n", 4, 23, "found \"from\"");
     body_err("connect d to 1 refuse\n", 4, 16, "found \"refuse\"");

@@ -182,7 +182,8 @@ fn data_additions() {
         Action::Listen {
             channel: ch("d"),
             on: None,
-            reuse: true
+            reuse: true,
+            privileged: false,
         }
     );
     assert_eq!(
@@ -190,7 +191,8 @@ fn data_additions() {
         Action::Listen {
             channel: ch("e"),
             on: Some(lit("127.0.0.1")),
-            reuse: true
+            reuse: true,
+            privileged: false,
         }
     );
     assert_eq!(
@@ -212,7 +214,8 @@ fn data_additions() {
         Action::ConnectRefused {
             channel: ch("gone"),
             port: lit("2"),
-            from: Some(lit("127.0.0.2"))
+            from: Some(lit("127.0.0.2")),
+            within_ms: None,
         }
     );
     assert_eq!(got[12], Action::ExpectNoData { channel: ch("t") });

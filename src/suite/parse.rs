@@ -147,6 +147,7 @@ impl Builder {
         match kw.text {
             h if HEADERS.contains(&h) => self.header_line(kw, c),
             "repeat" => self.blocks.repeat(c),
+            "setup" => self.blocks.setup(c),
             "if" => self.blocks.if_reply(kw, c, &self.scope),
             "else" => self.blocks.else_(kw, c, &mut self.scope),
             "end" => self.blocks.end(kw, c, &mut self.scope),
@@ -174,6 +175,13 @@ impl Builder {
             );
             return Err(c.line.error(kw.pos, msg));
         };
+        if self.scope.is_disconnected() && steps::NEEDS_CONTROL.contains(&kw.text) {
+            let msg = format!(
+                "`{}` after `disconnect`: the control connection is closed; add `reconnect` first",
+                kw.text
+            );
+            return Err(c.line.error(kw.pos, msg));
+        }
         let action = parse(c, &mut self.scope)?;
         c.finish()?;
         self.blocks.push(Step {
@@ -186,6 +194,7 @@ impl Builder {
     fn finish(mut self, file: &Path) -> PResult<Scenario> {
         let steps = self.blocks.finish()?;
         let (spec, requirement) = self.header.complete()?;
+        check_run_check(&steps)?;
         let h = self.header;
         Ok(Scenario {
             id: h.id,
@@ -194,6 +203,7 @@ impl Builder {
             requirement,
             tags: h.tags,
             needs: h.needs,
+            covers: h.covers,
             steps,
             location: Location {
                 file: file.to_path_buf(),
@@ -201,4 +211,33 @@ impl Builder {
             },
         })
     }
+}
+
+/// `run-check NAME` declares a check over the whole run: it must be the scenario's only step,
+/// outside any block (the runner judges it after every dialogue of the run has ended).
+fn check_run_check(steps: &[Step]) -> PResult<()> {
+    let found = first_run_check(steps, 0);
+    match found {
+        Some((line, depth)) if depth > 0 || steps.len() > 1 => Err(Diag::new(
+            line,
+            1,
+            "`run-check` must be the only step of its scenario, outside any block",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The line and block depth of the first `run-check` step.
+fn first_run_check(steps: &[Step], depth: usize) -> Option<(usize, usize)> {
+    use super::ast::Action;
+    steps.iter().find_map(|step| match &step.action {
+        Action::RunCheck(_) => Some((step.line, depth)),
+        Action::If {
+            then, otherwise, ..
+        } => first_run_check(then, depth + 1).or_else(|| first_run_check(otherwise, depth + 1)),
+        Action::Repeat { steps, .. } | Action::RepeatBurst { steps } | Action::Setup { steps } => {
+            first_run_check(steps, depth + 1)
+        }
+        _ => None,
+    })
 }

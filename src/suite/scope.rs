@@ -23,6 +23,7 @@ pub(crate) const BUILTINS: &[&str] = &[
     "file.small",
     "file.large",
     "file.upload",
+    "transfer",
 ];
 
 /// Channel names that would shadow built-in or binder variables (`listen client` would bind
@@ -61,6 +62,8 @@ pub(crate) struct Scope {
     sent: bool,
     /// A reply has been read by an `expect` or a login, for `if reply`.
     replied: bool,
+    /// `disconnect` closed the control connection; nothing may be sent until `reconnect`.
+    disconnected: bool,
 }
 
 impl Scope {
@@ -163,6 +166,38 @@ impl Scope {
         Err(line.error(pos, msg))
     }
 
+    /// `transfer NAME` needs a channel that is listening (active) or open (passive).
+    pub(crate) fn require_data_channel(
+        &self,
+        line: &Line,
+        pos: usize,
+        channel: &str,
+    ) -> PResult<()> {
+        let known = |list: &[String]| list.iter().any(|c| c == channel);
+        if known(&self.listening) || known(&self.open) {
+            return Ok(());
+        }
+        let msg = format!(
+            "channel \"{channel}\" is neither listening nor open; \
+             add `listen {channel}` (active) or `connect {channel} to …` (passive) before this step"
+        );
+        Err(line.error(pos, msg))
+    }
+
+    pub(crate) fn is_listening(&self, channel: &str) -> bool {
+        self.listening.iter().any(|c| c == channel)
+    }
+
+    /// `disconnect`: the control connection is gone until `reconnect`.
+    pub(crate) fn disconnected(&mut self) {
+        self.disconnected = true;
+        self.sent = false;
+    }
+
+    pub(crate) fn is_disconnected(&self) -> bool {
+        self.disconnected
+    }
+
     /// `read`, `write` and `close` need an earlier `accept` or `connect` of that channel.
     pub(crate) fn require_open(&self, line: &Line, pos: usize, channel: &str) -> PResult<()> {
         if self.open.iter().any(|c| c == channel) {
@@ -204,6 +239,7 @@ impl Scope {
     /// been sent on it yet (an `expect` right after `reconnect` would wait for nothing).
     pub(crate) fn reconnected(&mut self) {
         self.sent = false;
+        self.disconnected = false;
     }
 
     /// The scope after an `if` block: whatever either branch set up (see the module doc).
@@ -220,6 +256,7 @@ impl Scope {
         other.saved.iter().for_each(|c| add(&mut self.saved, c));
         self.sent |= other.sent;
         self.replied |= other.replied;
+        self.disconnected |= other.disconnected;
     }
 }
 
@@ -290,7 +327,7 @@ mod tests {
                 .starts_with("unknown variable ${epsv.prot}; known here: client.ip,")
         );
         assert!(
-            e.message.ends_with("file.upload, epsv.port"),
+            e.message.ends_with("file.upload, transfer, epsv.port"),
             "{}",
             e.message
         );

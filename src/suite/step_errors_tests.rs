@@ -124,7 +124,7 @@ fn channel_errors() {
         "listen d at 1.2.3.4\n",
         4,
         10,
-        "expected `on`, `reuse` or the end of the line, found \"at\"",
+        "expected `on`, `reuse`, `privileged` or the end of the line, found \"at\"",
     );
     body_err(
         "listen d on\n",

@@ -4,7 +4,7 @@
 //! Each parser reads its arguments from the cursor, checks them against the [`Scope`] (variables,
 //! channels) and then records what the step makes available to later steps.
 
-use super::ast::{Action, DataCheck, Template};
+use super::ast::{Action, DataCheck, RunCheck, Template};
 use super::error::PResult;
 use super::escape;
 use super::expect;
@@ -35,11 +35,27 @@ pub(crate) const STEPS: &[(&str, StepFn)] = &[
     ("write", write),
     ("close", close),
     ("abort", abort),
+    ("transfer", transfer),
     ("reconnect", reconnect),
+    ("disconnect", disconnect),
     ("note", note),
     ("collect", values::collect),
     ("check", values::check),
     ("check-varies", values::check_varies),
+    ("run-check", run_check),
+];
+
+/// Steps that use the control connection: refused after `disconnect` until `reconnect`.
+pub(crate) const NEEDS_CONTROL: &[&str] = &[
+    "login",
+    "anonymous",
+    "send",
+    "send-raw",
+    "send-long",
+    "expect",
+    "expect-silence",
+    "abort",
+    "transfer",
 ];
 
 /// The largest `send-long` count: a megabyte is far past any line limit a server may have.
@@ -53,7 +69,7 @@ pub(crate) fn lookup(keyword: &str) -> Option<StepFn> {
 /// All step keywords, for "expected one of" messages (the block keywords included).
 pub(crate) fn keywords() -> String {
     let mut all: Vec<&str> = STEPS.iter().map(|(k, _)| *k).collect();
-    all.extend(["repeat", "if", "else", "end"]);
+    all.extend(["repeat", "if", "else", "setup", "end"]);
     all.join(", ")
 }
 
@@ -110,14 +126,15 @@ fn send_long(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     Ok(Action::SendLong { verb, count })
 }
 
-/// `listen <name> [reuse] [on <addr>]`: binds `${name.ip}`, `${name.port}` and
+/// `listen <name> [reuse | privileged] [on <addr>]`: binds `${name.ip}`, `${name.port}` and
 /// `${name.hostport}` for later steps.
 fn listen(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     let (channel, _) = channel(c)?;
-    let (mut on, mut reuse) = (None, false);
+    let (mut on, mut reuse, mut privileged) = (None, false, false);
     while let Some(w) = c.word() {
         match w.text {
-            "reuse" if !reuse => reuse = true,
+            "reuse" if !reuse && !privileged => reuse = true,
+            "privileged" if !privileged && !reuse => privileged = true,
             "on" if on.is_none() => {
                 on = Some(template_arg(
                     c,
@@ -125,11 +142,16 @@ fn listen(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
                     "an address to listen on after `on`",
                 )?)
             }
-            _ => return Err(unexpected(c, w, &["on", "reuse"])),
+            _ => return Err(unexpected(c, w, &["on", "reuse", "privileged"])),
         }
     }
     scope.listen(&channel);
-    Ok(Action::Listen { channel, on, reuse })
+    Ok(Action::Listen {
+        channel,
+        on,
+        reuse,
+        privileged,
+    })
 }
 
 /// `accept <name> [from <addr>]`: needs an earlier `listen <name>`; binds `${name.from.ip}`
@@ -148,22 +170,35 @@ fn expect_no_connection(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     Ok(Action::ExpectNoConnection { channel })
 }
 
-/// `connect <name> to <port> [from <addr>] [refused]`. There is no host: the runner always
-/// connects to the control connection's peer (RFC 2428 §3, and a hostile 227 must not redirect
-/// us). With `refused` the connection must fail, and the channel is not opened.
+/// The longest `connect … refused within` wait, in milliseconds.
+pub const MAX_REFUSED_WITHIN_MS: u32 = 60_000;
+
+/// `connect <name> to <port> [from <addr>] [refused [within <ms>]]`. There is no host: the
+/// runner always connects to the control connection's peer (RFC 2428 §3, and a hostile 227
+/// must not redirect us). With `refused` the connection must fail, and the channel is not
+/// opened; `within` gives the server that long to stop accepting.
 fn connect(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     let (channel, _) = channel(c)?;
     keyword(c, "to", "after the channel name")?;
     let port = template_arg(c, scope, "a port after `to` (like ${epsv.port})")?;
-    let (mut from, mut refused) = (None, false);
+    let (mut from, mut refused, mut within_ms) = (None, false, None);
     while let Some(w) = c.word() {
         match w.text {
             "refused" if !refused => refused = true,
-            "from" if from.is_none() => {
+            "within" if refused && within_ms.is_none() => {
+                let what = format!("milliseconds from 1 to {MAX_REFUSED_WITHIN_MS}");
+                let at = c.peek_word().map_or(c.pos(), |w| w.pos);
+                let ms: u32 = number(c, &what)?;
+                if !(1..=MAX_REFUSED_WITHIN_MS).contains(&ms) {
+                    return Err(c.line.error(at, format!("expected {what}, found {ms}")));
+                }
+                within_ms = Some(ms);
+            }
+            "from" if from.is_none() && within_ms.is_none() => {
                 let what = "a local address to connect from after `from`";
                 from = Some(template_arg(c, scope, what)?);
             }
-            _ => return Err(unexpected(c, w, &["from", "refused"])),
+            _ => return Err(unexpected(c, w, &["from", "refused", "within"])),
         }
     }
     if refused {
@@ -171,6 +206,7 @@ fn connect(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
             channel,
             port,
             from,
+            within_ms,
         });
     }
     scope.open(&channel);
@@ -302,6 +338,61 @@ fn abort(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     };
     scope.mark_sent();
     Ok(Action::Abort { urgent })
+}
+
+/// `transfer <name> [from <addr>] [or 425]`: the run's transfer command over a listening
+/// (active) or connected (passive) channel. It sends, reads replies and, from a listener,
+/// accepts: `${name.from.ip}`/`${name.from.port}` are bound for an active channel.
+fn transfer(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
+    let (channel, pos) = channel(c)?;
+    scope.require_data_channel(&c.line, pos, &channel)?;
+    let (mut from, mut allow_425) = (None, false);
+    while let Some(w) = c.word() {
+        match w.text {
+            "from" if from.is_none() && !allow_425 => {
+                let what = "the address the server must connect from after `from`";
+                from = Some(template_arg(c, scope, what)?);
+            }
+            "or" if !allow_425 => match c.word() {
+                Some(code) if code.text == "425" => allow_425 = true,
+                Some(code) => {
+                    let msg = format!("expected `425` after `or`, found \"{}\"", code.text);
+                    return Err(c.line.error(code.pos, msg));
+                }
+                None => return Err(c.error_here("expected `425` after `or`")),
+            },
+            _ => return Err(unexpected(c, w, &["from", "or"])),
+        }
+    }
+    scope.mark_sent();
+    scope.mark_replied();
+    if scope.is_listening(&channel) {
+        scope.accepted(&channel);
+    }
+    Ok(Action::Transfer {
+        channel,
+        from,
+        allow_425,
+    })
+}
+
+/// `disconnect`: the control connection is closed without QUIT.
+fn disconnect(_: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
+    scope.disconnected();
+    Ok(Action::Disconnect)
+}
+
+/// `run-check <name>`: the scenario is a check over the whole run.
+fn run_check(c: &mut Cursor, _: &mut Scope) -> PResult<Action> {
+    let names: Vec<&str> = RunCheck::ALL.iter().map(|r| r.keyword()).collect();
+    let what = format!("a run check ({})", names.join(", "));
+    let w = c.expect_word(&what)?;
+    match RunCheck::ALL.iter().find(|r| r.keyword() == w.text) {
+        Some(check) => Ok(Action::RunCheck(*check)),
+        None => Err(c
+            .line
+            .error(w.pos, format!("expected {what}, found \"{}\"", w.text))),
+    }
 }
 
 /// `reconnect`: a new control connection. Not a send: the runner reads the new greeting itself.

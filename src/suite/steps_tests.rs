@@ -191,12 +191,14 @@ fn data_channel_steps() {
             Action::Listen {
                 channel: ch("data"),
                 on: None,
-                reuse: false
+                reuse: false,
+                privileged: false,
             },
             Action::Listen {
                 channel: ch("bounce"),
                 on: Some(lit("127.0.0.2")),
-                reuse: false
+                reuse: false,
+                privileged: false,
             },
             Action::Accept {
                 channel: ch("data"),

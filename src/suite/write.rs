@@ -3,7 +3,7 @@
 //! payloads hold: bytes that are not printable text are written as escapes.
 //!
 //! Canonical form: keywords padded to one column, two spaces of indent per block, headers in the
-//! order spec, requirement, tags, needs; `send` payloads bare unless they are empty or begin or
+//! order spec, requirement, tags, needs, covers; `send` payloads bare unless they are empty or begin or
 //! end with a blank (then quoted); texts after `contains`, `equals` and `write` always quoted;
 //! `check` values and the `send-long` verb bare when they are one word, else quoted.
 
@@ -45,6 +45,9 @@ impl fmt::Display for Scenario {
             let needs: Vec<&str> = self.needs.iter().map(|n| need_word(*n)).collect();
             line(f, 1, "needs", &needs.join(" "))?;
         }
+        if !self.covers.is_empty() {
+            line(f, 1, "covers", &self.covers.join(" "))?;
+        }
         steps(f, 1, &self.steps)
     }
 }
@@ -75,6 +78,11 @@ fn steps(f: &mut fmt::Formatter<'_>, depth: usize, steps: &[Step]) -> fmt::Resul
             }
             Action::RepeatBurst { steps: body } => {
                 line(f, depth, "repeat", super::blocks::BURST_COUNT)?;
+                self::steps(f, depth + 1, body)?;
+                line(f, depth, "end", "")?;
+            }
+            Action::Setup { steps: body } => {
+                line(f, depth, "setup", "")?;
                 self::steps(f, depth + 1, body)?;
                 line(f, depth, "end", "")?;
             }
@@ -114,10 +122,16 @@ fn step_words(action: &Action) -> (&'static str, String) {
             crlf: false,
         } => ("send-raw", payload_text(payload)),
         Action::Expect(e) => ("expect", expect_args(e)),
-        Action::Listen { channel, on, reuse } => {
-            let head = match reuse {
-                true => format!("{channel} reuse"),
-                false => channel.clone(),
+        Action::Listen {
+            channel,
+            on,
+            reuse,
+            privileged,
+        } => {
+            let head = match (reuse, privileged) {
+                (true, _) => format!("{channel} reuse"),
+                (false, true) => format!("{channel} privileged"),
+                (false, false) => channel.clone(),
             };
             ("listen", with_option(&head, "on", on.as_ref()))
         }
@@ -147,10 +161,14 @@ fn step_words(action: &Action) -> (&'static str, String) {
             channel,
             port,
             from,
+            within_ms,
         } => {
             let to = format!("{channel} to {}", token(port));
             let head = with_option(&to, "from", from.as_ref());
-            ("connect", format!("{head} refused"))
+            let within = within_ms
+                .map(|ms| format!(" within {ms}"))
+                .unwrap_or_default();
+            ("connect", format!("{head} refused{within}"))
         }
         Action::ExpectNoData { channel } => ("expect-no-data", channel.clone()),
         Action::Drain {
@@ -171,6 +189,21 @@ fn step_words(action: &Action) -> (&'static str, String) {
             format!("{} {} {}", token(left), op.keyword(), token(right)),
         ),
         Action::CheckVaries { series } => ("check-varies", series.clone()),
+        Action::Setup { .. } => ("setup", String::new()),
+        Action::Transfer {
+            channel,
+            from,
+            allow_425,
+        } => {
+            let head = with_option(channel, "from", from.as_ref());
+            let or = match allow_425 {
+                true => " or 425",
+                false => "",
+            };
+            ("transfer", format!("{head}{or}"))
+        }
+        Action::Disconnect => ("disconnect", String::new()),
+        Action::RunCheck(check) => ("run-check", check.keyword().to_string()),
     }
 }
 

@@ -51,11 +51,13 @@ fn every_byte_scenario() -> Scenario {
             channel: ch("data"),
             on: Some(lit(all.clone())),
             reuse: true,
+            privileged: false,
         }),
         step(Action::Listen {
             channel: ch("data"),
             on: None,
             reuse: true,
+            privileged: false,
         }),
         step(Action::Accept {
             channel: ch("data"),
@@ -100,11 +102,13 @@ fn every_byte_scenario() -> Scenario {
             channel: ch("gone"),
             port: lit(all.clone()),
             from: Some(lit(reversed.clone())),
+            within_ms: None,
         }),
         step(Action::ConnectRefused {
             channel: ch("gone"),
             port: bytes_then_var(&all, "data.port"),
             from: None,
+            within_ms: None,
         }),
         step(Action::SendLong {
             verb: lit(all.clone()),
@@ -160,6 +164,7 @@ fn every_byte_scenario() -> Scenario {
         requirement: "Quotes \" and backslashes \\ and\r\nnewlines".into(),
         tags: vec!["fuzz".into(), "bytes".into()],
         needs: vec![Need::Ipv4, Need::Ipv6],
+        covers: vec!["EPSV".into()],
         steps,
         location: Location {
             file: "gen".into(),

@@ -3,7 +3,7 @@
 //! And every scenario is aimed at by at least one fault: a check that cannot fail is a defect.
 
 use crate::support::{all_scenarios, run_suite};
-use ftpspec::runner::{REPLY_SYNTAX_ID, Verdict};
+use ftpspec::runner::Verdict;
 use ftpspec::server::{Fault, FaultSet};
 use ftpspec::suite::Level;
 use std::collections::BTreeSet;
@@ -433,11 +433,9 @@ fn matches(pattern: &str, id: &str) -> bool {
     }
 }
 
-/// Every scenario ID of a run: the files' scenarios and the run-wide reply-syntax check.
+/// Every scenario ID of the built-in suites (run-wide checks are scenarios too).
 fn all_ids() -> Vec<String> {
-    let mut ids: Vec<String> = all_scenarios().into_iter().map(|s| s.id).collect();
-    ids.push(REPLY_SYNTAX_ID.to_string());
-    ids
+    all_scenarios().into_iter().map(|s| s.id).collect()
 }
 
 fn aimed_at(patterns: &[&str]) -> BTreeSet<String> {
