@@ -13,7 +13,7 @@ Exit codes:
      deviations allowed too)
   1  at least one conformance failure (FAIL), or with --expect an unexpected pass (XPASS)
   2  usage, scenario-file, expectation-file, configuration or connection error, or a scenario
-     ERROR
+     ERROR or BLOCKED (its requirement could not be exercised) and no FAIL
   130  interrupted (Ctrl-C): reports are written for what finished, the rest marked not run"
     };
 }
@@ -79,6 +79,17 @@ pub struct Selection {
     pub tag: Vec<String>,
 }
 
+/// `--transfer`: the command of `transfer` steps, instead of the preflight's choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TransferArg {
+    /// A bare NLST.
+    Nlst,
+    /// A bare LIST.
+    List,
+    /// RETR of --file-small.
+    Retr,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,
@@ -136,6 +147,11 @@ pub struct RunArgs {
     /// A file name STOR may write on the target.
     #[arg(long, default_value = "ftpspec-upload.bin", value_name = "NAME")]
     pub file_upload: String,
+    /// The transfer command scenarios use to show a data connection works (`transfer` steps,
+    /// `${transfer}`). Without it a preflight finds one the target serves: NLST, else LIST,
+    /// else RETR of --file-small.
+    #[arg(long, value_enum, value_name = "COMMAND")]
+    pub transfer: Option<TransferArg>,
     /// An expectation file (TOML) listing the target's known deviations (repeatable): a
     /// matching scenario with the expected verdict is XFAIL and does not fail the run; one that
     /// passes instead is XPASS and does. See interop/README.md.

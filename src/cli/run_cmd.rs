@@ -1,14 +1,14 @@
 //! `ftpspec run`: load and select scenarios, resolve the target (or start the built-in server),
 //! check it answers, run, report, and choose the exit code.
 
-use super::args::{ColorChoice, RunArgs, Selection};
+use super::args::{ColorChoice, RunArgs, Selection, TransferArg};
 use super::serve_cmd::parse_faults;
 use super::signal::interrupt_signal;
 use super::{EXIT_FAIL, EXIT_INTERRUPTED, EXIT_USAGE, target};
 use crate::expectations::{ExpectationSet, RunStatus, run_status};
 use crate::report::console::{self, ConsoleOptions};
 use crate::report::{json, junit};
-use crate::runner::{self, Files, RunConfig, RunReport, Target};
+use crate::runner::{self, Files, RunConfig, RunReport, Target, TransferChoice};
 use crate::server::{self, Config, ServerHandle};
 use crate::suite::{self, Scenario};
 use std::fs::File;
@@ -22,6 +22,8 @@ use std::time::Duration;
 pub async fn run(args: RunArgs) -> Result<u8, String> {
     let all = load_suites(&args.selection)?;
     let scenarios = choose(&all, &args.selection)?;
+    // BLOCKED verdicts name the scenario that tests the failed command, selected or not.
+    let coverage = runner::coverage(&all);
     // Expectation files are checked against every loaded scenario, before anything runs.
     let expectations = ExpectationSet::load(&args.expect).map_err(|e| e.to_string())?;
     expectations
@@ -60,6 +62,14 @@ pub async fn run(args: RunArgs) -> Result<u8, String> {
         large: args.file_large.clone(),
         upload: args.file_upload.clone(),
     };
+    config.coverage = coverage;
+    config.transfer = args.transfer.map(|t| {
+        TransferChoice::Command(match t {
+            TransferArg::Nlst => "NLST".to_string(),
+            TransferArg::List => "LIST".to_string(),
+            TransferArg::Retr => format!("RETR {}", args.file_small),
+        })
+    });
 
     let banner = runner::probe(&config)
         .await

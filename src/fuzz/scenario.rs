@@ -95,6 +95,7 @@ fn expect(codes: Vec<CodePattern>, bind: Option<Binder>) -> Action {
         codes,
         bind,
         text: Vec::new(),
+        or_close: false,
     })
 }
 

@@ -22,6 +22,9 @@ pub fn describe(expect: &Expect) -> String {
             TextCheck::Matches(re) => format!("matches /{re}/"),
         });
     }
+    if expect.or_close {
+        out.push("or a close".into());
+    }
     out.join(" ")
 }
 

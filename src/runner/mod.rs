@@ -23,4 +23,4 @@ mod vars;
 
 pub use config::{Files, RunConfig, Secret, Target, TransferChoice};
 pub use outcome::{Cause, Expectation, ExpectationStatus, Failure, Outcome, RunReport, Verdict};
-pub use run::{NOT_RUN, probe, run, run_one, run_until};
+pub use run::{NOT_RUN, coverage, covering, probe, run, run_one, run_until};

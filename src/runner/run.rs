@@ -181,7 +181,27 @@ pub async fn run_until(
     }
 }
 
-/// Command verb → the scenario that covers it (`covers`), from the scenarios of the run.
+/// The `covers` entry that a command line falls under: the longest covered command that is
+/// the line itself or its start up to a space (`EPSV ALL` before `EPSV`), compared in upper
+/// case (RFC 959 §5.3: command codes are case-insensitive). Returns the entry and its scenario.
+pub fn covering<'c>(
+    coverage: &'c std::collections::BTreeMap<String, String>,
+    sent: &str,
+) -> Option<(&'c str, &'c str)> {
+    let line = sent.to_ascii_uppercase();
+    coverage
+        .iter()
+        .filter(|(covered, _)| {
+            line == **covered
+                || line
+                    .strip_prefix(covered.as_str())
+                    .is_some_and(|rest| rest.starts_with(' '))
+        })
+        .max_by_key(|(covered, _)| covered.len())
+        .map(|(covered, id)| (covered.as_str(), id.as_str()))
+}
+
+/// Covered command → the scenario that covers it (`covers`), from the scenarios of the run.
 pub fn coverage(scenarios: &[Scenario]) -> std::collections::BTreeMap<String, String> {
     let mut map = std::collections::BTreeMap::new();
     for scenario in scenarios {
@@ -290,21 +310,21 @@ async fn run_in(scenario: &Scenario, config: &RunConfig, ledger: &RunLedger) -> 
             }
         }
     };
-    if let Err(Stop::Fail(b) | Stop::Blocked(b)) = &ended {
-        if let Some(note) = b.command.as_deref().and_then(|v| ledger.passive_note(v)) {
-            notes.push(note);
-        }
+    if let Err(Stop::Fail(b) | Stop::Blocked(b)) = &ended
+        && let Some(note) = b.command.as_deref().and_then(|v| ledger.passive_note(v))
+    {
+        notes.push(note);
     }
     ledger.record_passive(&passive_worked);
     // Collected series are reported whatever the verdict (a FAIL's port sequence is evidence).
     notes.extend(series.notes());
     let covered_by = match &ended {
         Err(Stop::Blocked(b)) => b
-            .command
-            .as_ref()
-            .and_then(|verb| config.coverage.get(verb))
-            .filter(|id| **id != scenario.id)
-            .cloned(),
+            .sent
+            .as_deref()
+            .and_then(|sent| covering(&config.coverage, sent))
+            .filter(|(_, id)| *id != scenario.id)
+            .map(|(covered, id)| (covered.to_string(), id.to_string())),
         _ => None,
     };
     outcome(
@@ -401,8 +421,9 @@ fn reply_syntax(
         actual: seen.join("; "),
         check: Some("reply syntax"),
         command: None,
+        sent: None,
     };
-    Err((Stop::Fail(broken), seen))
+    Err((Stop::Fail(Box::new(broken)), seen))
 }
 
 /// Maps how a scenario ended to its verdict: RFC 2119 levels decide what a failure means.
@@ -422,9 +443,9 @@ fn outcome(
     notes: Vec<String>,
     recorder: Recorder,
     duration: Duration,
-    covered_by: Option<String>,
+    covered_by: Option<(String, String)>,
 ) -> Outcome {
-    let failure_of = |b: Broken| Failure {
+    let failure_of = |b: Box<Broken>| Failure {
         at: Location {
             file: scenario.location.file.clone(),
             line: b.line,
@@ -445,7 +466,7 @@ fn outcome(
             Some(failure_of(b)),
         ),
         Err(Stop::Blocked(b)) => {
-            let reason = blocked_reason(&b, covered_by.as_deref());
+            let reason = blocked_reason(&b, covered_by.as_ref());
             (Verdict::Blocked, Some(reason), Some(failure_of(b)))
         }
     };
@@ -461,7 +482,7 @@ fn outcome(
         reason,
         failure,
         notes,
-        covered_by,
+        covered_by: covered_by.map(|(_, id)| id),
         cause: None,
         transcript: recorder.snapshot(),
         duration,
@@ -471,7 +492,7 @@ fn outcome(
 
 /// The reason of a BLOCKED verdict: "could not exercise the requirement: NLST was refused
 /// (500 …); rfc959.transfer.nlst-bare tests NLST on its own".
-fn blocked_reason(b: &Broken, covered_by: Option<&str>) -> String {
+fn blocked_reason(b: &Broken, covered_by: Option<&(String, String)>) -> String {
     let what = match (b.check, b.command.as_deref()) {
         (Some(CHECK_REPLY_CODE), Some(verb)) => {
             let refused = matches!(b.actual.as_bytes().first(), Some(b'4' | b'5'));
@@ -482,8 +503,8 @@ fn blocked_reason(b: &Broken, covered_by: Option<&str>) -> String {
         (_, None) => format!("{}: {}", b.message, b.actual),
     };
     let mut reason = format!("could not exercise the requirement: {what}");
-    if let (Some(id), Some(verb)) = (covered_by, b.command.as_deref()) {
-        reason.push_str(&format!("; {id} tests {verb} on its own"));
+    if let Some((covered, id)) = covered_by {
+        reason.push_str(&format!("; {id} tests {covered} on its own"));
     }
     reason
 }

@@ -6,10 +6,10 @@ use crate::session::SessionError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stop {
     /// The requirement did not hold at a step that checks it.
-    Fail(Broken),
+    Fail(Box<Broken>),
     /// A step that only sets the stage (a `setup` block, the transfer command of `transfer`)
     /// failed: the requirement was never exercised, so this says nothing about it.
-    Blocked(Broken),
+    Blocked(Box<Broken>),
     /// The harness could not go on (it says nothing about conformance).
     Error(String),
     /// A precondition was not met.
@@ -30,6 +30,9 @@ pub struct Broken {
     pub check: Option<&'static str>,
     /// The verb of the last command sent before the step (`EPRT`), when there was one.
     pub command: Option<String>,
+    /// That command line as sent (escaped, without CRLF, shortened), for the `covers` lookup:
+    /// `EPSV ALL` is covered by another scenario than `EPSV`.
+    pub sent: Option<String>,
 }
 
 /// The check of a failed reply-code comparison; setup failures of this kind read "X was
@@ -46,14 +49,15 @@ impl Stop {
         expected: impl Into<String>,
         actual: impl Into<String>,
     ) -> Stop {
-        Stop::Fail(Broken {
+        Stop::Fail(Box::new(Broken {
             line,
             message: message.into(),
             expected: expected.into(),
             actual: actual.into(),
             check: None,
             command: None,
-        })
+            sent: None,
+        }))
     }
 
     /// The same stop with its check named (for a `Fail` or `Blocked`).
@@ -73,12 +77,20 @@ impl Stop {
     }
 
     /// Fills in what the runner knows about the step that stopped: its keyword (when the step
-    /// named no finer check) and the last command sent.
-    pub fn at_step(mut self, keyword: &'static str, command: Option<&str>) -> Stop {
+    /// named no finer check) and the last command sent (its verb, and the line).
+    pub fn at_step(
+        mut self,
+        keyword: &'static str,
+        command: Option<&str>,
+        sent: Option<&str>,
+    ) -> Stop {
         if let Some(b) = self.broken_mut() {
             b.check.get_or_insert(keyword);
             if b.command.is_none() {
                 b.command = command.map(str::to_string);
+            }
+            if b.sent.is_none() {
+                b.sent = sent.map(str::to_string);
             }
         }
         self
@@ -129,11 +141,12 @@ mod tests {
     fn a_step_fills_in_only_what_is_missing() {
         let named = Stop::fail(3, "m", "e", "a")
             .checking(CHECK_REPLY_CODE)
-            .at_step("expect", Some("EPRT"));
+            .at_step("expect", Some("EPRT"), Some("EPRT |1|x|"));
         let Stop::Fail(b) = named else { panic!() };
         assert_eq!(b.check, Some(CHECK_REPLY_CODE));
         assert_eq!(b.command.as_deref(), Some("EPRT"));
-        let Stop::Fail(b) = Stop::fail(3, "m", "e", "a").at_step("accept", None) else {
+        assert_eq!(b.sent.as_deref(), Some("EPRT |1|x|"));
+        let Stop::Fail(b) = Stop::fail(3, "m", "e", "a").at_step("accept", None, None) else {
             panic!()
         };
         assert_eq!((b.check, b.command), (Some("accept"), None));

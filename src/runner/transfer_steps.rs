@@ -22,6 +22,8 @@ use crate::suite::Template;
 const PRELIMINARY: &str = "125 150";
 /// What a transfer's final reply must be: 226 or 250.
 const FINAL: &str = "226 250";
+/// Most older queued connections closed to find the newest.
+const STALE_LIMIT: usize = 16;
 
 impl ScenarioRun<'_> {
     pub(super) async fn transfer(
@@ -37,8 +39,7 @@ impl ScenarioRun<'_> {
         if !stream_open && !self.listeners.contains_key(channel) {
             return Err(no_channel(channel));
         }
-        self.send_line(line, format!("{command}\r\n").as_bytes())
-            .await?;
+        self.send_line(format!("{command}\r\n").as_bytes()).await?;
         let first = self.reply(line, PRELIMINARY).await?;
         match first.code.0 {
             100..=199 => {}
@@ -99,8 +100,10 @@ impl ScenarioRun<'_> {
             .listeners
             .get(channel)
             .ok_or_else(|| no_channel(channel))?;
+        // The newest connection is this transfer's: a server that connects at PORT/EPRT time
+        // (pyftpdlib) may have left one queued for an earlier setup on the same listener.
         let (stream, peer) = listener
-            .accept(self.config.step_timeout, &self.recorder)
+            .accept_newest(self.config.step_timeout, STALE_LIMIT, &self.recorder)
             .await
             .map_err(|e| {
                 Stop::fail(
@@ -141,12 +144,13 @@ fn data_failure(line: usize, reply: &Reply, expected: &str) -> Stop {
 
 /// The transfer command itself was refused: BLOCKED, the data setup was not exercised.
 fn refused(line: usize, command: &str, reply: &Reply, expected: &str) -> Stop {
-    Stop::Blocked(Broken {
+    Stop::Blocked(Box::new(Broken {
         line,
         message: format!("{command} was answered {}", reply.code),
         expected: expected.to_string(),
         actual: expect::show(reply),
         check: Some(CHECK_REPLY_CODE),
         command: None,
-    })
+        sent: None,
+    }))
 }

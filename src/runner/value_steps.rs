@@ -44,6 +44,30 @@ impl ScenarioRun<'_> {
         }
     }
 
+    /// `check VALUE matches REGEX`: the rendered value (escaped printable, as `${reply.text}`
+    /// is) must match.
+    pub(super) fn check_matches(
+        &self,
+        line: usize,
+        value: &Template,
+        regex: &str,
+    ) -> Result<(), Stop> {
+        let text = self.vars.render_text(value).map_err(Stop::Error)?;
+        let re = regex::Regex::new(regex).map_err(|e| Stop::Error(format!("bad regex: {e}")))?;
+        match re.is_match(&text) {
+            true => Ok(()),
+            false => Err(Stop::fail(
+                line,
+                format!(
+                    "\"{}\" does not match /{regex}/",
+                    escape_bytes(text.as_bytes())
+                ),
+                format!("a value matching /{regex}/"),
+                format!("\"{}\"", escape_bytes(text.as_bytes())),
+            )),
+        }
+    }
+
     /// `check-varies NAME`: RFC 2577 §8 — "the server [should] allocate port numbers randomly"
     /// rather than in a sequence an attacker can guess. Fewer than three values is an ERROR:
     /// any two values make a progression.

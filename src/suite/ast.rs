@@ -107,16 +107,17 @@ impl Scenario {
         }
     }
 
-    /// The scenario without source positions (every line 0, the file empty): two parses of
-    /// the same text in different places compare equal, and so do a scenario and its
-    /// written-back form.
-    pub fn without_positions(&self) -> Scenario {
+    /// The scenario in a canonical form for comparison: no source positions (every line 0, the
+    /// file empty) and templates with adjacent literals merged and empty ones dropped. Two
+    /// parses of the same text in different places compare equal, and so do a scenario and
+    /// its written-back form (the fuzz target `scenario_parser` checks exactly that).
+    pub fn canonical(&self) -> Scenario {
         let mut s = self.clone();
         s.location = Location {
             file: PathBuf::new(),
             line: 0,
         };
-        clear_lines(&mut s.steps);
+        canonical_steps(&mut s.steps);
         s
     }
 }
@@ -124,14 +125,15 @@ impl Scenario {
 /// The built-in variable that holds the run's transfer command line (`LIST`, `RETR hello.txt`).
 pub const TRANSFER_VAR: &str = "transfer";
 
-fn clear_lines(steps: &mut [Step]) {
+fn canonical_steps(steps: &mut [Step]) {
     for step in steps {
         step.line = 0;
+        step.action.templates_mut(&mut Template::merge_literals);
         if let Some(body) = step.action.body_mut() {
-            clear_lines(body);
+            canonical_steps(body);
         }
         if let Action::If { otherwise, .. } = &mut step.action {
-            clear_lines(otherwise);
+            canonical_steps(otherwise);
         }
     }
 }
@@ -294,6 +296,9 @@ pub enum Action {
     },
     /// `check-varies ports`: a collected series must not be an arithmetic progression.
     CheckVaries { series: String },
+    /// `check ${reply.text} matches "\(h1,…\)"`: the rendered value must match the regex
+    /// (the `regex` crate's syntax, validated by the parser).
+    CheckMatches { value: Template, regex: String },
     /// `setup` … `end`: steps that only set the stage for the requirement (a TYPE, a passive
     /// port, a transfer that proves the data connection works). When one of them fails the
     /// scenario is BLOCKED, not FAIL: the requirement was never exercised.
@@ -316,6 +321,56 @@ pub enum Action {
 }
 
 impl Action {
+    /// Calls `f` on every template of this step (not of the steps inside a block).
+    pub fn templates_mut(&mut self, f: &mut dyn FnMut(&mut Template)) {
+        match self {
+            Action::Send { payload: t, .. }
+            | Action::Write { payload: t, .. }
+            | Action::Note(t)
+            | Action::Collect { value: t, .. }
+            | Action::SendLong { verb: t, .. }
+            | Action::CheckMatches { value: t, .. } => f(t),
+            Action::Listen { on: t, .. }
+            | Action::Accept { from: t, .. }
+            | Action::Transfer { from: t, .. } => t.iter_mut().for_each(f),
+            Action::Connect { port, from, .. } | Action::ConnectRefused { port, from, .. } => {
+                f(port);
+                from.iter_mut().for_each(f);
+            }
+            Action::Check { left, right, .. } => {
+                f(left);
+                f(right);
+            }
+            Action::Expect(e) => e.text.iter_mut().for_each(|c| {
+                if let TextCheck::Contains(t) = c {
+                    f(t)
+                }
+            }),
+            Action::Read { checks, .. } => checks.iter_mut().for_each(|c| match c {
+                DataCheck::Equals(t) | DataCheck::Contains(t) => f(t),
+                DataCheck::Length(_) | DataCheck::Save(_) | DataCheck::SameAs(_) => {}
+            }),
+            Action::Login
+            | Action::Anonymous
+            | Action::ExpectNoConnection { .. }
+            | Action::Close { .. }
+            | Action::Abort { .. }
+            | Action::Repeat { .. }
+            | Action::RepeatBurst { .. }
+            | Action::If { .. }
+            | Action::Reconnect
+            | Action::ExpectClose
+            | Action::ExpectNoData { .. }
+            | Action::Drain { .. }
+            | Action::ReadSome { .. }
+            | Action::ExpectSilence { .. }
+            | Action::CheckVaries { .. }
+            | Action::Setup { .. }
+            | Action::Disconnect
+            | Action::RunCheck(_) => {}
+        }
+    }
+
     /// The keyword that starts the step in a scenario file (`expect` for `expect close`,
     /// `connect` for `connect … refused`).
     pub fn keyword(&self) -> &'static str {
@@ -345,6 +400,7 @@ impl Action {
             Action::Collect { .. } => "collect",
             Action::Check { .. } => "check",
             Action::CheckVaries { .. } => "check-varies",
+            Action::CheckMatches { .. } => "check",
             Action::Setup { .. } => "setup",
             Action::Transfer { .. } => "transfer",
             Action::Disconnect => "disconnect",
@@ -393,6 +449,9 @@ pub struct Expect {
     pub bind: Option<Binder>,
     /// Extra checks on the reply text (all must hold).
     pub text: Vec<TextCheck>,
+    /// `expect 200 close`: the server closing the control connection (EOF or reset) instead of
+    /// replying passes too — for a check whose requirement a close does not break.
+    pub or_close: bool,
 }
 
 /// `200` (exact) or `5xx` (class).
@@ -490,6 +549,20 @@ pub enum Part {
 }
 
 impl Template {
+    /// Merges adjacent literals and drops empty ones: the same bytes and variables, in the form
+    /// the writer's output parses back to.
+    pub fn merge_literals(&mut self) {
+        let mut parts: Vec<Part> = Vec::new();
+        for part in std::mem::take(&mut self.parts) {
+            match (parts.last_mut(), part) {
+                (_, Part::Literal(b)) if b.is_empty() => {}
+                (Some(Part::Literal(prev)), Part::Literal(b)) => prev.extend(b),
+                (_, part) => parts.push(part),
+            }
+        }
+        self.parts = parts;
+    }
+
     pub fn literal(bytes: impl Into<Vec<u8>>) -> Template {
         Template {
             parts: vec![Part::Literal(bytes.into())],

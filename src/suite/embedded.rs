@@ -20,5 +20,6 @@ pub fn embedded() -> Result<Vec<Scenario>, LoadError> {
             all.push(scenario);
         }
     }
+    super::load::check_covers(&all)?;
     Ok(all)
 }

@@ -1,5 +1,5 @@
 //! The `expect` step: `expect <code>… [as epsv|pasv|protocols] [contains "<text>"]…
-//! [matches "<regex>"]…`, and `expect close` (the server must close the control connection,
+//! [matches "<regex>"]… [close]`, and `expect close` (the server must close the control connection,
 //! as it does after a 421: RFC 959 §4.2, "421 Service not available, closing control
 //! connection").
 //!
@@ -17,6 +17,9 @@ use crate::proto::ReplyCode;
 
 const CODE_HINT: &str = "a reply code (like 200 or 5xx)";
 
+/// The words that end the codes of an `expect`.
+const OPTIONS: &[&str] = &["as", "contains", "matches", "close"];
+
 /// Parses the arguments of `expect`.
 pub(crate) fn parse(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     if !scope.has_sent() {
@@ -33,10 +36,12 @@ pub(crate) fn parse(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
         codes,
         bind: None,
         text: Vec::new(),
+        or_close: false,
     };
     while let Some(w) = c.word() {
         match w.text {
             "as" => binder(c, w, &mut expect)?,
+            "close" if !expect.or_close => expect.or_close = true,
             "contains" => expect.text.push(TextCheck::Contains(template_arg(
                 c,
                 scope,
@@ -45,7 +50,7 @@ pub(crate) fn parse(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
             "matches" => expect.text.push(TextCheck::Matches(regex(c)?)),
             other => {
                 let msg = format!(
-                    "expected {CODE_HINT} or one of: as, contains, matches; found \"{other}\""
+                    "expected {CODE_HINT} or one of: as, contains, matches, close; found \"{other}\""
                 );
                 return Err(c.line.error(w.pos, msg));
             }
@@ -62,13 +67,13 @@ pub(crate) fn parse(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
 fn codes(c: &mut Cursor) -> PResult<Vec<CodePattern>> {
     let mut codes = Vec::new();
     while let Some(w) = c.peek_word() {
-        if codes.is_empty() || !["as", "contains", "matches"].contains(&w.text) {
+        if codes.is_empty() || !OPTIONS.contains(&w.text) {
             c.word();
             let Some(code) = code_pattern(w.text) else {
                 let options = if codes.is_empty() {
                     ","
                 } else {
-                    " or one of: as, contains, matches;"
+                    " or one of: as, contains, matches, close;"
                 };
                 let msg = format!("expected {CODE_HINT}{options} found \"{}\"", w.text);
                 return Err(c.line.error(w.pos, msg));
@@ -125,7 +130,7 @@ fn binder(c: &mut Cursor, as_word: Word, expect: &mut Expect) -> PResult<()> {
 }
 
 /// A regex argument, compiled to check it; the error points into the regex when it can.
-fn regex(c: &mut Cursor) -> PResult<String> {
+pub(crate) fn regex(c: &mut Cursor) -> PResult<String> {
     let arg = c.arg("a regex after `matches` (like \"^229 \")")?;
     let body = arg.body();
     match regex::Regex::new(body.text) {

@@ -177,24 +177,38 @@ fn tags(h: &mut Header, c: &mut Cursor) -> PResult<()> {
     Ok(())
 }
 
-/// `covers EPSV TYPE…`: command verbs (RFC 959 §5.3.1: "four or fewer alphabetic
-/// characters") this scenario tests on its own, written in upper case.
+/// `covers EPSV TYPE "EPSV ALL"…`: commands this scenario tests on its own, each a verb (RFC
+/// 959 §5.3.1: "four or fewer alphabetic characters") in upper case, or a quoted verb and
+/// argument (`"EPSV ALL"`, a command distinct from `EPSV`). A setup step that fails after the
+/// longest matching one points here.
 fn covers(h: &mut Header, c: &mut Cursor) -> PResult<()> {
     if c.at_end() {
-        return Err(c.error_here("expected one or more command verbs (like EPSV) after covers"));
+        return Err(c.error_here("expected one or more commands (like EPSV) after covers"));
     }
-    while let Some(w) = c.word() {
-        let verb = w.text;
-        if !(1..=4).contains(&verb.len()) || !verb.bytes().all(|b| b.is_ascii_uppercase()) {
+    while !c.at_end() {
+        let arg = c.arg("a command (like EPSV or \"EPSV ALL\")")?;
+        let body = arg.body();
+        let command = body.text;
+        let verb = command.split(' ').next().unwrap_or_default();
+        let valid_verb =
+            (1..=4).contains(&verb.len()) && verb.bytes().all(|b| b.is_ascii_uppercase());
+        let valid_rest = command.bytes().all(|b| {
+            b == b' '
+                || (b.is_ascii_graphic() && !b.is_ascii_lowercase() && b != b'"' && b != b'\\')
+        });
+        if !valid_verb || !valid_rest || command.ends_with(' ') || command.contains("  ") {
             let msg = format!(
-                "expected a command verb in upper case (one to four letters, like EPSV), found \"{verb}\""
+                "expected a command in upper case (a verb of one to four letters, like EPSV, \
+                 or a quoted command like \"EPSV ALL\"), found \"{command}\""
             );
-            return Err(c.line.error(w.pos, msg));
+            return Err(c.line.error(body.pos, msg));
         }
-        if h.covers.iter().any(|v| v == verb) {
-            return Err(c.line.error(w.pos, format!("{verb} is already covered")));
+        if h.covers.iter().any(|v| v == command) {
+            return Err(c
+                .line
+                .error(body.pos, format!("{command} is already covered")));
         }
-        h.covers.push(verb.to_string());
+        h.covers.push(command.to_string());
     }
     Ok(())
 }

@@ -171,13 +171,13 @@ fn value_step_errors() {
         "check a\n",
         4,
         8,
-        "expected `equals` or `differs` after the value",
+        "expected `equals`, `differs` or `matches` after the value",
     );
     body_err(
         "check a is b\n",
         4,
         9,
-        "expected `equals` or `differs`, found \"is\"",
+        "expected `equals`, `differs` or `matches`, found \"is\"",
     );
     body_err("check a equals\n", 4, 15, "expected a value after `equals`");
     body_err("check a differs b c\n", 4, 19, "unexpected \"c\"");
@@ -218,4 +218,102 @@ fn drain_read_some_and_silence_errors() {
     body_err("drain d\n", 4, 7, "channel \"d\" is never opened");
     body_err("expect-silence 0\n", 4, 16, "milliseconds from 1 to 60000");
     body_err("expect-silence\n", 4, 15, "milliseconds");
+}
+
+#[test]
+fn setup_and_transfer_errors() {
+    body_err("login\nsetup\nend\n", 5, 1, "empty setup");
+    body_err("login\nsetup\n  send NOOP\n", 5, 1, "unclosed setup");
+    body_err("login\nsetup now\n", 5, 7, "unexpected \"now\"");
+    body_err(
+        "login\ntransfer d\n",
+        5,
+        10,
+        "channel \"d\" is neither listening nor open",
+    );
+    body_err(
+        "login\nlisten d\ntransfer d or 426\n",
+        6,
+        15,
+        "expected `425` after `or`",
+    );
+    body_err(
+        "login\nlisten d\ntransfer d to x\n",
+        6,
+        12,
+        "expected `from`, `or` or the end",
+    );
+}
+
+#[test]
+fn disconnect_run_check_and_option_errors() {
+    body_err(
+        "login\ndisconnect\nsend NOOP\n",
+        6,
+        1,
+        "`send` after `disconnect`",
+    );
+    body_err(
+        "login\ndisconnect\nexpect 200\n",
+        6,
+        1,
+        "`expect` after `disconnect`",
+    );
+    body_err(
+        "login\nrun-check reply-syntax\n",
+        5,
+        1,
+        "must be the only step",
+    );
+    body_err(
+        "run-check spelling\n",
+        4,
+        11,
+        "expected a run check (reply-syntax)",
+    );
+    body_err("listen d reuse privileged\n", 4, 16, "found \"privileged\"");
+    body_err(
+        "login\nconnect d to 1 within 5\n",
+        5,
+        16,
+        "found \"within\"",
+    );
+    body_err(
+        "login\nconnect d to 1 refused within 0\n",
+        5,
+        31,
+        "from 1 to 60000",
+    );
+    body_err(
+        "login\nsend PASV\nexpect 227\ncheck ${reply.text} matches \"(\"\n",
+        7,
+        30,
+        "invalid regex",
+    );
+    body_err(
+        "login\nsend NOOP\nexpect 200 close close\n",
+        6,
+        18,
+        "found \"close\"",
+    );
+}
+
+#[test]
+fn covers_errors() {
+    let source = |covers: &str| format!("{PRELUDE}  covers {covers}\n  login\n");
+    check(&err(&source("epsv")), 4, 10, "a command in upper case");
+    check(&err(&source("EPSVX")), 4, 10, "a command in upper case");
+    check(
+        &err(&source("\"EPSV  ALL\"")),
+        4,
+        11,
+        "a command in upper case",
+    );
+    check(&err(&source("EPSV EPSV")), 4, 15, "EPSV is already covered");
+    check(
+        &err(&format!("{PRELUDE}  covers\n")),
+        4,
+        9,
+        "expected one or more commands",
+    );
 }

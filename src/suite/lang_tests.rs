@@ -31,7 +31,8 @@ fn if_reply_with_and_without_else() {
                     Action::Expect(Expect {
                         codes: vec![CodePattern::Exact(ReplyCode(226))],
                         bind: None,
-                        text: vec![]
+                        text: vec![],
+                        or_close: false,
                     })
                 )],
                 otherwise: vec![],
@@ -380,4 +381,126 @@ fn repeat_burst_takes_the_runs_burst_size() {
     assert_eq!(steps.len(), 2);
     assert!(s.to_string().contains(" ${burst}\n"), "{s}");
     assert_round_trip(&s);
+}
+
+// The language of truthful verdicts: `setup` blocks, `transfer`, `covers`, `run-check`,
+// privileged listeners, `refused within`, `disconnect`, `check … matches`, `expect … close`.
+
+#[test]
+fn setup_blocks_hold_steps_and_keep_their_scope() {
+    let s =
+        one("login\nsetup\n  send EPSV\n  expect 229 as epsv\nend\nconnect data to ${epsv.port}\n");
+    let Action::Setup { steps } = &s.steps[1].action else {
+        panic!("{:?}", s.steps[1]);
+    };
+    assert_eq!(s.steps[1].line, 5);
+    assert_eq!(steps.len(), 2);
+    assert!(matches!(s.steps[2].action, Action::Connect { .. }));
+    let written = s.to_string();
+    assert!(
+        written.contains("\n  setup\n    send        EPSV\n"),
+        "{written}"
+    );
+    assert!(written.contains("\n  end\n  connect"), "{written}");
+}
+
+#[test]
+fn transfer_works_on_listening_and_open_channels() {
+    let active = actions(
+        "login\nlisten data\nsend PORT ${data.hostport}\nexpect 200\ntransfer data from ${target.ip}\nnote ${data.from.port}\n",
+    );
+    assert_eq!(
+        active[4],
+        Action::Transfer {
+            channel: ch("data"),
+            from: Some(Template {
+                parts: vec![var("target.ip")]
+            }),
+            allow_425: false,
+        }
+    );
+    let passive = actions(
+        "login\nsend EPSV\nexpect 229 as epsv\nconnect d to ${epsv.port}\ntransfer d or 425\nif reply 425\n  note none\nend\n",
+    );
+    assert_eq!(
+        passive[4],
+        Action::Transfer {
+            channel: ch("d"),
+            from: None,
+            allow_425: true,
+        }
+    );
+    // `transfer` is a send: an `expect` may follow it; `${transfer}` is a built-in variable.
+    actions("login\nlisten d\ntransfer d\nsend ${transfer}\nexpect 1xx\n");
+}
+
+#[test]
+fn covers_takes_verbs_and_quoted_commands() {
+    let s = one_with_headers("  covers EPSV \"EPSV ALL\"\n  covers TYPE\n", "login\n");
+    assert_eq!(s.covers, ["EPSV", "EPSV ALL", "TYPE"]);
+    assert!(
+        s.to_string()
+            .contains("  covers      EPSV \"EPSV ALL\" TYPE\n")
+    );
+}
+
+#[test]
+fn run_check_is_a_scenario_of_its_own() {
+    let s = one("run-check reply-syntax\n");
+    assert_eq!(s.run_check(), Some(RunCheck::ReplySyntax));
+    assert!(!s.uses_transfer());
+    assert_eq!(one("login\n").run_check(), None);
+}
+
+#[test]
+fn uses_transfer_looks_inside_blocks() {
+    assert!(one("login\nsetup\n  listen d\n  transfer d\nend\n").uses_transfer());
+    assert!(one("login\nif reply 230\n  send ${transfer}\nend\n").uses_transfer());
+    assert!(!one("login\nsend NLST\nexpect 1xx\n").uses_transfer());
+}
+
+#[test]
+fn privileged_listeners_refused_within_disconnect_and_close_options() {
+    let a = actions(
+        "login\nlisten low privileged on ${client.ip}\nsend EPSV\nexpect 229 as epsv\n\
+         disconnect\nconnect gone to ${epsv.port} refused within 2000\n",
+    );
+    assert!(matches!(
+        &a[1],
+        Action::Listen {
+            privileged: true,
+            reuse: false,
+            on: Some(_),
+            ..
+        }
+    ));
+    assert_eq!(a[4], Action::Disconnect);
+    assert!(matches!(
+        &a[5],
+        Action::ConnectRefused {
+            within_ms: Some(2000),
+            ..
+        }
+    ));
+    let e = actions("login\nsend NOOP\nexpect 200 close\n");
+    let Action::Expect(expect) = &e[2] else {
+        panic!("{:?}", e[2]);
+    };
+    assert!(expect.or_close);
+    let c =
+        actions("login\nsend PASV\nexpect 227\ncheck ${reply.text} matches \"\\([0-9,]+\\)\"\n");
+    assert_eq!(
+        c[3],
+        Action::CheckMatches {
+            value: Template {
+                parts: vec![var("reply.text")]
+            },
+            regex: r"\([0-9,]+\)".into(),
+        }
+    );
+}
+
+#[test]
+fn reconnect_after_disconnect_allows_sending_again() {
+    actions("login\ndisconnect\nreconnect\nlogin\nsend NOOP\nexpect 200\n");
 }

@@ -39,6 +39,31 @@ pub enum LoadError {
         first: Location,
         second: Location,
     },
+    /// Two scenarios that both say they test a command on its own: a BLOCKED verdict must
+    /// point to one.
+    #[error("{command} is covered twice: by the scenario at {second}, and first at {first}")]
+    DuplicateCover {
+        command: String,
+        first: Location,
+        second: Location,
+    },
+}
+
+/// Refuses a command that two scenarios `cover`.
+pub(crate) fn check_covers(all: &[Scenario]) -> Result<(), LoadError> {
+    let mut seen: HashMap<&str, &Location> = HashMap::new();
+    for scenario in all {
+        for command in &scenario.covers {
+            if let Some(first) = seen.insert(command, &scenario.location) {
+                return Err(LoadError::DuplicateCover {
+                    command: command.clone(),
+                    first: first.clone(),
+                    second: scenario.location.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Loads every `*.ftpspec` under each path (a file or a directory, recursively, sorted by path).
@@ -71,6 +96,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Scenario>, LoadError> {
             all.push(scenario);
         }
     }
+    check_covers(&all)?;
     Ok(all)
 }
 

@@ -1,6 +1,6 @@
 //! Helpers for the suite tests: parse snippets, and compare scenarios with locations ignored.
 
-use super::ast::{Action, Part, Scenario, Step, Template};
+use super::ast::{Action, Part, Scenario, Template};
 use super::{ParseError, parse_str};
 use std::path::Path;
 
@@ -25,6 +25,11 @@ fn parse_quietly(source: &str) -> Vec<Scenario> {
 /// Parses one scenario made of [`PRELUDE`] and `body`.
 pub(crate) fn one(body: &str) -> Scenario {
     parse(&format!("{PRELUDE}{body}")).remove(0)
+}
+
+/// Parses one scenario made of [`PRELUDE`], more header lines, and `body`.
+pub(crate) fn one_with_headers(headers: &str, body: &str) -> Scenario {
+    parse(&format!("{PRELUDE}{headers}{body}")).remove(0)
 }
 
 /// The steps' actions of [`one`].
@@ -65,70 +70,7 @@ pub(crate) fn var(name: &str) -> Part {
 /// A scenario with locations and step lines zeroed and templates in canonical form (adjacent
 /// literals merged, empty ones dropped), for comparisons that ignore where things were written.
 pub(crate) fn normalised(s: &Scenario) -> Scenario {
-    let mut s = s.clone();
-    s.location.line = 0;
-    s.location.file = Default::default();
-    s.steps = s.steps.iter().map(normalise_step).collect();
-    s
-}
-
-fn normalise_step(step: &Step) -> Step {
-    let mut action = step.action.clone();
-    visit_templates(&mut action, &mut normalise_template);
-    let normalise_all = |steps: &mut Vec<Step>| *steps = steps.iter().map(normalise_step).collect();
-    match &mut action {
-        Action::Repeat { steps, .. } | Action::RepeatBurst { steps } => normalise_all(steps),
-        Action::If {
-            then, otherwise, ..
-        } => {
-            normalise_all(then);
-            normalise_all(otherwise);
-        }
-        _ => {}
-    }
-    Step { line: 0, action }
-}
-
-fn visit_templates(action: &mut Action, f: &mut dyn FnMut(&mut Template)) {
-    use super::ast::{DataCheck, TextCheck};
-    match action {
-        Action::Send { payload: t, .. }
-        | Action::Write { payload: t, .. }
-        | Action::Note(t)
-        | Action::Collect { value: t, .. }
-        | Action::SendLong { verb: t, .. } => f(t),
-        Action::Listen { on: t, .. } | Action::Accept { from: t, .. } => t.iter_mut().for_each(f),
-        Action::Connect { port, from, .. } | Action::ConnectRefused { port, from, .. } => {
-            f(port);
-            from.iter_mut().for_each(f);
-        }
-        Action::Check { left, right, .. } => {
-            f(left);
-            f(right);
-        }
-        Action::Expect(e) => e.text.iter_mut().for_each(|c| {
-            if let TextCheck::Contains(t) = c {
-                f(t)
-            }
-        }),
-        Action::Read { checks, .. } => checks.iter_mut().for_each(|c| match c {
-            DataCheck::Equals(t) | DataCheck::Contains(t) => f(t),
-            DataCheck::Length(_) | DataCheck::Save(_) | DataCheck::SameAs(_) => {}
-        }),
-        _ => {}
-    }
-}
-
-fn normalise_template(t: &mut Template) {
-    let mut parts: Vec<Part> = Vec::new();
-    for part in std::mem::take(&mut t.parts) {
-        match (parts.last_mut(), part) {
-            (_, Part::Literal(b)) if b.is_empty() => {}
-            (Some(Part::Literal(prev)), Part::Literal(b)) => prev.extend(b),
-            (_, part) => parts.push(part),
-        }
-    }
-    t.parts = parts;
+    s.canonical()
 }
 
 /// Writes a scenario and parses it back; asserts it is the same scenario.

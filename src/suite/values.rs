@@ -4,6 +4,7 @@
 //!   collect     ports ${epsv.port}
 //!   check       ${reply.code} equals 226
 //!   check       ${first.port} differs ${second.port}
+//!   check       ${reply.text} matches "\([0-9,]+\)"
 //!   check-varies ports
 //! ```
 //!
@@ -28,17 +29,27 @@ pub(crate) fn collect(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     Ok(Action::Collect { series, value })
 }
 
-/// `check <value> equals|differs <value>`: each value one argument (a word or a quoted string).
+/// `check <value> equals|differs <value>`: each value one argument (a word or a quoted
+/// string); `check <value> matches <regex>`: the regex as in `expect … matches`.
 pub(crate) fn check(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     let left = template_arg(c, scope, "a value to check (like ${reply.code})")?;
     let op = match c.word() {
         Some(w) if w.text == "equals" => CheckOp::Equals,
         Some(w) if w.text == "differs" => CheckOp::Differs,
+        Some(w) if w.text == "matches" => {
+            let regex = super::expect::regex(c)?;
+            return Ok(Action::CheckMatches { value: left, regex });
+        }
         Some(w) => {
-            let msg = format!("expected `equals` or `differs`, found \"{}\"", w.text);
+            let msg = format!(
+                "expected `equals`, `differs` or `matches`, found \"{}\"",
+                w.text
+            );
             return Err(c.line.error(w.pos, msg));
         }
-        None => return Err(c.error_here("expected `equals` or `differs` after the value")),
+        None => {
+            return Err(c.error_here("expected `equals`, `differs` or `matches` after the value"));
+        }
     };
     let right = template_arg(c, scope, &format!("a value after `{}`", op.keyword()))?;
     Ok(Action::Check { left, op, right })

@@ -46,7 +46,15 @@ impl fmt::Display for Scenario {
             line(f, 1, "needs", &needs.join(" "))?;
         }
         if !self.covers.is_empty() {
-            line(f, 1, "covers", &self.covers.join(" "))?;
+            let covers: Vec<String> = self
+                .covers
+                .iter()
+                .map(|c| match c.contains(' ') {
+                    true => format!("\"{c}\""),
+                    false => c.clone(),
+                })
+                .collect();
+            line(f, 1, "covers", &covers.join(" "))?;
         }
         steps(f, 1, &self.steps)
     }
@@ -189,6 +197,10 @@ fn step_words(action: &Action) -> (&'static str, String) {
             format!("{} {} {}", token(left), op.keyword(), token(right)),
         ),
         Action::CheckVaries { series } => ("check-varies", series.clone()),
+        Action::CheckMatches { value, regex } => (
+            "check",
+            format!("{} matches {}", token(value), regex_arg(regex)),
+        ),
         Action::Setup { .. } => ("setup", String::new()),
         Action::Transfer {
             channel,
@@ -254,6 +266,9 @@ fn expect_args(e: &Expect) -> String {
             TextCheck::Contains(t) => write!(out, " contains {}", quoted(t)),
             TextCheck::Matches(re) => write!(out, " matches {}", regex_arg(re)),
         };
+    }
+    if e.or_close {
+        out.push_str(" close");
     }
     out
 }

@@ -36,6 +36,7 @@ fn every_byte_scenario() -> Scenario {
             TextCheck::Contains(lit(all.clone())),
             TextCheck::Matches(r#"^229 .*\(\|\|\|\d+\|\)\"[ ]$"#.to_string()),
         ],
+        or_close: true,
     };
     let steps = vec![
         step(Action::Send {

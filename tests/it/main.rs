@@ -7,3 +7,4 @@ mod fuzzing;
 mod hostile;
 mod language;
 mod support;
+mod verdicts;
