@@ -67,6 +67,7 @@ where
     };
     // An I/O error on the control connection ends the session; there is nobody to tell.
     let _ = control.run().await;
+    control.end_session();
     let limit = control.shared.config.idle_timeout;
     let _ = tokio::time::timeout(limit, control.writer.shutdown()).await;
 }
@@ -114,6 +115,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
                 return Ok(());
             }
         }
+    }
+
+    /// The session is over (QUIT, end of stream, idle timeout, an I/O error): its data
+    /// connections close before the control connection does, so a client that sees the
+    /// control connection close finds the passive port closed too. RFC 959 §3.2: "The server
+    /// MUST close the data connection under the following conditions: [...] 4. The control
+    /// connection is closed legally or otherwise."
+    fn end_session(&mut self) {
+        self.running = None;
+        self.session.data = None;
     }
 
     /// Writes a reply. Returns `Stop` when the session must end after it.

@@ -9,5 +9,6 @@ mod faults_bursts;
 mod faults_lockout;
 mod faults_peers;
 mod faults_replies;
+mod faults_session;
 mod passive;
 mod timeouts;
