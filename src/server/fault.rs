@@ -136,6 +136,13 @@ faults! {
         "over IPv6, PASV is answered with a 227 of five numbers (0,0,0,0,p1) (RFC 959 §5.3.2: a host-port is six numbers)";
     CrossFamilyEprt = "cross-family-eprt",
         "over IPv6, EPRT |1|127.0.0.1|port| is accepted and used (RFC 2428 §3 with §2: the data connection uses the control connection's protocol, else 522)";
+    // Listings and the transfer type (RFC 959 §4.1.3, §5.3.1; RFC 1123 §4.1.2.1).
+    NlstRequiresArgument = "nlst-requires-argument",
+        "a bare NLST is answered 500 Syntax error: NLST requires an argument (RFC 959 §5.3.1: NLST [<SP> <pathname>]; §4.1.3: a null argument implies the current directory)";
+    ListRequiresArgument = "list-requires-argument",
+        "a bare LIST is answered 500 Syntax error: LIST requires an argument (RFC 959 §5.3.1: LIST [<SP> <pathname>]; §4.1.3: a null argument implies the current directory)";
+    TypeIRefused = "type-i-refused",
+        "TYPE I is answered 504 Command not implemented for that parameter. (RFC 1123 §4.1.2.1: an FTP program MUST support TYPE I)";
     // Reply discipline and command handling (RFC 959 §4.2, §5.3; RFC 1123 §4.1.2.10; RFC 2389).
     BareLfReplies = "bare-lf-replies",
         "the reply to SYST ends with LF instead of CRLF (RFC 959 §4.2: a reply ends with the Telnet end-of-line code)";

@@ -6,6 +6,7 @@ mod basic;
 mod faults;
 mod faults_abor;
 mod faults_bursts;
+mod faults_commands;
 mod faults_lockout;
 mod faults_peers;
 mod faults_replies;
