@@ -9,8 +9,9 @@
 //! (`IAC IP`, then `IAC DM` as urgent data read in-band) leaves a plain `ABOR`.
 //!
 //! The faults of the loop itself: how lines are framed (`one-command-per-read`,
-//! `no-split-commands`), Telnet stripping, silence, the ABOR variants, and `active-hangs`,
-//! which leaves the session reading and never answering.
+//! `no-split-commands`), Telnet stripping, silence, closing after an over-long line
+//! (`long-line-500-close`), the ABOR variants, and `active-hangs`, which leaves the session
+//! reading and never answering.
 
 use super::commands::{self, Action};
 use super::fault::Fault;
@@ -156,6 +157,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
         let line = match incoming {
             Incoming::TooLong if self.shared.fault(Fault::SilentLongLine) => {
                 return Ok(Flow::Continue);
+            }
+            // `long-line-500-close`: vsftpd's answer, then the control connection closes with
+            // no 421 (RFC 959 §4.2: "421 Service not available, closing control connection").
+            Incoming::TooLong if self.shared.fault(Fault::LongLine500Close) => {
+                self.send(&Reply::new(500, "Input line too long.")).await?;
+                return Ok(Flow::Stop);
             }
             Incoming::TooLong => return self.send(&Reply::new(500, "Line too long")).await,
             Incoming::Line(line) => self.command_line(&line),

@@ -73,6 +73,8 @@ faults! {
     // The EPSV ALL lockout (RFC 2428 §3, §4).
     EpsvAllNoLockout = "epsv-all-no-lockout",
         "EPSV ALL is answered 200 but locks nothing out (RFC 2428 §3: the server MUST reject all other data setup commands)";
+    EpsvAll220 = "epsv-all-220",
+        "EPSV ALL is answered 220 EPSV ALL ok. instead of 200, the lockout still applied (RFC 959 §4.2: 220 is Service ready for new user; RFC 2428 §3 fixes no code, and an accepted command gets 200)";
     EpsvAllAllowsPort = "epsv-all-allows-port",
         "after EPSV ALL, PORT is still accepted and works (RFC 2428 §3: the server MUST reject PORT)";
     EpsvAllAllowsPasv = "epsv-all-allows-pasv",
@@ -154,6 +156,8 @@ faults! {
         "an unknown command gets no reply at all (RFC 959 §4.2: every command must generate at least one reply)";
     SilentLongLine = "silent-long-line",
         "an over-long command line is dropped without a reply (RFC 959 §4.2: every command must generate at least one reply)";
+    LongLine500Close = "long-line-500-close",
+        "an over-long command line is answered 500 Input line too long. and the control connection is closed without a 421, as vsftpd 3.0.3 does (RFC 959 §4.2: 421 is the reply of a server closing the control connection)";
     SilentNul = "silent-nul",
         "a command line containing NUL gets no reply (RFC 959 §4.2: every command must generate at least one reply)";
     OneCommandPerRead = "one-command-per-read",
