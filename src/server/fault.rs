@@ -53,6 +53,10 @@ faults! {
         "EPRT takes the port field as any integer mod 65536 (0, 65536, -1, non-numeric) and answers 200 (RFC 2428 §2: a bad port is 501)";
     EprtAddressUnchecked = "eprt-address-unchecked",
         "EPRT does not validate the address field (256.1.1.1, 1.2.3, a hostname) and answers 200 (RFC 2428 §2: a bad address is 501)";
+    EprtEmptyAddressIsPeer = "eprt-empty-address-is-peer",
+        "EPRT with an empty address (|1||port|) is taken as the control connection's peer, answered 200 and used (RFC 2428 §2: the address MUST be dotted decimal or IPv6 text; an empty one is 501)";
+    EprtFamilyFromAddress = "eprt-family-from-address",
+        "EPRT takes the family from the address when net-prt is empty or names the other family: |2|127.0.0.1|port| and ||127.0.0.1|port| get 200 and are used (RFC 2428 §2: net-prt 1 is dotted decimal, 2 IPv6 text; a mismatch is 501)";
     EprtAcceptAll = "eprt-accept-all",
         "EPRT answers 200 to any malformed or unsupported argument, even none (RFC 2428 §2: 501 or 522)";
     Eprt501For522 = "eprt-501-for-522",

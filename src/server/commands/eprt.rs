@@ -134,5 +134,16 @@ fn judge_malformed(s: &Session, shared: &Shared, arg: &[u8]) -> Verdict {
     {
         return check(s, shared, addr);
     }
+    if shared.fault(Fault::EprtEmptyAddressIsPeer)
+        && let Some(addr) = lenient::empty_address_as_peer(arg, s.peer.ip())
+    {
+        return check(s, shared, addr);
+    }
+    if shared.fault(Fault::EprtFamilyFromAddress)
+        && let Some(addr) = lenient::family_from_address(arg)
+    {
+        // The family check and RFC 2577 §3 still apply: `|1|::1|p|` over IPv4 becomes 522.
+        return check(s, shared, addr);
+    }
     Verdict::Malformed
 }
