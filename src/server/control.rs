@@ -14,6 +14,7 @@
 //! reading and never answering.
 
 use super::commands::{self, Action};
+use super::data;
 use super::fault::Fault;
 use super::job::{Event, Running, TransferJob};
 use super::lines::{Framing, Incoming, LineReader};
@@ -178,6 +179,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
                 Ok(Flow::Continue)
             }
             Action::Silence => Ok(Flow::Continue),
+            Action::ProbePrivileged(target) => {
+                // `privileged-port-tries-connect`: the PORT/EPRT replaced the pending setup,
+                // and its own connection is gone at once, so nothing is left set up.
+                self.session.data = None;
+                data::probe(self.session.local.ip(), target).await;
+                self.send(&Reply::new(425, "Can't open data connection."))
+                    .await
+            }
         }
     }
 

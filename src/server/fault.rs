@@ -124,6 +124,8 @@ faults! {
         "PORT/EPRT naming another host than the client is accepted and connected to (RFC 2577 §3: servers should refuse a bounce)";
     AcceptPrivilegedPort = "accept-privileged-port",
         "PORT/EPRT naming a port below 1024 is accepted (RFC 2577 §3: servers should not connect to ports below 1024)";
+    PrivilegedPortTriesConnect = "privileged-port-tries-connect",
+        "PORT/EPRT naming a port below 1024 makes the server connect there at once (at most 1 s), close the connection and answer 425 whatever happened (RFC 2577 §3: servers should not open data connections to ports below 1024)";
     ServeStolenData = "serve-stolen-data",
         "a passive data connection from another host than the client is served (RFC 2577 §4: the server should check the data connection's source)";
     SequentialPassivePorts = "sequential-passive-ports",

@@ -70,6 +70,92 @@ async fn accept_privileged_port() {
     );
 }
 
+/// A listener on a free port below 1024 on `ip`, searched downward from 1023, non-blocking;
+/// `None` when binding one needs a privilege this process lacks (it is not root).
+fn privileged_listener(ip: IpAddr) -> Option<std::net::TcpListener> {
+    for port in (1..1024).rev() {
+        match std::net::TcpListener::bind((ip, port)) {
+            Ok(l) => {
+                l.set_nonblocking(true).unwrap();
+                return Some(l);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => return None,
+            Err(_) => {} // in use: try the next one down
+        }
+    }
+    None
+}
+
+/// True when `l` has no connection waiting. Only meaningful once the server has replied: the
+/// server connects before it writes its reply, so a connection it made is queued by then.
+fn nothing_queued(l: &std::net::TcpListener) -> bool {
+    matches!(l.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+}
+
+#[tokio::test]
+async fn privileged_port_tries_connect() {
+    let (_s, addr) = faulty(Fault::PrivilegedPortTriesConnect).await;
+    let mut c = Client::logged_in(addr).await;
+    // Whatever happens on the port (here most likely a refusal), the answer is 425, and the
+    // EPSV listener set up before is gone too.
+    c.epsv().await;
+    let r = c.cmd("EPRT |1|127.0.0.1|1|").await;
+    assert_eq!((r.code, r.text()), (425, "Can't open data connection."));
+    let r = c.cmd("RETR hello.txt").await;
+    assert_eq!(
+        (r.code, r.text()),
+        (425, "Use PORT, PASV, EPRT or EPSV first")
+    );
+    // Ports from 1024 up are unaffected.
+    let (l, port) = listener_on(LOCALHOST).await;
+    assert_eq!(c.cmd(&format!("EPRT |1|127.0.0.1|{port}|")).await.code, 200);
+    assert_eq!(retr_hello_active(&mut c, &l).await, HELLO);
+
+    // Binding below 1024 needs root; without it the connect itself cannot be observed.
+    let Some(privileged) = privileged_listener(LOCALHOST) else {
+        return;
+    };
+    let port = privileged.local_addr().unwrap().port();
+    for line in [
+        format!("EPRT |1|127.0.0.1|{port}|"),
+        format!("PORT {}", host_port("127.0.0.1", port)),
+    ] {
+        let r = c.cmd(&line).await;
+        assert_eq!(
+            (r.code, r.text()),
+            (425, "Can't open data connection."),
+            "{line}"
+        );
+        let (conn, from) = privileged.accept().expect("the server connected");
+        assert_eq!(from.ip(), LOCALHOST, "{line}");
+        conn.set_nonblocking(true).unwrap();
+        let conn = tokio::net::TcpStream::from_std(conn).unwrap();
+        assert_eq!(read_all(conn).await, b"", "closed at once, nothing sent");
+        assert!(nothing_queued(&privileged), "{line}: one connect only");
+    }
+    assert_eq!(c.cmd("NLST").await.code, 425, "nothing kept as data setup");
+
+    // A privileged port on a third-party host is refused as a bounce, before any connect.
+    if !can_bind(OTHER_HOST) {
+        return;
+    }
+    let Some(third) = privileged_listener(other_host()) else {
+        return;
+    };
+    let port = third.local_addr().unwrap().port();
+    for line in [
+        format!("EPRT |1|{OTHER_HOST}|{port}|"),
+        format!("PORT {}", host_port(OTHER_HOST, port)),
+    ] {
+        let r = c.cmd(&line).await;
+        assert!(
+            r.code == 501 && r.text().contains("bounce"),
+            "{line}: {r:?}"
+        );
+        assert!(nothing_queued(&third), "{line}: the server connected");
+    }
+}
+
 #[tokio::test]
 async fn serve_stolen_data() {
     if !can_bind(OTHER_HOST) {
