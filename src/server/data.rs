@@ -91,6 +91,7 @@ pub async fn open(
             let from = (!shared.fault(Fault::ServeStolenData)).then_some(peer_ip);
             accept_from(&listener, from, limit).await
         }
+        DataSetup::Watched(mut watch) => watch.connection(limit).await,
         DataSetup::Active(target) => connect_from(local_ip, target, limit).await,
     }
 }

@@ -128,6 +128,8 @@ faults! {
         "PORT/EPRT naming a port below 1024 makes the server connect there at once (at most 1 s), close the connection and answer 425 whatever happened (RFC 2577 §3: servers should not open data connections to ports below 1024)";
     ServeStolenData = "serve-stolen-data",
         "a passive data connection from another host than the client is served (RFC 2577 §4: the server should check the data connection's source)";
+    TheftExtraReply = "theft-extra-reply",
+        "a passive connection from another host than the client is closed and answered at once with an unsolicited 425 Rejected data connection from foreign address <ip>:<port>. on the control connection, as pyftpdlib 2.2.0 does (RFC 959 §4.2: replies answer commands, and several replies to one must be easily distinguished)";
     SequentialPassivePorts = "sequential-passive-ports",
         "passive ports are handed out in sequence, base, base+1, ... (RFC 2577 §8: servers should choose passive ports randomly)";
     PasvWrongAddress = "pasv-wrong-address",

@@ -4,6 +4,7 @@ use super::config::Config;
 use super::fault::Fault;
 use super::ports::PortChooser;
 use super::tree::Tree;
+use super::watch::Watch;
 use crate::proto::NetPrt;
 use std::net::{IpAddr, SocketAddr};
 use tokio::net::TcpListener;
@@ -50,6 +51,16 @@ pub enum DataSetup {
     Active(SocketAddr),
     /// PASV or EPSV: the server listens; dropping the listener closes the port.
     Passive(TcpListener),
+    /// `theft-extra-reply` only: a passive listener accepted on from the moment it was set up
+    /// (see [`Watch`]); dropping it closes the port.
+    Watched(Watch),
+}
+
+impl DataSetup {
+    /// True for a passive setup (PASV, EPSV), watched or not.
+    pub fn is_passive(&self) -> bool {
+        matches!(self, DataSetup::Passive(_) | DataSetup::Watched(_))
+    }
 }
 
 /// The state of one control connection.

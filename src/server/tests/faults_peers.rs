@@ -8,7 +8,7 @@ use crate::server::testkit::{
 };
 use crate::server::{Fault, HELLO};
 use std::net::{IpAddr, SocketAddr};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 const OTHER_HOST: &str = "127.0.0.2";
 
@@ -169,6 +169,71 @@ async fn serve_stolen_data() {
     let _late = connect(target).await;
     assert_eq!(c.cmd("RETR hello.txt").await.code, 150);
     assert_eq!(read_all(thief).await, HELLO, "the thief got the file");
+    assert_eq!(c.reply().await.code, 226);
+}
+
+/// The 425 `theft-extra-reply` writes for the connection `thief`.
+fn rejected(thief: &TcpStream) -> String {
+    let port = thief.local_addr().unwrap().port();
+    format!("Rejected data connection from foreign address {OTHER_HOST}:{port}.")
+}
+
+#[tokio::test]
+async fn theft_extra_reply() {
+    if !can_bind(OTHER_HOST) {
+        return;
+    }
+    let (_s, addr) = faulty(Fault::TheftExtraReply).await;
+    let mut c = Client::logged_in(addr).await;
+
+    // A thief, then the client, then RETR: the first reply the client reads is the 425.
+    let target = SocketAddr::new(LOCALHOST, c.epsv().await);
+    let thief = connect_from(other_host(), target).await.unwrap();
+    let data = connect(target).await;
+    c.send("RETR hello.txt").await;
+    let r = c.reply().await;
+    assert_eq!((r.code, r.text()), (425, rejected(&thief).as_str()));
+    assert_eq!(c.reply().await.code, 150);
+    assert_eq!(read_all(data).await, HELLO);
+    assert_eq!(c.reply().await.code, 226);
+    assert_eq!(read_all(thief).await, b"", "the thief got nothing");
+
+    // With no command pending the 425 comes all the same, and the listener keeps listening.
+    let target = SocketAddr::new(LOCALHOST, c.epsv().await);
+    let thief = connect_from(other_host(), target).await.unwrap();
+    let r = c.reply().await;
+    assert_eq!((r.code, r.text()), (425, rejected(&thief).as_str()));
+    let data = connect(target).await;
+    assert_eq!(c.cmd("RETR hello.txt").await.code, 150);
+    assert_eq!(read_all(data).await, HELLO);
+    assert_eq!(c.reply().await.code, 226);
+
+    // A thief while RETR waits for its data connection: 425, then the transfer.
+    let target = SocketAddr::new(LOCALHOST, c.epsv().await);
+    c.send("RETR hello.txt").await;
+    let thief = connect_from(other_host(), target).await.unwrap();
+    let r = c.reply().await;
+    assert_eq!((r.code, r.text()), (425, rejected(&thief).as_str()));
+    let data = connect(target).await;
+    assert_eq!(c.reply().await.code, 150);
+    assert_eq!(read_all(data).await, HELLO);
+    assert_eq!(c.reply().await.code, 226);
+    assert_eq!(c.cmd("NOOP").await.code, 200, "nothing else was written");
+}
+
+#[tokio::test]
+async fn a_thief_gets_no_reply_on_the_clean_server() {
+    if !can_bind(OTHER_HOST) {
+        return;
+    }
+    let (_s, addr) = crate::server::testkit::server(crate::server::Config::default()).await;
+    let mut c = Client::logged_in(addr).await;
+    let target = SocketAddr::new(LOCALHOST, c.epsv().await);
+    let _thief = connect_from(other_host(), target).await.unwrap();
+    assert!(c.silent().await, "a reply to no command");
+    let data = connect(target).await;
+    assert_eq!(c.cmd("RETR hello.txt").await.code, 150);
+    assert_eq!(read_all(data).await, HELLO);
     assert_eq!(c.reply().await.code, 226);
 }
 
