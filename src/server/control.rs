@@ -144,10 +144,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
     /// connections close before the control connection does, so a client that sees the
     /// control connection close finds the passive port closed too. RFC 959 §3.2: "The server
     /// MUST close the data connection under the following conditions: [...] 4. The control
-    /// connection is closed legally or otherwise."
+    /// connection is closed legally or otherwise." Under `passive-listener-outlives-session`
+    /// a pending passive listener is handed to the server instead, open until it shuts down.
     fn end_session(&mut self) {
         self.running = None;
-        self.session.data = None;
+        let pending = self.session.data.take();
+        if self.shared.fault(Fault::PassiveListenerOutlivesSession)
+            && let Some(DataSetup::Passive(listener)) = pending
+        {
+            self.shared.keep_orphan(listener);
+        }
     }
 
     /// Writes a reply. Returns `Stop` when the session must end after it.

@@ -130,6 +130,8 @@ faults! {
         "a passive data connection from another host than the client is served (RFC 2577 §4: the server should check the data connection's source)";
     TheftExtraReply = "theft-extra-reply",
         "a passive connection from another host than the client is closed and answered at once with an unsolicited 425 Rejected data connection from foreign address <ip>:<port>. on the control connection, as pyftpdlib 2.2.0 does (RFC 959 §4.2: replies answer commands, and several replies to one must be easily distinguished)";
+    PassiveListenerOutlivesSession = "passive-listener-outlives-session",
+        "a pending passive listener is not closed when the session ends (QUIT, close, reset) and takes connections until the server shuts down (RFC 959 §3.2: the server MUST close the data connection when the control connection is closed legally or otherwise)";
     SequentialPassivePorts = "sequential-passive-ports",
         "passive ports are handed out in sequence, base, base+1, ... (RFC 2577 §8: servers should choose passive ports randomly)";
     PasvWrongAddress = "pasv-wrong-address",

@@ -286,6 +286,11 @@ pub async fn ended(task: JoinHandle<()>) {
     guard("end of session", task).await.unwrap();
 }
 
+/// True when a connect to `addr` succeeds (the connection is dropped at once).
+pub async fn accepts(addr: SocketAddr) -> bool {
+    guard("connect", TcpStream::connect(addr)).await.is_ok()
+}
+
 /// True once a connect to `addr` is refused, trying for up to 2 s, 20 ms apart. A bounded poll,
 /// not a synchronisation: a listener closed by the server may be closed a moment after what
 /// the test can observe, and the port freed may be taken again by the system (another test's

@@ -4,8 +4,10 @@
 //! listener when the session ends, by QUIT or by the client's close or reset;
 //! `passive-listener-outlives-session` keeps it until the server shuts down.
 
-use crate::server::testkit::{Client, LOCALHOST, ended, lone_session, refused_soon, server};
-use crate::server::{Config, Shared};
+use crate::server::testkit::{
+    Client, LOCALHOST, accepts, ended, faulty, lone_session, refused_soon, server, with_fault,
+};
+use crate::server::{Config, Fault, Shared};
 use socket2::SockRef;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -59,6 +61,46 @@ async fn a_closed_or_reset_control_connection_closes_the_pending_listener() {
         assert!(
             refused_soon(at(port)).await,
             "{hangup:?}: port {port} still accepts"
+        );
+    }
+}
+
+#[tokio::test]
+async fn passive_listener_outlives_session_after_quit() {
+    let (s, addr) = faulty(Fault::PassiveListenerOutlivesSession).await;
+    let mut c = Client::logged_in(addr).await;
+    let port = c.epsv().await;
+    assert_eq!(c.cmd("QUIT").await.code, 221);
+    assert!(c.closed().await);
+    // The listener changed hands before the control connection closed.
+    for check in 1..=2 {
+        assert!(
+            accepts(at(port)).await,
+            "check {check}: port {port} refused"
+        );
+    }
+    s.shutdown().await;
+    assert!(
+        refused_soon(at(port)).await,
+        "port {port} outlived the server"
+    );
+}
+
+#[tokio::test]
+async fn passive_listener_outlives_a_closed_or_reset_session() {
+    for hangup in [Hangup::Close, Hangup::Reset] {
+        let config = with_fault(Fault::PassiveListenerOutlivesSession);
+        let shared = Arc::new(Shared::new(config));
+        let port = hung_up_with_pending_listener(shared.clone(), hangup).await;
+        for check in 1..=2 {
+            let open = accepts(at(port)).await;
+            assert!(open, "{hangup:?}, check {check}: port {port} refused");
+        }
+        // The last reference to the server's state goes, as when the server shuts down.
+        drop(shared);
+        assert!(
+            refused_soon(at(port)).await,
+            "{hangup:?}: port {port} outlived the server"
         );
     }
 }
