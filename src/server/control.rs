@@ -9,21 +9,27 @@
 //! (`IAC IP`, then `IAC DM` as urgent data read in-band) leaves a plain `ABOR`.
 //!
 //! The faults of the loop itself: how lines are framed (`one-command-per-read`,
-//! `no-split-commands`), Telnet stripping, silence, the ABOR variants, and `active-hangs`,
-//! which leaves the session reading and never answering.
+//! `no-split-commands`), Telnet stripping, silence, closing after an over-long line
+//! (`long-line-500-close`), the unsolicited 425 of `theft-extra-reply`, the ABOR variants,
+//! and `active-hangs`, which leaves the session reading and never answering.
 
 use super::commands::{self, Action};
+use super::data;
 use super::fault::Fault;
 use super::job::{Event, Running, TransferJob};
 use super::lines::{Framing, Incoming, LineReader};
 use super::reply::{Reply, write_reply};
 use super::session::{DataSetup, Session, Shared};
+use super::watch::{FOREIGN_BACKLOG, ForeignTx, Watch, rejected_text};
 use crate::proto::telnet::strip_telnet;
 use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio::time::error::Elapsed;
 
 /// The greeting (RFC 959 §5.4: 220 on connection establishment).
 pub const GREETING: &str = "ftpspec reference server ready";
@@ -43,8 +49,18 @@ enum Flow {
 
 /// What woke the loop while a transfer runs.
 enum Wake {
+    /// `theft-extra-reply`: a watched passive listener closed a connection from this address.
+    Foreign(SocketAddr),
     Event(Option<Event>),
     Input(io::Result<Option<Incoming>>),
+}
+
+/// What woke the loop while no transfer runs.
+enum Idle {
+    /// `theft-extra-reply`: as [`Wake::Foreign`].
+    Foreign(SocketAddr),
+    /// The next line, or the idle timeout.
+    Input(Result<io::Result<Option<Incoming>>, Elapsed>),
 }
 
 /// Serves one control connection over any byte stream until QUIT, end of stream, an idle
@@ -55,6 +71,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let (reader, writer) = tokio::io::split(stream);
+    let (foreign_tx, foreign) = mpsc::channel(FOREIGN_BACKLOG);
     let mut control = Control {
         reader: LineReader::with_framing(reader, framing(&shared)),
         writer,
@@ -64,9 +81,12 @@ where
         deferred: VecDeque::new(),
         eof: false,
         hung: false,
+        foreign,
+        foreign_tx,
     };
     // An I/O error on the control connection ends the session; there is nobody to tell.
     let _ = control.run().await;
+    control.end_session();
     let limit = control.shared.config.idle_timeout;
     let _ = tokio::time::timeout(limit, control.writer.shutdown()).await;
 }
@@ -93,6 +113,10 @@ struct Control<S> {
     eof: bool,
     /// `active-hangs`: the session reads on but never answers again.
     hung: bool,
+    /// `theft-extra-reply`: foreign connections closed by a watched passive listener. The
+    /// loop holds a sender too, so the channel never closes and only a report wakes it.
+    foreign: mpsc::Receiver<SocketAddr>,
+    foreign_tx: ForeignTx,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
@@ -116,6 +140,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
         }
     }
 
+    /// The session is over (QUIT, end of stream, idle timeout, an I/O error): its data
+    /// connections close before the control connection does, so a client that sees the
+    /// control connection close finds the passive port closed too. RFC 959 §3.2: "The server
+    /// MUST close the data connection under the following conditions: [...] 4. The control
+    /// connection is closed legally or otherwise." Under `passive-listener-outlives-session`
+    /// a pending passive listener is handed to the server instead, open until it shuts down.
+    fn end_session(&mut self) {
+        self.running = None;
+        let pending = self.session.data.take();
+        if self.shared.fault(Fault::PassiveListenerOutlivesSession)
+            && let Some(DataSetup::Passive(listener)) = pending
+        {
+            self.shared.keep_orphan(listener);
+        }
+    }
+
     /// Writes a reply. Returns `Stop` when the session must end after it.
     async fn send(&mut self, reply: &Reply) -> io::Result<Flow> {
         write_reply(&mut self.writer, reply, self.shared.config.idle_timeout).await?;
@@ -125,19 +165,59 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
         Ok(Flow::Continue)
     }
 
-    /// No transfer: wait for the next line, at most the idle timeout.
+    /// No transfer: wait for the next line, at most the idle timeout. A foreign connection
+    /// reported meanwhile (`theft-extra-reply` only) is answered at once and the wait goes on,
+    /// towards the same deadline.
     async fn step_idle(&mut self) -> io::Result<Flow> {
-        let limit = self.shared.config.idle_timeout;
-        match tokio::time::timeout(limit, self.reader.next()).await {
-            Err(_) => {
-                let reply = Reply::new(421, "Idle timeout, closing control connection");
-                self.send(&reply).await?;
-                Ok(Flow::Stop)
-            }
-            Ok(Ok(Some(incoming))) => self.handle(incoming).await,
-            Ok(Ok(None)) => Ok(Flow::Stop),
-            Ok(Err(e)) => Err(e),
+        let deadline = Instant::now() + self.shared.config.idle_timeout;
+        loop {
+            let woke = tokio::select! {
+                biased;
+                Some(from) = self.foreign.recv() => Idle::Foreign(from),
+                input = tokio::time::timeout_at(deadline, self.reader.next()) => Idle::Input(input),
+            };
+            let input = match woke {
+                Idle::Foreign(from) => {
+                    if self.reject_foreign(from).await? == Flow::Stop {
+                        return Ok(Flow::Stop);
+                    }
+                    continue;
+                }
+                Idle::Input(input) => input,
+            };
+            return match input {
+                Err(_) => {
+                    let reply = Reply::new(421, "Idle timeout, closing control connection");
+                    self.send(&reply).await?;
+                    Ok(Flow::Stop)
+                }
+                Ok(Ok(Some(incoming))) => self.handle(incoming).await,
+                Ok(Ok(None)) => Ok(Flow::Stop),
+                Ok(Err(e)) => Err(e),
+            };
         }
+    }
+
+    /// `theft-extra-reply`: pyftpdlib's unsolicited 425 for a foreign passive connection.
+    async fn reject_foreign(&mut self, from: SocketAddr) -> io::Result<Flow> {
+        self.send(&Reply::new(425, rejected_text(from))).await
+    }
+
+    /// `theft-extra-reply`: a passive listener just set up is watched from now on, so a
+    /// foreign connection is answered before any transfer command. The clean server leaves it
+    /// to the transfer, which closes a foreign connection unanswered (RFC 2577 §4).
+    fn watch_pending_listener(&mut self) {
+        if !self.shared.fault(Fault::TheftExtraReply) {
+            return;
+        }
+        self.session.data = match self.session.data.take() {
+            Some(DataSetup::Passive(listener)) => {
+                let peer = self.session.peer.ip();
+                let watch = Watch::spawn(listener, peer, self.foreign_tx.clone());
+                Some(DataSetup::Watched(watch))
+            }
+            other => other,
+        };
     }
 
     /// One command, outside a transfer.
@@ -146,10 +226,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
             Incoming::TooLong if self.shared.fault(Fault::SilentLongLine) => {
                 return Ok(Flow::Continue);
             }
+            // `long-line-500-close`: vsftpd's answer, then the control connection closes with
+            // no 421 (RFC 959 §4.2: "421 Service not available, closing control connection").
+            Incoming::TooLong if self.shared.fault(Fault::LongLine500Close) => {
+                self.send(&Reply::new(500, "Input line too long.")).await?;
+                return Ok(Flow::Stop);
+            }
             Incoming::TooLong => return self.send(&Reply::new(500, "Line too long")).await,
             Incoming::Line(line) => self.command_line(&line),
         };
-        match commands::dispatch(&mut self.session, &self.shared, &line) {
+        let action = commands::dispatch(&mut self.session, &self.shared, &line);
+        self.watch_pending_listener();
+        match action {
             Action::Reply(reply) => self.send(&reply).await,
             Action::Close(reply) => {
                 self.send(&reply).await?;
@@ -160,6 +248,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
                 Ok(Flow::Continue)
             }
             Action::Silence => Ok(Flow::Continue),
+            Action::ProbePrivileged(target) => {
+                // `privileged-port-tries-connect`: the PORT/EPRT replaced the pending setup,
+                // and its own connection is gone at once, so nothing is left set up.
+                self.session.data = None;
+                data::probe(self.session.local.ip(), target).await;
+                self.send(&Reply::new(425, "Can't open data connection."))
+                    .await
+            }
         }
     }
 
@@ -198,7 +294,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
     }
 
     /// A transfer runs: wait for its next event or the next line, whichever comes first.
-    /// Events go first, so a transfer that already finished is reported before an ABOR.
+    /// Events go first, so a transfer that already finished is reported before an ABOR. A
+    /// foreign connection's report (`theft-extra-reply`) goes before both: a watcher reports a
+    /// thief before it hands over the peer's connection, so the 425 precedes the 150.
     async fn step_transfer(&mut self) -> io::Result<Flow> {
         let can_read = !self.eof && self.deferred.len() < MAX_DEFERRED;
         let wake = {
@@ -207,11 +305,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
             };
             tokio::select! {
                 biased;
+                Some(from) = self.foreign.recv() => Wake::Foreign(from),
                 event = running.next_event() => Wake::Event(event),
                 input = self.reader.next(), if can_read => Wake::Input(input),
             }
         };
         match wake {
+            Wake::Foreign(from) => self.reject_foreign(from).await,
             Wake::Event(event) => self.on_event(event).await,
             Wake::Input(Ok(Some(incoming))) => self.on_input(incoming).await,
             Wake::Input(Ok(None)) => {

@@ -23,6 +23,9 @@ pub const DATA_SEND_BUFFER: u32 = 64 * 1024;
 /// Pending connections a passive listener queues (a thief's and the client's, at least).
 const BACKLOG: u32 = 8;
 
+/// `privileged-port-tries-connect`: the longest a connect at PORT/EPRT time may take.
+const PROBE_LIMIT: Duration = Duration::from_secs(1);
+
 /// Why no data connection could be opened (`425`).
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
@@ -88,6 +91,7 @@ pub async fn open(
             let from = (!shared.fault(Fault::ServeStolenData)).then_some(peer_ip);
             accept_from(&listener, from, limit).await
         }
+        DataSetup::Watched(mut watch) => watch.connection(limit).await,
         DataSetup::Active(target) => connect_from(local_ip, target, limit).await,
     }
 }
@@ -110,6 +114,14 @@ async fn accept_from(
         // closes it before a single byte is sent.
         drop(stream);
     }
+}
+
+/// `privileged-port-tries-connect` only: connects to `target` from `local_ip` at once, within
+/// [`PROBE_LIMIT`], and closes the connection if it opened. What happened is not reported: the
+/// caller answers 425 either way, which hides from a refusal-only check that a connection to
+/// a privileged port was made (RFC 2577 §3).
+pub async fn probe(local_ip: IpAddr, target: SocketAddr) {
+    let _ = connect_from(local_ip, target, PROBE_LIMIT).await;
 }
 
 /// Connects to `target` from `local_ip` (any port).

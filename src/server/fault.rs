@@ -53,6 +53,10 @@ faults! {
         "EPRT takes the port field as any integer mod 65536 (0, 65536, -1, non-numeric) and answers 200 (RFC 2428 §2: a bad port is 501)";
     EprtAddressUnchecked = "eprt-address-unchecked",
         "EPRT does not validate the address field (256.1.1.1, 1.2.3, a hostname) and answers 200 (RFC 2428 §2: a bad address is 501)";
+    EprtEmptyAddressIsPeer = "eprt-empty-address-is-peer",
+        "EPRT with an empty address (|1||port|) is taken as the control connection's peer, answered 200 and used (RFC 2428 §2: the address MUST be dotted decimal or IPv6 text; an empty one is 501)";
+    EprtFamilyFromAddress = "eprt-family-from-address",
+        "EPRT takes the family from the address when net-prt is empty or names the other family: |2|127.0.0.1|port| and ||127.0.0.1|port| get 200 and are used (RFC 2428 §2: net-prt 1 is dotted decimal, 2 IPv6 text; a mismatch is 501)";
     EprtAcceptAll = "eprt-accept-all",
         "EPRT answers 200 to any malformed or unsupported argument, even none (RFC 2428 §2: 501 or 522)";
     Eprt501For522 = "eprt-501-for-522",
@@ -73,6 +77,8 @@ faults! {
     // The EPSV ALL lockout (RFC 2428 §3, §4).
     EpsvAllNoLockout = "epsv-all-no-lockout",
         "EPSV ALL is answered 200 but locks nothing out (RFC 2428 §3: the server MUST reject all other data setup commands)";
+    EpsvAll220 = "epsv-all-220",
+        "EPSV ALL is answered 220 EPSV ALL ok. instead of 200, the lockout still applied (RFC 959 §4.2: 220 is Service ready for new user; RFC 2428 §3 fixes no code, and an accepted command gets 200)";
     EpsvAllAllowsPort = "epsv-all-allows-port",
         "after EPSV ALL, PORT is still accepted and works (RFC 2428 §3: the server MUST reject PORT)";
     EpsvAllAllowsPasv = "epsv-all-allows-pasv",
@@ -118,8 +124,14 @@ faults! {
         "PORT/EPRT naming another host than the client is accepted and connected to (RFC 2577 §3: servers should refuse a bounce)";
     AcceptPrivilegedPort = "accept-privileged-port",
         "PORT/EPRT naming a port below 1024 is accepted (RFC 2577 §3: servers should not connect to ports below 1024)";
+    PrivilegedPortTriesConnect = "privileged-port-tries-connect",
+        "PORT/EPRT naming a port below 1024 makes the server connect there at once (at most 1 s), close the connection and answer 425 whatever happened (RFC 2577 §3: servers should not open data connections to ports below 1024)";
     ServeStolenData = "serve-stolen-data",
         "a passive data connection from another host than the client is served (RFC 2577 §4: the server should check the data connection's source)";
+    TheftExtraReply = "theft-extra-reply",
+        "a passive connection from another host than the client is closed and answered at once with an unsolicited 425 Rejected data connection from foreign address <ip>:<port>. on the control connection, as pyftpdlib 2.2.0 does (RFC 959 §4.2: replies answer commands, and several replies to one must be easily distinguished)";
+    PassiveListenerOutlivesSession = "passive-listener-outlives-session",
+        "a pending passive listener is not closed when the session ends (QUIT, close, reset) and takes connections until the server shuts down (RFC 959 §3.2: the server MUST close the data connection when the control connection is closed legally or otherwise)";
     SequentialPassivePorts = "sequential-passive-ports",
         "passive ports are handed out in sequence, base, base+1, ... (RFC 2577 §8: servers should choose passive ports randomly)";
     PasvWrongAddress = "pasv-wrong-address",
@@ -136,6 +148,13 @@ faults! {
         "over IPv6, PASV is answered with a 227 of five numbers (0,0,0,0,p1) (RFC 959 §5.3.2: a host-port is six numbers)";
     CrossFamilyEprt = "cross-family-eprt",
         "over IPv6, EPRT |1|127.0.0.1|port| is accepted and used (RFC 2428 §3 with §2: the data connection uses the control connection's protocol, else 522)";
+    // Listings and the transfer type (RFC 959 §4.1.3, §5.3.1; RFC 1123 §4.1.2.1).
+    NlstRequiresArgument = "nlst-requires-argument",
+        "a bare NLST is answered 500 Syntax error: NLST requires an argument (RFC 959 §5.3.1: NLST [<SP> <pathname>]; §4.1.3: a null argument implies the current directory)";
+    ListRequiresArgument = "list-requires-argument",
+        "a bare LIST is answered 500 Syntax error: LIST requires an argument (RFC 959 §5.3.1: LIST [<SP> <pathname>]; §4.1.3: a null argument implies the current directory)";
+    TypeIRefused = "type-i-refused",
+        "TYPE I is answered 504 Command not implemented for that parameter. (RFC 1123 §4.1.2.1: an FTP program MUST support TYPE I)";
     // Reply discipline and command handling (RFC 959 §4.2, §5.3; RFC 1123 §4.1.2.10; RFC 2389).
     BareLfReplies = "bare-lf-replies",
         "the reply to SYST ends with LF instead of CRLF (RFC 959 §4.2: a reply ends with the Telnet end-of-line code)";
@@ -147,6 +166,8 @@ faults! {
         "an unknown command gets no reply at all (RFC 959 §4.2: every command must generate at least one reply)";
     SilentLongLine = "silent-long-line",
         "an over-long command line is dropped without a reply (RFC 959 §4.2: every command must generate at least one reply)";
+    LongLine500Close = "long-line-500-close",
+        "an over-long command line is answered 500 Input line too long. and the control connection is closed without a 421, as vsftpd 3.0.3 does (RFC 959 §4.2: 421 is the reply of a server closing the control connection)";
     SilentNul = "silent-nul",
         "a command line containing NUL gets no reply (RFC 959 §4.2: every command must generate at least one reply)";
     OneCommandPerRead = "one-command-per-read",

@@ -17,6 +17,7 @@
 //! - `commands`: one handler per verb, grouped by topic; sans-IO but for binding listeners.
 //! - `data`: passive listeners (with the port-theft check) and active connects; `ports`: which
 //!   port a passive listener gets (random rotation over a range, RFC 2577 §8).
+//! - `watch`: `theft-extra-reply`'s passive listener, accepted on as soon as it is set up.
 //! - `job`: a transfer running beside the control loop, so ABOR can stop it.
 //! - `session`, `tree`: per-connection state, and the shared in-memory files.
 //!
@@ -44,6 +45,7 @@ mod reply;
 mod session;
 mod tree;
 mod urgent;
+mod watch;
 
 #[cfg(test)]
 mod testkit;

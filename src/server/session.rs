@@ -4,9 +4,16 @@ use super::config::Config;
 use super::fault::Fault;
 use super::ports::PortChooser;
 use super::tree::Tree;
+use super::watch::Watch;
 use crate::proto::NetPrt;
+use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::{Mutex, PoisonError};
 use tokio::net::TcpListener;
+
+/// `passive-listener-outlives-session`: most listeners kept from ended sessions; past it the
+/// oldest is closed, so a long run (a fuzz campaign) does not run out of file descriptors.
+const MAX_ORPHANS: usize = 64;
 
 /// State shared by every session of one server: the configuration and the file tree.
 #[derive(Debug)]
@@ -15,6 +22,10 @@ pub struct Shared {
     pub tree: Tree,
     /// Passive port choice: random rotation over the configured range.
     pub(super) ports: PortChooser,
+    /// `passive-listener-outlives-session` only: the pending passive listeners of sessions that
+    /// ended. Nobody accepts on them; the system completes connections into their backlog.
+    /// They close when the server does, with the last reference to this state.
+    orphans: Mutex<VecDeque<TcpListener>>,
 }
 
 impl Shared {
@@ -24,7 +35,18 @@ impl Shared {
             config,
             tree: Tree::new(),
             ports: PortChooser::default(),
+            orphans: Mutex::default(),
         }
+    }
+
+    /// `passive-listener-outlives-session`: keeps `listener` open until the server shuts down
+    /// (at most [`MAX_ORPHANS`] of them, the oldest closed first).
+    pub(super) fn keep_orphan(&self, listener: TcpListener) {
+        let mut orphans = self.orphans.lock().unwrap_or_else(PoisonError::into_inner);
+        if orphans.len() >= MAX_ORPHANS {
+            orphans.pop_front();
+        }
+        orphans.push_back(listener);
     }
 
     /// True when the server makes fault `f`. Each call site is the one point of deviation.
@@ -50,6 +72,16 @@ pub enum DataSetup {
     Active(SocketAddr),
     /// PASV or EPSV: the server listens; dropping the listener closes the port.
     Passive(TcpListener),
+    /// `theft-extra-reply` only: a passive listener accepted on from the moment it was set up
+    /// (see [`Watch`]); dropping it closes the port.
+    Watched(Watch),
+}
+
+impl DataSetup {
+    /// True for a passive setup (PASV, EPSV), watched or not.
+    pub fn is_passive(&self) -> bool {
+        matches!(self, DataSetup::Passive(_) | DataSetup::Watched(_))
+    }
 }
 
 /// The state of one control connection.

@@ -2,13 +2,15 @@
 //! connections. Every wait is bounded by [`GUARD`] so a broken server fails a test instead of
 //! hanging it (the guard is a safety net, never an assertion about time).
 
-use super::{Config, ServerHandle, start};
+use super::{Config, ServerHandle, Shared, serve_stream, start};
 use socket2::SockRef;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::task::JoinHandle;
 
 /// Upper bound on any single wait in a test.
 pub const GUARD: Duration = Duration::from_secs(20);
@@ -134,9 +136,14 @@ impl Client {
     /// Connects and logs in anonymously.
     pub async fn logged_in(addr: SocketAddr) -> Client {
         let mut c = Client::connect(addr).await;
-        assert_eq!(c.cmd("USER anonymous").await.code, 331);
-        assert_eq!(c.cmd("PASS test@").await.code, 230);
+        c.login().await;
         c
+    }
+
+    /// Logs in anonymously.
+    pub async fn login(&mut self) {
+        assert_eq!(self.cmd("USER anonymous").await.code, 331);
+        assert_eq!(self.cmd("PASS test@").await.code, 230);
     }
 
     pub async fn send_raw(&mut self, bytes: &[u8]) {
@@ -258,6 +265,44 @@ impl Client {
             Ok(0) | Err(_)
         )
     }
+}
+
+/// One session of [`serve_stream`] over a loopback connection, without an accept loop: the
+/// client's end of the control connection (greeting not yet read), and the session's task, so
+/// a test can wait for the session to end ([`ended`]).
+pub async fn lone_session(shared: Arc<Shared>) -> (TcpStream, JoinHandle<()>) {
+    let listener = TcpListener::bind(SocketAddr::new(LOCALHOST, 0))
+        .await
+        .unwrap();
+    let client = connect(listener.local_addr().unwrap()).await;
+    let (server_end, peer) = guard("accept", listener.accept()).await.unwrap();
+    let local = server_end.local_addr().unwrap();
+    let task = tokio::spawn(serve_stream(server_end, peer, local, shared));
+    (client, task)
+}
+
+/// Waits until the session task of [`lone_session`] has ended.
+pub async fn ended(task: JoinHandle<()>) {
+    guard("end of session", task).await.unwrap();
+}
+
+/// True when a connect to `addr` succeeds (the connection is dropped at once).
+pub async fn accepts(addr: SocketAddr) -> bool {
+    guard("connect", TcpStream::connect(addr)).await.is_ok()
+}
+
+/// True once a connect to `addr` is refused, trying for up to 2 s, 20 ms apart. A bounded poll,
+/// not a synchronisation: a listener closed by the server may be closed a moment after what
+/// the test can observe, and the port freed may be taken again by the system (another test's
+/// listener), so "refused at some point within the bound" is what a test can assert.
+pub async fn refused_soon(addr: SocketAddr) -> bool {
+    for _ in 0..100 {
+        if TcpStream::connect(addr).await.is_err() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    false
 }
 
 /// Connects to `addr` from the system's choice of address.

@@ -10,6 +10,22 @@
 //! | malformed    | `501` — RFC 2428 §2: "500 or 501 … sufficient to handle most errors" |
 //! | unsupported  | `522 Network protocol not supported, use (1)`                |
 //!
+//! Malformed comes before unsupported. 522 answers a well-formed request for a protocol the
+//! server does not speak here (RFC 2428 §2: "The response code 522 indicates that the server
+//! does not support the requested network protocol"), such as `|2|::1|6446|` over IPv4. An
+//! argument that breaks the grammar of the family it names is a syntax error, 501 ("The
+//! standard negative error code 500 and 501 are sufficient to handle most errors (e.g., syntax
+//! errors) involving the EPRT command"):
+//!
+//! - `||127.0.0.1|6446|`: an empty net-prt requests no protocol at all ("The <net-prt>
+//!   argument MUST be an address family number");
+//! - `|1||6446|`: an empty net-addr is no dotted decimal address;
+//! - `|2|127.0.0.1|6446|`: AF 2 addresses "MUST be in the following format: [...] IPv6 string
+//!   representations", and dotted decimal is not one.
+//!
+//! A 522 there would send the client to retry with a protocol from the list, when what it has
+//! to fix is the argument.
+//!
 //! The EPRT faults sit where they bend a verdict; see [`crate::server::Fault`].
 
 use super::port::{refuse_foreign, refuse_privileged};
@@ -116,6 +132,17 @@ fn judge_malformed(s: &Session, shared: &Shared, arg: &[u8]) -> Verdict {
     if shared.fault(Fault::EprtAddressUnchecked)
         && let Some(addr) = lenient::any_address(arg, s.peer.ip())
     {
+        return check(s, shared, addr);
+    }
+    if shared.fault(Fault::EprtEmptyAddressIsPeer)
+        && let Some(addr) = lenient::empty_address_as_peer(arg, s.peer.ip())
+    {
+        return check(s, shared, addr);
+    }
+    if shared.fault(Fault::EprtFamilyFromAddress)
+        && let Some(addr) = lenient::family_from_address(arg)
+    {
+        // The family check and RFC 2577 §3 still apply: `|1|::1|p|` over IPv4 becomes 522.
         return check(s, shared, addr);
     }
     Verdict::Malformed

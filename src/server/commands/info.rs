@@ -88,11 +88,15 @@ pub fn cwd(_: &mut Session, _: &Shared, arg: Option<&[u8]>) -> Action {
 }
 
 /// `TYPE A`, `TYPE A N`, `TYPE I`, `TYPE L 8` → 200; anything else → 504. Files travel as
-/// stored either way (the seeded text file already has CRLF line ends).
-pub fn type_(_: &mut Session, _: &Shared, arg: Option<&[u8]>) -> Action {
+/// stored either way (the seeded text file already has CRLF line ends). RFC 1123 §4.1.2.1:
+/// "An FTP program MUST support TYPE I ("IMAGE" or binary type) as well as TYPE L 8".
+pub fn type_(_: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
     let arg = arg.unwrap_or_default().to_ascii_uppercase();
     match arg.as_slice() {
         b"A" | b"A N" => reply(200, "Type set to A"),
+        b"I" if shared.fault(Fault::TypeIRefused) => {
+            reply(504, "Command not implemented for that parameter.")
+        }
         b"I" | b"L 8" => reply(200, "Type set to I"),
         _ => reply(504, "Type not supported"),
     }

@@ -73,6 +73,30 @@ pub fn any_address(arg: &[u8], peer: IpAddr) -> Option<SocketAddr> {
         .map(|a| a.addr)
 }
 
+/// `eprt-empty-address-is-peer`: `|1||port|` read as `|1|<peer>|port|` — only an empty
+/// address field, and only when everything else is valid.
+pub fn empty_address_as_peer(arg: &[u8], peer: IpAddr) -> Option<SocketAddr> {
+    let (_, [_, addr, _]) = fields(arg)?;
+    if !addr.is_empty() {
+        return None;
+    }
+    any_address(arg, peer)
+}
+
+/// `eprt-family-from-address`: the argument read with the net-prt its address text implies
+/// (1 for dotted decimal, 2 for IPv6 text), when the net-prt field is empty, `1` or `2`. Any
+/// other net-prt keeps its strict verdict (an unsupported number is still 522).
+pub fn family_from_address(arg: &[u8]) -> Option<SocketAddr> {
+    let (d, [net, addr, port]) = fields(arg)?;
+    if !matches!(net, b"" | b"1" | b"2") {
+        return None;
+    }
+    [b"1", b"2"]
+        .into_iter()
+        .find_map(|family| EprtArg::parse(&join(d, [family, addr, port])).ok())
+        .map(|a| a.addr)
+}
+
 /// Any integer, reduced mod 65536: `-1` → 65535, `65536` → 0; anything non-numeric → 0.
 fn loose_port(field: &[u8]) -> u16 {
     let (negative, digits) = match field.split_first() {
@@ -116,6 +140,38 @@ mod tests {
         assert_eq!(fields(b"|1|a|2||"), None);
         assert_eq!(fields(b""), None);
         assert_eq!(with_pipe_delimiter(b" 1 a 2 "), b"|1|a|2|");
+    }
+
+    #[test]
+    fn empty_address_and_family_readings() {
+        let peer: IpAddr = "127.0.0.1".parse().unwrap();
+        let at = |s: &str| Some(s.parse::<SocketAddr>().unwrap());
+        assert_eq!(
+            empty_address_as_peer(b"|1||5000|", peer),
+            at("127.0.0.1:5000")
+        );
+        assert_eq!(empty_address_as_peer(b"|1|1.2.3.4|5000|", peer), None);
+        assert_eq!(empty_address_as_peer(b"|2||5000|", peer), None);
+        assert_eq!(empty_address_as_peer(b"|1||0|", peer), None);
+        assert_eq!(
+            family_from_address(b"|2|127.0.0.1|5000|"),
+            at("127.0.0.1:5000")
+        );
+        assert_eq!(
+            family_from_address(b"||127.0.0.1|5000|"),
+            at("127.0.0.1:5000")
+        );
+        assert_eq!(family_from_address(b"!1!::1!5000!"), at("[::1]:5000"));
+        for bad in [
+            &b"|3|127.0.0.1|5000|"[..],
+            b"|x|127.0.0.1|5000|",
+            b"|2||5000|",
+            b"|2|1.2.3|5000|",
+            b"|2|127.0.0.1|0|",
+        ] {
+            let shown = bad.escape_ascii().to_string();
+            assert_eq!(family_from_address(bad), None, "{shown}");
+        }
     }
 
     #[test]

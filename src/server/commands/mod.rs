@@ -21,6 +21,7 @@ use super::reply::Reply;
 use super::session::{Session, Shared};
 use crate::proto::ProtocolList;
 use crate::proto::command::verb_of;
+use std::net::SocketAddr;
 
 pub use transfer::forget_lockout_on_abor;
 
@@ -35,6 +36,11 @@ pub enum Action {
     Transfer(TransferJob),
     /// Write nothing. Only the `silent-*` faults return it: RFC 959 §4.2 wants a reply.
     Silence,
+    /// Connect to this address at once, close the connection if it opened, drop any pending
+    /// data setup, then write `425 Can't open data connection.` whatever happened. Only
+    /// `privileged-port-tries-connect` returns it, for a PORT/EPRT port below 1024: RFC 2577
+    /// §3 suggests "that servers not open data connections to TCP ports less than 1024".
+    ProbePrivileged(SocketAddr),
 }
 
 /// Whether a command takes an argument (RFC 959 §5.3.1).

@@ -92,6 +92,11 @@ pub fn epsv(s: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
         Ok(EpsvArg::All) => {
             s.epsv_all = !shared.fault(Fault::EpsvAllNoLockout);
             s.data = None;
+            // RFC 2428 §3 names no reply code for EPSV ALL; an accepted command gets 200
+            // (RFC 959 §4.2.1), while 220 means "Service ready for new user".
+            if shared.fault(Fault::EpsvAll220) {
+                return reply(220, "EPSV ALL ok.");
+            }
             reply(200, "EPSV ALL ok")
         }
         Ok(_) if s.epsv_all && shared.fault(Fault::EpsvAllBlocksEpsv) => locked_out(),

@@ -90,8 +90,13 @@ pub(super) fn refuse_foreign(
     })
 }
 
-/// RFC 2577 §3: a data port below 1024 → 504.
+/// RFC 2577 §3: a data port below 1024 → 504. Called only once the address passed the bounce
+/// check, so `privileged-port-tries-connect` connects to nothing but the client's own host
+/// (unless `accept-bounce` is made too).
 pub(super) fn refuse_privileged(shared: &Shared, target: SocketAddr) -> Option<Action> {
     let privileged = target.port() < 1024 && !shared.fault(Fault::AcceptPrivilegedPort);
+    if privileged && shared.fault(Fault::PrivilegedPortTriesConnect) {
+        return Some(Action::ProbePrivileged(target));
+    }
     privileged.then(|| reply(504, "Rejected: privileged port (RFC 2577)"))
 }

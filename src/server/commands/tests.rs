@@ -38,6 +38,7 @@ fn run(s: &mut Session, shared: &Shared, line: &[u8]) -> (u16, String) {
         }
         Action::Transfer(_) => (150, String::new()),
         Action::Silence => (0, String::new()),
+        Action::ProbePrivileged(_) => (425, String::new()),
     }
 }
 

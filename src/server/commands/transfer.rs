@@ -72,13 +72,22 @@ pub fn stor(s: &mut Session, _: &Shared, arg: Option<&[u8]>) -> Action {
     start(s, TransferKind::Receive(name), None)
 }
 
-/// `NLST [path]`: names, one per line, CRLF-terminated.
+/// `NLST [path]`: names, one per line, CRLF-terminated. A bare `NLST` lists the current
+/// directory (RFC 959 §4.1.3: "a null argument implies the current directory").
 pub fn nlst(s: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
+    if is_null(arg) && shared.fault(Fault::NlstRequiresArgument) {
+        return argument_required(s, "NLST");
+    }
     listing(s, shared, arg, |name, _| format!("{name}\r\n"))
 }
 
-/// `LIST [path]`: one `ls -l`-like line per file.
+/// `LIST [path]`: one `ls -l`-like line per file. A bare `LIST` lists the current directory
+/// (RFC 959 §4.1.3: "A null argument implies the user's current working or default
+/// directory").
 pub fn list(s: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
+    if is_null(arg) && shared.fault(Fault::ListRequiresArgument) {
+        return argument_required(s, "LIST");
+    }
     listing(s, shared, arg, |name, size| {
         format!("-rw-r--r-- 1 ftp ftp {size:>10} Jan 01 00:00 {name}\r\n")
     })
@@ -111,6 +120,19 @@ fn listing(
     start(s, TransferKind::Send(text.into_bytes().into()), None)
 }
 
+/// No argument, or an empty one (`NLST ` with its SP): RFC 959 §5.3.1 `NLST [<SP> <pathname>]`.
+fn is_null(arg: Option<&[u8]>) -> bool {
+    arg.is_none_or(<[u8]>::is_empty)
+}
+
+/// `nlst-requires-argument`, `list-requires-argument`: a bare listing refused as a syntax
+/// error, the way some real servers word it. Like any refused transfer command it drops a
+/// pending listener.
+fn argument_required(s: &mut Session, verb: &str) -> Action {
+    s.data = None;
+    reply(500, format!("Syntax error: {verb} requires an argument"))
+}
+
 /// The path of a LIST/NLST argument, ignoring `ls`-style options such as `-la` that many
 /// clients send.
 fn listing_path(arg: &[u8]) -> &[u8] {
@@ -123,8 +145,8 @@ fn listing_path(arg: &[u8]) -> &[u8] {
 /// passive listener is closed first: RFC 2428 §3 — "the client MUST issue an ABOR (abort)
 /// command to allow the server to close down the listening connection".
 pub fn abor(s: &mut Session, shared: &Shared, _: Option<&[u8]>) -> Action {
-    let keep =
-        matches!(s.data, Some(DataSetup::Passive(_))) && shared.fault(Fault::AborKeepsListener);
+    let keep = s.data.as_ref().is_some_and(DataSetup::is_passive)
+        && shared.fault(Fault::AborKeepsListener);
     if !keep {
         s.data = None;
     }

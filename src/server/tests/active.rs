@@ -109,6 +109,25 @@ async fn malformed_eprt_is_501() {
     assert_eq!(c.cmd("EPRT  1 127.0.0.1 5000 ").await.code, 501);
 }
 
+/// RFC 2428 §2 over IPv4, with a real listener on the named port: an empty address, an empty
+/// net-prt and an IPv4 address under net-prt 2 are malformed (501, not 522: see the EPRT
+/// handler's notes), and none of them sets anything up.
+#[tokio::test]
+async fn empty_fields_and_a_family_mismatch_are_501() {
+    let (_s, addr) = server(Config::default()).await;
+    let mut c = Client::logged_in(addr).await;
+    let (_l, port) = listener().await;
+    for line in [
+        format!("EPRT |1||{port}|"),
+        format!("EPRT ||127.0.0.1|{port}|"),
+        format!("EPRT |2|127.0.0.1|{port}|"),
+    ] {
+        let r = c.cmd(&line).await;
+        assert_eq!(r.code, 501, "{line}: {r:?}");
+    }
+    assert_eq!(c.cmd("RETR hello.txt").await.code, 425, "nothing set up");
+}
+
 #[tokio::test]
 async fn unsupported_protocol_is_522_with_the_list() {
     let (_s, addr) = server(Config::default()).await;

@@ -2,7 +2,9 @@
 
 use super::active::MALFORMED_EPRT;
 use crate::proto::{EpsvReply, ProtocolList};
-use crate::server::testkit::{Client, LOCALHOST, accept, connect, faulty, read_all};
+use crate::server::testkit::{
+    Client, LOCALHOST, accept, connect, faulty, read_all, retr_hello_active,
+};
 use crate::server::{Fault, HELLO};
 use std::net::SocketAddr;
 use tokio::net::{TcpListener, TcpStream};
@@ -104,6 +106,54 @@ async fn eprt_address_unchecked() {
         501,
         "bounce still checked"
     );
+}
+
+#[tokio::test]
+async fn eprt_empty_address_is_peer() {
+    let (_s, addr) = faulty(Fault::EprtEmptyAddressIsPeer).await;
+    let mut c = Client::logged_in(addr).await;
+    let (l, port) = listener().await;
+    let r = c.cmd(&format!("EPRT |1||{port}|")).await;
+    assert_eq!((r.code, r.text()), (200, "EPRT command successful"));
+    assert_eq!(retr_hello_active(&mut c, &l).await, HELLO);
+    // Every other field is still checked, and so is RFC 2577 §3.
+    for line in [
+        "EPRT |1||0|",
+        "EPRT |2||5000|",
+        "EPRT ||127.0.0.1|5000|",
+        "EPRT |1|256.1.1.1|5000|",
+    ] {
+        assert_eq!(c.cmd(line).await.code, 501, "{line}");
+    }
+    assert_eq!(c.cmd("EPRT |1||21|").await.code, 504);
+    assert_eq!(c.cmd("NLST").await.code, 425, "nothing left set up");
+}
+
+#[tokio::test]
+async fn eprt_family_from_address() {
+    let (_s, addr) = faulty(Fault::EprtFamilyFromAddress).await;
+    let mut c = Client::logged_in(addr).await;
+    let (l, port) = listener().await;
+    for line in [
+        format!("EPRT |2|127.0.0.1|{port}|"),
+        format!("EPRT ||127.0.0.1|{port}|"),
+    ] {
+        assert_eq!(c.cmd(&line).await.code, 200, "{line}");
+        assert_eq!(retr_hello_active(&mut c, &l).await, HELLO, "{line}");
+    }
+    // Read as IPv6, `|1|::1|…|` is a family this IPv4 connection does not speak.
+    assert_eq!(c.cmd("EPRT |1|::1|5000|").await.code, 522);
+    assert_eq!(c.cmd("EPRT |3|127.0.0.1|5000|").await.code, 522);
+    for line in [
+        "EPRT |x|127.0.0.1|5000|",
+        "EPRT |1||5000|",
+        "EPRT |2|127.0.0.1|0|",
+    ] {
+        assert_eq!(c.cmd(line).await.code, 501, "{line}");
+    }
+    let r = c.cmd("EPRT |2|127.0.0.2|5000|").await;
+    assert!(r.code == 501 && r.text().contains("bounce"), "{r:?}");
+    assert_eq!(c.cmd("EPRT |2|127.0.0.1|21|").await.code, 504);
 }
 
 #[tokio::test]

@@ -49,6 +49,25 @@ async fn epsv_all_no_lockout() {
 }
 
 #[tokio::test]
+async fn epsv_all_220() {
+    let (_s, addr) = faulty(Fault::EpsvAll220).await;
+    let mut c = Client::logged_in(addr).await;
+    let r = c.cmd("EPSV ALL").await;
+    assert_eq!((r.code, r.text()), (220, "EPSV ALL ok."));
+    assert_eq!(setup_codes(&mut c).await, [503; 5], "the lockout holds");
+    assert_eq!(c.fetch("RETR hello.txt").await, HELLO, "EPSV still works");
+    assert_eq!(c.cmd("epsv all").await.code, 220);
+}
+
+#[tokio::test]
+async fn epsv_all_is_200_on_the_clean_server() {
+    let (_s, addr) = crate::server::testkit::server(crate::server::Config::default()).await;
+    let mut c = Client::logged_in(addr).await;
+    let r = c.cmd("EPSV ALL").await;
+    assert_eq!((r.code, r.text()), (200, "EPSV ALL ok"));
+}
+
+#[tokio::test]
 async fn epsv_all_allows_port() {
     let (_s, mut c) = locked(Fault::EpsvAllAllowsPort).await;
     let (l, port) = listener().await;

@@ -8,7 +8,7 @@ use crate::server::testkit::{
 };
 use crate::server::{Fault, HELLO};
 use std::net::{IpAddr, SocketAddr};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 const OTHER_HOST: &str = "127.0.0.2";
 
@@ -70,6 +70,92 @@ async fn accept_privileged_port() {
     );
 }
 
+/// A listener on a free port below 1024 on `ip`, searched downward from 1023, non-blocking;
+/// `None` when binding one needs a privilege this process lacks (it is not root).
+fn privileged_listener(ip: IpAddr) -> Option<std::net::TcpListener> {
+    for port in (1..1024).rev() {
+        match std::net::TcpListener::bind((ip, port)) {
+            Ok(l) => {
+                l.set_nonblocking(true).unwrap();
+                return Some(l);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => return None,
+            Err(_) => {} // in use: try the next one down
+        }
+    }
+    None
+}
+
+/// True when `l` has no connection waiting. Only meaningful once the server has replied: the
+/// server connects before it writes its reply, so a connection it made is queued by then.
+fn nothing_queued(l: &std::net::TcpListener) -> bool {
+    matches!(l.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+}
+
+#[tokio::test]
+async fn privileged_port_tries_connect() {
+    let (_s, addr) = faulty(Fault::PrivilegedPortTriesConnect).await;
+    let mut c = Client::logged_in(addr).await;
+    // Whatever happens on the port (here most likely a refusal), the answer is 425, and the
+    // EPSV listener set up before is gone too.
+    c.epsv().await;
+    let r = c.cmd("EPRT |1|127.0.0.1|1|").await;
+    assert_eq!((r.code, r.text()), (425, "Can't open data connection."));
+    let r = c.cmd("RETR hello.txt").await;
+    assert_eq!(
+        (r.code, r.text()),
+        (425, "Use PORT, PASV, EPRT or EPSV first")
+    );
+    // Ports from 1024 up are unaffected.
+    let (l, port) = listener_on(LOCALHOST).await;
+    assert_eq!(c.cmd(&format!("EPRT |1|127.0.0.1|{port}|")).await.code, 200);
+    assert_eq!(retr_hello_active(&mut c, &l).await, HELLO);
+
+    // Binding below 1024 needs root; without it the connect itself cannot be observed.
+    let Some(privileged) = privileged_listener(LOCALHOST) else {
+        return;
+    };
+    let port = privileged.local_addr().unwrap().port();
+    for line in [
+        format!("EPRT |1|127.0.0.1|{port}|"),
+        format!("PORT {}", host_port("127.0.0.1", port)),
+    ] {
+        let r = c.cmd(&line).await;
+        assert_eq!(
+            (r.code, r.text()),
+            (425, "Can't open data connection."),
+            "{line}"
+        );
+        let (conn, from) = privileged.accept().expect("the server connected");
+        assert_eq!(from.ip(), LOCALHOST, "{line}");
+        conn.set_nonblocking(true).unwrap();
+        let conn = tokio::net::TcpStream::from_std(conn).unwrap();
+        assert_eq!(read_all(conn).await, b"", "closed at once, nothing sent");
+        assert!(nothing_queued(&privileged), "{line}: one connect only");
+    }
+    assert_eq!(c.cmd("NLST").await.code, 425, "nothing kept as data setup");
+
+    // A privileged port on a third-party host is refused as a bounce, before any connect.
+    if !can_bind(OTHER_HOST) {
+        return;
+    }
+    let Some(third) = privileged_listener(other_host()) else {
+        return;
+    };
+    let port = third.local_addr().unwrap().port();
+    for line in [
+        format!("EPRT |1|{OTHER_HOST}|{port}|"),
+        format!("PORT {}", host_port(OTHER_HOST, port)),
+    ] {
+        let r = c.cmd(&line).await;
+        assert!(
+            r.code == 501 && r.text().contains("bounce"),
+            "{line}: {r:?}"
+        );
+        assert!(nothing_queued(&third), "{line}: the server connected");
+    }
+}
+
 #[tokio::test]
 async fn serve_stolen_data() {
     if !can_bind(OTHER_HOST) {
@@ -83,6 +169,71 @@ async fn serve_stolen_data() {
     let _late = connect(target).await;
     assert_eq!(c.cmd("RETR hello.txt").await.code, 150);
     assert_eq!(read_all(thief).await, HELLO, "the thief got the file");
+    assert_eq!(c.reply().await.code, 226);
+}
+
+/// The 425 `theft-extra-reply` writes for the connection `thief`.
+fn rejected(thief: &TcpStream) -> String {
+    let port = thief.local_addr().unwrap().port();
+    format!("Rejected data connection from foreign address {OTHER_HOST}:{port}.")
+}
+
+#[tokio::test]
+async fn theft_extra_reply() {
+    if !can_bind(OTHER_HOST) {
+        return;
+    }
+    let (_s, addr) = faulty(Fault::TheftExtraReply).await;
+    let mut c = Client::logged_in(addr).await;
+
+    // A thief, then the client, then RETR: the first reply the client reads is the 425.
+    let target = SocketAddr::new(LOCALHOST, c.epsv().await);
+    let thief = connect_from(other_host(), target).await.unwrap();
+    let data = connect(target).await;
+    c.send("RETR hello.txt").await;
+    let r = c.reply().await;
+    assert_eq!((r.code, r.text()), (425, rejected(&thief).as_str()));
+    assert_eq!(c.reply().await.code, 150);
+    assert_eq!(read_all(data).await, HELLO);
+    assert_eq!(c.reply().await.code, 226);
+    assert_eq!(read_all(thief).await, b"", "the thief got nothing");
+
+    // With no command pending the 425 comes all the same, and the listener keeps listening.
+    let target = SocketAddr::new(LOCALHOST, c.epsv().await);
+    let thief = connect_from(other_host(), target).await.unwrap();
+    let r = c.reply().await;
+    assert_eq!((r.code, r.text()), (425, rejected(&thief).as_str()));
+    let data = connect(target).await;
+    assert_eq!(c.cmd("RETR hello.txt").await.code, 150);
+    assert_eq!(read_all(data).await, HELLO);
+    assert_eq!(c.reply().await.code, 226);
+
+    // A thief while RETR waits for its data connection: 425, then the transfer.
+    let target = SocketAddr::new(LOCALHOST, c.epsv().await);
+    c.send("RETR hello.txt").await;
+    let thief = connect_from(other_host(), target).await.unwrap();
+    let r = c.reply().await;
+    assert_eq!((r.code, r.text()), (425, rejected(&thief).as_str()));
+    let data = connect(target).await;
+    assert_eq!(c.reply().await.code, 150);
+    assert_eq!(read_all(data).await, HELLO);
+    assert_eq!(c.reply().await.code, 226);
+    assert_eq!(c.cmd("NOOP").await.code, 200, "nothing else was written");
+}
+
+#[tokio::test]
+async fn a_thief_gets_no_reply_on_the_clean_server() {
+    if !can_bind(OTHER_HOST) {
+        return;
+    }
+    let (_s, addr) = crate::server::testkit::server(crate::server::Config::default()).await;
+    let mut c = Client::logged_in(addr).await;
+    let target = SocketAddr::new(LOCALHOST, c.epsv().await);
+    let _thief = connect_from(other_host(), target).await.unwrap();
+    assert!(c.silent().await, "a reply to no command");
+    let data = connect(target).await;
+    assert_eq!(c.cmd("RETR hello.txt").await.code, 150);
+    assert_eq!(read_all(data).await, HELLO);
     assert_eq!(c.reply().await.code, 226);
 }
 

@@ -72,6 +72,21 @@ async fn silent_long_line() {
 }
 
 #[tokio::test]
+async fn long_line_500_close() {
+    let (_s, addr) = faulty(Fault::LongLine500Close).await;
+    let mut c = Client::logged_in(addr).await;
+    assert_eq!(c.cmd("NOOP").await.code, 200);
+    // Short enough for one read, so the server has read it all when it closes.
+    let mut long = vec![b'A'; MAX_LINE + 100];
+    long.extend_from_slice(b"\r\n");
+    c.send_raw(&long).await;
+    let r = c.reply().await;
+    assert_eq!((r.code, r.text()), (500, "Input line too long."));
+    let next = c.try_reply().await;
+    assert!(next.is_none(), "the server closed without a 421: {next:?}");
+}
+
+#[tokio::test]
 async fn silent_nul() {
     let (_s, addr) = faulty(Fault::SilentNul).await;
     let mut c = Client::connect(addr).await;
