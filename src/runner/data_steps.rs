@@ -14,8 +14,12 @@ use crate::suite::Template;
 use std::net::IpAddr;
 use std::time::Duration;
 
-/// How long `connect … refused within` waits between attempts.
+/// The first pause of `connect … refused within` between attempts; each pause doubles.
 pub const REFUSED_RETRY: Duration = Duration::from_millis(50);
+/// The most attempts of `connect … refused within`: fewer than a listen backlog holds.
+pub const REFUSED_ATTEMPTS: u32 = 6;
+/// How long one attempt of `connect … refused within` waits for an answer.
+const REFUSED_ATTEMPT_WAIT: Duration = Duration::from_secs(1);
 
 /// The ports `listen NAME privileged` tries, highest first: below 1024, where RFC 2577 §3 says
 /// servers should not open data connections ("it is suggested that servers not open data
@@ -219,9 +223,14 @@ impl ScenarioRun<'_> {
     /// connection. Refused, reset or no answer within the step timeout all count as "not
     /// accepting". RFC 2428 §3: after EPSV "the client MUST issue an ABOR (abort) command to
     /// allow the server to close down the listening connection", so after ABOR the port stops
-    /// accepting. With `within`, a server that closes the port a moment later (after noticing
-    /// that the control connection closed) passes: ftpspec tries again every
-    /// [`REFUSED_RETRY`] until the port refuses or the time is up.
+    /// accepting.
+    ///
+    /// With `within`, a server that closes the port a moment later (after noticing that the
+    /// control connection closed) passes: ftpspec tries again with growing pauses
+    /// ([`REFUSED_RETRY`], doubled each time, at most [`REFUSED_ATTEMPTS`] tries, the last at
+    /// the deadline). Few tries matter: a listener nobody accepts on takes only its backlog's
+    /// worth of connections and then leaves new ones unanswered, and an attempt that goes
+    /// unanswered after one was accepted is that full backlog, so it counts as accepting.
     pub(super) async fn connect_refused(
         &mut self,
         line: usize,
@@ -232,20 +241,31 @@ impl ScenarioRun<'_> {
     ) -> Result<(), Stop> {
         let (port, from_ip) = self.data_target(port, from)?;
         let peer_ip = self.ctrl.peer().ip();
-        let wait = self.config.step_timeout;
-        let grace = Duration::from_millis(within_ms.map_or(0, u64::from));
-        let deadline = tokio::time::Instant::now() + grace;
-        let mut attempts = 0u32;
-        loop {
-            attempts += 1;
+        let started = tokio::time::Instant::now();
+        let deadline = started + Duration::from_millis(within_ms.map_or(0, u64::from));
+        let (mut accepted, mut unanswered) = (0u32, false);
+        let mut pause = REFUSED_RETRY;
+        for attempt in 1..=REFUSED_ATTEMPTS {
+            let wait = match within_ms {
+                None => self.config.step_timeout,
+                Some(_) => self.config.step_timeout.min(REFUSED_ATTEMPT_WAIT),
+            };
             match connect_data(channel, peer_ip, port, from_ip, wait, &self.recorder).await {
                 Ok(stream) => {
                     drop(stream);
+                    accepted += 1;
                     self.recorder
                         .event(Channel::Data(channel.into()), "closed by ftpspec");
                 }
                 Err(e @ SessionError::Local { .. }) => {
                     return Err(Stop::Skip(format!("cannot use a local address here: {e}")));
+                }
+                Err(SessionError::Timeout { .. }) if accepted > 0 => {
+                    self.recorder.event(
+                        Channel::Data(channel.into()),
+                        "no answer after an accepted connection: the listener's backlog is full",
+                    );
+                    unanswered = true;
                 }
                 Err(e) => {
                     self.recorder
@@ -253,10 +273,18 @@ impl ScenarioRun<'_> {
                     return Ok(());
                 }
             }
-            if tokio::time::Instant::now() + REFUSED_RETRY > deadline {
+            let now = tokio::time::Instant::now();
+            if now >= deadline || attempt == REFUSED_ATTEMPTS {
                 break;
             }
-            tokio::time::sleep(REFUSED_RETRY).await;
+            let next = (now + pause).min(deadline);
+            // The last try is at the deadline, however the pauses fall.
+            let next = match attempt + 1 == REFUSED_ATTEMPTS {
+                true => deadline,
+                false => next,
+            };
+            tokio::time::sleep_until(next).await;
+            pause *= 2;
         }
         let (message, expected) = match within_ms {
             None => (
@@ -268,10 +296,13 @@ impl ScenarioRun<'_> {
                 format!("{peer_ip}:{port} not accepting within {ms} ms"),
             ),
         };
-        let actual = match attempts {
+        let mut actual = match accepted {
             1 => "the connection was accepted".to_string(),
-            n => format!("all {n} connections were accepted"),
+            n => format!("{n} connections were accepted"),
         };
+        if unanswered {
+            actual.push_str(", then one went unanswered (a listener whose backlog is full)");
+        }
         Err(Stop::fail(line, message, expected, actual))
     }
 

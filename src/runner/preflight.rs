@@ -68,7 +68,7 @@ const SETUPS: &[(&str, &str, &str)] = &[
 fn probe_scenario(setup: &str, steps: &str, after: &str) -> Option<Scenario> {
     let source = format!(
         "scenario ftpspec.preflight.{id} \"Preflight: a transfer over {setup}\"\n  \
-         spec RFC959 §4.1.3 MAY\n  \
+         spec RFC959 §4.1.3 MUST\n  \
          requirement \"[The preflight: which transfer command the target serves.]\"\n  \
          login\n  setup\n    {steps}\n  end\n  \
          send ${{transfer}}\n  expect 125 150\n  {after}read data\n  expect 226 250\n",

@@ -100,6 +100,8 @@ faults! {
     EpsvAllCaseSensitive = "epsv-all-case-sensitive",
         "only upper-case EPSV ALL is recognised, EPSV all gets 501 (RFC 959 §5.3: upper and lower case are to be treated identically)";
     // ABOR (RFC 959 §4.1.3, §5.4; RFC 2428 §3).
+    AborNotImplemented = "abor-not-implemented",
+        "ABOR is answered 502 Command not implemented, idle or during a transfer (after it ends) (RFC 959 §5.1 allows it, but RFC 959 §4.1.3 ABOR is how a client stops a transfer: a SHOULD)";
     AborIdleWrongCode = "abor-idle-wrong-code",
         "ABOR with nothing running is answered 200 OK (RFC 959 §5.4: ABOR gets 225 or 226)";
     AborNo226 = "abor-no-226",

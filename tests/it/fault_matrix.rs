@@ -80,6 +80,20 @@ const MATRIX: &[Row] = &[
         blocked: &[],
     },
     Row {
+        fault: "eprt-empty-address-is-peer",
+        fails: &["rfc2428.eprt.empty-address"],
+        blocked: &[],
+    },
+    Row {
+        fault: "eprt-family-from-address",
+        fails: &[
+            "rfc2428.eprt.address-ipv6-with-netprt-1",
+            "rfc2428.eprt.empty-netprt",
+            "rfc2428.eprt.netprt-2-with-ipv4-address",
+        ],
+        blocked: &[],
+    },
+    Row {
         fault: "eprt-accept-all",
         fails: &[
             "rfc2428.eprt.address-hostname",
@@ -229,6 +243,8 @@ const MATRIX: &[Row] = &[
     Row {
         fault: "epsv-dead-port",
         fails: &[
+            "rfc1123.timewait.passive-burst",
+            "rfc1123.timewait.passive-fresh-sessions",
             "rfc2428.abor.unsupported-protocol-flow",
             "rfc2428.epsv-all.epsv-still-works",
             "rfc2428.epsv.netprt-1",
@@ -238,8 +254,6 @@ const MATRIX: &[Row] = &[
             "rfc2428.ipv6.epsv-transfer",
         ],
         blocked: &[
-            "rfc1123.timewait.passive-burst",
-            "rfc1123.timewait.passive-fresh-sessions",
             "rfc2428.epsv-all.persists-after-transfer",
             "rfc2577.port-theft.passive",
             "rfc2577.port-theft.session-in-step",
@@ -340,6 +354,11 @@ const MATRIX: &[Row] = &[
         blocked: &[],
     },
     Row {
+        fault: "epsv-all-220",
+        fails: &["rfc2428.epsv-all.reply-200"],
+        blocked: &[],
+    },
+    Row {
         fault: "epsv-all-allows-port",
         fails: &["rfc2428.epsv-all.refuses-port"],
         blocked: &[],
@@ -401,11 +420,30 @@ const MATRIX: &[Row] = &[
         blocked: &[],
     },
     Row {
+        fault: "abor-not-implemented",
+        fails: &[
+            "rfc2428.abor.closes-pending-listener",
+            "rfc2428.abor.unsupported-protocol-flow",
+            "rfc959.abor.implemented",
+            "rfc959.abor.retr-plain-draining",
+            "rfc959.abor.retr-plain-stalled",
+            "rfc959.abor.retr-urgent-draining",
+            "rfc959.abor.retr-urgent-stalled",
+            "rfc959.abor.retry-byte-exact",
+            "rfc959.abor.stor-plain-sending",
+            "rfc959.abor.stor-plain-stalled",
+            "rfc959.abor.stor-urgent-sending",
+            "rfc959.abor.stor-urgent-stalled",
+        ],
+        blocked: &["rfc2428.epsv-all.persists-after-abor"],
+    },
+    Row {
         fault: "abor-idle-wrong-code",
         fails: &[
             "rfc2428.abor.closes-pending-listener",
             "rfc2428.abor.unsupported-protocol-flow",
             "rfc959.abor.idle",
+            "rfc959.abor.implemented",
         ],
         blocked: &["rfc2428.epsv-all.persists-after-abor"],
     },
@@ -484,10 +522,32 @@ const MATRIX: &[Row] = &[
         blocked: &[],
     },
     Row {
+        fault: "privileged-port-tries-connect",
+        fails: &[
+            "rfc2577.privileged-port.eprt",
+            "rfc2577.privileged-port.port",
+            "rfc2577.privileged-port.reply-504",
+        ],
+        blocked: &[],
+    },
+    Row {
         fault: "serve-stolen-data",
         fails: &[
             "rfc2577.port-theft.passive",
             "rfc2577.port-theft.session-in-step",
+        ],
+        blocked: &[],
+    },
+    Row {
+        fault: "theft-extra-reply",
+        fails: &["rfc2577.port-theft.session-in-step"],
+        blocked: &[],
+    },
+    Row {
+        fault: "passive-listener-outlives-session",
+        fails: &[
+            "rfc959.data.pending-listener-after-disconnect",
+            "rfc959.data.pending-listener-after-quit",
         ],
         blocked: &[],
     },
@@ -539,6 +599,33 @@ const MATRIX: &[Row] = &[
         blocked: &[],
     },
     Row {
+        fault: "nlst-requires-argument",
+        fails: &["rfc959.transfer.nlst-bare"],
+        blocked: &[],
+    },
+    Row {
+        fault: "list-requires-argument",
+        fails: &["rfc959.transfer.list-bare"],
+        blocked: &[],
+    },
+    Row {
+        fault: "type-i-refused",
+        fails: &["rfc1123.type.image"],
+        blocked: &[
+            "rfc2577.port-theft.passive",
+            "rfc2577.port-theft.session-in-step",
+            "rfc959.abor.retr-plain-draining",
+            "rfc959.abor.retr-plain-stalled",
+            "rfc959.abor.retr-urgent-draining",
+            "rfc959.abor.retr-urgent-stalled",
+            "rfc959.abor.retry-byte-exact",
+            "rfc959.abor.stor-plain-sending",
+            "rfc959.abor.stor-plain-stalled",
+            "rfc959.abor.stor-urgent-sending",
+            "rfc959.abor.stor-urgent-stalled",
+        ],
+    },
+    Row {
         fault: "bare-lf-replies",
         fails: &["rfc959.reply.syntax-all", "rfc959.reply.syst-format"],
         blocked: &[],
@@ -566,6 +653,11 @@ const MATRIX: &[Row] = &[
         fault: "silent-long-line",
         fails: &["rfc959.reply.long-line"],
         blocked: &["rfc959.reply.long-line-close-421"],
+    },
+    Row {
+        fault: "long-line-500-close",
+        fails: &["rfc959.reply.long-line-close-421"],
+        blocked: &[],
     },
     Row {
         fault: "silent-nul",

@@ -196,3 +196,108 @@ async fn a_failed_epsv_after_earlier_successes_says_so() {
     );
     assert!(report.outcomes[0].notes.is_empty());
 }
+
+#[tokio::test]
+async fn the_preflight_finds_a_transfer_the_target_serves() {
+    let server = start_server(faults(&[Fault::NlstRequiresArgument])).await;
+    let preflight = runner::preflight::run(&config_for(&server)).await;
+    server.shutdown().await;
+    assert_eq!(
+        preflight.summary(),
+        "data connections by EPSV; NLST refused (500 Syntax error: NLST requires an argument), \
+         LIST works, RETR hello.txt works → scenarios transfer with LIST"
+    );
+    assert_eq!(preflight.choice, TransferChoice::Command("LIST".into()));
+    // Without EPSV it opens data connections another way.
+    let server = start_server(faults(&[Fault::EpsvReject])).await;
+    let preflight = runner::preflight::run(&config_for(&server)).await;
+    server.shutdown().await;
+    assert_eq!(preflight.data_setup.as_deref(), Some("PASV"));
+    assert_eq!(preflight.choice, TransferChoice::Command("NLST".into()));
+}
+
+#[tokio::test]
+async fn with_no_transfer_command_the_scenarios_that_need_one_are_blocked() {
+    let server = start_server(faults(&[
+        Fault::NlstRequiresArgument,
+        Fault::ListRequiresArgument,
+    ]))
+    .await;
+    let mut config = config_for(&server);
+    config.files.small = "no-such-file".into();
+    let chosen: Vec<Scenario> = all_scenarios()
+        .into_iter()
+        .filter(|s| s.id == "rfc959.port.accepted" || s.id == "rfc959.port.too-few-numbers")
+        .collect();
+    let report = runner::run(chosen, Arc::new(config), None, |_| {}).await;
+    server.shutdown().await;
+    let preflight = report.preflight.expect("a preflight ran");
+    assert!(matches!(preflight.choice, TransferChoice::Unavailable(_)));
+    assert!(
+        preflight
+            .summary()
+            .ends_with("no transfer command works: scenarios that need one are BLOCKED")
+    );
+    let accepted = &report.outcomes[0];
+    assert_eq!(accepted.verdict, Verdict::Blocked);
+    let reason = accepted.reason.as_deref().unwrap_or_default();
+    assert!(reason.contains("RETR no-such-file → 550"), "{reason}");
+    assert_eq!(
+        report.outcomes[1].verdict,
+        Verdict::Pass,
+        "a scenario without a transfer runs"
+    );
+}
+
+#[tokio::test]
+async fn a_pinned_bare_nlst_blocks_the_transfer_scenarios_and_only_nlst_bare_fails() {
+    let server = start_server(faults(&[Fault::NlstRequiresArgument])).await;
+    let mut config = config_for(&server);
+    config.transfer = Some(TransferChoice::Command("NLST".into()));
+    let report = runner::run(all_scenarios(), Arc::new(config), None, |_| {}).await;
+    server.shutdown().await;
+    assert!(report.preflight.is_none(), "--transfer skips the preflight");
+    let failed: Vec<&str> = report
+        .outcomes
+        .iter()
+        .filter(|o| {
+            matches!(
+                o.verdict,
+                Verdict::Fail | Verdict::Warn | Verdict::Info | Verdict::Error
+            )
+        })
+        .map(|o| o.id.as_str())
+        .collect();
+    assert_eq!(failed, ["rfc959.transfer.nlst-bare"]);
+    let blocked: Vec<&Outcome> = report
+        .outcomes
+        .iter()
+        .filter(|o| o.verdict == Verdict::Blocked)
+        .collect();
+    assert!(blocked.len() >= 10, "{}", blocked.len());
+    for o in &blocked {
+        assert_eq!(
+            o.covered_by.as_deref(),
+            Some("rfc959.transfer.nlst-bare"),
+            "{}",
+            o.id
+        );
+    }
+    // One cause: the scenario that tests NLST shows it first, the blocked ones share it.
+    let cause = report
+        .cause(
+            report
+                .outcomes
+                .iter()
+                .find(|o| o.id == "rfc959.transfer.nlst-bare")
+                .and_then(|o| o.cause.as_deref())
+                .unwrap(),
+        )
+        .unwrap();
+    assert_eq!(cause.first, "rfc959.transfer.nlst-bare");
+    assert_eq!(cause.scenarios.len(), blocked.len() + 1);
+    assert_eq!(
+        cause.summary,
+        "NLST is answered \"500 Syntax error: NLST requires an argument\""
+    );
+}

@@ -138,7 +138,8 @@ pub fn dispatch(s: &mut Session, shared: &Shared, line: &[u8]) -> Action {
 
 /// True when `line` (Telnet bytes stripped) is ABOR, which acts at once during a transfer.
 pub fn is_abor(shared: &Shared, line: &[u8]) -> bool {
-    verb_of(line) == b"ABOR" && cased_verb(shared, line)
+    // `abor-not-implemented`: an ABOR during a transfer waits like any command, then gets 502.
+    verb_of(line) == b"ABOR" && cased_verb(shared, line) && !shared.fault(Fault::AborNotImplemented)
 }
 
 /// RFC 959 §5.3: "upper and lower case alphabetic characters are to be treated identically" —

@@ -145,6 +145,9 @@ fn listing_path(arg: &[u8]) -> &[u8] {
 /// passive listener is closed first: RFC 2428 §3 — "the client MUST issue an ABOR (abort)
 /// command to allow the server to close down the listening connection".
 pub fn abor(s: &mut Session, shared: &Shared, _: Option<&[u8]>) -> Action {
+    if shared.fault(Fault::AborNotImplemented) {
+        return reply(502, "ABOR not implemented");
+    }
     let keep = s.data.as_ref().is_some_and(DataSetup::is_passive)
         && shared.fault(Fault::AborKeepsListener);
     if !keep {

@@ -70,6 +70,24 @@ async fn abor_idle_wrong_code() {
 }
 
 #[tokio::test]
+async fn abor_not_implemented() {
+    let (_s, addr) = faulty(Fault::AborNotImplemented).await;
+    let mut c = Client::logged_in(addr).await;
+    let port = c.epsv().await;
+    assert_eq!(c.cmd("ABOR").await.code, 502);
+    assert!(
+        TcpStream::connect(at(port)).await.is_ok(),
+        "a 502 ABOR does nothing: the listener stays"
+    );
+    // During a transfer ABOR waits its turn: the whole file, 226, then the 502.
+    let data = stalled_retr(&mut c).await;
+    c.send("ABOR").await;
+    assert_eq!(drain(data).await.len(), LARGE_LEN);
+    assert_eq!(c.reply().await.code, 226);
+    assert_eq!(c.reply().await.code, 502);
+}
+
+#[tokio::test]
 async fn abor_no_226() {
     let (_s, addr) = faulty(Fault::AborNo226).await;
     let mut c = Client::logged_in(addr).await;
