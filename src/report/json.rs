@@ -330,8 +330,8 @@ mod tests {
         );
         assert_eq!(
             doc["summary"],
-            json!({"total": 6, "pass": 1, "fail": 1, "warn": 1, "info": 1, "skip": 1, "error": 1,
-                   "expected": 0, "unexpected_pass": 0, "mismatch": 0})
+            json!({"total": 9, "pass": 1, "fail": 2, "warn": 1, "info": 1, "skip": 1,
+                   "blocked": 2, "error": 1, "expected": 0, "unexpected_pass": 0, "mismatch": 0})
         );
         let expected = ["run", "scenarios", "schema", "summary", "tool", "version"];
         assert_eq!(keys(&doc), expected);
@@ -430,8 +430,8 @@ mod tests {
         let doc = to_json(&expectation_report());
         assert_eq!(
             doc["summary"],
-            json!({"total": 6, "pass": 1, "fail": 1, "warn": 1, "info": 1, "skip": 1, "error": 1,
-                   "expected": 1, "unexpected_pass": 1, "mismatch": 1})
+            json!({"total": 9, "pass": 1, "fail": 2, "warn": 1, "info": 1, "skip": 1,
+                   "blocked": 2, "error": 1, "expected": 3, "unexpected_pass": 1, "mismatch": 1})
         );
         let xfail = scenario(&doc, "rfc2428.eprt.delimiter-del");
         assert_eq!(xfail["verdict"], "FAIL");

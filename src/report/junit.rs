@@ -345,7 +345,9 @@ mod tests {
                 "rfc2428.eprt",
                 "rfc2428.epsv",
                 "rfc2577.ports",
-                "rfc959.abor"
+                "rfc959.abor",
+                "rfc959.pasv",
+                "rfc959.type"
             ]
         );
 

@@ -40,7 +40,7 @@ fn expected_failures_are_xfail_and_exit_0() {
     ]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
-    assert!(stdout.contains("  XFAIL delimiter-del "), "{stdout}");
+    assert!(stdout.contains("  XFAIL   delimiter-del "), "{stdout}");
     assert!(stdout.contains("expected FAIL ("), "{stdout}");
     assert!(stdout.contains("5 expected (XFAIL)"), "{stdout}");
     assert!(
@@ -82,7 +82,7 @@ fn an_expected_failure_that_passes_is_xpass_and_exit_1() {
     ]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
-    assert!(stdout.contains("  XPASS delimiter-del "), "{stdout}");
+    assert!(stdout.contains("  XPASS   delimiter-del "), "{stdout}");
     assert!(stdout.contains("unexpected pass: "), "{stdout}");
     assert!(stdout.contains("5 unexpected passes (XPASS)"), "{stdout}");
     let xml = std::fs::read_to_string(&junit).unwrap();
