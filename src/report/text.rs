@@ -163,6 +163,20 @@ pub(crate) fn cause_line(report: &RunReport, outcome: &Outcome) -> Option<String
     ))
 }
 
+/// ` (cause c2, shared with 6 other scenarios: EPSV is answered "…")`, to end a one-line
+/// message (JUnit `message`); empty for an outcome whose cause is its own.
+pub(crate) fn cause_suffix(report: &RunReport, outcome: &Outcome) -> String {
+    match shared_cause(report, outcome) {
+        Some((cause, n)) => format!(
+            " (cause {}, shared with {}: {})",
+            printable(&cause.id),
+            others(n),
+            printable(&cause.summary)
+        ),
+        None => String::new(),
+    }
+}
+
 /// What an expectation file says about the outcome, as one line (none without an expectation):
 /// `expected FAIL (interop/expectations/vsftpd.toml:12): reason` for an XFAIL,
 /// `unexpected pass: … expects FAIL: reason` for an XPASS, and
@@ -350,9 +364,14 @@ mod tests {
             cause_line(&report, shared).unwrap(),
             format!("cause c5 (also in 2 other scenarios): {summary}")
         );
+        assert_eq!(
+            cause_suffix(&report, shared),
+            format!(" (cause c5, shared with 2 other scenarios: {summary})")
+        );
         let own = find("rfc2428.eprt.delimiter-del");
         assert_eq!(own.cause.as_deref(), Some("c1"));
         assert_eq!(cause_line(&report, own), None);
+        assert_eq!(cause_suffix(&report, own), "");
         assert_eq!(
             cause_line(&report, find("rfc2428.eprt.ipv4-accepted")),
             None
