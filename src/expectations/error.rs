@@ -23,7 +23,7 @@ pub enum ExpectationError {
     },
     /// `verdict` is not one of the deviation verdicts.
     #[error(
-        "{}:{line}: deviation {entry}: unknown verdict {word:?} (one of FAIL, WARN, ERROR, SKIP, INFO)",
+        "{}:{line}: deviation {entry}: unknown verdict {word:?} (one of FAIL, WARN, INFO, SKIP, BLOCKED, ERROR)",
         path.display()
     )]
     UnknownVerdict {
@@ -42,7 +42,8 @@ pub enum ExpectationError {
         line: usize,
         entry: usize,
     },
-    /// An entry with no IDs, or with an empty reason: the reason is the point of the entry.
+    /// An entry with neither `ids` nor `cause`, an empty `ids` list or `cause`, or an empty
+    /// reason: the reason is the point of the entry.
     #[error("{}:{line}: deviation {entry}: {what}", path.display())]
     Incomplete {
         path: PathBuf,
@@ -50,7 +51,7 @@ pub enum ExpectationError {
         entry: usize,
         what: &'static str,
     },
-    /// An `ids` element that is not a valid glob.
+    /// An `ids` element or the `cause` that is not a valid glob.
     #[error("{}:{line}: deviation {entry}: bad glob {glob:?}: {message}", path.display())]
     BadGlob {
         path: PathBuf,
@@ -59,8 +60,10 @@ pub enum ExpectationError {
         glob: String,
         message: String,
     },
-    /// A glob that matches no scenario of the loaded suites: the scenario was renamed or
-    /// removed, or the glob has a typo. Either way the entry no longer says anything.
+    /// An `ids` glob that matches no scenario of the loaded suites: the scenario was renamed or
+    /// removed, or the glob has a typo. Either way the entry no longer says anything. (A
+    /// `cause` glob can only be judged after the run: see
+    /// [`ExpectationSet::unmatched_causes`](super::ExpectationSet::unmatched_causes).)
     #[error(
         "{}:{line}: deviation {entry}: {glob:?} matches no scenario in the loaded suites \
          (stale entry: update or remove it)",

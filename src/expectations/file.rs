@@ -5,13 +5,39 @@
 //!
 //! [[deviation]]
 //! ids = ["rfc2428.eprt.unsupported-netprt-*"]   # globs over scenario IDs
-//! verdict = "FAIL"                               # FAIL, WARN, ERROR, SKIP or INFO
+//! verdict = "FAIL"                               # FAIL, WARN, INFO, SKIP, BLOCKED or ERROR
 //! reason = "vsftpd answers \"500 Bad EPRT protocol.\" […] RFC 2428 §2: \"…\""
+//!
+//! [[deviation]]
+//! cause = "TYPE is answered \"504 *\""            # a glob over the run's cause summaries
+//! verdict = "BLOCKED"
+//! reason = "vsftpd refuses TYPE I here; the scenarios that need it cannot run"
 //! ```
 //!
+//! An entry names the scenarios it is about by `ids`, by `cause`, or by both:
+//!
+//! - `ids`: globs over scenario IDs (`*` matches any run of characters, dots included; `?`,
+//!   `[…]` and `{a,b}` as in globset).
+//! - `cause`: one glob, in the same syntax, over the one-line summary of a scenario's cause as
+//!   the reports print it (`cause c2 (also in 6 other scenarios): EPSV is answered "522 Bad
+//!   network protocol."`; `causes[].summary` in the JSON report). It is for one defect that
+//!   shows in many scenarios, some as FAIL, others as BLOCKED, whatever their IDs. `*`, `?`,
+//!   `[`, `{` and `\` are glob syntax: a summary quoting them matches itself only when they are
+//!   escaped (`[*]`, `\\?`). A summary quotes the reply as one scenario saw it, so write `*`
+//!   for what changes from run to run (the port of a 229, a count).
+//! - both: an outcome must match both. Only an outcome with a cause can match a `cause`; an
+//!   outcome without one (a PASS, a SKIP) is matched by `ids` alone, so that when the defect is
+//!   fixed the scenarios the entry names are XPASS, as with `ids` alone. An entry with `cause`
+//!   and no `ids` never matches a PASS: when its defect is fixed, nothing says so but the
+//!   warning after the run ([`ExpectationSet::unmatched_causes`]) — give `ids` too when a fix
+//!   should fail the run.
+//!
 //! Unknown keys are errors (a misspelt `verdcit` must not silently drop an entry), and so are
-//! an unknown verdict word, PASS as a verdict, an empty `ids` list, an empty reason and a bad
-//! glob. Errors name the file, the line and the entry (1-based, in file order).
+//! an unknown verdict word, PASS as a verdict, an entry with neither `ids` nor `cause`, an empty
+//! `ids` list, an empty `cause` or reason and a bad glob. Errors name the file, the line and the
+//! entry (1-based, in file order).
+//!
+//! [`ExpectationSet::unmatched_causes`]: super::ExpectationSet::unmatched_causes
 
 use super::error::ExpectationError;
 use crate::runner::Verdict;
@@ -38,32 +64,43 @@ pub struct Deviation {
     pub entry: usize,
     /// The line of the entry's `verdict` key (1-based), for messages and reports.
     pub line: usize,
-    /// The globs, as written, with their lines.
-    pub globs: Vec<IdGlob>,
+    /// The `ids` globs over scenario IDs; empty when the entry names only a cause.
+    pub ids: Vec<Pattern>,
+    /// The `cause` glob over cause summaries, when the entry names one.
+    pub cause: Option<Pattern>,
     /// The expected verdict: never PASS.
     pub verdict: Verdict,
     pub reason: String,
 }
 
-/// One element of `ids`: a glob over scenario IDs (`*` matches any run of characters, dots
-/// included; `?`, `[…]` and `{a,b}` as in globset).
+/// A glob as written in the file, with its line: an element of `ids` (over scenario IDs) or
+/// the `cause` (over cause summaries). `*` matches any run of characters, dots and slashes
+/// included; `?`, `[…]` and `{a,b}` as in globset.
 #[derive(Debug, Clone)]
-pub struct IdGlob {
+pub struct Pattern {
     pub text: String,
     pub line: usize,
     matcher: GlobMatcher,
 }
 
-impl IdGlob {
-    pub fn is_match(&self, id: &str) -> bool {
-        self.matcher.is_match(id)
+impl Pattern {
+    pub fn is_match(&self, text: &str) -> bool {
+        self.matcher.is_match(text)
     }
 }
 
 impl Deviation {
-    /// True when any of the entry's globs matches the scenario ID.
-    pub fn matches(&self, id: &str) -> bool {
-        self.globs.iter().any(|g| g.is_match(id))
+    /// True when the entry is about this outcome: its ID matches one of `ids` (if the entry
+    /// has any), and `cause` (the summary of the outcome's cause) matches the entry's `cause`
+    /// glob (if it has one). An outcome without a cause is matched by `ids` alone: a scenario
+    /// the entry names that passes is an XPASS. See the module docs.
+    pub fn matches(&self, id: &str, cause: Option<&str>) -> bool {
+        let by_id = self.ids.iter().any(|g| g.is_match(id));
+        match (&self.cause, cause) {
+            (None, _) => by_id,
+            (Some(glob), Some(summary)) => (self.ids.is_empty() || by_id) && glob.is_match(summary),
+            (Some(_), None) => by_id,
+        }
     }
 }
 
@@ -78,7 +115,8 @@ struct RawFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawDeviation {
-    ids: Spanned<Vec<Spanned<String>>>,
+    ids: Option<Spanned<Vec<Spanned<String>>>>,
+    cause: Option<Spanned<String>>,
     verdict: Spanned<String>,
     reason: Spanned<String>,
 }
@@ -143,24 +181,47 @@ fn validate(
         entry,
         what,
     };
-    let ids_line = line_of(text, raw.ids.span().start);
-    if raw.ids.get_ref().is_empty() {
-        return Err(incomplete(ids_line, "`ids` is empty"));
+    match (&raw.ids, &raw.cause) {
+        (None, None) => {
+            return Err(incomplete(
+                line,
+                "neither `ids` nor `cause`: name the scenarios, the cause, or both",
+            ));
+        }
+        (Some(ids), _) if ids.get_ref().is_empty() => {
+            return Err(incomplete(
+                line_of(text, ids.span().start),
+                "`ids` is empty",
+            ));
+        }
+        (_, Some(cause)) if cause.get_ref().trim().is_empty() => {
+            return Err(incomplete(
+                line_of(text, cause.span().start),
+                "`cause` is empty",
+            ));
+        }
+        _ => {}
     }
     if raw.reason.get_ref().trim().is_empty() {
         let reason_line = line_of(text, raw.reason.span().start);
         return Err(incomplete(reason_line, "`reason` is empty"));
     }
-    let globs = raw
+    let ids = raw
         .ids
-        .into_inner()
+        .map(Spanned::into_inner)
+        .unwrap_or_default()
         .into_iter()
         .map(|g| compile(g, entry, text, path))
         .collect::<Result<Vec<_>, _>>()?;
+    let cause = raw
+        .cause
+        .map(|g| compile(g, entry, text, path))
+        .transpose()?;
     Ok(Deviation {
         entry,
         line,
-        globs,
+        ids,
+        cause,
         verdict,
         reason: raw.reason.into_inner().trim().to_owned(),
     })
@@ -171,7 +232,7 @@ fn compile(
     entry: usize,
     text: &str,
     path: &Path,
-) -> Result<IdGlob, ExpectationError> {
+) -> Result<Pattern, ExpectationError> {
     let line = line_of(text, glob.span().start);
     let text = glob.into_inner();
     let matcher = Glob::new(&text)
@@ -183,7 +244,7 @@ fn compile(
             message: e.kind().to_string(),
         })?
         .compile_matcher();
-    Ok(IdGlob {
+    Ok(Pattern {
         text,
         line,
         matcher,
@@ -243,8 +304,9 @@ reason = "  ports are privileged  "
         let first = &file.deviations[0];
         assert_eq!((first.entry, first.line), (1, 5));
         assert_eq!(first.verdict, Verdict::Fail);
-        assert_eq!(first.globs[1].text, "rfc2428.epsv.reply-229");
-        assert_eq!(first.globs[0].line, 4);
+        assert_eq!(first.ids[1].text, "rfc2428.epsv.reply-229");
+        assert_eq!(first.ids[0].line, 4);
+        assert!(first.cause.is_none());
         let second = &file.deviations[1];
         assert_eq!((second.entry, second.line), (2, 10));
         assert_eq!(second.verdict, Verdict::Warn);
@@ -255,14 +317,14 @@ reason = "  ports are privileged  "
     fn globs_match_across_dots_and_exact_ids_match_only_themselves() {
         let file = parse(GOOD).unwrap();
         let first = &file.deviations[0];
-        assert!(first.matches("rfc2428.eprt.delimiter-del"));
-        assert!(first.matches("rfc2428.epsv.reply-229"));
-        assert!(!first.matches("rfc2428.epsv.reply-2290"));
-        assert!(!first.matches("rfc2428.eprt.port-0"));
+        assert!(first.matches("rfc2428.eprt.delimiter-del", None));
+        assert!(first.matches("rfc2428.epsv.reply-229", Some("any cause")));
+        assert!(!first.matches("rfc2428.epsv.reply-2290", None));
+        assert!(!first.matches("rfc2428.eprt.port-0", None));
         let all =
             parse("[[deviation]]\nids = [\"rfc2428.*\"]\nverdict = \"INFO\"\nreason = \"r\"\n")
                 .unwrap();
-        assert!(all.deviations[0].matches("rfc2428.eprt.a.b"));
+        assert!(all.deviations[0].matches("rfc2428.eprt.a.b", None));
     }
 
     #[test]
@@ -274,7 +336,7 @@ reason = "  ports are privileged  "
 
     #[test]
     fn every_deviation_verdict_is_accepted_and_pass_is_not() {
-        for word in ["FAIL", "WARN", "ERROR", "SKIP", "INFO"] {
+        for word in ["FAIL", "WARN", "ERROR", "SKIP", "INFO", "BLOCKED"] {
             let text =
                 format!("[[deviation]]\nids = [\"a\"]\nverdict = \"{word}\"\nreason = \"r\"\n");
             assert_eq!(parse(&text).unwrap().deviations[0].verdict.as_str(), word);
@@ -292,7 +354,8 @@ reason = "  ports are privileged  "
             format!("{GOOD}\n[[deviation]]\nids = [\"a\"]\nverdict = \"fail\"\nreason = \"r\"\n");
         assert_eq!(
             error(&text),
-            "x.toml:15: deviation 3: unknown verdict \"fail\" (one of FAIL, WARN, ERROR, SKIP, INFO)"
+            "x.toml:15: deviation 3: unknown verdict \"fail\" (one of FAIL, WARN, INFO, SKIP, \
+             BLOCKED, ERROR)"
         );
     }
 
@@ -334,6 +397,88 @@ reason = "  ports are privileged  "
             bad.starts_with("x.toml:3: deviation 1: bad glob \"b[\""),
             "{bad}"
         );
+    }
+
+    const CAUSES: &str = r#"
+[[deviation]]
+cause = "TYPE is answered \"504 *\""
+verdict = "BLOCKED"
+reason = "TYPE I refused"
+
+[[deviation]]
+ids = ["rfc959.type.*"]
+cause = "TYPE is answered *"
+verdict = "FAIL"
+reason = "TYPE I refused, where it is the requirement"
+"#;
+
+    const TYPE_504: &str = "TYPE is answered \"504 Command not implemented for that parameter.\"";
+
+    #[test]
+    fn a_cause_parses_with_its_line_and_without_ids() {
+        let file = parse(CAUSES).unwrap();
+        let only = &file.deviations[0];
+        assert!(only.ids.is_empty());
+        let cause = only.cause.as_ref().unwrap();
+        assert_eq!(cause.text, "TYPE is answered \"504 *\"");
+        assert_eq!((cause.line, only.line), (3, 4));
+        assert_eq!(only.verdict, Verdict::Blocked);
+        let both = &file.deviations[1];
+        assert_eq!(both.ids.len(), 1);
+        assert_eq!(both.cause.as_ref().unwrap().line, 9);
+    }
+
+    #[test]
+    fn a_cause_entry_matches_by_the_summary_and_both_keys_must_match() {
+        let file = parse(CAUSES).unwrap();
+        let (only, both) = (&file.deviations[0], &file.deviations[1]);
+        // `cause` alone: any ID, the summary decides; never an outcome without a cause.
+        assert!(only.matches("rfc2428.epsv.transfer", Some(TYPE_504)));
+        assert!(only.matches("x", Some(TYPE_504)));
+        assert!(!only.matches("x", Some("TYPE is answered \"500 Unknown command\"")));
+        assert!(!only.matches("x", Some("EPSV is answered \"504 x\"")));
+        assert!(
+            !only.matches("rfc2428.epsv.transfer", None),
+            "a PASS is not its business"
+        );
+        // Both: the ID and the summary; without a cause (a PASS) the ID alone, for XPASS.
+        assert!(both.matches("rfc959.type.image", Some(TYPE_504)));
+        assert!(!both.matches("rfc2428.epsv.transfer", Some(TYPE_504)));
+        assert!(!both.matches("rfc959.type.image", Some("EPSV is answered \"522\"")));
+        assert!(both.matches("rfc959.type.image", None));
+        assert!(!both.matches("rfc2428.epsv.transfer", None));
+        // The summary is matched whole, case and all.
+        assert!(!only.matches("x", Some(&TYPE_504.to_lowercase())));
+        assert!(!only.matches("x", Some(&format!("{TYPE_504}!"))));
+    }
+
+    #[test]
+    fn an_entry_needs_ids_or_a_cause_and_a_cause_must_be_a_glob() {
+        assert_eq!(
+            error("[[deviation]]\nverdict = \"FAIL\"\nreason = \"r\"\n"),
+            "x.toml:2: deviation 1: neither `ids` nor `cause`: name the scenarios, the cause, or both"
+        );
+        assert_eq!(
+            error("[[deviation]]\ncause = \" \"\nverdict = \"FAIL\"\nreason = \"r\"\n"),
+            "x.toml:2: deviation 1: `cause` is empty"
+        );
+        let bad = error("[[deviation]]\ncause = \"EPSV [\"\nverdict = \"FAIL\"\nreason = \"r\"\n");
+        assert!(
+            bad.starts_with("x.toml:2: deviation 1: bad glob \"EPSV [\""),
+            "{bad}"
+        );
+        let wrong_type =
+            error("[[deviation]]\ncause = [\"a\"]\nverdict = \"FAIL\"\nreason = \"r\"\n");
+        assert!(
+            wrong_type.starts_with("x.toml:2: malformed"),
+            "{wrong_type}"
+        );
+        // Glob characters in a quoted reply are escaped to match themselves.
+        let escaped = parse("[[deviation]]\ncause = \"EPSV is answered \\\"500 what[?]\\\"\"\nverdict = \"FAIL\"\nreason = \"r\"\n")
+            .unwrap();
+        let d = &escaped.deviations[0];
+        assert!(d.matches("x", Some("EPSV is answered \"500 what?\"")));
+        assert!(!d.matches("x", Some("EPSV is answered \"500 whatX\"")));
     }
 
     #[test]

@@ -1,10 +1,16 @@
 //! Hand-built reports for the reporters' tests: one outcome of every verdict, a transcript with
 //! odd bytes (NUL, DEL, ESC, `]]>`, invalid UTF-8), notes, and control characters in the text
-//! fields a server can influence.
+//! fields a server can influence; a preflight, and one cause shared by three scenarios (`TYPE I`
+//! refused: a FAIL where TYPE is the requirement, two BLOCKED where it was only the setup).
+//!
+//! The causes are built by hand, as the runner would group them, so that these tests say what
+//! the reporters do with causes whatever the grouping rules become.
 
+use crate::runner::TransferChoice;
 use crate::runner::outcome::{
-    Expectation, ExpectationStatus, Failure, Outcome, RunReport, Verdict,
+    Cause, Expectation, ExpectationStatus, Failure, Outcome, RunReport, Verdict,
 };
+use crate::runner::preflight::{Preflight, TransferProbe};
 use crate::session::transcript::{Channel, Direction, Transcript};
 use crate::suite::{Level, Location, Spec};
 use std::time::Duration;
@@ -174,25 +180,169 @@ fn error() -> Outcome {
     o
 }
 
-/// One outcome of each verdict, in scenario-ID order, as the runner delivers them.
+/// The reply the fixture's server gives to `TYPE I`.
+pub(crate) const TYPE_REFUSED: &str = "504 Command not implemented for that parameter.";
+
+/// The FAIL of the scenario that tests `TYPE I` on its own.
+fn type_fail() -> Outcome {
+    let mut o = outcome("rfc959.type.image", Verdict::Fail);
+    o.title = "TYPE I is accepted with 200".into();
+    o.spec = Spec {
+        rfc: "RFC959".into(),
+        section: "§5.3.2".into(),
+        level: Level::Must,
+    };
+    o.requirement =
+        "The following codes are assigned for TYPE: 200, 500, 501, 504, 421, 530.".into();
+    o.reason = Some("reply code 504 is not the one expected".into());
+    let mut f = failure(
+        5,
+        "reply code 504 is not the one expected",
+        "200",
+        TYPE_REFUSED,
+    );
+    f.at.file = "suites/rfc959/type.ftpspec".into();
+    f.command = Some("TYPE".into());
+    o.failure = Some(f);
+    o
+}
+
+/// A BLOCKED outcome: its `setup` block's `TYPE I` was refused.
+fn blocked(id: &str, title: &str) -> Outcome {
+    let mut o = outcome(id, Verdict::Blocked);
+    o.title = title.into();
+    o.spec.section = "§3".into();
+    o.requirement = "The port the server listens on carries the transfer.".into();
+    o.reason = Some(format!(
+        "could not exercise the requirement: TYPE was refused ({TYPE_REFUSED}); \
+         rfc959.type.image tests TYPE on its own"
+    ));
+    let mut f = failure(
+        31,
+        "reply code 504 is not the one expected",
+        "200",
+        TYPE_REFUSED,
+    );
+    f.at.file = "suites/rfc2428/epsv.ftpspec".into();
+    f.command = Some("TYPE".into());
+    o.failure = Some(f);
+    o.covered_by = Some("rfc959.type.image".into());
+    o.transcript
+        .push(ms(0), Channel::Control, Direction::Sent, b"TYPE I\r\n");
+    o.transcript.push(
+        ms(1),
+        Channel::Control,
+        Direction::Received,
+        format!("{TYPE_REFUSED}\r\n").as_bytes(),
+    );
+    o
+}
+
+/// What the fixture's preflight found: EPSV works, bare NLST is refused, LIST is chosen.
+pub(crate) fn preflight() -> Preflight {
+    Preflight {
+        data_setup: Some("EPSV".into()),
+        setup_failures: Vec::new(),
+        transfers: vec![
+            TransferProbe {
+                command: "NLST".into(),
+                problem: Some("500 Syntax error: NLST requires an argument".into()),
+            },
+            TransferProbe {
+                command: "LIST".into(),
+                problem: None,
+            },
+            TransferProbe {
+                command: "RETR hello.txt".into(),
+                problem: None,
+            },
+        ],
+        choice: TransferChoice::Command("LIST".into()),
+        outcomes: Vec::new(),
+    }
+}
+
+/// The ID of the cause shared by three scenarios in [`sample_report`].
+pub(crate) const SHARED: &str = "c5";
+
+/// One cause per outcome with a failure or an error, as the runner numbers them (in the order of
+/// the scenario that shows each first); the `TYPE I` refusal is one cause of three scenarios.
+fn causes(outcomes: &mut [Outcome]) -> Vec<Cause> {
+    let shared = [
+        "rfc2428.epsv.transfer",
+        "rfc959.pasv.accepted",
+        "rfc959.type.image",
+    ];
+    let own = [
+        (
+            "c1",
+            "rfc2428.eprt.delimiter-del",
+            "EPRT is answered \"200 ok \x1b[2J]]>\"",
+        ),
+        (
+            "c2",
+            "rfc2428.epsv.port-range",
+            "port 80 is privileged (after EPRT): 229 (|||80|)",
+        ),
+        ("c3", "rfc2577.ports.predictable", "ports increase by one"),
+        ("c4", "rfc959.abor.idle", "connection refused ]]> \u{0}"),
+    ];
+    let mut causes: Vec<Cause> = own
+        .iter()
+        .map(|(id, scenario, summary)| Cause {
+            id: (*id).into(),
+            summary: (*summary).into(),
+            first: (*scenario).into(),
+            scenarios: vec![(*scenario).into()],
+        })
+        .collect();
+    causes.push(Cause {
+        id: SHARED.into(),
+        summary: format!("TYPE is answered \"{TYPE_REFUSED}\""),
+        first: "rfc959.type.image".into(),
+        scenarios: shared.iter().map(|s| (*s).into()).collect(),
+    });
+    for o in outcomes {
+        o.cause = causes
+            .iter()
+            .find(|c| c.scenarios.contains(&o.id))
+            .map(|c| c.id.clone());
+    }
+    causes
+}
+
+/// One outcome of each verdict (BLOCKED twice, sharing a cause with a FAIL), in scenario-ID
+/// order, as the runner delivers them, with the preflight that ran before them.
 pub(crate) fn sample_report() -> RunReport {
-    let mut outcomes = vec![pass(), fail(), warn(), info(), skip(), error()];
+    let mut outcomes = vec![
+        pass(),
+        fail(),
+        warn(),
+        info(),
+        skip(),
+        error(),
+        type_fail(),
+        blocked("rfc2428.epsv.transfer", "The EPSV port carries a transfer"),
+        blocked("rfc959.pasv.accepted", "The PASV port carries a transfer"),
+    ];
     outcomes.sort_by(|a, b| a.id.cmp(&b.id));
+    let causes = causes(&mut outcomes);
     RunReport {
         tool_version: "0.1.0".into(),
         started_unix: 1_764_193_864,
         target: "ftp://anonymous@127.0.0.1:40123".into(),
         banner: Some("220 ftpspec reference server ready".into()),
         strict: false,
-        preflight: None,
+        preflight: Some(preflight()),
         outcomes,
-        causes: Vec::new(),
+        causes,
         duration: Duration::from_millis(840),
     }
 }
 
-/// The sample report as `--expect` leaves it: the FAIL expected (XFAIL), the PASS expected to
-/// fail (XPASS), and the ERROR expected to FAIL (a mismatch, counted as the ERROR it is).
+/// The sample report as `--expect` leaves it: the FAILs expected (XFAIL), the PASS expected to
+/// fail (XPASS), the ERROR expected to FAIL (a mismatch, counted as the ERROR it is), and one of
+/// the two BLOCKED expected (XFAIL), so that only one outcome of the shared cause is left to see.
 pub(crate) fn expectation_report() -> RunReport {
     let mut report = sample_report();
     for o in &mut report.outcomes {
@@ -200,6 +350,9 @@ pub(crate) fn expectation_report() -> RunReport {
             Verdict::Fail => (Verdict::Fail, ExpectationStatus::Expected),
             Verdict::Pass => (Verdict::Fail, ExpectationStatus::UnexpectedPass),
             Verdict::Error => (Verdict::Fail, ExpectationStatus::Mismatch),
+            Verdict::Blocked if o.id == "rfc959.pasv.accepted" => {
+                (Verdict::Blocked, ExpectationStatus::Expected)
+            }
             Verdict::Warn | Verdict::Info | Verdict::Skip | Verdict::Blocked => continue,
         };
         o.expectation = Some(Expectation {

@@ -7,17 +7,23 @@
 //!
 //! Strings are copied as they are (JSON escapes any control character); transcript bytes are
 //! written in [`escape_bytes`] form, so non-UTF-8 data survives losslessly.
+//!
+//! Version 2 added the BLOCKED verdict (`summary.blocked`), causes (top-level `causes`, a
+//! `cause` per scenario), `covered_by`, `failure.check` and `failure.command`, and
+//! `run.preflight`.
 
+use crate::runner::TransferChoice;
 use crate::runner::outcome::{
-    Expectation, ExpectationStatus, Failure, Outcome, RunReport, Verdict,
+    Cause, Expectation, ExpectationStatus, Failure, Outcome, RunReport, Verdict,
 };
+use crate::runner::preflight::{Preflight, TransferProbe};
 use crate::session::transcript::{Channel, Direction, Entry, escape_bytes};
 use serde::Serialize;
 use std::io::{self, Write};
 use std::time::Duration;
 
 /// The version of the JSON schema this module writes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The value of the top-level `schema` field: what kind of document this is.
 const SCHEMA_NAME: &str = "ftpspec-report";
@@ -42,6 +48,7 @@ struct WireReport<'a> {
     tool: WireTool<'a>,
     run: WireRun<'a>,
     summary: WireSummary,
+    causes: Vec<WireCause<'a>>,
     scenarios: Vec<WireScenario<'a>>,
 }
 
@@ -58,10 +65,50 @@ struct WireRun<'a> {
     target: &'a str,
     banner: Option<&'a str>,
     strict: bool,
+    preflight: Option<WirePreflight<'a>>,
 }
 
-/// How many scenarios got each verdict; `total` is their sum. The expectation counts (added
-/// in version 1 with `--expect`) overlap them: an XFAIL is also counted under its verdict.
+/// What the preflight found (`null` when none ran: no scenario needed a transfer, or the
+/// transfer command was pinned).
+#[derive(Serialize)]
+struct WirePreflight<'a> {
+    summary: String,
+    data_setup: Option<&'a str>,
+    setup_failures: Vec<WireSetupFailure<'a>>,
+    transfers: Vec<WireTransfer<'a>>,
+    transfer: Option<&'a str>,
+    transfer_unavailable: Option<&'a str>,
+}
+
+/// A data setup the preflight tried before the one it used, and why it did not work.
+#[derive(Serialize)]
+struct WireSetupFailure<'a> {
+    setup: &'a str,
+    reason: &'a str,
+}
+
+/// One candidate transfer command and how it fared.
+#[derive(Serialize)]
+struct WireTransfer<'a> {
+    command: &'a str,
+    works: bool,
+    problem: Option<&'a str>,
+}
+
+/// One defect as the run saw it, with the scenarios that show it and the worst of their
+/// verdicts.
+#[derive(Serialize)]
+struct WireCause<'a> {
+    id: &'a str,
+    summary: &'a str,
+    first: &'a str,
+    scenarios: &'a [String],
+    verdict: &'static str,
+}
+
+/// How many scenarios got each verdict; `total` is their sum (`blocked` since version 2). The
+/// expectation counts (added in version 1 with `--expect`) overlap them: an XFAIL is also
+/// counted under its verdict.
 #[derive(Serialize, Default, Debug, PartialEq, Eq)]
 struct WireSummary {
     total: usize,
@@ -88,6 +135,8 @@ struct WireScenario<'a> {
     verdict: &'static str,
     reason: Option<&'a str>,
     failure: Option<WireFailure<'a>>,
+    cause: Option<&'a str>,
+    covered_by: Option<&'a str>,
     notes: &'a [String],
     duration_ms: f64,
     transcript: Vec<WireEntry>,
@@ -117,6 +166,8 @@ struct WireFailure<'a> {
     message: &'a str,
     expected: &'a str,
     actual: &'a str,
+    check: &'a str,
+    command: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -142,14 +193,90 @@ impl<'a> WireReport<'a> {
                 target: &report.target,
                 banner: report.banner.as_deref(),
                 strict: report.strict,
+                preflight: report.preflight.as_ref().map(WirePreflight::from_preflight),
             },
             summary: WireSummary::count(&report.outcomes),
+            causes: report
+                .causes
+                .iter()
+                .map(|c| WireCause::from_cause(c, &report.outcomes))
+                .collect(),
             scenarios: report
                 .outcomes
                 .iter()
                 .map(WireScenario::from_outcome)
                 .collect(),
         }
+    }
+}
+
+impl<'a> WirePreflight<'a> {
+    fn from_preflight(p: &'a Preflight) -> Self {
+        let (transfer, transfer_unavailable) = match &p.choice {
+            TransferChoice::Command(command) => (Some(command.as_str()), None),
+            TransferChoice::Unavailable(why) => (None, Some(why.as_str())),
+        };
+        WirePreflight {
+            summary: p.summary(),
+            data_setup: p.data_setup.as_deref(),
+            setup_failures: p
+                .setup_failures
+                .iter()
+                .map(|(setup, reason)| WireSetupFailure { setup, reason })
+                .collect(),
+            transfers: p.transfers.iter().map(WireTransfer::from_probe).collect(),
+            transfer,
+            transfer_unavailable,
+        }
+    }
+}
+
+impl<'a> WireTransfer<'a> {
+    fn from_probe(t: &'a TransferProbe) -> Self {
+        WireTransfer {
+            command: &t.command,
+            works: t.problem.is_none(),
+            problem: t.problem.as_deref(),
+        }
+    }
+}
+
+impl<'a> WireCause<'a> {
+    fn from_cause(c: &'a Cause, outcomes: &[Outcome]) -> Self {
+        WireCause {
+            id: &c.id,
+            summary: &c.summary,
+            first: &c.first,
+            scenarios: &c.scenarios,
+            verdict: verdict_name(worst_verdict(c, outcomes)),
+        }
+    }
+}
+
+/// The worst verdict among a cause's scenarios: FAIL, then ERROR, BLOCKED, WARN, INFO (a
+/// cause's scenarios never PASS or SKIP; ERROR as the fallback for a cause whose scenarios are
+/// missing, which the runner never produces).
+fn worst_verdict(cause: &Cause, outcomes: &[Outcome]) -> Verdict {
+    outcomes
+        .iter()
+        .filter(|o| cause.scenarios.contains(&o.id))
+        .map(|o| o.verdict)
+        .max_by_key(|&v| cause_rank(v))
+        .unwrap_or(Verdict::Error)
+}
+
+/// How a verdict ranks for a cause's `verdict`: a broken MUST first; then what kept the run
+/// from judging everything (ERROR, then BLOCKED, both exit code 2); then a SHOULD (WARN) and
+/// an observation (INFO).
+fn cause_rank(verdict: Verdict) -> u8 {
+    match verdict {
+        Verdict::Pass => 0,
+        Verdict::Skip => 1,
+        Verdict::Info => 2,
+        Verdict::Warn => 3,
+        Verdict::Blocked => 4,
+        Verdict::Error => 5,
+        Verdict::Fail => 6,
     }
 }
 
@@ -199,6 +326,8 @@ impl<'a> WireScenario<'a> {
             verdict: verdict_name(o.verdict),
             reason: o.reason.as_deref(),
             failure: o.failure.as_ref().map(WireFailure::from_failure),
+            cause: o.cause.as_deref(),
+            covered_by: o.covered_by.as_deref(),
             notes: &o.notes,
             duration_ms: millis(o.duration),
             transcript: o
@@ -234,6 +363,8 @@ impl<'a> WireFailure<'a> {
             message: &f.message,
             expected: &f.expected,
             actual: &f.actual,
+            check: &f.check,
+            command: f.command.as_deref(),
         }
     }
 }
@@ -322,18 +453,28 @@ mod tests {
         assert_eq!(doc["schema"], "ftpspec-report");
         assert_eq!(doc["version"], SCHEMA_VERSION);
         assert_eq!(doc["tool"], json!({"name": "ftpspec", "version": "0.1.0"}));
+        let mut run = doc["run"].clone();
+        run.as_object_mut().unwrap().remove("preflight");
         assert_eq!(
-            doc["run"],
+            run,
             json!({"started_unix": 1_764_193_864u64, "duration_ms": 840.0,
                    "target": "ftp://anonymous@127.0.0.1:40123",
                    "banner": "220 ftpspec reference server ready", "strict": false})
         );
         assert_eq!(
             doc["summary"],
-            json!({"total": 6, "pass": 1, "fail": 1, "warn": 1, "info": 1, "skip": 1, "error": 1,
-                   "expected": 0, "unexpected_pass": 0, "mismatch": 0})
+            json!({"total": 9, "pass": 1, "fail": 2, "warn": 1, "info": 1, "skip": 1,
+                   "blocked": 2, "error": 1, "expected": 0, "unexpected_pass": 0, "mismatch": 0})
         );
-        let expected = ["run", "scenarios", "schema", "summary", "tool", "version"];
+        let expected = [
+            "causes",
+            "run",
+            "scenarios",
+            "schema",
+            "summary",
+            "tool",
+            "version",
+        ];
         assert_eq!(keys(&doc), expected);
     }
 
@@ -343,6 +484,8 @@ mod tests {
         let s = scenario(&doc, "rfc2428.eprt.delimiter-del");
         let expected = [
             "area",
+            "cause",
+            "covered_by",
             "duration_ms",
             "expectation",
             "failure",
@@ -368,6 +511,12 @@ mod tests {
         assert_eq!(s["failure"]["at"], "suites/rfc2428/eprt.ftpspec:42");
         assert_eq!(s["failure"]["expected"], "500 501");
         assert_eq!(s["failure"]["actual"], "200 ok \u{1b}[2J]]>");
+        assert_eq!(s["failure"]["check"], "reply code");
+        assert_eq!(s["failure"]["command"], "EPRT");
+        let failure = ["actual", "at", "check", "command", "expected", "message"];
+        assert_eq!(keys(&s["failure"]), failure);
+        assert_eq!(s["cause"], "c1");
+        assert_eq!(s["covered_by"], Value::Null);
         assert_eq!(s["transcript_dropped"], 3);
         let t = s["transcript"].as_array().unwrap();
         assert_eq!(
@@ -388,6 +537,7 @@ mod tests {
         assert_eq!(skip["reason"], "control connection is IPv4");
         assert_eq!(skip["failure"], Value::Null);
         assert_eq!(skip["transcript"], json!([]));
+        assert_eq!(skip["cause"], Value::Null);
         let info = scenario(&doc, "rfc2577.ports.predictable");
         assert_eq!(info["notes"][0], "passive ports 40000 40001 40002");
         assert_eq!(info["tags"], json!(["eprt"]));
@@ -420,7 +570,11 @@ mod tests {
         write(&report, &mut out).unwrap();
         assert!(out.ends_with(b"}\n"));
         let text = String::from_utf8(out).unwrap();
-        assert!(text.starts_with("{\n  \"schema\": \"ftpspec-report\",\n  \"version\": 1,"));
+        assert!(text.starts_with("{\n  \"schema\": \"ftpspec-report\",\n  \"version\": 2,"));
+        // Causes come before the scenarios, for someone reading the document from the top.
+        let causes = text.find("\n  \"causes\": [").unwrap();
+        assert!(causes < text.find("\n  \"scenarios\": [").unwrap());
+        assert!(causes > text.find("\n  \"summary\": {").unwrap());
         let parsed: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(parsed, to_json(&report));
     }
@@ -430,8 +584,8 @@ mod tests {
         let doc = to_json(&expectation_report());
         assert_eq!(
             doc["summary"],
-            json!({"total": 6, "pass": 1, "fail": 1, "warn": 1, "info": 1, "skip": 1, "error": 1,
-                   "expected": 1, "unexpected_pass": 1, "mismatch": 1})
+            json!({"total": 9, "pass": 1, "fail": 2, "warn": 1, "info": 1, "skip": 1,
+                   "blocked": 2, "error": 1, "expected": 3, "unexpected_pass": 1, "mismatch": 1})
         );
         let xfail = scenario(&doc, "rfc2428.eprt.delimiter-del");
         assert_eq!(xfail["verdict"], "FAIL");
@@ -454,5 +608,130 @@ mod tests {
         for status in ExpectationStatus::ALL {
             assert!(!status_name(status).is_empty());
         }
+    }
+
+    #[test]
+    fn a_blocked_scenario_names_its_setup_failure_cause_and_cover() {
+        let doc = to_json(&sample_report());
+        let s = scenario(&doc, "rfc2428.epsv.transfer");
+        assert_eq!(s["verdict"], "BLOCKED");
+        assert_eq!(
+            s["reason"],
+            "could not exercise the requirement: TYPE was refused (504 Command not implemented \
+             for that parameter.); rfc959.type.image tests TYPE on its own"
+        );
+        assert_eq!(
+            s["failure"],
+            json!({"at": "suites/rfc2428/epsv.ftpspec:31",
+                   "message": "reply code 504 is not the one expected",
+                   "expected": "200",
+                   "actual": "504 Command not implemented for that parameter.",
+                   "check": "reply code", "command": "TYPE"})
+        );
+        assert_eq!(s["cause"], "c5");
+        assert_eq!(s["covered_by"], "rfc959.type.image");
+    }
+
+    #[test]
+    fn causes_list_every_defect_with_its_scenarios_and_worst_verdict() {
+        let doc = to_json(&sample_report());
+        let causes = doc["causes"].as_array().unwrap();
+        let ids: Vec<&str> = causes.iter().filter_map(|c| c["id"].as_str()).collect();
+        assert_eq!(ids, ["c1", "c2", "c3", "c4", "c5"]);
+        assert_eq!(
+            causes[4],
+            json!({"id": "c5",
+                   "summary": "TYPE is answered \"504 Command not implemented for that parameter.\"",
+                   "first": "rfc959.type.image",
+                   "scenarios": ["rfc2428.epsv.transfer", "rfc959.pasv.accepted",
+                                 "rfc959.type.image"],
+                   "verdict": "FAIL"})
+        );
+        let verdicts: Vec<&str> = causes
+            .iter()
+            .filter_map(|c| c["verdict"].as_str())
+            .collect();
+        assert_eq!(verdicts, ["FAIL", "WARN", "INFO", "ERROR", "FAIL"]);
+        // Every scenario's cause is listed, and lists the scenario.
+        for s in doc["scenarios"].as_array().unwrap() {
+            if let Some(id) = s["cause"].as_str() {
+                let cause = causes.iter().find(|c| c["id"] == id).unwrap();
+                assert!(cause["scenarios"].as_array().unwrap().contains(&s["id"]));
+            }
+        }
+    }
+
+    #[test]
+    fn a_cause_takes_the_worst_verdict_of_its_scenarios() {
+        use Verdict::*;
+        let mut report = sample_report();
+        let worst = |report: &RunReport| worst_verdict(&report.causes[4], &report.outcomes);
+        assert_eq!(worst(&report), Fail);
+        let rank = [Info, Warn, Blocked, Error, Fail];
+        for pair in rank.windows(2) {
+            assert!(cause_rank(pair[0]) < cause_rank(pair[1]), "{pair:?}");
+        }
+        for o in &mut report.outcomes {
+            if o.id == "rfc959.type.image" {
+                o.verdict = Warn;
+            }
+        }
+        assert_eq!(worst(&report), Blocked, "BLOCKED outranks WARN");
+        report.outcomes.retain(|o| o.verdict != Blocked);
+        assert_eq!(worst(&report), Warn);
+        report.outcomes.clear();
+        assert_eq!(worst(&report), Error, "no scenario found");
+    }
+
+    #[test]
+    fn the_preflight_is_in_run() {
+        let doc = to_json(&sample_report());
+        assert_eq!(
+            doc["run"]["preflight"],
+            json!({
+                "summary": crate::report::fixture::preflight().summary(),
+                "data_setup": "EPSV",
+                "setup_failures": [],
+                "transfers": [
+                    {"command": "NLST", "works": false,
+                     "problem": "500 Syntax error: NLST requires an argument"},
+                    {"command": "LIST", "works": true, "problem": null},
+                    {"command": "RETR hello.txt", "works": true, "problem": null}
+                ],
+                "transfer": "LIST",
+                "transfer_unavailable": null
+            })
+        );
+        let mut report = sample_report();
+        report.preflight = None;
+        assert_eq!(to_json(&report)["run"]["preflight"], Value::Null);
+    }
+
+    #[test]
+    fn a_preflight_that_found_nothing_says_why() {
+        let mut report = sample_report();
+        let preflight = report.preflight.as_mut().unwrap();
+        preflight.data_setup = None;
+        preflight.setup_failures = vec![
+            ("EPSV".into(), "500 Unknown command".into()),
+            ("PASV".into(), "502 Not implemented".into()),
+        ];
+        preflight.transfers.clear();
+        preflight.choice = TransferChoice::Unavailable("nothing opened a data connection".into());
+        let p = &to_json(&report)["run"]["preflight"];
+        assert_eq!(p["data_setup"], Value::Null);
+        assert_eq!(
+            p["setup_failures"],
+            json!([{"setup": "EPSV", "reason": "500 Unknown command"},
+                   {"setup": "PASV", "reason": "502 Not implemented"}])
+        );
+        assert_eq!(p["transfers"], json!([]));
+        assert_eq!(p["transfer"], Value::Null);
+        assert_eq!(
+            p["transfer_unavailable"],
+            "nothing opened a data connection"
+        );
+        let summary = report.preflight.as_ref().unwrap().summary();
+        assert_eq!(p["summary"], summary.as_str());
     }
 }

@@ -11,7 +11,23 @@
 //! | WARN    | none (passes)                             | `WARN (SHOULD): …`, details, transcript |
 //! | INFO    | none (passes)                             | `INFO (MAY): …`, notes              |
 //! | SKIP    | `<skipped type="SKIP" message=reason>`    | notes, if any                       |
+//! | BLOCKED | `<error type="BLOCKED" message=reason>`, the setup step | transcript and notes  |
 //! | ERROR   | `<error type="ERROR" message=reason>`     | transcript and notes                |
+//!
+//! BLOCKED is an `<error>`: the requirement was never exercised, so the test neither passed nor
+//! failed, and like ERROR it must not look green. Its message is the reason (`could not exercise
+//! the requirement: TYPE was refused (504 …); rfc959.type.image tests TYPE on its own`), its
+//! text the setup step that failed (`not exercised: RFC…`, `at`, `expected`, `actual`, the end
+//! of the transcript).
+//!
+//! A FAIL, WARN, BLOCKED or ERROR whose cause other scenarios share says so at the end of its
+//! message (for WARN, which has none, of the first line of `<system-out>`): `… (cause c2, shared
+//! with 6 other scenarios: EPSV is answered "522 Bad network protocol.")`, so that a CI page full
+//! of red reads as the few defects it is.
+//!
+//! The preflight's finding is the first line of every `<testsuite>`'s `<system-out>`
+//! (`preflight: data connections by EPSV; … → scenarios transfer with LIST`): `junit-report`
+//! 0.9 writes no `<properties>`, and every area's page then says how its transfers were made.
 //!
 //! With expectation files (`--expect`): an expected deviation (XFAIL) is a passing testcase
 //! whose `<system-out>` starts `XFAIL (expected FAIL, FILE:LINE): reason`; an unexpected pass
@@ -22,7 +38,8 @@
 //! without splitting `]]>`; so every string goes through `xml_line` or `xml_block` first.
 
 use super::text::{
-    expectation_line, failure_lines, printable, printable_block, requirement_line, transcript_lines,
+    cause_line, cause_suffix, expectation_line, failure_lines, printable, printable_block,
+    requirement_line, transcript_lines,
 };
 use crate::runner::outcome::{ExpectationStatus, Outcome, RunReport, Verdict};
 use junit_report::{Duration, OffsetDateTime, Report, TestCase, TestSuite};
@@ -65,38 +82,48 @@ fn build(report: &RunReport) -> Report {
         .ok()
         .and_then(|secs| OffsetDateTime::from_unix_timestamp(secs).ok())
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let preflight = report
+        .preflight
+        .as_ref()
+        .map(|p| xml_block(&format!("preflight: {}", printable(&p.summary()))));
     let mut junit = Report::new();
     for (area, outcomes) in super::text::group_by_area(&report.outcomes) {
         let mut suite = TestSuite::new(&xml_line(area));
         suite.set_timestamp(timestamp);
-        suite.add_testcases(outcomes.into_iter().map(testcase));
+        suite.add_testcases(outcomes.into_iter().map(|o| testcase(report, o)));
+        if let Some(preflight) = &preflight {
+            suite.set_system_out(preflight);
+        }
         junit.add_testsuite(suite);
     }
     junit
 }
 
 /// The testcase of one outcome; the expectation, else the verdict, decides its element.
-fn testcase(o: &Outcome) -> TestCase {
+fn testcase(report: &RunReport, o: &Outcome) -> TestCase {
     let name = xml_line(&o.id);
     let time = Duration::try_from(o.duration).unwrap_or(Duration::MAX);
     let status = o.expectation.as_ref().map(|e| e.status);
+    // ` (cause c2, shared with 6 other scenarios: …)`, or nothing.
+    let shared = cause_suffix(report, o);
     let mut case = match status {
         Some(ExpectationStatus::Expected) => TestCase::success(&name, time),
         Some(ExpectationStatus::UnexpectedPass) => unexpected_pass(o, &name, time),
         Some(ExpectationStatus::Mismatch) | None => match o.verdict {
             Verdict::Pass | Verdict::Warn | Verdict::Info => TestCase::success(&name, time),
-            Verdict::Fail => failed(o, &name, time),
+            Verdict::Fail => failed(o, &name, time, &shared),
             Verdict::Skip => skipped(o, &name),
-            Verdict::Blocked | Verdict::Error => errored(o, &name, time),
+            Verdict::Blocked => blocked(o, &name, time, &shared),
+            Verdict::Error => errored(o, &name, time, &shared),
         },
     };
     case.time = time;
     case.set_classname(&xml_line(&o.area));
     let out = match status {
-        Some(ExpectationStatus::Expected) => expected_out(o),
+        Some(ExpectationStatus::Expected) => expected_out(report, o),
         Some(ExpectationStatus::UnexpectedPass | ExpectationStatus::Mismatch) | None => {
             let mut lines: Vec<String> = expectation_line(o).into_iter().collect();
-            lines.push(system_out(o));
+            lines.push(system_out(o, &shared));
             lines.retain(|l| !l.is_empty());
             lines.join("\n")
         }
@@ -109,8 +136,9 @@ fn testcase(o: &Outcome) -> TestCase {
 
 /// FAIL: `<failure type="MUST" message="…">` with requirement, location, expected, actual and
 /// the end of the transcript.
-fn failed(o: &Outcome, name: &str, time: Duration) -> TestCase {
-    let mut case = TestCase::failure(name, time, &o.level.to_string(), &xml_line(&message(o)));
+fn failed(o: &Outcome, name: &str, time: Duration, shared: &str) -> TestCase {
+    let message = format!("{}{shared}", message(o));
+    let mut case = TestCase::failure(name, time, &o.level.to_string(), &xml_line(&message));
     let mut text = failure_lines(o);
     text.extend(transcript_section(o, Some(FAILURE_TRANSCRIPT_TAIL)));
     if let junit_report::TestResult::Failure { cause, .. } = &mut case.result {
@@ -137,9 +165,9 @@ fn unexpected_pass(o: &Outcome, name: &str, time: Duration) -> TestCase {
     case
 }
 
-/// `<system-out>` of an XFAIL: the expectation, then the same details, transcript and notes
-/// as the verdict would show.
-fn expected_out(o: &Outcome) -> String {
+/// `<system-out>` of an XFAIL: the expectation, then the same details, the shared cause,
+/// transcript and notes as the verdict would show.
+fn expected_out(report: &RunReport, o: &Outcome) -> String {
     let verdict = o.verdict;
     let source = o.expectation.as_ref().map_or("", |e| e.source.as_str());
     let reason = o.expectation.as_ref().map_or("", |e| e.reason.as_str());
@@ -148,15 +176,20 @@ fn expected_out(o: &Outcome) -> String {
         printable(source),
         printable(reason)
     )];
+    let reason = o
+        .reason
+        .as_deref()
+        .map(|r| format!("reason: {}", printable(r)));
     match verdict {
         Verdict::Fail | Verdict::Warn | Verdict::Info => lines.extend(failure_lines(o)),
-        Verdict::Skip | Verdict::Blocked | Verdict::Error => lines.extend(
-            o.reason
-                .as_deref()
-                .map(|r| format!("reason: {}", printable(r))),
-        ),
+        Verdict::Blocked => {
+            lines.extend(reason);
+            lines.extend(failure_lines(o));
+        }
+        Verdict::Skip | Verdict::Error => lines.extend(reason),
         Verdict::Pass => {}
     }
+    lines.extend(cause_line(report, o));
     lines.extend(transcript_section(o, None));
     lines.extend(o.notes.iter().map(|n| format!("note: {}", printable(n))));
     lines.join("\n")
@@ -170,9 +203,27 @@ fn skipped(o: &Outcome, name: &str) -> TestCase {
     }
 }
 
+/// BLOCKED: `<error type="BLOCKED" message="could not exercise the requirement: …">` whose
+/// text is the setup step that failed and the end of the transcript.
+fn blocked(o: &Outcome, name: &str, time: Duration, shared: &str) -> TestCase {
+    let reason = o
+        .reason
+        .as_deref()
+        .unwrap_or("could not exercise the requirement");
+    let message = format!("{reason}{shared}");
+    let mut case = TestCase::error(name, time, "BLOCKED", &xml_line(&message));
+    let mut text = failure_lines(o);
+    text.extend(transcript_section(o, Some(FAILURE_TRANSCRIPT_TAIL)));
+    if let junit_report::TestResult::Error { cause, .. } = &mut case.result {
+        *cause = Some(xml_block(&text.join("\n")));
+    }
+    case
+}
+
 /// ERROR: `<error type="ERROR" message="reason">`: the harness could not run the scenario.
-fn errored(o: &Outcome, name: &str, time: Duration) -> TestCase {
-    TestCase::error(name, time, "ERROR", &xml_line(&message(o)))
+fn errored(o: &Outcome, name: &str, time: Duration, shared: &str) -> TestCase {
+    let message = format!("{}{shared}", message(o));
+    TestCase::error(name, time, "ERROR", &xml_line(&message))
 }
 
 /// One line saying what went wrong: the failure message, else the reason, else the title.
@@ -184,8 +235,8 @@ fn message(o: &Outcome) -> String {
         .to_owned()
 }
 
-/// What goes in `<system-out>`, by verdict; empty for nothing.
-fn system_out(o: &Outcome) -> String {
+/// What goes in `<system-out>`, by verdict; empty for nothing. `shared` ends the WARN line.
+fn system_out(o: &Outcome, shared: &str) -> String {
     let mut lines = Vec::new();
     match o.verdict {
         Verdict::Pass | Verdict::Skip => {}
@@ -193,7 +244,11 @@ fn system_out(o: &Outcome) -> String {
             lines.extend(transcript_section(o, None))
         }
         Verdict::Warn => {
-            lines.push(format!("WARN ({}): {}", o.level, printable(&message(o))));
+            lines.push(format!(
+                "WARN ({}): {}{shared}",
+                o.level,
+                printable(&message(o))
+            ));
             lines.extend(failure_lines(o));
             lines.extend(transcript_section(o, None));
         }
@@ -345,7 +400,9 @@ mod tests {
                 "rfc2428.eprt",
                 "rfc2428.epsv",
                 "rfc2577.ports",
-                "rfc959.abor"
+                "rfc959.abor",
+                "rfc959.pasv",
+                "rfc959.type"
             ]
         );
 
@@ -404,6 +461,7 @@ mod tests {
             out("rfc2428.eprt.delimiter-del")
                 .starts_with("transcript:\n  +0.000s  control <  220 ready")
         );
+        assert!(!body.contains("cause"), "its cause is its own: {body}");
 
         assert_eq!(results("rfc2428.epsv.port-range"), ["system-out"]);
         let warn = out("rfc2428.epsv.port-range");
@@ -429,9 +487,19 @@ mod tests {
 
         assert_eq!(results("rfc959.abor.idle"), ["error"]);
         let error = case("rfc959.abor.idle").first_element_child().unwrap();
+        assert_eq!(error.attribute("type"), Some("ERROR"));
         assert_eq!(
             error.attribute("message"),
             Some("connection refused ]]> \\x00")
+        );
+
+        assert_eq!(results("rfc2428.epsv.transfer"), ["error", "system-out"]);
+        assert_eq!(
+            case("rfc2428.epsv.transfer")
+                .first_element_child()
+                .unwrap()
+                .attribute("type"),
+            Some("BLOCKED")
         );
     }
 
@@ -516,5 +584,166 @@ mod tests {
             Some("1"),
             "only the XPASS fails"
         );
+    }
+
+    /// The testcase named `id` in `doc`.
+    fn case_of<'d>(doc: &'d roxmltree::Document<'d>, id: &str) -> roxmltree::Node<'d, 'd> {
+        doc.descendants()
+            .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some(id))
+            .unwrap()
+    }
+
+    /// The text of a testcase's (or testsuite's) own `<system-out>`.
+    fn system_out_of(node: roxmltree::Node) -> String {
+        let so = node.children().find(|n| n.has_tag_name("system-out"));
+        so.and_then(|n| n.text()).unwrap_or("").to_owned()
+    }
+
+    const SHARED: &str = " (cause c5, shared with 2 other scenarios: TYPE is answered \"504 \
+                          Command not implemented for that parameter.\")";
+
+    #[test]
+    fn blocked_is_an_error_whose_text_is_the_setup_step() {
+        let xml = xml_of(&sample_report());
+        assert_valid(&xml, "blocked");
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let error = case_of(&doc, "rfc2428.epsv.transfer")
+            .first_element_child()
+            .unwrap();
+        assert_eq!(error.tag_name().name(), "error");
+        assert_eq!(error.attribute("type"), Some("BLOCKED"));
+        assert_eq!(
+            error.attribute("message").unwrap(),
+            format!(
+                "could not exercise the requirement: TYPE was refused (504 Command not \
+                 implemented for that parameter.); rfc959.type.image tests TYPE on its own{SHARED}"
+            )
+        );
+        let body: Vec<&str> = error.text().unwrap().lines().collect();
+        assert_eq!(
+            body,
+            [
+                "not exercised: RFC2428 §3 MUST: \"The port the server listens on carries the \
+                 transfer.\"",
+                "at suites/rfc2428/epsv.ftpspec:31: reply code 504 is not the one expected",
+                "expected: 200",
+                "actual:   504 Command not implemented for that parameter.",
+                "transcript:",
+                "  +0.000s  control >  TYPE I\\r\\n",
+                "  +0.001s  control <  504 Command not implemented for that parameter.\\r\\n",
+            ]
+        );
+        assert!(
+            system_out_of(case_of(&doc, "rfc2428.epsv.transfer")).starts_with("transcript:\n"),
+            "the whole transcript"
+        );
+        let suite = doc
+            .descendants()
+            .find(|n| n.has_tag_name("testsuite") && n.attribute("name") == Some("rfc959.pasv"))
+            .unwrap();
+        assert_eq!(suite.attribute("errors"), Some("1"));
+        assert_eq!(suite.attribute("failures"), Some("0"));
+    }
+
+    #[test]
+    fn a_shared_cause_is_named_in_the_message() {
+        let mut report = sample_report();
+        // The FAIL of the cause, and a WARN and an ERROR joined to it.
+        for o in &mut report.outcomes {
+            if o.id == "rfc959.abor.idle" || o.id == "rfc2428.epsv.port-range" {
+                o.cause = Some("c5".into());
+                report.causes[4].scenarios.push(o.id.clone());
+            }
+        }
+        let others = "shared with 4 other scenarios";
+        let xml = xml_of(&report);
+        assert_valid(&xml, "causes");
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let message = |id: &str| {
+            case_of(&doc, id)
+                .first_element_child()
+                .and_then(|n| n.attribute("message"))
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(
+            message("rfc959.type.image"),
+            format!(
+                "reply code 504 is not the one expected (cause c5, {others}: TYPE is answered \
+                 \"504 Command not implemented for that parameter.\")"
+            )
+        );
+        assert!(
+            message("rfc959.abor.idle").starts_with("connection refused ]]> \\x00 (cause c5, ")
+        );
+        let warn = system_out_of(case_of(&doc, "rfc2428.epsv.port-range"));
+        assert!(
+            warn.starts_with(&format!(
+                "WARN (SHOULD): port 80 is privileged (cause c5, {others}:"
+            )),
+            "{warn}"
+        );
+        // A cause of its own is not named.
+        assert_eq!(
+            message("rfc2428.eprt.delimiter-del"),
+            "reply 200 is not one of 500 501"
+        );
+    }
+
+    #[test]
+    fn an_expected_blocked_passes_with_its_setup_step_and_cause() {
+        let xml = xml_of(&expectation_report());
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let case = case_of(&doc, "rfc959.pasv.accepted");
+        assert_eq!(
+            case.children().filter(|n| n.is_element()).count(),
+            1,
+            "only system-out"
+        );
+        let out = system_out_of(case);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines[0].starts_with("XFAIL (expected BLOCKED, interop/expectations/x.toml:7): "));
+        assert!(lines[1].starts_with("reason: could not exercise the requirement: TYPE"));
+        assert!(lines[2].starts_with("not exercised: RFC2428 §3 MUST"));
+        assert!(lines.contains(&"actual:   504 Command not implemented for that parameter."));
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("cause c5 (also in 2 other scenarios): ")),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn every_suite_says_what_the_preflight_found() {
+        let report = sample_report();
+        let xml = xml_of(&report);
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let suites: Vec<roxmltree::Node> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testsuite"))
+            .collect();
+        assert_eq!(suites.len(), 6);
+        let summary = report.preflight.as_ref().unwrap().summary();
+        for suite in suites {
+            assert_eq!(system_out_of(suite), format!("preflight: {summary}"));
+        }
+        let mut none = sample_report();
+        none.preflight = None;
+        let xml = xml_of(&none);
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        assert!(
+            !doc.descendants()
+                .filter(|n| n.has_tag_name("testsuite"))
+                .any(|s| s.children().any(|c| c.has_tag_name("system-out"))),
+            "{xml}"
+        );
+        // A hostile reply quoted in the preflight cannot break the XML.
+        let mut hostile = sample_report();
+        hostile.preflight.as_mut().unwrap().transfers[0].problem =
+            Some("500 ]]> \u{0}\u{1b}[2J".into());
+        let xml = xml_of(&hostile);
+        assert!(xml.contains("500 ]]\\x3e \\x00\\x1b[2J"), "{xml}");
+        assert_valid(&xml, "preflight");
     }
 }

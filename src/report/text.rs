@@ -6,7 +6,7 @@
 //! with escape sequences or break an XML report with control bytes, so every such string goes
 //! through [`printable`] (one line) or [`printable_block`] (keeps line breaks) before it is shown.
 
-use crate::runner::outcome::{ExpectationStatus, Outcome};
+use crate::runner::outcome::{Cause, ExpectationStatus, Outcome, RunReport, Verdict};
 use crate::session::transcript::{Channel, Direction, Transcript, escape_bytes};
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -102,9 +102,20 @@ pub(crate) fn requirement_line(outcome: &Outcome) -> String {
 }
 
 /// The lines that explain why a requirement broke: the requirement, then `at FILE:LINE:
-/// message`, `expected:` and `actual:` when the outcome has a failure.
+/// message`, `expected:` and `actual:` when the outcome has a failure. For a BLOCKED outcome
+/// the requirement was never tested, so its line reads `not exercised: RFC959 §4.1.3 MUST: "…"`
+/// and the location is the setup step that failed.
 pub(crate) fn failure_lines(outcome: &Outcome) -> Vec<String> {
-    let mut lines = vec![requirement_line(outcome)];
+    let requirement = match outcome.verdict {
+        Verdict::Blocked => format!("not exercised: {}", requirement_line(outcome)),
+        Verdict::Pass
+        | Verdict::Fail
+        | Verdict::Warn
+        | Verdict::Info
+        | Verdict::Skip
+        | Verdict::Error => requirement_line(outcome),
+    };
+    let mut lines = vec![requirement];
     if let Some(failure) = &outcome.failure {
         lines.push(format!(
             "at {}: {}",
@@ -115,6 +126,55 @@ pub(crate) fn failure_lines(outcome: &Outcome) -> Vec<String> {
         lines.push(format!("actual:   {}", printable(&failure.actual)));
     }
     lines
+}
+
+/// The outcome's cause when other scenarios share it, with how many others do: what makes one
+/// red scenario read as one of many.
+pub(crate) fn shared_cause<'r>(
+    report: &'r RunReport,
+    outcome: &Outcome,
+) -> Option<(&'r Cause, usize)> {
+    let cause = report.cause(outcome.cause.as_deref()?)?;
+    let others = cause
+        .scenarios
+        .iter()
+        .filter(|id| **id != outcome.id)
+        .count();
+    (others > 0).then_some((cause, others))
+}
+
+/// `1 other scenario`, `6 other scenarios`.
+fn others(n: usize) -> String {
+    match n {
+        1 => "1 other scenario".to_owned(),
+        n => format!("{n} other scenarios"),
+    }
+}
+
+/// `cause c2 (also in 6 other scenarios): EPSV is answered "522 Bad network protocol."`, for an
+/// outcome whose cause is shared; `None` for one whose cause is its own.
+pub(crate) fn cause_line(report: &RunReport, outcome: &Outcome) -> Option<String> {
+    let (cause, n) = shared_cause(report, outcome)?;
+    Some(format!(
+        "cause {} (also in {}): {}",
+        printable(&cause.id),
+        others(n),
+        printable(&cause.summary)
+    ))
+}
+
+/// ` (cause c2, shared with 6 other scenarios: EPSV is answered "…")`, to end a one-line
+/// message (JUnit `message`); empty for an outcome whose cause is its own.
+pub(crate) fn cause_suffix(report: &RunReport, outcome: &Outcome) -> String {
+    match shared_cause(report, outcome) {
+        Some((cause, n)) => format!(
+            " (cause {}, shared with {}: {})",
+            printable(&cause.id),
+            others(n),
+            printable(&cause.summary)
+        ),
+        None => String::new(),
+    }
 }
 
 /// What an expectation file says about the outcome, as one line (none without an expectation):
@@ -224,7 +284,9 @@ mod tests {
                 "rfc2428.eprt",
                 "rfc2428.epsv",
                 "rfc2577.ports",
-                "rfc959.abor"
+                "rfc959.abor",
+                "rfc959.pasv",
+                "rfc959.type"
             ]
         );
         assert_eq!(
@@ -273,5 +335,55 @@ mod tests {
         assert_eq!(lines[1], "+0.002s  control >  NOOP\\r\\n");
         assert!(lines[4].contains("2 later entries were not recorded"));
         assert_eq!(transcript_lines(&t, None).len(), 6);
+    }
+
+    #[test]
+    fn a_blocked_requirement_reads_not_exercised() {
+        let report = sample_report();
+        let find = |id: &str| report.outcomes.iter().find(|o| o.id == id).unwrap();
+        let blocked = failure_lines(find("rfc2428.epsv.transfer"));
+        assert_eq!(
+            blocked[0],
+            "not exercised: RFC2428 §3 MUST: \"The port the server listens on carries the transfer.\""
+        );
+        assert_eq!(
+            blocked[1],
+            "at suites/rfc2428/epsv.ftpspec:31: reply code 504 is not the one expected"
+        );
+        let fail = failure_lines(find("rfc959.type.image"));
+        assert!(fail[0].starts_with("RFC959 §5.3.2 MUST: "), "{}", fail[0]);
+    }
+
+    #[test]
+    fn only_a_shared_cause_is_named() {
+        let report = sample_report();
+        let find = |id: &str| report.outcomes.iter().find(|o| o.id == id).unwrap();
+        let shared = find("rfc959.pasv.accepted");
+        let summary = "TYPE is answered \"504 Command not implemented for that parameter.\"";
+        assert_eq!(
+            cause_line(&report, shared).unwrap(),
+            format!("cause c5 (also in 2 other scenarios): {summary}")
+        );
+        assert_eq!(
+            cause_suffix(&report, shared),
+            format!(" (cause c5, shared with 2 other scenarios: {summary})")
+        );
+        let own = find("rfc2428.eprt.delimiter-del");
+        assert_eq!(own.cause.as_deref(), Some("c1"));
+        assert_eq!(cause_line(&report, own), None);
+        assert_eq!(cause_suffix(&report, own), "");
+        assert_eq!(
+            cause_line(&report, find("rfc2428.eprt.ipv4-accepted")),
+            None
+        );
+        // A server's bytes in a summary are escaped like any other text.
+        assert_eq!(
+            report.causes[0].summary,
+            "EPRT is answered \"200 ok \u{1b}[2J]]>\""
+        );
+        let mut odd = report.clone();
+        odd.causes[0].scenarios.push("rfc959.type.image".into());
+        let line = cause_line(&odd, own).unwrap();
+        assert!(line.ends_with("\"200 ok \\x1b[2J]]>\""), "{line}");
     }
 }
