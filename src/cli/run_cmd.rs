@@ -95,7 +95,14 @@ pub async fn run(args: RunArgs) -> Result<u8, String> {
 
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    console::render(&report, &opts, &mut out)
+    // A `cause` entry of an expectation file that matched nothing is worth a line, not an
+    // error: the server may simply have fixed the defect.
+    let warnings: Vec<String> = expectations
+        .unmatched_causes(&report)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    console::render_with(&report, &warnings, &opts, &mut out)
         .map_err(|e| format!("cannot write to stdout: {e}"))?;
     if let Some((path, file)) = json_out {
         let mut w = BufWriter::new(file);

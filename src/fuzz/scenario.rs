@@ -96,6 +96,7 @@ fn expect(codes: Vec<CodePattern>, bind: Option<Binder>) -> Action {
         bind,
         text: Vec::new(),
         or_close: false,
+        or_silence: false,
     })
 }
 

@@ -1,12 +1,14 @@
 //! One defect, one cause: failures that share a cause are grouped, so a server whose 522 lacks
 //! the protocol list reads as one defect shown by seven scenarios, not as seven defects.
 //!
-//! Two failures share a cause when the same kind of check failed on the same reply (digits in
-//! the reply text aside: ports and counts differ from run to run) after the same command —
-//! whether the step checked the requirement or only set the stage for it (BLOCKED), so that
-//! `TYPE I` refused is one cause for the scenario that tests TYPE and for every scenario that
-//! needed it. A malformed 229, 227 or 522 is a defect of the reply whichever command drew it, so
-//! the command is left out there. ERROR outcomes with the same reason share a cause too.
+//! Two failures share a cause when the same check (the same kind, expecting the same) failed on
+//! the same reply (digits in the reply text aside: ports and counts differ from run to run)
+//! after the same command. A malformed 229, 227 or 522 is a defect of the reply whichever command
+//! drew it, so the command is left out there. A BLOCKED scenario whose setup failed on a command
+//! joins the cause of the scenario that tests that command (`covers`) when that one failed on
+//! the same command with the same reply: `TYPE I` refused is one cause for rfc1123.type.image and
+//! every scenario that needed TYPE I. Other BLOCKED scenarios group among themselves, by the same
+//! rule. ERROR outcomes with the same reason share a cause too.
 
 use super::outcome::{Cause, Outcome, Verdict};
 use super::stop::{CHECK_REPLY, CHECK_REPLY_CODE};
@@ -15,9 +17,11 @@ use std::collections::BTreeMap;
 /// Groups the failures of `outcomes` (in ID order) into causes, sets each outcome's `cause`,
 /// and returns the causes in the order of the scenario that shows each first.
 pub fn group(outcomes: &mut [Outcome]) -> Vec<Cause> {
+    let keys: Vec<Option<String>> = outcomes.iter().map(key).collect();
     let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (index, outcome) in outcomes.iter().enumerate() {
-        if let Some(key) = key(outcome) {
+        let joined = covering_key(outcome, outcomes, &keys);
+        if let Some(key) = joined.or_else(|| keys[index].clone()) {
             groups.entry(key).or_default().push(index);
         }
     }
@@ -58,6 +62,22 @@ pub fn group(outcomes: &mut [Outcome]) -> Vec<Cause> {
         .collect()
 }
 
+/// For a BLOCKED outcome whose setup failed on a command another scenario covers: that
+/// scenario's key, when it failed on the same command with the same reply.
+fn covering_key(outcome: &Outcome, all: &[Outcome], keys: &[Option<String>]) -> Option<String> {
+    let blocked = outcome
+        .failure
+        .as_ref()
+        .filter(|_| outcome.verdict == Verdict::Blocked)?;
+    let id = outcome.covered_by.as_deref()?;
+    let index = all.iter().position(|o| o.id == id)?;
+    let theirs = all[index].failure.as_ref()?;
+    let same = theirs.command == blocked.command
+        && theirs.check == blocked.check
+        && normalise(&theirs.actual) == normalise(&blocked.actual);
+    same.then(|| keys[index].clone()).flatten()
+}
+
 /// The grouping key of an outcome, or `None` when it has nothing to group (PASS, SKIP).
 fn key(outcome: &Outcome) -> Option<String> {
     match (outcome.verdict, &outcome.failure) {
@@ -76,9 +96,14 @@ fn key(outcome: &Outcome) -> Option<String> {
                 CHECK_REPLY_CODE => String::new(),
                 _ => normalise(&f.message),
             };
+            let setup = match outcome.verdict {
+                Verdict::Blocked => "setup",
+                _ => "",
+            };
             Some(format!(
-                "{}\u{0}{command}\u{0}{message}\u{0}{}",
+                "{setup}\u{0}{}\u{0}{command}\u{0}{}\u{0}{message}\u{0}{}",
                 f.check,
+                normalise(&f.expected),
                 normalise(&f.actual)
             ))
         }
@@ -204,21 +229,16 @@ mod tests {
     #[test]
     fn a_setup_failure_joins_the_scenario_that_tests_the_command() {
         let reply = "504 Command not implemented for that parameter.";
+        let blocked = |id: &str, actual: &str| {
+            let mut o = outcome(id, Verdict::Blocked, CHECK_REPLY_CODE, "TYPE", actual);
+            o.covered_by = Some("z.type.image".into());
+            o.failure.as_mut().unwrap().expected = "125 150".into();
+            o
+        };
         let mut outcomes = vec![
-            outcome(
-                "a.abor-1",
-                Verdict::Blocked,
-                CHECK_REPLY_CODE,
-                "TYPE",
-                reply,
-            ),
-            outcome(
-                "a.abor-2",
-                Verdict::Blocked,
-                CHECK_REPLY_CODE,
-                "TYPE",
-                reply,
-            ),
+            blocked("a.abor-1", reply),
+            blocked("a.abor-2", reply),
+            blocked("a.abor-3", "500 other"),
             outcome(
                 "z.type.image",
                 Verdict::Fail,
@@ -228,49 +248,36 @@ mod tests {
             ),
         ];
         let causes = group(&mut outcomes);
-        assert_eq!(causes.len(), 1);
+        assert_eq!(causes.len(), 2, "{causes:#?}");
+        let joined = causes.iter().find(|c| c.scenarios.len() == 3).unwrap();
+        assert_eq!(joined.scenarios, ["a.abor-1", "a.abor-2", "z.type.image"]);
         assert_eq!(
-            causes[0].first, "z.type.image",
+            joined.first, "z.type.image",
             "the checking scenario shows it first"
         );
-        assert_eq!(causes[0].summary, format!("TYPE is answered \"{reply}\""));
+        assert_eq!(joined.summary, format!("TYPE is answered \"{reply}\""));
+        // Without the covering scenario's failure, blocked outcomes still group among themselves.
+        let mut alone = outcomes[..2].to_vec();
+        assert_eq!(group(&mut alone).len(), 1);
     }
 
     #[test]
-    fn the_same_reply_to_another_command_is_another_cause_and_digits_do_not_split() {
+    fn the_same_reply_to_another_command_or_check_is_another_cause_digits_do_not_split() {
+        let fail = |id: &str, command: &str, actual: &str| {
+            outcome(id, Verdict::Fail, CHECK_REPLY_CODE, command, actual)
+        };
         let mut outcomes = vec![
-            outcome(
-                "a",
-                Verdict::Fail,
-                CHECK_REPLY_CODE,
-                "EPRT",
-                "200 OK port 4001",
-            ),
-            outcome(
-                "b",
-                Verdict::Fail,
-                CHECK_REPLY_CODE,
-                "EPRT",
-                "200 OK port 50212",
-            ),
-            outcome(
-                "c",
-                Verdict::Fail,
-                CHECK_REPLY_CODE,
-                "PORT",
-                "200 OK port 4001",
-            ),
-            outcome(
-                "d",
-                Verdict::Fail,
-                CHECK_REPLY_CODE,
-                "EPRT",
-                "500 OK port 4001",
-            ),
+            fail("a", "EPRT", "200 OK port 4001"),
+            fail("b", "EPRT", "200 OK port 50212"),
+            fail("c", "PORT", "200 OK port 4001"),
+            fail("d", "EPRT", "500 OK port 4001"),
+            fail("e", "EPRT", "200 OK port 4001"),
         ];
+        // The same reply where a refusal of any kind was due: a lockout leak, not a lax parser.
+        outcomes[4].failure.as_mut().unwrap().expected = "4xx 5xx".into();
         let causes = group(&mut outcomes);
         let sizes: Vec<usize> = causes.iter().map(|c| c.scenarios.len()).collect();
-        assert_eq!(sizes, [2, 1, 1]);
+        assert_eq!(sizes, [2, 1, 1, 1]);
     }
 
     #[test]

@@ -25,6 +25,9 @@ pub fn describe(expect: &Expect) -> String {
     if expect.or_close {
         out.push("or a close".into());
     }
+    if expect.or_silence {
+        out.push("or silence".into());
+    }
     out.join(" ")
 }
 

@@ -311,6 +311,7 @@ async fn run_in(scenario: &Scenario, config: &RunConfig, ledger: &RunLedger) -> 
         }
     };
     if let Err(Stop::Fail(b) | Stop::Blocked(b)) = &ended
+        && passive_setup_failed(b)
         && let Some(note) = b.command.as_deref().and_then(|v| ledger.passive_note(v))
     {
         notes.push(note);
@@ -336,6 +337,25 @@ async fn run_in(scenario: &Scenario, config: &RunConfig, ledger: &RunLedger) -> 
         started.elapsed(),
         covered_by,
     )
+}
+
+/// True when a stop is EPSV or PASV failing to give a working port: refused, silent, a reply
+/// that does not parse, or a port that does not accept (not `EPSV ALL`, not a later check).
+fn passive_setup_failed(b: &Broken) -> bool {
+    let is_all = b
+        .sent
+        .as_deref()
+        .is_some_and(|s| s.to_ascii_uppercase().starts_with("EPSV ALL"));
+    let check = b.check.unwrap_or_default();
+    !is_all
+        && [
+            CHECK_REPLY_CODE,
+            super::stop::CHECK_REPLY,
+            "as epsv",
+            "as pasv",
+            "connect",
+        ]
+        .contains(&check)
 }
 
 async fn execute(

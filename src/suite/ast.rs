@@ -452,6 +452,11 @@ pub struct Expect {
     /// `expect 200 close`: the server closing the control connection (EOF or reset) instead of
     /// replying passes too — for a check whose requirement a close does not break.
     pub or_close: bool,
+    /// `expect 2xx 5xx silence`: no reply within the step timeout passes too (recorded as a
+    /// note) — for a wait whose outcome the scenario's requirement does not judge, such as the
+    /// final reply of a transfer command that is only there to give a server time to (wrongly)
+    /// connect.
+    pub or_silence: bool,
 }
 
 /// `200` (exact) or `5xx` (class).

@@ -1,5 +1,5 @@
 //! The `expect` step: `expect <code>… [as epsv|pasv|protocols] [contains "<text>"]…
-//! [matches "<regex>"]… [close]`, and `expect close` (the server must close the control connection,
+//! [matches "<regex>"]… [close] [silence]`, and `expect close` (the server must close the control connection,
 //! as it does after a 421: RFC 959 §4.2, "421 Service not available, closing control
 //! connection").
 //!
@@ -18,7 +18,7 @@ use crate::proto::ReplyCode;
 const CODE_HINT: &str = "a reply code (like 200 or 5xx)";
 
 /// The words that end the codes of an `expect`.
-const OPTIONS: &[&str] = &["as", "contains", "matches", "close"];
+const OPTIONS: &[&str] = &["as", "contains", "matches", "close", "silence"];
 
 /// Parses the arguments of `expect`.
 pub(crate) fn parse(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
@@ -37,11 +37,13 @@ pub(crate) fn parse(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
         bind: None,
         text: Vec::new(),
         or_close: false,
+        or_silence: false,
     };
     while let Some(w) = c.word() {
         match w.text {
             "as" => binder(c, w, &mut expect)?,
             "close" if !expect.or_close => expect.or_close = true,
+            "silence" if !expect.or_silence => expect.or_silence = true,
             "contains" => expect.text.push(TextCheck::Contains(template_arg(
                 c,
                 scope,
@@ -50,7 +52,7 @@ pub(crate) fn parse(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
             "matches" => expect.text.push(TextCheck::Matches(regex(c)?)),
             other => {
                 let msg = format!(
-                    "expected {CODE_HINT} or one of: as, contains, matches, close; found \"{other}\""
+                    "expected {CODE_HINT} or one of: as, contains, matches, close, silence; found \"{other}\""
                 );
                 return Err(c.line.error(w.pos, msg));
             }
@@ -73,7 +75,7 @@ fn codes(c: &mut Cursor) -> PResult<Vec<CodePattern>> {
                 let options = if codes.is_empty() {
                     ","
                 } else {
-                    " or one of: as, contains, matches, close;"
+                    " or one of: as, contains, matches, close, silence;"
                 };
                 let msg = format!("expected {CODE_HINT}{options} found \"{}\"", w.text);
                 return Err(c.line.error(w.pos, msg));

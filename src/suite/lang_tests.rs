@@ -33,6 +33,7 @@ fn if_reply_with_and_without_else() {
                         bind: None,
                         text: vec![],
                         or_close: false,
+                        or_silence: false,
                     })
                 )],
                 otherwise: vec![],

@@ -270,6 +270,9 @@ fn expect_args(e: &Expect) -> String {
     if e.or_close {
         out.push_str(" close");
     }
+    if e.or_silence {
+        out.push_str(" silence");
+    }
     out
 }
 

@@ -37,6 +37,7 @@ fn every_byte_scenario() -> Scenario {
             TextCheck::Matches(r#"^229 .*\(\|\|\|\d+\|\)\"[ ]$"#.to_string()),
         ],
         or_close: true,
+        or_silence: true,
     };
     let steps = vec![
         step(Action::Send {

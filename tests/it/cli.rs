@@ -123,7 +123,7 @@ fn json_and_junit_reports_are_written() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     let value: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
-    assert_eq!(value["version"], 1);
+    assert_eq!(value["version"], 2);
     assert!(value["summary"]["fail"].as_u64().unwrap() > 0);
     let failing = value["scenarios"]
         .as_array()
