@@ -2,7 +2,7 @@
 //! assertion below is a property of the parser's output that a wrong parser would break.
 #![no_main]
 
-use ftpspec::proto::{Limits, parse_reply};
+use ftpspec::proto::{Limits, ReplyErrorKind, parse_reply};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -45,6 +45,11 @@ fuzz_target!(|data: &[u8]| {
                 assert!(err.raw.len() <= err.consumed && err.consumed <= rest.len());
                 assert!(err.raw.len() <= limits.max_line_len * limits.max_lines);
                 assert!(err.consumed > 0, "an error that consumes nothing would loop");
+                // Of a line over the limit, at most the limit's worth is kept.
+                if err.kind == ReplyErrorKind::LineTooLong(limits.max_line_len) {
+                    let kept = err.raw.rsplit(|&b| b == b'\n').next().unwrap_or(&err.raw);
+                    assert!(kept.len() <= limits.max_line_len, "kept {} bytes of a long line", kept.len());
+                }
                 rest = &rest[err.consumed..];
             }
         }

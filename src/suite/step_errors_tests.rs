@@ -48,7 +48,7 @@ fn expect_errors() {
         "login\nexpect 200 2o1\n",
         5,
         12,
-        "or one of: as, contains, matches, close; found \"2o1\"",
+        "or one of: as, contains, matches, close, silence; found \"2o1\"",
     );
     body_err("login\nexpect as epsv\n", 5, 8, "found \"as\"");
     body_err(
