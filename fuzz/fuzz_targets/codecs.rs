@@ -11,8 +11,16 @@ enum Input<'a> {
     /// Arbitrary bytes through every parser.
     Bytes(&'a [u8]),
     HostPort([u8; 4], u16),
-    Eprt { delimiter: u8, v6: bool, bits: u128, port: u16 },
-    Epsv { delimiter: u8, port: u16 },
+    Eprt {
+        delimiter: u8,
+        v6: bool,
+        bits: u128,
+        port: u16,
+    },
+    Epsv {
+        delimiter: u8,
+        port: u16,
+    },
     Protocols(Vec<u32>),
 }
 
@@ -31,14 +39,24 @@ fuzz_target!(|input: Input| match input {
         assert_eq!(HostPort::parse(&out), Ok(hp));
         assert_eq!(HostPort::from_227_text(&out), Ok(hp));
     }
-    Input::Eprt { delimiter, v6, bits, port } => {
+    Input::Eprt {
+        delimiter,
+        v6,
+        bits,
+        port,
+    } => {
         // Delimiters that can occur inside an address or port make the split ambiguous.
-        let legal = (33..=126).contains(&delimiter) && !delimiter.is_ascii_hexdigit()
+        let legal = (33..=126).contains(&delimiter)
+            && !delimiter.is_ascii_hexdigit()
             && !b".:".contains(&delimiter);
         if !legal || port == 0 {
             return;
         }
-        let ip = if v6 { IpAddr::V6(Ipv6Addr::from(bits)) } else { IpAddr::V4(Ipv4Addr::from(bits as u32)) };
+        let ip = if v6 {
+            IpAddr::V6(Ipv6Addr::from(bits))
+        } else {
+            IpAddr::V4(Ipv4Addr::from(bits as u32))
+        };
         let arg = EprtArg::new(delimiter, SocketAddr::new(ip, port));
         let mut out = Vec::new();
         arg.encode(&mut out);

@@ -6,7 +6,10 @@ use ftpspec::proto::{Limits, ReplyErrorKind, parse_reply};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let limits = Limits { max_line_len: 512, max_lines: 16 };
+    let limits = Limits {
+        max_line_len: 512,
+        max_lines: 16,
+    };
     let mut rest = data;
     // Bounded: each round consumes at least one byte (asserted) or stops.
     while !rest.is_empty() {
@@ -41,14 +44,24 @@ fuzz_target!(|data: &[u8]| {
                 // What an error keeps is a prefix of the input, bounded by the limits however
                 // long the input (a hostile server cannot make ftpspec hold more), and the parser
                 // always moves on.
-                assert!(rest.starts_with(&err.raw), "raw is not the start of the input");
+                assert!(
+                    rest.starts_with(&err.raw),
+                    "raw is not the start of the input"
+                );
                 assert!(err.raw.len() <= err.consumed && err.consumed <= rest.len());
                 assert!(err.raw.len() <= limits.max_line_len * limits.max_lines);
-                assert!(err.consumed > 0, "an error that consumes nothing would loop");
+                assert!(
+                    err.consumed > 0,
+                    "an error that consumes nothing would loop"
+                );
                 // Of a line over the limit, at most the limit's worth is kept.
                 if err.kind == ReplyErrorKind::LineTooLong(limits.max_line_len) {
                     let kept = err.raw.rsplit(|&b| b == b'\n').next().unwrap_or(&err.raw);
-                    assert!(kept.len() <= limits.max_line_len, "kept {} bytes of a long line", kept.len());
+                    assert!(
+                        kept.len() <= limits.max_line_len,
+                        "kept {} bytes of a long line",
+                        kept.len()
+                    );
                 }
                 rest = &rest[err.consumed..];
             }

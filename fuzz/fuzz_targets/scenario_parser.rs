@@ -13,9 +13,15 @@ fn trees(scenarios: &[Scenario]) -> Vec<Scenario> {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(scenarios) = parse_bytes(data, Path::new("fuzz.ftpspec")) else { return };
+    let Ok(scenarios) = parse_bytes(data, Path::new("fuzz.ftpspec")) else {
+        return;
+    };
     let written: String = scenarios.iter().map(|s| format!("{s}\n")).collect();
     let reparsed = parse_str(&written, Path::new("fuzz.ftpspec"))
         .unwrap_or_else(|e| panic!("written source does not parse: {e}\n{written}"));
-    assert_eq!(trees(&scenarios), trees(&reparsed), "the written form reads back differently:\n{written}");
+    assert_eq!(
+        trees(&scenarios),
+        trees(&reparsed),
+        "the written form reads back differently:\n{written}"
+    );
 });

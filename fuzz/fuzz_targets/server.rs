@@ -19,6 +19,9 @@ fuzz_target!(|data: &[u8]| {
     };
     let trace = rt.block_on(inproc::run(&dialogue, FaultSet::default()));
     if let Some(v) = judge(&trace) {
-        panic!("{:?} {}: {}\n{dialogue:#?}", v.oracle, v.signature, v.detail);
+        panic!(
+            "{:?} {}: {}\n{dialogue:#?}",
+            v.oracle, v.signature, v.detail
+        );
     }
 });
