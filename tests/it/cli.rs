@@ -353,3 +353,49 @@ fn jobs_64_against_the_reference_server_has_no_errors() {
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     assert!(!stdout.contains("ERROR"), "{stdout}");
 }
+
+/// Without the right to bind below 1024 (not root, no CAP_NET_BIND_SERVICE) the privileged-port
+/// scenarios are SKIP with the reason, never a silent PASS. As root the test drops to `nobody`
+/// with setpriv; where ports below 1024 are open to everyone, or setpriv is missing, it cannot
+/// show anything and says so.
+#[test]
+fn privileged_port_scenarios_skip_where_ports_below_1024_cannot_be_bound() {
+    let start = std::fs::read_to_string("/proc/sys/net/ipv4/ip_unprivileged_port_start")
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok());
+    if start.is_none_or(|p| p < 1024) {
+        eprintln!("ports below 1024 are open to every user here; nothing to show");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_ftpspec");
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| text(&o.stdout).trim() == "0");
+    let mut cmd = match root {
+        false => Command::new(bin),
+        true => {
+            let mut c = Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups", bin]);
+            c
+        }
+    };
+    let out = match cmd
+        .args(["run", "--color", "never", "rfc2577.privileged-port.eprt"])
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("cannot drop privileges here ({e}); nothing to show");
+            return;
+        }
+    };
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(
+        stdout.contains("SKIP    eprt")
+            && stdout
+                .contains("cannot listen on a port below 1024 on 127.0.0.1 (permission denied"),
+        "{stdout}"
+    );
+}

@@ -137,7 +137,10 @@ fn clean_server_has_no_findings_and_a_second_run_resumes() {
     assert!(findings(&dir).is_empty());
     let stats: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("stats.json")).unwrap()).unwrap();
-    assert_eq!(stats["execs"], 150);
+    // A missed reply on a loaded machine is run again with the full timeout before it could be a
+    // finding; against the clean server each such rerun is unconfirmed and counts as an exec.
+    let (execs, reruns) = (stats["execs"].as_u64(), stats["unconfirmed"].as_u64());
+    assert_eq!(execs.zip(reruns).map(|(e, r)| e - r), Some(150), "{stats}");
     assert_eq!(stats["findings"], 0);
     assert_eq!(stats["state"], "done");
     assert!(stats["states"].as_u64().unwrap() > 10, "{stats}");
