@@ -261,23 +261,8 @@ fn worst_verdict(cause: &Cause, outcomes: &[Outcome]) -> Verdict {
         .iter()
         .filter(|o| cause.scenarios.contains(&o.id))
         .map(|o| o.verdict)
-        .max_by_key(|&v| cause_rank(v))
+        .max_by_key(|&v| v.severity())
         .unwrap_or(Verdict::Error)
-}
-
-/// How a verdict ranks for a cause's `verdict`: a broken MUST first; then what kept the run
-/// from judging everything (ERROR, then BLOCKED, both exit code 2); then a SHOULD (WARN) and
-/// an observation (INFO).
-fn cause_rank(verdict: Verdict) -> u8 {
-    match verdict {
-        Verdict::Pass => 0,
-        Verdict::Skip => 1,
-        Verdict::Info => 2,
-        Verdict::Warn => 3,
-        Verdict::Blocked => 4,
-        Verdict::Error => 5,
-        Verdict::Fail => 6,
-    }
 }
 
 impl WireSummary {
@@ -669,7 +654,7 @@ mod tests {
         assert_eq!(worst(&report), Fail);
         let rank = [Info, Warn, Blocked, Error, Fail];
         for pair in rank.windows(2) {
-            assert!(cause_rank(pair[0]) < cause_rank(pair[1]), "{pair:?}");
+            assert!(pair[0].severity() < pair[1].severity(), "{pair:?}");
         }
         for o in &mut report.outcomes {
             if o.id == "rfc959.type.image" {

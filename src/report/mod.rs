@@ -11,4 +11,4 @@ pub mod junit;
 mod text;
 
 #[cfg(test)]
-mod fixture;
+pub(crate) mod fixture;

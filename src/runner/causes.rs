@@ -166,42 +166,23 @@ fn without_citation(message: &str) -> &str {
 mod tests {
     use super::*;
     use crate::runner::Failure;
-    use crate::suite::{Level, Location, Spec};
-    use std::time::Duration;
+    use crate::suite::Location;
 
     fn outcome(id: &str, verdict: Verdict, check: &str, command: &str, actual: &str) -> Outcome {
-        Outcome {
-            id: id.into(),
-            title: String::new(),
-            area: String::new(),
-            spec: Spec {
-                rfc: "RFC2428".into(),
-                section: "§2".into(),
-                level: Level::Must,
+        let mut o = crate::report::fixture::outcome(id, verdict);
+        o.reason = Some("r".into());
+        o.failure = Some(Failure {
+            at: Location {
+                file: "x.ftpspec".into(),
+                line: 1,
             },
-            level: Level::Must,
-            requirement: String::new(),
-            tags: Vec::new(),
-            verdict,
-            reason: Some("r".into()),
-            failure: Some(Failure {
-                at: Location {
-                    file: "x.ftpspec".into(),
-                    line: 1,
-                },
-                message: "m".into(),
-                expected: "e".into(),
-                actual: actual.into(),
-                check: check.into(),
-                command: (!command.is_empty()).then(|| command.to_string()),
-            }),
-            notes: Vec::new(),
-            covered_by: None,
-            cause: None,
-            transcript: Default::default(),
-            duration: Duration::ZERO,
-            expectation: None,
-        }
+            message: "m".into(),
+            expected: "e".into(),
+            actual: actual.into(),
+            check: check.into(),
+            command: (!command.is_empty()).then(|| command.to_string()),
+        });
+        o
     }
 
     #[test]

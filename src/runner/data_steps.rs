@@ -18,6 +18,8 @@ use std::time::Duration;
 pub const REFUSED_RETRY: Duration = Duration::from_millis(50);
 /// The most attempts of `connect … refused within`: fewer than a listen backlog holds.
 pub const REFUSED_ATTEMPTS: u32 = 6;
+/// Most older queued connections closed to find the newest.
+const STALE_LIMIT: usize = 16;
 /// How long one attempt of `connect … refused within` waits for an answer.
 const REFUSED_ATTEMPT_WAIT: Duration = Duration::from_secs(1);
 
@@ -138,21 +140,44 @@ impl ScenarioRun<'_> {
         from: Option<&Template>,
     ) -> Result<(), Stop> {
         let want = from.map(|t| self.render_ip(t)).transpose()?;
+        let stream = self.take_connection(line, channel, want, false).await?;
+        self.streams.insert(channel.to_string(), stream);
+        Ok(())
+    }
+
+    /// The server's connection to listener `channel`, under the step timeout: the next one, or
+    /// with `newest` the newest queued (a server that connects at PORT/EPRT time may have left
+    /// an older one for an earlier setup). Binds `${NAME.from.ip}`/`${NAME.from.port}`; with
+    /// `want`, the connection must come from that address.
+    pub(super) async fn take_connection(
+        &mut self,
+        line: usize,
+        channel: &str,
+        want: Option<IpAddr>,
+        newest: bool,
+    ) -> Result<tokio::net::TcpStream, Stop> {
         let listener = self
             .listeners
             .get(channel)
             .ok_or_else(|| no_channel(channel))?;
-        let (stream, peer) = listener
-            .accept(self.config.step_timeout, &self.recorder)
-            .await
-            .map_err(|e| {
-                Stop::fail(
-                    line,
-                    "the server did not open the data connection",
-                    format!("a connection to {channel}"),
-                    e.to_string(),
-                )
-            })?;
+        let wait = self.config.step_timeout;
+        let accepted = match newest {
+            true => {
+                listener
+                    .accept_newest(wait, STALE_LIMIT, &self.recorder)
+                    .await
+            }
+            false => listener.accept(wait, &self.recorder).await,
+        };
+        let (stream, peer) = accepted.map_err(|e| {
+            Stop::fail(
+                line,
+                "the server did not open the data connection",
+                format!("a connection to {channel}"),
+                e.to_string(),
+            )
+            .checking("accept")
+        })?;
         self.vars
             .set(format!("{channel}.from.ip"), peer.ip().to_string());
         self.vars
@@ -163,10 +188,10 @@ impl ScenarioRun<'_> {
                 "the data connection came from an unexpected address",
                 format!("from {want}"),
                 format!("from {}", peer.ip()),
-            ));
+            )
+            .checking("accept"));
         }
-        self.streams.insert(channel.to_string(), stream);
-        Ok(())
+        Ok(stream)
     }
 
     pub(super) fn expect_no_connection(&mut self, line: usize, channel: &str) -> Result<(), Stop> {

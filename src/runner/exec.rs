@@ -260,20 +260,19 @@ impl<'a> ScenarioRun<'a> {
         if crlf {
             bytes.extend_from_slice(b"\r\n");
         }
-        self.send_line(&bytes).await
+        self.send_line(&bytes).await;
+        Ok(())
     }
 
-    /// Sends one command line and remembers its verb.
     /// Sends one command line and remembers its verb. A write that fails (the server closed or
     /// reset the connection) is recorded, not judged: the step that reads the reply judges what
     /// the server did — a close may be what its requirement allows (`expect 200 close`), as
     /// after `send-long`.
-    pub(super) async fn send_line(&mut self, bytes: &[u8]) -> Result<(), Stop> {
+    pub(super) async fn send_line(&mut self, bytes: &[u8]) {
         self.remember_sent(bytes);
         if let Err(e) = self.ctrl.send(bytes).await {
             self.note_unsent(&e);
         }
-        Ok(())
     }
 
     fn note_unsent(&self, e: &SessionError) {

@@ -39,6 +39,22 @@ impl Verdict {
         Verdict::Error,
     ];
 
+    /// How bad a verdict is, least first: PASS, SKIP, INFO, WARN, BLOCKED, ERROR, FAIL. A
+    /// broken MUST is worst; then what kept the run from judging everything (ERROR, then
+    /// BLOCKED, both exit code 2); then a SHOULD and an observation. It picks the verdict a
+    /// flaky scenario is reported with, and a cause's verdict.
+    pub fn severity(self) -> u8 {
+        match self {
+            Verdict::Pass => 0,
+            Verdict::Skip => 1,
+            Verdict::Info => 2,
+            Verdict::Warn => 3,
+            Verdict::Blocked => 4,
+            Verdict::Error => 5,
+            Verdict::Fail => 6,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Pass => "PASS",

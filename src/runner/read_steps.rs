@@ -19,22 +19,7 @@ impl ScenarioRun<'_> {
             .streams
             .remove(channel)
             .ok_or_else(|| no_channel(channel))?;
-        let data = read_to_end(
-            channel,
-            &mut stream,
-            self.config.max_data_bytes,
-            self.config.step_timeout,
-            &self.recorder,
-        )
-        .await
-        .map_err(|e| {
-            Stop::fail(
-                line,
-                format!("reading {channel} failed"),
-                "data, then EOF",
-                e.to_string(),
-            )
-        })?;
+        let data = self.read_all(line, channel, &mut stream).await?;
         for check in checks {
             match check {
                 DataCheck::Save(key) => self.save(key, &data)?,
@@ -43,6 +28,27 @@ impl ScenarioRun<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Reads a data connection to EOF, at most `max_data_bytes`, under the step timeout.
+    pub(super) async fn read_all(
+        &self,
+        line: usize,
+        channel: &str,
+        stream: &mut tokio::net::TcpStream,
+    ) -> Result<Vec<u8>, Stop> {
+        let (limit, wait) = (self.config.max_data_bytes, self.config.step_timeout);
+        read_to_end(channel, stream, limit, wait, &self.recorder)
+            .await
+            .map_err(|e| {
+                Stop::fail(
+                    line,
+                    format!("reading {channel} failed"),
+                    "data, then EOF",
+                    e.to_string(),
+                )
+                .checking("read")
+            })
     }
 
     /// `save KEY`: keeps the bytes for a later `same-as`. All saved bytes together stay within

@@ -235,24 +235,11 @@ async fn run_repeated(scenario: &Scenario, config: &RunConfig, ledger: &RunLedge
     combine(runs)
 }
 
-/// How bad a verdict is, to pick the one a flaky scenario is reported with.
-fn severity(v: Verdict) -> u8 {
-    match v {
-        Verdict::Pass => 0,
-        Verdict::Skip => 1,
-        Verdict::Info => 2,
-        Verdict::Warn => 3,
-        Verdict::Blocked => 4,
-        Verdict::Error => 5,
-        Verdict::Fail => 6,
-    }
-}
-
 fn combine(mut runs: Vec<Outcome>) -> Outcome {
-    let worst = runs.iter().map(|o| severity(o.verdict)).max().unwrap_or(0);
+    let worst = runs.iter().map(|o| o.verdict.severity()).max().unwrap_or(0);
     let index = runs
         .iter()
-        .position(|o| severity(o.verdict) == worst)
+        .position(|o| o.verdict.severity() == worst)
         .unwrap_or(0);
     let counts: Vec<String> = Verdict::ALL
         .iter()

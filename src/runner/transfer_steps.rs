@@ -15,15 +15,12 @@ use super::exec::{ScenarioRun, no_channel};
 use super::expect;
 use super::stop::{Broken, CHECK_REPLY_CODE, Stop};
 use crate::proto::Reply;
-use crate::session::data::read_to_end;
 use crate::suite::Template;
 
 /// What a transfer's first reply allows: 125 or 150 before the data (RFC 959 §5.4).
 const PRELIMINARY: &str = "125 150";
 /// What a transfer's final reply must be: 226 or 250.
 const FINAL: &str = "226 250";
-/// Most older queued connections closed to find the newest.
-const STALE_LIMIT: usize = 16;
 
 impl ScenarioRun<'_> {
     pub(super) async fn transfer(
@@ -39,7 +36,7 @@ impl ScenarioRun<'_> {
         if !stream_open && !self.listeners.contains_key(channel) {
             return Err(no_channel(channel));
         }
-        self.send_line(format!("{command}\r\n").as_bytes()).await?;
+        self.send_line(format!("{command}\r\n").as_bytes()).await;
         let first = self.reply(line, PRELIMINARY).await?;
         match first.code.0 {
             100..=199 => {}
@@ -49,25 +46,11 @@ impl ScenarioRun<'_> {
         }
         let mut stream = match self.streams.remove(channel) {
             Some(stream) => stream,
-            None => self.accept_transfer(line, channel, want_from).await?,
+            // The newest connection is this transfer's: a server that connects at PORT/EPRT
+            // time (pyftpdlib) may have left one queued for an earlier setup on the listener.
+            None => self.take_connection(line, channel, want_from, true).await?,
         };
-        read_to_end(
-            channel,
-            &mut stream,
-            self.config.max_data_bytes,
-            self.config.step_timeout,
-            &self.recorder,
-        )
-        .await
-        .map_err(|e| {
-            Stop::fail(
-                line,
-                format!("reading {channel} failed"),
-                "data, then EOF",
-                e.to_string(),
-            )
-            .checking("read")
-        })?;
+        self.read_all(line, channel, &mut stream).await?;
         drop(stream);
         let last = self.reply(line, FINAL).await?;
         match last.code.0 {
@@ -87,47 +70,6 @@ impl ScenarioRun<'_> {
             .map_err(|e| Stop::from_reply_error(line, expected, e))?;
         self.remember(&reply);
         Ok(reply)
-    }
-
-    /// The server's connection to an active-mode listener, checked for its source address.
-    async fn accept_transfer(
-        &mut self,
-        line: usize,
-        channel: &str,
-        want_from: Option<std::net::IpAddr>,
-    ) -> Result<tokio::net::TcpStream, Stop> {
-        let listener = self
-            .listeners
-            .get(channel)
-            .ok_or_else(|| no_channel(channel))?;
-        // The newest connection is this transfer's: a server that connects at PORT/EPRT time
-        // (pyftpdlib) may have left one queued for an earlier setup on the same listener.
-        let (stream, peer) = listener
-            .accept_newest(self.config.step_timeout, STALE_LIMIT, &self.recorder)
-            .await
-            .map_err(|e| {
-                Stop::fail(
-                    line,
-                    "the server did not open the data connection",
-                    format!("a connection to {channel}"),
-                    e.to_string(),
-                )
-                .checking("accept")
-            })?;
-        self.vars
-            .set(format!("{channel}.from.ip"), peer.ip().to_string());
-        self.vars
-            .set(format!("{channel}.from.port"), peer.port().to_string());
-        if let Some(want) = want_from.filter(|w| *w != peer.ip()) {
-            return Err(Stop::fail(
-                line,
-                "the data connection came from an unexpected address",
-                format!("from {want}"),
-                format!("from {}", peer.ip()),
-            )
-            .checking("accept"));
-        }
-        Ok(stream)
     }
 }
 
