@@ -26,13 +26,13 @@ const EXIT_CODES: &str = exit_codes!();
 #[command(name = "ftpspec", version, after_help = EXIT_CODES)]
 pub struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub mode: Mode,
 }
 
 // Parsed once per process: the size of the largest variant costs nothing worth a Box.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub enum Mode {
     /// Run scenarios against a target (the built-in reference server when no --target is given).
     #[command(after_help = RUN_HELP)]
     Run(RunArgs),

@@ -4,15 +4,13 @@
 use super::serve_cmd::parse_faults;
 use super::signal::interrupt_signal;
 use super::{EXIT_FAIL, EXIT_INTERRUPTED, target};
-use crate::fuzz::MAX_OPS;
-use crate::fuzz::campaign::{self, Budget, CampaignConfig, StopSignal};
-use crate::fuzz::corpus::MAX_CORPUS;
-use crate::fuzz::exec::ExecConfig;
-use crate::fuzz::latency::Waits;
-use crate::fuzz::progress::Progress;
-use crate::fuzz::shape::{Shape, Verb};
-use crate::fuzz::stats::{clock, parse_duration};
-use crate::fuzz::{CampaignReport, junit};
+use crate::fuzz::campaign;
+use crate::fuzz::{
+    Budget, CampaignConfig, CampaignReport, ExecConfig, MAX_CORPUS, MAX_OPS, Shape, StopSignal,
+    Verb, Waits, clock, parse_duration,
+};
+use crate::report::fuzz_junit as junit;
+use crate::report::fuzz_progress::Progress;
 use crate::runner::{self, RunConfig, Target};
 use crate::server::{self, Config, ServerHandle};
 use clap::Args;
@@ -142,7 +140,7 @@ pub async fn fuzz(args: FuzzArgs) -> Result<u8, String> {
         check_writable(path)?;
     }
     if let Some(pid) = args.watch_pid {
-        crate::fuzz::watch::check(pid)?;
+        crate::fuzz::campaign::watch::check(pid)?;
     }
     let (target, _server) = resolve(&args, timeout).await?;
     let addr = *target.addrs.first().ok_or("the target has no address")?;
@@ -287,7 +285,7 @@ fn print_report(report: &CampaignReport, out: &std::path::Path) -> std::io::Resu
         )?;
     }
     if let Some(watched) = &s.watch {
-        let idle = |i: &crate::fuzz::watch::Idle| {
+        let idle = |i: &crate::fuzz::campaign::watch::Idle| {
             format!("{:.0}% CPU, {} descriptors", i.cpu_percent, i.fds)
         };
         let after = watched.after.as_ref().map_or("not sampled".into(), idle);
@@ -300,6 +298,17 @@ fn print_report(report: &CampaignReport, out: &std::path::Path) -> std::io::Resu
         )?;
         for warning in watched.warnings() {
             writeln!(w, "  WARNING  {warning}")?;
+        }
+    }
+    let cleanup = &report.cleanup;
+    match (cleanup.deleted.len(), cleanup.left.len()) {
+        (0, 0) => {}
+        (n, 0) => writeln!(w, "cleanup: deleted the {n} file(s) the campaign stored")?,
+        (n, _) => {
+            writeln!(w, "cleanup: deleted {n} file(s); left on the target:")?;
+            for (name, reason) in &cleanup.left {
+                writeln!(w, "  LEFT     {name}: {reason}")?;
+            }
         }
     }
     let verdict = match (
@@ -347,4 +356,25 @@ fn clock_seed() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(0x5eed)
+}
+
+// The fuzzer's option values, spelled for clap here so that the library needs no clap.
+impl clap::ValueEnum for Verb {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Verb::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()))
+    }
+}
+
+impl clap::ValueEnum for Waits {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Waits::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()))
+    }
 }

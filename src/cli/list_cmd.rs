@@ -11,7 +11,7 @@ pub fn list(args: ListArgs) -> Result<u8, String> {
             .iter()
             .map(|s| {
                 serde_json::json!({
-                    "id": s.id, "title": s.title, "level": s.spec.level, "rfc": s.spec.rfc,
+                    "id": s.id, "title": s.title, "level": s.spec.level.to_string(), "rfc": s.spec.rfc,
                     "section": s.spec.section, "tags": s.tags, "location": s.location.to_string(),
                 })
             })

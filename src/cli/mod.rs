@@ -10,7 +10,7 @@ mod signal;
 mod target;
 
 pub use args::Cli;
-use args::Command;
+use args::Mode;
 use clap::Parser;
 use std::process::ExitCode;
 
@@ -32,11 +32,11 @@ pub fn main() -> ExitCode {
         Err(e) => return fatal(&format!("cannot start the async runtime: {e}")),
     };
     let result = runtime.block_on(async move {
-        match cli.command {
-            Command::Run(args) => run_cmd::run(args).await,
-            Command::List(args) => list_cmd::list(args),
-            Command::Serve(args) => serve_cmd::serve(args).await,
-            Command::Fuzz(args) => fuzz_cmd::fuzz(args).await,
+        match cli.mode {
+            Mode::Run(args) => run_cmd::run(args).await,
+            Mode::List(args) => list_cmd::list(args),
+            Mode::Serve(args) => serve_cmd::serve(args).await,
+            Mode::Fuzz(args) => fuzz_cmd::fuzz(args).await,
         }
     });
     match result {

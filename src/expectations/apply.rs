@@ -244,7 +244,6 @@ mod tests {
                 section: "§2".into(),
                 level: Level::Must,
             },
-            level: Level::Must,
             requirement: String::new(),
             tags: Vec::new(),
             verdict,

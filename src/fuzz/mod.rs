@@ -10,61 +10,38 @@
 //!                                                                          └─▶ oracles ─▶ minimise ─▶ findings/*.ftpspec
 //! ```
 //!
-//! # Layout
+//! # Rooms
 //!
-//! - `bytes`, `grammar`, `ops`, [`dialogue`]: the input language (bounded, grammar-aware);
-//!   [`shape`]: the whole grammar or a focus (`--only eprt --max-ops 1`).
-//! - [`line`]: command lines with holes (`${client.ip}`, `${data.port}`).
-//! - [`exec`] (+ `exec_control`, `exec_data`): one dialogue on one control connection;
-//!   [`latency`]: the target's measured reply time, which sets the waits only a timer can end.
-//! - [`trace`]: what an execution did and saw (pure data).
-//! - [`oracle`]: crash, hang, silence, malformed replies, protocol invariants.
-//! - [`feedback`], [`corpus`], [`mutate`]: AFLNet-style state feedback, the bounded on-disk
-//!   corpus, the seeded PRNG and byte mutations.
-//! - [`minimise`], `scenario`, [`finding`]: smallest reproducer, as a scenario, written durably.
-//! - [`campaign`], `report`, [`stats`], [`progress`], [`junit`]: the campaign loop and its outputs.
-//! - [`watch`]: the target process's idle CPU and descriptors before and after (`--watch-pid`).
-//! - [`inproc`]: the same dialogues against the reference server over `tokio::io::duplex`, for
-//!   the libFuzzer target in `fuzz/`.
+//! - [`input`]: what a dialogue is — the bounded, grammar-aware input language, command lines
+//!   with holes, the focus of a campaign (`--only`), and the mutations.
+//! - [`exec`]: running one dialogue on one control connection into a [`Trace`] (pure data),
+//!   with the target's measured reply time; `exec::inproc` runs the same dialogues against the
+//!   reference server over `tokio::io::duplex`, for the libFuzzer target in `fuzz/`.
+//! - [`judge`]: the oracles, one defect one finding, minimisation, the replayable scenario.
+//! - [`campaign`]: the loop — corpus, state feedback, stats, the target process watch
+//!   (`--watch-pid`), and reporting what was found.
+//!
+//! The campaign's presentation (progress line, JUnit) lives with the other reporters in
+//! [`crate::report`]; its options in [`crate::cli`].
+//!
+//! The names below are the fuzzer's public face; the rooms hold the rest.
 
-#![forbid(unsafe_code)]
-
-mod bytes;
 pub mod campaign;
-pub mod corpus;
-pub mod dialogue;
 pub mod exec;
-mod exec_control;
-mod exec_data;
-pub mod feedback;
-pub mod finding;
-pub mod grammar;
-pub mod inproc;
-pub mod junit;
-pub mod latency;
-pub mod line;
-pub mod minimise;
-pub mod mutate;
-pub mod ops;
-pub mod oracle;
-pub mod progress;
-mod report;
-mod scenario;
-pub mod shape;
-pub mod stats;
-pub mod trace;
-pub mod watch;
+pub mod input;
+pub mod judge;
 
-#[cfg(test)]
-mod oracle_tests;
-
-pub use bytes::{Ending, IllegalByte, Small, Word};
+pub use campaign::corpus::MAX_CORPUS;
+pub use campaign::report::{CampaignReport, Reported};
+pub use campaign::stats::{CampaignState, Stats, clock, parse_duration};
+pub use campaign::watch;
 pub use campaign::{Budget, CampaignConfig, StopSignal, run};
-pub use dialogue::{DataOp, Dialogue, MAX_INPUT, MAX_OPS, Op};
-pub use exec::{ExecConfig, execute};
-pub use exec_control::probe_liveness;
-pub use latency::{Latency, Waits};
-pub use oracle::{Oracle, Verdict, judge};
-pub use report::{CampaignReport, Reported};
-pub use scenario::to_scenario;
-pub use shape::{Shape, Verb};
+pub use exec::inproc;
+pub use exec::latency::{Latency, Waits};
+pub use exec::trace::Trace;
+pub use exec::{ExecConfig, execute, probe_liveness};
+pub use input::bytes::{Ending, IllegalByte, Small, Word};
+pub use input::dialogue::{DataOp, Dialogue, MAX_INPUT, MAX_OPS, Op};
+pub use input::shape::{Shape, Verb};
+pub use judge::oracle::{Oracle, Violation, judge};
+pub use judge::scenario::to_scenario;

@@ -13,7 +13,7 @@
 //! encode the network address", and no reading of such an argument would be unambiguous.
 
 use super::lex::{is_delimiter, parse_decimal, parse_port, show};
-use super::{CodecError, NetPrt};
+use super::{CodecError, Malformation, NetPrt};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// A well-formed EPRT argument for a supported family (1 = IPv4, 2 = IPv6).
@@ -61,7 +61,9 @@ impl EprtArg {
     /// on the unknown family.
     pub fn parse(arg: &[u8]) -> Result<EprtArg, EprtError> {
         let (delimiter, [net_prt, addr, port]) = split_fields(arg).map_err(EprtError::Malformed)?;
-        let net_prt = NetPrt::parse(net_prt).map_err(EprtError::Malformed)?;
+        let net_prt = NetPrt::parse(net_prt).map_err(|e| {
+            EprtError::Malformed(CodecError::new(Malformation::EprtNetPrt, e.detail))
+        })?;
         let ip = match net_prt {
             NetPrt::IPV4 => parse_ipv4(addr).map(IpAddr::V4),
             NetPrt::IPV6 => parse_ipv6(addr).map(IpAddr::V6),
@@ -69,10 +71,10 @@ impl EprtArg {
         }
         .map_err(EprtError::Malformed)?;
         let port = parse_port(port).ok_or_else(|| {
-            EprtError::Malformed(CodecError::new(format!(
-                "EPRT port {} is not a decimal 1-65535",
-                show(port)
-            )))
+            EprtError::Malformed(CodecError::new(
+                Malformation::EprtPort,
+                format!("EPRT port {} is not a decimal 1-65535", show(port)),
+            ))
         })?;
         Ok(EprtArg::new(delimiter, SocketAddr::new(ip, port)))
     }
@@ -107,22 +109,29 @@ impl std::fmt::Display for EprtArg {
 /// the first byte being one, the last byte being one, nothing after.
 fn split_fields(arg: &[u8]) -> Result<(u8, [&[u8]; 3]), CodecError> {
     let Some(&delimiter) = arg.first() else {
-        return Err(CodecError::new("empty EPRT argument"));
+        return Err(CodecError::new(
+            Malformation::EprtEmpty,
+            "empty EPRT argument",
+        ));
     };
     // RFC 2428 §2: "The delimiter character MUST be one of the ASCII characters in range 33-126
     // inclusive."
     if !is_delimiter(delimiter) {
-        return Err(CodecError::new(format!(
-            "EPRT delimiter 0x{delimiter:02x} is outside ASCII 33-126"
-        )));
+        return Err(CodecError::new(
+            Malformation::EprtDelimiter,
+            format!("EPRT delimiter 0x{delimiter:02x} is outside ASCII 33-126"),
+        ));
     }
     let fields: Vec<&[u8]> = arg.split(|&b| b == delimiter).collect();
     match fields.as_slice() {
         [_, net_prt, addr, port, []] => Ok((delimiter, [net_prt, addr, port])),
-        _ => Err(CodecError::new(format!(
-            "EPRT argument {} is not <d>net-prt<d>net-addr<d>tcp-port<d>",
-            show(arg)
-        ))),
+        _ => Err(CodecError::new(
+            Malformation::EprtFields,
+            format!(
+                "EPRT argument {} is not <d>net-prt<d>net-addr<d>tcp-port<d>",
+                show(arg)
+            ),
+        )),
     }
 }
 
@@ -131,9 +140,10 @@ fn split_fields(arg: &[u8]) -> Result<(u8, [&[u8]; 3]), CodecError> {
 fn unsupported(net_prt: NetPrt, addr: &[u8], port: &[u8]) -> EprtError {
     let port_numeric = !port.is_empty() && port.iter().all(u8::is_ascii_digit);
     if addr.is_empty() || !port_numeric {
-        return EprtError::Malformed(CodecError::new(format!(
-            "EPRT with net-prt {net_prt} has an empty address or a non-numeric port"
-        )));
+        return EprtError::Malformed(CodecError::new(
+            Malformation::EprtUnknownFamilyFields,
+            format!("EPRT with net-prt {net_prt} has an empty address or a non-numeric port"),
+        ));
     }
     EprtError::UnsupportedProtocol(net_prt)
 }
@@ -148,14 +158,14 @@ fn parse_ipv4(text: &[u8]) -> Result<Ipv4Addr, CodecError> {
         .collect();
     match octets.as_slice() {
         [Some(a), Some(b), Some(c), Some(d)] => Ok(Ipv4Addr::new(*a, *b, *c, *d)),
-        _ if parse_ipv6(text).is_ok() => Err(CodecError::new(format!(
-            "EPRT net-prt 1 with an IPv6 address {}",
-            show(text)
-        ))),
-        _ => Err(CodecError::new(format!(
-            "bad IPv4 address {} in EPRT",
-            show(text)
-        ))),
+        _ if parse_ipv6(text).is_ok() => Err(CodecError::new(
+            Malformation::EprtFamilyMismatch,
+            format!("EPRT net-prt 1 with an IPv6 address {}", show(text)),
+        )),
+        _ => Err(CodecError::new(
+            Malformation::EprtIpv4Address,
+            format!("bad IPv4 address {} in EPRT", show(text)),
+        )),
     }
 }
 
@@ -168,14 +178,14 @@ fn parse_ipv6(text: &[u8]) -> Result<Ipv6Addr, CodecError> {
         .and_then(|t| t.parse::<Ipv6Addr>().ok());
     match parsed {
         Some(ip) => Ok(ip),
-        None if looks_like_ipv4(text) => Err(CodecError::new(format!(
-            "EPRT net-prt 2 with an IPv4 address {}",
-            show(text)
-        ))),
-        None => Err(CodecError::new(format!(
-            "bad IPv6 address {} in EPRT",
-            show(text)
-        ))),
+        None if looks_like_ipv4(text) => Err(CodecError::new(
+            Malformation::EprtFamilyMismatch,
+            format!("EPRT net-prt 2 with an IPv4 address {}", show(text)),
+        )),
+        None => Err(CodecError::new(
+            Malformation::EprtIpv6Address,
+            format!("bad IPv6 address {} in EPRT", show(text)),
+        )),
     }
 }
 
@@ -311,11 +321,39 @@ mod tests {
         let Err(EprtError::Malformed(e)) = parse("|1|::1|6275|") else {
             panic!()
         };
-        assert!(e.0.contains("IPv6"), "{e}");
+        assert!(e.detail.contains("IPv6"), "{e}");
+        assert_eq!(e.kind, Malformation::EprtFamilyMismatch);
         let Err(EprtError::Malformed(e)) = parse("|2|127.0.0.1|6275|") else {
             panic!()
         };
-        assert!(e.0.contains("IPv4"), "{e}");
+        assert!(e.detail.contains("IPv4"), "{e}");
+        assert_eq!(e.kind, Malformation::EprtFamilyMismatch);
+    }
+
+    #[test]
+    fn each_malformation_has_its_kind() {
+        let kind = |arg: &str| match parse(arg) {
+            Err(EprtError::Malformed(e)) => Some(e.kind),
+            _ => None,
+        };
+        assert_eq!(kind(""), Some(Malformation::EprtEmpty));
+        assert_eq!(
+            kind("\x7f1\x7f127.0.0.1\x7f5\x7f"),
+            Some(Malformation::EprtDelimiter)
+        );
+        assert_eq!(kind("|1|127.0.0.1!5|"), Some(Malformation::EprtFields));
+        assert_eq!(kind(" 1 127.0.0.1 5 "), Some(Malformation::EprtDelimiter));
+        assert_eq!(kind("|1|127.0.0.1|5"), Some(Malformation::EprtFields));
+        assert_eq!(kind("|x|127.0.0.1|5|"), Some(Malformation::EprtNetPrt));
+        assert_eq!(kind("|3||5|"), Some(Malformation::EprtUnknownFamilyFields));
+        assert_eq!(kind("|1|256.1.1.1|5|"), Some(Malformation::EprtIpv4Address));
+        assert_eq!(kind("|2|::g|5|"), Some(Malformation::EprtIpv6Address));
+        assert_eq!(kind("|1|127.0.0.1|0|"), Some(Malformation::EprtPort));
+        assert_eq!(kind("|1|127.0.0.1|5|"), None);
+        // Every kind quotes the RFC it comes from.
+        for k in [Malformation::EprtDelimiter, Malformation::EprtPort] {
+            assert!(k.rule().starts_with("RFC 2428 §2"), "{}", k.rule());
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! Example: `229 Entering Extended Passive Mode (|||6446|)`.
 
 use super::lex::{is_delimiter, parse_port, show};
-use super::{CodecError, NetPrt};
+use super::{CodecError, Malformation, NetPrt};
 
 /// The argument of EPSV: none, `ALL`, or a network protocol number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,10 +36,10 @@ impl EpsvArg {
             return Ok(EpsvArg::All);
         }
         NetPrt::parse(arg).map(EpsvArg::Proto).map_err(|_| {
-            CodecError::new(format!(
-                "EPSV argument {} is neither ALL nor a net-prt",
-                show(arg)
-            ))
+            CodecError::new(
+                Malformation::EpsvArgument,
+                format!("EPSV argument {} is neither ALL nor a net-prt", show(arg)),
+            )
         })
     }
 }
@@ -72,28 +72,30 @@ impl EpsvReply {
     /// listening for a data connection." The port field runs to the next delimiter, so a digit
     /// delimiter (legal, if odd) still parses as long as the port does not contain it.
     pub fn from_reply_text(text: &[u8]) -> Result<EpsvReply, CodecError> {
-        let open = text
-            .iter()
-            .position(|&b| b == b'(')
-            .ok_or_else(|| CodecError::new(format!("229 text {} has no `(`", show(text))))?;
+        let open = text.iter().position(|&b| b == b'(').ok_or_else(|| {
+            CodecError::new(
+                Malformation::EpsvReplyNoParen,
+                format!("229 text {} has no `(`", show(text)),
+            )
+        })?;
         let (delimiter, rest) = leading_delimiters(&text[open + 1..])?;
         let end = rest.iter().position(|&b| b == delimiter).ok_or_else(|| {
-            CodecError::new(format!(
-                "229 port field in {} has no closing delimiter",
-                show(text)
-            ))
+            CodecError::new(
+                Malformation::EpsvReplyPort,
+                format!("229 port field in {} has no closing delimiter", show(text)),
+            )
         })?;
         let port = parse_port(&rest[..end]).ok_or_else(|| {
-            CodecError::new(format!(
-                "229 port {} is not a decimal 1-65535",
-                show(&rest[..end])
-            ))
+            CodecError::new(
+                Malformation::EpsvReplyPort,
+                format!("229 port {} is not a decimal 1-65535", show(&rest[..end])),
+            )
         })?;
         let Some((b')', trailing)) = rest[end + 1..].split_first() else {
-            return Err(CodecError::new(format!(
-                "229 text {} lacks `)` after the port",
-                show(text)
-            )));
+            return Err(CodecError::new(
+                Malformation::EpsvReplyNoClose,
+                format!("229 text {} lacks `)` after the port", show(text)),
+            ));
         };
         Ok(EpsvReply {
             delimiter,
@@ -116,19 +118,24 @@ impl EpsvReply {
 fn leading_delimiters(after_paren: &[u8]) -> Result<(u8, &[u8]), CodecError> {
     let [d, d2, d3, rest @ ..] = after_paren else {
         return Err(CodecError::new(
+            Malformation::EpsvReplyDelimiters,
             "229 parenthesis too short for (<d><d><d><port><d>)",
         ));
     };
     if !is_delimiter(*d) {
-        return Err(CodecError::new(format!(
-            "229 delimiter 0x{d:02x} is outside ASCII 33-126"
-        )));
+        return Err(CodecError::new(
+            Malformation::EpsvReplyDelimiters,
+            format!("229 delimiter 0x{d:02x} is outside ASCII 33-126"),
+        ));
     }
     if d2 != d || d3 != d {
-        return Err(CodecError::new(format!(
-            "229 must start ({0}{0}{0}: two blank fields with one delimiter",
-            *d as char
-        )));
+        return Err(CodecError::new(
+            Malformation::EpsvReplyDelimiters,
+            format!(
+                "229 must start ({0}{0}{0}: two blank fields with one delimiter",
+                *d as char
+            ),
+        ));
     }
     Ok((*d, rest))
 }

@@ -1,8 +1,8 @@
 //! `<host-port> ::= h1,h2,h3,h4,p1,p2` — the argument of PORT and the address in a 227 reply
 //! (RFC 959 §4.1.2, §5.3.2).
 
-use super::CodecError;
 use super::lex::{parse_decimal, show};
+use super::{CodecError, Malformation};
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 /// Six numbers: four for the address, two for the port (high byte first).
@@ -35,16 +35,23 @@ impl HostPort {
     pub fn parse(arg: &[u8]) -> Result<HostPort, CodecError> {
         let fields: Vec<&[u8]> = arg.split(|&b| b == b',').collect();
         if fields.len() != FIELDS {
-            return Err(CodecError::new(format!(
-                "host-port needs six comma-separated numbers, got {} in {}",
-                fields.len(),
-                show(arg)
-            )));
+            return Err(CodecError::new(
+                Malformation::HostPortFields,
+                format!(
+                    "host-port needs six comma-separated numbers, got {} in {}",
+                    fields.len(),
+                    show(arg)
+                ),
+            ));
         }
         let mut bytes = [0u8; FIELDS];
         for (slot, field) in bytes.iter_mut().zip(fields) {
-            *slot = parse_byte(field)
-                .ok_or_else(|| CodecError::new(format!("bad host-port number in {}", show(arg))))?;
+            *slot = parse_byte(field).ok_or_else(|| {
+                CodecError::new(
+                    Malformation::HostPortNumber,
+                    format!("bad host-port number in {}", show(arg)),
+                )
+            })?;
         }
         Ok(HostPort::from_bytes(bytes))
     }
@@ -58,24 +65,29 @@ impl HostPort {
     ///
     /// Reading stops after the sixth number, so `(127,0,0,1,4,1).` and `127,0,0,1,4,1` both parse.
     pub fn from_227_text(text: &[u8]) -> Result<HostPort, CodecError> {
-        let start = text
-            .iter()
-            .position(u8::is_ascii_digit)
-            .ok_or_else(|| CodecError::new(format!("no host-port in 227 text {}", show(text))))?;
+        let start = text.iter().position(u8::is_ascii_digit).ok_or_else(|| {
+            CodecError::new(
+                Malformation::PasvReplyFields,
+                format!("no host-port in 227 text {}", show(text)),
+            )
+        })?;
         let mut rest = &text[start..];
         let mut bytes = [0u8; FIELDS];
         for (i, slot) in bytes.iter_mut().enumerate() {
             if i > 0 {
                 rest = rest.strip_prefix(b",").ok_or_else(|| {
-                    CodecError::new(format!(
-                        "227 host-port has {i} numbers, not six: {}",
-                        show(text)
-                    ))
+                    CodecError::new(
+                        Malformation::PasvReplyFields,
+                        format!("227 host-port has {i} numbers, not six: {}", show(text)),
+                    )
                 })?;
             }
             let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
             *slot = parse_byte(&rest[..digits]).ok_or_else(|| {
-                CodecError::new(format!("bad number in 227 host-port {}", show(text)))
+                CodecError::new(
+                    Malformation::PasvReplyNumber,
+                    format!("bad number in 227 host-port {}", show(text)),
+                )
             })?;
             rest = &rest[digits..];
         }

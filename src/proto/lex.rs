@@ -31,7 +31,7 @@ pub(crate) fn is_delimiter(b: u8) -> bool {
 pub(crate) fn show(bytes: &[u8]) -> String {
     const MAX_SHOWN: usize = 64;
     let shown = &bytes[..bytes.len().min(MAX_SHOWN)];
-    let mut s = format!("\"{}\"", shown.escape_ascii());
+    let mut s = format!("\"{}\"", super::escape_bytes(shown));
     if bytes.len() > MAX_SHOWN {
         s.push('…');
     }

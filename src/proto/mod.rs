@@ -15,12 +15,12 @@
 //!
 //! Private helpers: `lex` (strict decimals, ports, delimiters, bounded display of peer bytes).
 
-#![forbid(unsafe_code)]
-
 pub mod code;
+mod codec_error;
 pub mod command;
 pub mod eprt;
 pub mod epsv;
+mod escape;
 pub mod hostport;
 mod lex;
 pub mod netprt;
@@ -34,17 +34,9 @@ pub use code::ReplyCode;
 pub use command::{Command, CommandError, RawLine};
 pub use eprt::{EprtArg, EprtError};
 pub use epsv::{EpsvArg, EpsvReply};
+pub use escape::escape_bytes;
 pub use hostport::HostPort;
 pub use netprt::{NetPrt, ProtocolList};
 pub use reply::{Limits, Reply, ReplyError, ReplyErrorKind, parse_reply};
 
-/// Why a codec refused its input. Carries a human-readable reason for reports.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct CodecError(pub String);
-
-impl CodecError {
-    pub(crate) fn new(msg: impl Into<String>) -> Self {
-        CodecError(msg.into())
-    }
-}
+pub use codec_error::{CodecError, Malformation};

@@ -6,8 +6,8 @@
 //!
 //! RFC examples: `Network protocol not supported, use (1)` and `… use (1,2)`.
 
-use super::CodecError;
 use super::lex::{parse_decimal, show};
+use super::{CodecError, Malformation};
 
 /// At most this many digits in a `<net-prt>`: nine always fit a `u32`.
 const MAX_NETPRT_DIGITS: usize = 9;
@@ -30,7 +30,12 @@ impl NetPrt {
     pub fn parse(text: &[u8]) -> Result<NetPrt, CodecError> {
         parse_decimal(text, MAX_NETPRT_DIGITS)
             .map(NetPrt)
-            .ok_or_else(|| CodecError::new(format!("bad network protocol number {}", show(text))))
+            .ok_or_else(|| {
+                CodecError::new(
+                    Malformation::NetPrtNumber,
+                    format!("bad network protocol number {}", show(text)),
+                )
+            })
     }
 }
 
@@ -56,22 +61,34 @@ impl ProtocolList {
         let text = trim_trailing_blanks(text);
         let Some((&b')', before)) = text.split_last() else {
             return Err(CodecError::new(
+                Malformation::ProtocolListMissing,
                 "522 text does not end with a protocol list `(…)`",
             ));
         };
         let Some(open) = before.iter().rposition(|&b| b == b'(') else {
-            return Err(CodecError::new("522 text has `)` but no `(` before it"));
+            return Err(CodecError::new(
+                Malformation::ProtocolListMissing,
+                "522 text has `)` but no `(` before it",
+            ));
         };
         let content = &before[open + 1..];
         if content.is_empty() {
-            return Err(CodecError::new("522 protocol list is empty"));
+            return Err(CodecError::new(
+                Malformation::ProtocolListEntries,
+                "522 protocol list is empty",
+            ));
         }
         content
             .split(|&b| b == b',')
             .map(NetPrt::parse)
             .collect::<Result<Vec<_>, _>>()
             .map(ProtocolList)
-            .map_err(|e| CodecError::new(format!("522 protocol list: {e}")))
+            .map_err(|e| {
+                CodecError::new(
+                    Malformation::ProtocolListEntries,
+                    format!("522 protocol list: {e}"),
+                )
+            })
     }
 
     /// Appends `(p1,…,pn)`. An empty list encodes as `()`, which [`Self::from_reply_text`]

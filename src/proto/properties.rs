@@ -9,25 +9,18 @@
 use super::reply::{Limits, parse_reply};
 use super::*;
 
-fn xorshift(state: &mut u64) -> u64 {
-    *state ^= *state << 13;
-    *state ^= *state >> 7;
-    *state ^= *state << 17;
-    *state
-}
+use crate::rng::Rng;
 
 /// Bytes biased towards the reply grammar, so that deep paths are reached.
-fn reply_input(state: &mut u64) -> Vec<u8> {
+fn reply_input(rng: &mut Rng) -> Vec<u8> {
     const ALPHABET: &[u8] = b"0123456789 -\r\n\r\nabc\xff";
-    let len = (xorshift(state) % 64) as usize;
-    (0..len)
-        .map(|_| ALPHABET[(xorshift(state) % ALPHABET.len() as u64) as usize])
-        .collect()
+    let len = rng.below(64);
+    (0..len).map(|_| *rng.pick(ALPHABET)).collect()
 }
 
 #[test]
 fn never_panics_and_consumes_sensibly() {
-    let mut state = 0x9e37_79b9_7f4a_7c15;
+    let mut state = Rng::new(0x9e37_79b9_7f4a_7c15);
     let limits = Limits {
         max_line_len: 24,
         max_lines: 4,
@@ -51,7 +44,7 @@ fn never_panics_and_consumes_sensibly() {
 
 #[test]
 fn prefixes_of_a_complete_reply_agree() {
-    let mut state = 42;
+    let mut state = Rng::new(42);
     let limits = Limits::default();
     for _ in 0..5_000 {
         let buf = reply_input(&mut state);
@@ -66,12 +59,10 @@ fn prefixes_of_a_complete_reply_agree() {
 }
 
 /// Bytes biased towards the argument grammars.
-fn codec_input(state: &mut u64) -> Vec<u8> {
+fn codec_input(rng: &mut Rng) -> Vec<u8> {
     const ALPHABET: &[u8] = b"0123456789|||!,,..::()ALlaf \t\xff\x00";
-    let len = (xorshift(state) % 32) as usize;
-    (0..len)
-        .map(|_| ALPHABET[(xorshift(state) % ALPHABET.len() as u64) as usize])
-        .collect()
+    let len = rng.below(32);
+    (0..len).map(|_| *rng.pick(ALPHABET)).collect()
 }
 
 fn encode_with(f: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
@@ -82,7 +73,7 @@ fn encode_with(f: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
 
 #[test]
 fn codecs_never_panic_and_round_trip() {
-    let mut state = 0x2545_f491_4f6c_dd1d;
+    let mut state = Rng::new(0x2545_f491_4f6c_dd1d);
     for _ in 0..50_000 {
         let buf = codec_input(&mut state);
         if let Ok(hp) = HostPort::parse(&buf) {

@@ -27,7 +27,6 @@ pub(crate) fn outcome(id: &str, verdict: Verdict) -> Outcome {
             section: "§2".into(),
             level: Level::Must,
         },
-        level: Level::Must,
         requirement: String::new(),
         tags: vec!["eprt".into()],
         verdict,
@@ -131,7 +130,6 @@ fn warn() -> Outcome {
     let mut o = outcome("rfc2428.epsv.port-range", Verdict::Warn);
     o.title = "EPSV ports come from the configured range".into();
     o.spec.level = Level::Should;
-    o.level = Level::Should;
     o.requirement = "The port SHOULD be in range.".into();
     o.reason = Some("port 80 is privileged".into());
     o.failure = Some(failure(
@@ -151,7 +149,6 @@ fn info() -> Outcome {
         section: "§8".into(),
         level: Level::May,
     };
-    o.level = Level::May;
     o.reason = Some("ports increase by one".into());
     o.notes = vec![
         "passive ports 40000 40001 40002".into(),

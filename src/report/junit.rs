@@ -138,7 +138,7 @@ fn testcase(report: &RunReport, o: &Outcome) -> TestCase {
 /// the end of the transcript.
 fn failed(o: &Outcome, name: &str, time: Duration, shared: &str) -> TestCase {
     let message = format!("{}{shared}", message(o));
-    let mut case = TestCase::failure(name, time, &o.level.to_string(), &xml_line(&message));
+    let mut case = TestCase::failure(name, time, &o.spec.level.to_string(), &xml_line(&message));
     let mut text = failure_lines(o);
     text.extend(transcript_section(o, Some(FAILURE_TRANSCRIPT_TAIL)));
     if let junit_report::TestResult::Failure { cause, .. } = &mut case.result {
@@ -246,14 +246,18 @@ fn system_out(o: &Outcome, shared: &str) -> String {
         Verdict::Warn => {
             lines.push(format!(
                 "WARN ({}): {}{shared}",
-                o.level,
+                o.spec.level,
                 printable(&message(o))
             ));
             lines.extend(failure_lines(o));
             lines.extend(transcript_section(o, None));
         }
         Verdict::Info => {
-            lines.push(format!("INFO ({}): {}", o.level, printable(&message(o))));
+            lines.push(format!(
+                "INFO ({}): {}",
+                o.spec.level,
+                printable(&message(o))
+            ));
             lines.push(requirement_line(o));
         }
     }

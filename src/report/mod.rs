@@ -6,6 +6,8 @@
 //! the JUnit mapping are documented in `reports/README.md`.
 
 pub mod console;
+pub mod fuzz_junit;
+pub mod fuzz_progress;
 pub mod json;
 pub mod junit;
 mod text;

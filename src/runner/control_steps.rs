@@ -1,11 +1,12 @@
 //! Steps about the control connection itself and the block that looks at its replies:
 //! `if reply`, `reconnect`, `send-long`, `expect close`.
 
-use super::exec::{ScenarioRun, connect_control, set_client_vars};
+use super::connection::{connect_control, quit, set_client_vars};
+use super::exec::ScenarioRun;
 use super::expect;
 use super::stop::Stop;
+use crate::session::SessionError;
 use crate::session::transcript::Channel;
-use crate::session::{ControlConnection, SessionError};
 use crate::suite::{CodePattern, Step, Template};
 use std::time::Duration;
 
@@ -114,16 +115,6 @@ impl ScenarioRun<'_> {
             )),
         }
     }
-}
-
-/// Says QUIT and closes, best effort: nothing here affects the verdict. The wait for the 221
-/// is short and within the step timeout.
-pub(super) async fn quit(ctrl: &mut ControlConnection, step_timeout: Duration) {
-    let wait = step_timeout.min(Duration::from_secs(1));
-    if ctrl.send(b"QUIT\r\n").await.is_ok() {
-        let _ = ctrl.read_reply(wait).await;
-    }
-    ctrl.shutdown().await;
 }
 
 /// A long line as the transcript keeps it: its first bytes, then `... (N bytes in all)`.

@@ -119,12 +119,19 @@ impl ScenarioRun<'_> {
         Ok(())
     }
 
-    /// `${NAME.ip}`, `${NAME.port}` and, for IPv4, `${NAME.hostport}` of a listener.
+    /// `${NAME.ip}`, `${NAME.port}`, `${NAME.port-number}` and, for IPv4, `${NAME.hostport}`
+    /// of a listener.
     fn bind_listener_vars(&mut self, channel: &str, addr: std::net::SocketAddr) {
         self.vars
             .set(format!("{channel}.ip"), addr.ip().to_string());
         self.vars
             .set(format!("{channel}.port"), addr.port().to_string());
+        // `${NAME.port-number}`: the p1,p2 of PORT (RFC 959 §4.1.2).
+        let port = addr.port();
+        self.vars.set(
+            format!("{channel}.port-number"),
+            format!("{},{}", port >> 8, port & 0xff),
+        );
         // `${NAME.hostport}`: the PORT argument h1,h2,h3,h4,p1,p2 (RFC 959 §4.1.2), IPv4 only.
         if let IpAddr::V4(v4) = addr.ip() {
             let hostport = HostPort::new(v4, addr.port());

@@ -4,7 +4,7 @@
 //! the steps over values in `value_steps`.
 
 use super::config::RunConfig;
-use super::control_steps::quit;
+use super::connection::{connect_control, initial_vars, quit, read_greeting};
 use super::expect;
 use super::ledger::PASSIVE_VERBS;
 use super::series::SeriesSet;
@@ -81,15 +81,31 @@ pub fn pick_address(scenario: &Scenario, config: &RunConfig) -> Result<SocketAdd
         .ok_or_else(|| Stop::Error("the target has no address".into()))
 }
 
+/// Where a scenario's control connection comes from.
+pub enum Opening {
+    /// A TCP connection to this address of the target (every real run).
+    Connect(SocketAddr),
+    /// A connection over a stream the caller opened (`run_one_over`: an in-memory peer in
+    /// tests), its greeting not yet read.
+    Over(ControlConnection),
+}
+
 impl<'a> ScenarioRun<'a> {
-    /// Connects and reads the greeting. Failures here are ERROR: nothing was tested yet.
+    /// Connects (or takes the given connection) and reads the greeting. Failures here are
+    /// ERROR: nothing was tested yet.
     pub async fn open(
-        addr: SocketAddr,
+        opening: Opening,
         config: &'a RunConfig,
         recorder: Recorder,
         series: SeriesSet,
     ) -> Result<ScenarioRun<'a>, Stop> {
-        let ctrl = connect_control(addr, config, &recorder).await?;
+        let ctrl = match opening {
+            Opening::Connect(addr) => connect_control(addr, config, &recorder).await?,
+            Opening::Over(mut ctrl) => {
+                read_greeting(&mut ctrl, config).await?;
+                ctrl
+            }
+        };
         let vars = initial_vars(&ctrl, config);
         Ok(ScenarioRun {
             config,
@@ -366,70 +382,6 @@ impl<'a> ScenarioRun<'a> {
     pub async fn finish(mut self) {
         quit(&mut self.ctrl, self.config.step_timeout).await;
     }
-}
-
-/// Opens a control connection and reads its greeting. Failures are ERROR: the harness could
-/// not get a session, which says nothing about the requirement under test.
-pub(super) async fn connect_control(
-    addr: SocketAddr,
-    config: &RunConfig,
-    recorder: &Recorder,
-) -> Result<ControlConnection, Stop> {
-    let mut ctrl = ControlConnection::connect(addr, config.step_timeout, recorder.clone())
-        .await
-        .map_err(|e| Stop::Error(e.to_string()))?;
-    read_greeting(&mut ctrl, config).await?;
-    Ok(ctrl)
-}
-
-/// The greeting: optional 120 replies, then 220 (RFC 959 §5.4, "Connection Establishment").
-async fn read_greeting(ctrl: &mut ControlConnection, config: &RunConfig) -> Result<(), Stop> {
-    for _ in 0..4 {
-        let reply = ctrl
-            .read_reply(config.step_timeout)
-            .await
-            .map_err(|e| Stop::Error(format!("no greeting: {e}")))?;
-        match reply.code.0 {
-            220 => return Ok(()),
-            120 => continue,
-            _ => {
-                return Err(Stop::Error(format!(
-                    "the server refused the session: {}",
-                    expect::show(&reply)
-                )));
-            }
-        }
-    }
-    Err(Stop::Error(
-        "no 220 greeting after repeated 120 replies".into(),
-    ))
-}
-
-fn initial_vars(ctrl: &ControlConnection, config: &RunConfig) -> Vars {
-    let mut vars = Vars::default();
-    set_client_vars(&mut vars, ctrl);
-    vars.set("target.ip", ctrl.peer().ip().to_string());
-    vars.set("target.port", ctrl.peer().port().to_string());
-    vars.set("target.netprt", netprt(ctrl.peer()));
-    vars.set("file.small", config.files.small.clone());
-    vars.set("file.large", config.files.large.clone());
-    vars.set("file.upload", config.files.upload.clone());
-    if let Ok(command) = config.transfer_command() {
-        vars.set(TRANSFER_VAR, command.to_string());
-    }
-    vars
-}
-
-/// An RFC 2428 net-prt: `1` for IPv4, `2` for IPv6.
-fn netprt(addr: SocketAddr) -> &'static str {
-    if addr.is_ipv6() { "2" } else { "1" }
-}
-
-/// `${client.*}`: this end of the control connection (set again by `reconnect`).
-pub(super) fn set_client_vars(vars: &mut Vars, ctrl: &ControlConnection) {
-    vars.set("client.ip", ctrl.local().ip().to_string());
-    vars.set("client.port", ctrl.local().port().to_string());
-    vars.set("client.netprt", netprt(ctrl.local()));
 }
 
 pub(super) fn no_channel(channel: &str) -> Stop {

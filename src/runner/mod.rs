@@ -6,6 +6,7 @@
 
 pub mod causes;
 pub mod config;
+mod connection;
 mod control_steps;
 mod data_steps;
 mod exec;
@@ -23,4 +24,4 @@ mod vars;
 
 pub use config::{Files, RunConfig, Secret, Target, TransferChoice};
 pub use outcome::{Cause, Expectation, ExpectationStatus, Failure, Outcome, RunReport, Verdict};
-pub use run::{NOT_RUN, coverage, covering, probe, run, run_one, run_until};
+pub use run::{NOT_RUN, coverage, covering, probe, run, run_one, run_one_over, run_until};

@@ -2,12 +2,11 @@
 //! these; nothing here runs anything.
 
 use crate::session::transcript::Transcript;
-use crate::suite::{Level, Location, Spec};
+use crate::suite::{Location, Spec};
 use std::time::Duration;
 
 /// The verdict of one scenario.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "UPPERCASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Verdict {
     /// The requirement held.
     Pass,
@@ -76,7 +75,7 @@ impl std::fmt::Display for Verdict {
 
 /// Where and how a scenario's requirement was found broken (FAIL, WARN, INFO), or where the
 /// stage for it could not be set (BLOCKED).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     /// The step that failed.
     pub at: Location,
@@ -91,13 +90,13 @@ pub struct Failure {
 }
 
 /// The result of one scenario.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     pub id: String,
     pub title: String,
     pub area: String,
+    /// The requirement's RFC, section and level (`spec.level` decides what a failure means).
     pub spec: Spec,
-    pub level: Level,
     pub requirement: String,
     pub tags: Vec<String>,
     pub verdict: Verdict,
@@ -112,9 +111,7 @@ pub struct Outcome {
     /// The ID of the cause this outcome shares with others (see [`Cause`]), for every outcome
     /// with a failure.
     pub cause: Option<String>,
-    #[serde(skip)]
     pub transcript: Transcript,
-    #[serde(serialize_with = "as_millis", rename = "duration_ms")]
     pub duration: Duration,
     /// What an expectation file (`ftpspec run --expect`) says about this scenario, once applied
     /// after the run; `None` when no deviation entry names it.
@@ -140,7 +137,7 @@ impl Outcome {
 }
 
 /// A known deviation of the target, as an expectation file states it, matched to one outcome.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expectation {
     /// The verdict the file expects (never PASS: a deviation is a verdict other than PASS).
     pub verdict: Verdict,
@@ -153,8 +150,7 @@ pub struct Expectation {
 }
 
 /// How an outcome's actual verdict compares with the one its expectation entry names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ExpectationStatus {
     /// The verdict is the expected one (XFAIL): not counted by the exit code.
     Expected,
@@ -170,10 +166,6 @@ impl ExpectationStatus {
         ExpectationStatus::UnexpectedPass,
         ExpectationStatus::Mismatch,
     ];
-}
-
-fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64(d.as_secs_f64() * 1000.0)
 }
 
 /// One defect as the run saw it: the same check failing on the same reply after the same

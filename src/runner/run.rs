@@ -2,14 +2,15 @@
 //! ending into an [`Outcome`] with its verdict.
 
 use super::config::RunConfig;
-use super::exec::{ScenarioRun, pick_address};
+use super::exec::{Opening, ScenarioRun, pick_address};
 use super::ledger::RunLedger;
 use super::outcome::{Failure, Outcome, RunReport, Verdict};
 use super::preflight::{self, Preflight};
 use super::series::SeriesSet;
 use super::stop::{Broken, CHECK_REPLY_CODE, Stop};
-use crate::session::{ControlConnection, Recorder};
+use crate::session::{ControlConnection, ControlStream, Recorder};
 use crate::suite::{Level, Location, RunCheck, Scenario};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::Semaphore;
@@ -230,7 +231,7 @@ fn not_run_outcome(scenario: &Scenario, strict: bool) -> Outcome {
 async fn run_repeated(scenario: &Scenario, config: &RunConfig, ledger: &RunLedger) -> Outcome {
     let mut runs = Vec::new();
     for _ in 0..config.repeat.max(1) {
-        runs.push(run_in(scenario, config, ledger).await);
+        runs.push(run_in(scenario, config, ledger, None).await);
     }
     combine(runs)
 }
@@ -269,22 +270,54 @@ fn combine(mut runs: Vec<Outcome>) -> Outcome {
 /// Runs one scenario to its outcome. Never fails: every ending is a verdict. Without a run
 /// around it there is no preflight: `transfer` uses `config.transfer`, else NLST.
 pub async fn run_one(scenario: &Scenario, config: &RunConfig) -> Outcome {
-    run_in(scenario, config, &RunLedger::default()).await
+    run_in(scenario, config, &RunLedger::default(), None).await
 }
 
-async fn run_in(scenario: &Scenario, config: &RunConfig, ledger: &RunLedger) -> Outcome {
+/// Like [`run_one`], but over a control stream the caller opened instead of a TCP connection
+/// to `config.target`: an in-memory peer (`tokio::io::duplex`) in tests, so that timeouts run
+/// on a paused clock and nothing depends on the TCP stack or on scheduling. `peer` stands for
+/// the target (`${target.*}`), `local` for this end (`${client.*}`).
+///
+/// The stream is the target, so the scenario's `needs ipv4/ipv6` are not checked against
+/// `config.target`. Steps that open TCP connections still do, to loopback in tests: data
+/// connections go to `peer`'s IP, and `reconnect` connects to `peer` by TCP.
+pub async fn run_one_over(
+    scenario: &Scenario,
+    config: &RunConfig,
+    stream: impl ControlStream,
+    peer: SocketAddr,
+    local: SocketAddr,
+) -> Outcome {
+    let ctrl = ControlConnection::over(stream, peer, local, Recorder::new());
+    run_in(scenario, config, &RunLedger::default(), Some(ctrl)).await
+}
+
+/// Runs a scenario over `given`, or over a TCP connection to the address its needs pick.
+async fn run_in(
+    scenario: &Scenario,
+    config: &RunConfig,
+    ledger: &RunLedger,
+    given: Option<ControlConnection>,
+) -> Outcome {
     let started = tokio::time::Instant::now();
-    let recorder = Recorder::new();
+    let recorder = match &given {
+        Some(ctrl) => ctrl.recorder().clone(),
+        None => Recorder::new(),
+    };
     let series = SeriesSet::default();
     let mut notes = Vec::new();
     let mut passive_worked = Default::default();
-    let ended = match pick_address(scenario, config) {
+    let opening = match given {
+        Some(ctrl) => Ok(Opening::Over(ctrl)),
+        None => pick_address(scenario, config).map(Opening::Connect),
+    };
+    let ended = match opening {
         Err(stop) => Err(stop),
-        Ok(addr) => {
+        Ok(opening) => {
             let body = execute(
                 scenario,
                 config,
-                addr,
+                opening,
                 (recorder.clone(), series.clone()),
                 (&mut notes, &mut passive_worked),
             );
@@ -348,14 +381,14 @@ fn passive_setup_failed(b: &Broken) -> bool {
 async fn execute(
     scenario: &Scenario,
     config: &RunConfig,
-    addr: std::net::SocketAddr,
+    opening: Opening,
     (recorder, series): (Recorder, SeriesSet),
     (notes, passive_worked): (
         &mut Vec<String>,
         &mut std::collections::BTreeSet<&'static str>,
     ),
 ) -> Result<(), Stop> {
-    let mut run = ScenarioRun::open(addr, config, recorder, series).await?;
+    let mut run = ScenarioRun::open(opening, config, recorder, series).await?;
     let result = run.run_steps(&scenario.steps).await;
     notes.append(&mut run.notes);
     passive_worked.append(&mut run.passive_worked);
@@ -482,7 +515,6 @@ fn outcome(
         title: scenario.title.clone(),
         area: scenario.area().to_string(),
         spec: scenario.spec.clone(),
-        level: scenario.spec.level,
         requirement: scenario.requirement.clone(),
         tags: scenario.tags.clone(),
         verdict,

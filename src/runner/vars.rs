@@ -12,6 +12,11 @@ impl Vars {
         self.0.insert(name.into(), value.into());
     }
 
+    /// Forgets a value (`${client.host-number}` after a `reconnect` over IPv6).
+    pub fn unset(&mut self, name: &str) {
+        self.0.remove(name);
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)
     }
@@ -25,6 +30,12 @@ impl Vars {
                 Part::Literal(bytes) => out.extend_from_slice(bytes),
                 Part::Var(name) => match self.get(name) {
                     Some(value) => out.extend_from_slice(value.as_bytes()),
+                    None if is_ipv4_only(name) => {
+                        return Err(format!(
+                            "variable ${{{name}}} has no value: it is the PORT form of an IPv4 \
+                             address, and this connection is IPv6 (use EPRT, RFC 2428 §2)"
+                        ));
+                    }
                     None => return Err(format!("variable ${{{name}}} has no value yet")),
                 },
             }
@@ -37,6 +48,11 @@ impl Vars {
         self.render(template)
             .map(|b| String::from_utf8_lossy(&b).into_owned())
     }
+}
+
+/// The variables that exist only over IPv4: PORT's `h1,h2,h3,h4` forms (RFC 959 §4.1.2).
+fn is_ipv4_only(name: &str) -> bool {
+    name == "client.host-number" || name.ends_with(".hostport")
 }
 
 #[cfg(test)]

@@ -30,8 +30,6 @@
 //! # Ok(()) }
 //! ```
 
-#![forbid(unsafe_code)]
-
 mod accept;
 mod commands;
 mod config;
@@ -48,7 +46,7 @@ mod urgent;
 mod watch;
 
 #[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 #[cfg(test)]
 mod tests;
 

@@ -16,6 +16,7 @@
 use super::data::{listen_naive, listen_on};
 use super::fault::Fault;
 use super::session::Shared;
+use crate::rng::Rng;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::net::{IpAddr, SocketAddr};
@@ -47,8 +48,7 @@ pub struct PortChooser {
 
 #[derive(Debug)]
 struct State {
-    /// splitmix64 state.
-    rng: u64,
+    rng: Rng,
     /// The port handed out last, so the next setup starts elsewhere.
     last: Option<u16>,
     /// `sequential-passive-ports`: the port to try next.
@@ -61,7 +61,7 @@ impl Default for PortChooser {
         let seed = RandomState::new().build_hasher().finish();
         PortChooser {
             state: Mutex::new(State {
-                rng: seed,
+                rng: Rng::new(seed),
                 last: None,
                 next_in_sequence: None,
             }),
@@ -76,13 +76,9 @@ impl PortChooser {
 }
 
 impl State {
-    /// splitmix64 (Steele, Lea, Flood 2014): tiny, and plenty for spreading ports.
+    /// The crate's one PRNG (`crate::rng`): plenty for spreading ports.
     fn random(&mut self) -> u64 {
-        self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.rng;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.rng.next_u64()
     }
 
     /// The offset in `lo..lo+span` where the next round starts: random, and never the last

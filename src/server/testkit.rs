@@ -1,14 +1,18 @@
 //! A tiny FTP client for the server's own tests: connect, send lines, read replies, open data
 //! connections. Every wait is bounded by [`GUARD`] so a broken server fails a test instead of
 //! hanging it (the guard is a safety net, never an assertion about time).
+//!
+//! Replies are read by the harness's own [`ControlConnection`] (the same parser and limits as
+//! `ftpspec run`); [`Client`] only turns them into [`TestReply`] values that tests compare as
+//! text, and panics where a test should fail.
 
 use super::{Config, ServerHandle, Shared, serve_stream, start};
-use socket2::SockRef;
+use crate::proto::Reply;
+use crate::session::{ControlConnection, Recorder, SessionError};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::task::JoinHandle;
 
@@ -106,12 +110,27 @@ impl TestReply {
             .map(|l| l.get(4..).unwrap_or(""))
             .unwrap_or("")
     }
+
+    /// The reply as text; the server's replies are ASCII, so anything else fails the test.
+    fn of(reply: Reply) -> TestReply {
+        let lines = reply
+            .lines
+            .into_iter()
+            .map(|mut line| {
+                line.truncate(line.len().saturating_sub(2));
+                String::from_utf8(line).expect("ASCII reply")
+            })
+            .collect();
+        TestReply {
+            code: reply.code.0,
+            lines,
+        }
+    }
 }
 
 /// The control connection of a test client.
 pub struct Client {
-    reader: BufReader<OwnedReadHalf>,
-    writer: OwnedWriteHalf,
+    ctrl: ControlConnection,
 }
 
 impl Client {
@@ -123,10 +142,10 @@ impl Client {
 
     /// Takes over a connected control stream and checks the 220 greeting.
     pub async fn over(stream: TcpStream) -> Client {
-        let (r, w) = stream.into_split();
+        let peer = stream.peer_addr().unwrap();
+        let local = stream.local_addr().unwrap();
         let mut c = Client {
-            reader: BufReader::new(r),
-            writer: w,
+            ctrl: ControlConnection::over(stream, peer, local, Recorder::new()),
         };
         let greeting = c.reply().await;
         assert_eq!(greeting.code, 220, "{greeting:?}");
@@ -147,7 +166,7 @@ impl Client {
     }
 
     pub async fn send_raw(&mut self, bytes: &[u8]) {
-        guard("write", self.writer.write_all(bytes)).await.unwrap();
+        guard("write", self.ctrl.send(bytes)).await.unwrap();
     }
 
     /// Sends `line` plus CRLF.
@@ -157,25 +176,18 @@ impl Client {
 
     /// Sends one byte as TCP urgent data (the Telnet Synch's DM).
     pub fn send_urgent(&self, byte: u8) {
-        let stream: &TcpStream = self.writer.as_ref();
-        SockRef::from(stream).send_out_of_band(&[byte]).unwrap();
+        self.ctrl.send_urgent(byte).unwrap();
     }
 
-    /// The next reply, or `None` if the server closed the connection.
+    /// The next reply, or `None` if the server closed (or reset) the connection between
+    /// replies. A malformed reply, or a close in the middle of one, fails the test.
     pub async fn try_reply(&mut self) -> Option<TestReply> {
-        let first = self.line().await?;
-        let code: u16 = first
-            .get(..3)
-            .and_then(|c| c.parse().ok())
-            .expect("reply code");
-        let mut lines = vec![first.clone()];
-        if first.as_bytes().get(3) == Some(&b'-') {
-            let end = format!("{code} ");
-            while !lines.last().is_some_and(|l| l.starts_with(&end)) {
-                lines.push(self.line().await.expect("end of multi-line reply"));
-            }
+        match self.ctrl.read_reply(GUARD).await {
+            Ok(reply) => Some(TestReply::of(reply)),
+            Err(SessionError::Closed { pending: 0 } | SessionError::Io { .. }) => None,
+            Err(SessionError::Timeout { .. }) => panic!("test guard expired waiting for a reply"),
+            Err(e) => panic!("{e}"),
         }
-        Some(TestReply { code, lines })
     }
 
     /// The next reply; panics if the connection closed.
@@ -183,19 +195,6 @@ impl Client {
         self.try_reply()
             .await
             .expect("server closed the control connection")
-    }
-
-    async fn line(&mut self) -> Option<String> {
-        let mut buf = Vec::new();
-        let n = guard("reply line", self.reader.read_until(b'\n', &mut buf))
-            .await
-            .ok()?;
-        if n == 0 {
-            return None;
-        }
-        assert!(buf.ends_with(b"\r\n"), "reply line without CRLF: {buf:?}");
-        buf.truncate(buf.len() - 2);
-        Some(String::from_utf8(buf).expect("ASCII reply"))
     }
 
     /// Sends `line` and returns the reply.
@@ -234,36 +233,41 @@ impl Client {
 
     /// The next line exactly as received, terminator included (for replies that break §4.2).
     pub async fn raw_line(&mut self) -> Vec<u8> {
-        let mut buf = Vec::new();
-        guard("raw line", self.reader.read_until(b'\n', &mut buf))
-            .await
-            .unwrap();
-        buf
+        self.ctrl.read_raw_line(GUARD).await.unwrap()
     }
 
     /// True when nothing arrives for [`SILENCE`] and the connection is still open.
     pub async fn silent(&mut self) -> bool {
-        let mut buf = [0u8; 256];
-        match tokio::time::timeout(SILENCE, self.reader.read(&mut buf)).await {
-            Err(_) => true,
-            Ok(Ok(0)) | Ok(Err(_)) => panic!("the server closed the control connection"),
-            Ok(Ok(n)) => {
+        match self.ctrl.read_reply(SILENCE).await {
+            Err(SessionError::Timeout { .. }) if self.ctrl.pending().is_empty() => true,
+            Err(SessionError::Closed { .. } | SessionError::Io { .. }) => {
+                panic!("the server closed the control connection")
+            }
+            Ok(reply) => {
                 eprintln!(
-                    "unexpected bytes: {:?}",
-                    buf[..n].escape_ascii().to_string()
+                    "unexpected reply: {:?}",
+                    reply.raw().escape_ascii().to_string()
                 );
+                false
+            }
+            Err(e) => {
+                let bytes = self.ctrl.pending().escape_ascii().to_string();
+                eprintln!("unexpected bytes: {e}; unparsed: {bytes:?}");
                 false
             }
         }
     }
 
-    /// True once the server has closed the control connection (EOF or reset).
+    /// True once the server has closed the control connection (EOF or reset) with nothing
+    /// sent before.
     pub async fn closed(&mut self) -> bool {
-        let mut buf = [0u8; 64];
-        matches!(
-            guard("close", self.reader.read(&mut buf)).await,
-            Ok(0) | Err(_)
-        )
+        match self.ctrl.read_reply(GUARD).await {
+            Err(SessionError::Closed { .. } | SessionError::Io { .. }) => {
+                self.ctrl.pending().is_empty()
+            }
+            Err(SessionError::Timeout { .. }) => panic!("test guard expired waiting for close"),
+            Ok(_) | Err(_) => false,
+        }
     }
 }
 

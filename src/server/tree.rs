@@ -103,6 +103,22 @@ impl Tree {
         BUILTIN.contains(&name)
     }
 
+    /// Removes an uploaded file (DELE). The built-in files stay: `Err(ReadOnly)`; `Ok(false)`
+    /// when there was no such file.
+    pub fn delete(&self, name: &str) -> Result<bool, StoreError> {
+        if Tree::is_builtin(name) {
+            return Err(StoreError::ReadOnly);
+        }
+        let mut files = self.lock();
+        match files.map.remove(name) {
+            Some(data) => {
+                files.total -= data.len();
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
     /// Stores (or replaces) `name`, enforcing the bounds.
     pub fn store(&self, name: &str, data: Vec<u8>) -> Result<(), StoreError> {
         if Tree::is_builtin(name) {

@@ -3,21 +3,36 @@
 //! The connection only buffers bytes and loops "parse, else read more" (the parser in
 //! [`crate::proto::reply`] is pure). Every byte both ways goes into the [`Recorder`], except that
 //! the argument of `PASS` is replaced by `****` so passwords never reach a transcript.
+//!
+//! It runs over any [`ControlStream`]: TCP from [`ControlConnection::connect`], or a stream
+//! handed to [`ControlConnection::over`] (TLS, an in-memory duplex). This is the one reply
+//! reader of ftpspec: the runner, the network fuzzer, the in-process fuzz driver and the
+//! reference server's test client all read replies here.
 
+use super::stream::ControlStream;
 use super::transcript::{Channel, Direction, escape_bytes};
 use super::{Recorder, SessionError};
 use crate::proto::command::verb_of;
 use crate::proto::{Limits, Reply, parse_reply, telnet};
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 /// One control connection to the target.
-#[derive(Debug)]
+///
+/// The stream is boxed (`Box<dyn ControlStream>`) rather than a type parameter: the runner's
+/// `ScenarioRun`, its step functions, `quit` and the fuzzer's `Exec` all hold a
+/// `ControlConnection`, and a parameter would have to be threaded through every one of them
+/// (and through each new stream type's callers) for no gain — one indirect call per read or
+/// write is nothing next to the system call behind it. TCP, TLS and in-memory streams then
+/// share one type.
 pub struct ControlConnection {
-    stream: TcpStream,
+    stream: Box<dyn ControlStream>,
     buf: Vec<u8>,
     limits: Limits,
     peer: SocketAddr,
@@ -25,10 +40,21 @@ pub struct ControlConnection {
     recorder: Recorder,
 }
 
+impl std::fmt::Debug for ControlConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ControlConnection")
+            .field("peer", &self.peer)
+            .field("local", &self.local)
+            .field("buffered", &self.buf.len())
+            .field("urgent", &self.stream.urgent().is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 const READ_CHUNK: usize = 4096;
 
 impl ControlConnection {
-    /// Connects under `connect_timeout`. Does not read the greeting.
+    /// Connects by TCP under `connect_timeout`. Does not read the greeting.
     pub async fn connect(
         addr: SocketAddr,
         connect_timeout: Duration,
@@ -52,14 +78,29 @@ impl ControlConnection {
             Channel::Control,
             &format!("connected to {addr} from {local}"),
         );
-        Ok(ControlConnection {
-            stream,
+        Ok(ControlConnection::over(stream, addr, local, recorder))
+    }
+
+    /// A control connection over a stream that is already open. Does not read the greeting.
+    ///
+    /// Only a socket knows its addresses, so the caller gives them: `peer` is where data
+    /// connections go (never an address a 227 names) and `${target.*}`; `local` is
+    /// `${client.*}`, what PORT and EPRT name. For an in-memory stream they are the addresses it
+    /// stands for. Nothing is recorded here: the caller, who made the stream, knows how.
+    pub fn over(
+        stream: impl ControlStream,
+        peer: SocketAddr,
+        local: SocketAddr,
+        recorder: Recorder,
+    ) -> ControlConnection {
+        ControlConnection {
+            stream: Box::new(stream),
             buf: Vec::new(),
             limits: Limits::default(),
-            peer: addr,
+            peer,
             local,
             recorder,
-        })
+        }
     }
 
     /// The target's address: the only host data connections ever go to.
@@ -78,8 +119,10 @@ impl ControlConnection {
 
     /// Sends bytes exactly as given (a `RawLine`, or a rendered scenario payload).
     pub async fn send(&mut self, bytes: &[u8]) -> Result<(), SessionError> {
-        self.recorder
-            .record(Channel::Control, Direction::Sent, &redacted(bytes));
+        if self.recorder.is_recording() {
+            self.recorder
+                .record(Channel::Control, Direction::Sent, &redacted(bytes));
+        }
         self.stream
             .write_all(bytes)
             .await
@@ -99,18 +142,41 @@ impl ControlConnection {
 
     /// ABOR with the Telnet "special action" (RFC 959 §4.1.3): `IAC IP` and `IAC` in band, the
     /// Data Mark as TCP urgent data (the Synch), then `ABOR\r\n`.
+    ///
+    /// A stream without urgent data (TLS, in-memory) fails with
+    /// [`SessionError::NoUrgentData`] before a byte is sent, so the server never sees half a
+    /// Synch.
     pub async fn send_urgent_abort(&mut self) -> Result<(), SessionError> {
+        if self.stream.urgent().is_none() {
+            return Err(SessionError::NoUrgentData);
+        }
         self.send(&telnet::SPECIAL_ACTION_PREFIX).await?;
         self.stream
             .flush()
             .await
             .map_err(SessionError::io("sending IAC IP"))?;
-        self.recorder
-            .event(Channel::Control, "urgent data: DM (0xf2)");
-        socket2::SockRef::from(&self.stream)
-            .send_out_of_band(&[telnet::DM])
-            .map_err(SessionError::io("sending the Synch as urgent data"))?;
+        self.send_urgent(telnet::DM)?;
         self.send(b"ABOR\r\n").await
+    }
+
+    /// Sends one byte as TCP urgent data, recorded as an event (`urgent data: DM (0xf2)`).
+    /// [`SessionError::NoUrgentData`] when the stream has no urgent data.
+    pub fn send_urgent(&self, byte: u8) -> Result<(), SessionError> {
+        let urgent = self.stream.urgent().ok_or(SessionError::NoUrgentData)?;
+        let name = if byte == telnet::DM { "DM " } else { "" };
+        self.recorder.event(
+            Channel::Control,
+            &format!("urgent data: {name}(0x{byte:02x})"),
+        );
+        urgent
+            .send_urgent(&[byte])
+            .map_err(SessionError::io("sending the Synch as urgent data"))?;
+        Ok(())
+    }
+
+    /// True when the stream can send TCP urgent data (plain TCP).
+    pub fn has_urgent_data(&self) -> bool {
+        self.stream.urgent().is_some()
     }
 
     /// Reads the next complete reply, waiting at most `wait`.
@@ -128,7 +194,7 @@ impl ControlConnection {
     }
 
     /// The next complete reply if one has already arrived, without waiting: what is buffered,
-    /// plus what the socket holds right now.
+    /// plus what the stream holds right now.
     ///
     /// Not `read_reply(Duration::ZERO)`: a zero timeout still arms a timer, and tokio's timer
     /// wheel rounds it up to the next millisecond tick — a millisecond per call, which was most
@@ -139,11 +205,11 @@ impl ControlConnection {
             if let Some(reply) = self.parse_buffered()? {
                 return Ok(Some(reply));
             }
-            match self.stream.try_read(&mut chunk) {
-                Ok(0) => return Err(self.closed()),
-                Ok(n) => self.keep(&chunk[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(None),
-                Err(source) => {
+            match self.read_now(&mut chunk) {
+                Poll::Pending => return Ok(None),
+                Poll::Ready(Ok(0)) => return Err(self.closed()),
+                Poll::Ready(Ok(n)) => self.keep(&chunk[..n]),
+                Poll::Ready(Err(source)) => {
                     return Err(SessionError::Io {
                         context: "reading a reply",
                         source,
@@ -151,6 +217,47 @@ impl ControlConnection {
                 }
             }
         }
+    }
+
+    /// What the stream holds right now, read into `chunk` without waiting: one `poll_read`
+    /// with a waker that does nothing (for a TCP stream, exactly `TcpStream::try_read`: both
+    /// look at the readiness tokio has seen, read, and clear it on `WouldBlock`).
+    ///
+    /// Outside tokio's cooperative budget: a stream's `poll_read` is `Pending` once the task
+    /// has spent its budget, which here would read as "nothing has arrived" when something has.
+    fn read_now(&mut self, chunk: &mut [u8]) -> Poll<std::io::Result<usize>> {
+        let stream = &mut self.stream;
+        let read = tokio::task::unconstrained(std::future::poll_fn(|cx| {
+            let mut buf = ReadBuf::new(chunk);
+            let polled = std::pin::Pin::new(&mut **stream).poll_read(cx, &mut buf);
+            polled.map_ok(|()| buf.filled().len())
+        }));
+        pin!(read).poll(&mut Context::from_waker(Waker::noop()))
+    }
+
+    /// The next line exactly as received, up to and including its LF, not parsed: for a test
+    /// that shows what a server sent that the reply syntax (RFC 959 §4.2) refuses, such as a
+    /// bare LF. Bounded like a reply line: a line longer than the parser's line limit comes
+    /// back in pieces of that length.
+    pub async fn read_raw_line(&mut self, wait: Duration) -> Result<Vec<u8>, SessionError> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let limit = self.limits.max_line_len;
+        loop {
+            let end = self.buf.iter().position(|&b| b == b'\n').map(|i| i + 1);
+            let take = match end {
+                Some(n) => Some(n.min(limit)),
+                None => (self.buf.len() >= limit).then_some(limit),
+            };
+            if let Some(n) = take {
+                return Ok(self.buf.drain(..n).collect());
+            }
+            self.fill(deadline, wait).await?;
+        }
+    }
+
+    /// Bytes received and not yet part of a reply (an unfinished line, say).
+    pub fn pending(&self) -> &[u8] {
+        &self.buf
     }
 
     /// Takes one complete reply off the front of the buffer, if there is one.
@@ -238,34 +345,166 @@ fn redacted(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::{AsyncReadExt, DuplexStream, duplex};
 
-    #[tokio::test]
+    const WAIT: Duration = Duration::from_secs(10);
+
+    /// A connection over an in-memory pipe, and the server's end of it.
+    fn in_memory() -> (ControlConnection, DuplexStream) {
+        let (client, server) = duplex(64 * 1024);
+        let peer = SocketAddr::from(([127, 0, 0, 1], 21));
+        let local = SocketAddr::from(([127, 0, 0, 1], 40_000));
+        (
+            ControlConnection::over(client, peer, local, Recorder::new()),
+            server,
+        )
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn try_read_reply_takes_only_what_has_arrived() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let wait = Duration::from_secs(10);
-        let mut conn = ControlConnection::connect(addr, wait, Recorder::new())
-            .await
-            .unwrap();
-        let (mut server, _) = listener.accept().await.unwrap();
+        let (mut conn, mut server) = in_memory();
         assert!(matches!(conn.try_read_reply(), Ok(None)));
 
         server.write_all(b"200 one\r\n211-two\r\n").await.unwrap();
-        assert_eq!(conn.read_reply(wait).await.unwrap().code.0, 200);
+        assert_eq!(conn.read_reply(WAIT).await.unwrap().code.0, 200);
         // Half of a multi-line reply is buffered: still no reply, and no wait.
         assert!(matches!(conn.try_read_reply(), Ok(None)));
+        assert_eq!(conn.pending(), b"211-two\r\n");
 
+        // A write into the pipe is readable at once: no readiness to wait for.
         server.write_all(b"211 end\r\n").await.unwrap();
-        conn.stream.readable().await.unwrap();
         let reply = conn.try_read_reply().unwrap().expect("a complete reply");
         assert_eq!((reply.code.0, reply.lines.len()), (211, 2));
 
         drop(server);
-        conn.stream.readable().await.unwrap();
         assert!(matches!(
             conn.try_read_reply(),
             Err(SessionError::Closed { pending: 0 })
         ));
+    }
+
+    /// Over TCP the stream is read only as far as tokio has seen it readable, as with
+    /// `TcpStream::try_read`: a reply on the wire shows once the reactor has run (one yield).
+    #[tokio::test]
+    async fn try_read_reply_over_tcp_reads_what_the_reactor_has_seen() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut conn = ControlConnection::connect(addr, WAIT, Recorder::new())
+            .await
+            .unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+        assert!(matches!(conn.try_read_reply(), Ok(None)));
+        server.write_all(b"200 one\r\n211-two\r\n").await.unwrap();
+        assert_eq!(conn.read_reply(WAIT).await.unwrap().code.0, 200);
+        assert!(matches!(conn.try_read_reply(), Ok(None)));
+
+        server.write_all(b"211 end\r\n").await.unwrap();
+        // Bounded: on loopback the bytes are in the socket when write_all returns, and one
+        // yield lets the current-thread runtime poll its reactor.
+        let mut reply = None;
+        for _ in 0..100 {
+            reply = conn.try_read_reply().unwrap();
+            if reply.is_some() {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        let reply = reply.expect("the reply on the wire");
+        assert_eq!((reply.code.0, reply.lines.len()), (211, 2));
+    }
+
+    /// Past tokio's cooperative budget a `poll_read` says Pending; `try_read_reply` must still
+    /// see what has arrived.
+    #[tokio::test(start_paused = true)]
+    async fn try_read_reply_ignores_the_spent_budget() {
+        let (mut conn, mut server) = in_memory();
+        server.write_all(b"200 ok\r\n").await.unwrap();
+        while tokio::task::coop::has_budget_remaining() {
+            tokio::task::coop::consume_budget().await;
+        }
+        let reply = conn
+            .try_read_reply()
+            .unwrap()
+            .expect("the reply that arrived");
+        assert_eq!(reply.code.0, 200);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reply_that_never_completes_times_out_with_what_came() {
+        let (mut conn, mut server) = in_memory();
+        server.write_all(b"200 half").await.unwrap();
+        let err = conn.read_reply(Duration::from_secs(30)).await.unwrap_err();
+        assert!(
+            matches!(err, SessionError::Timeout { what: "reply", .. }),
+            "{err}"
+        );
+        assert_eq!(conn.pending(), b"200 half");
+        let seen = conn.recorder().snapshot();
+        assert_eq!(seen.entries[0].bytes, b"200 half");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn raw_lines_keep_their_terminators_and_are_bounded() {
+        let (mut conn, mut server) = in_memory();
+        server.write_all(b"215 bare\n200 ok\r\n").await.unwrap();
+        assert_eq!(conn.read_raw_line(WAIT).await.unwrap(), b"215 bare\n");
+        assert_eq!(conn.read_raw_line(WAIT).await.unwrap(), b"200 ok\r\n");
+        let limit = Limits::default().max_line_len;
+        let mut long = vec![b'x'; limit + 10];
+        long.push(b'\n');
+        server.write_all(&long).await.unwrap();
+        assert_eq!(conn.read_raw_line(WAIT).await.unwrap(), long[..limit]);
+        assert_eq!(conn.read_raw_line(WAIT).await.unwrap(), long[limit..]);
+    }
+
+    /// Over a stream without urgent data the Synch is refused before any byte goes out.
+    #[tokio::test(start_paused = true)]
+    async fn urgent_abort_without_urgent_data_sends_nothing() {
+        let (mut conn, mut server) = in_memory();
+        assert!(!conn.has_urgent_data());
+        let err = conn.send_urgent_abort().await.unwrap_err();
+        assert!(matches!(err, SessionError::NoUrgentData), "{err}");
+        assert!(matches!(
+            conn.send_urgent(telnet::DM),
+            Err(SessionError::NoUrgentData)
+        ));
+        conn.shutdown().await;
+        let mut got = Vec::new();
+        server.read_to_end(&mut got).await.unwrap();
+        assert_eq!(got, b"");
+        assert!(conn.recorder().snapshot().entries.is_empty());
+    }
+
+    /// Over TCP: `IAC IP IAC` in band, DM as urgent data, `ABOR` — the bytes of RFC 959 §4.1.3.
+    #[tokio::test]
+    async fn urgent_abort_over_tcp_sends_the_synch() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut conn = ControlConnection::connect(addr, WAIT, Recorder::new())
+            .await
+            .unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+        assert!(conn.has_urgent_data());
+        conn.send_urgent_abort().await.unwrap();
+
+        // Without SO_OOBINLINE the urgent byte is not in band: had DM gone in band, it would
+        // be read here between `IAC` and `ABOR`.
+        let mut in_band = vec![0u8; 9];
+        server.read_exact(&mut in_band).await.unwrap();
+        assert_eq!(in_band, b"\xff\xf4\xffABOR\r\n");
+
+        let shown: Vec<Vec<u8>> = conn
+            .recorder()
+            .snapshot()
+            .entries
+            .into_iter()
+            .skip(1)
+            .map(|e| e.bytes)
+            .collect();
+        assert_eq!(
+            shown,
+            [&b"\xff\xf4\xff"[..], b"urgent data: DM (0xf2)", b"ABOR\r\n"]
+        );
     }
 
     #[test]

@@ -40,6 +40,11 @@ pub enum SessionError {
     /// More data than the configured bound arrived on a data connection.
     #[error("data connection sent more than {limit} bytes")]
     TooMuchData { limit: usize },
+    /// The control stream cannot send TCP urgent data (TLS, in-memory), which the Telnet
+    /// Synch of an urgent ABOR needs (RFC 959 §4.1.3). Nothing was sent: a scenario that needs
+    /// the Synch cannot be run over this stream, which says nothing about the server.
+    #[error("this control connection cannot send TCP urgent data (the Synch of RFC 959 §4.1.3)")]
+    NoUrgentData,
 }
 
 fn partial_note(pending: usize) -> String {

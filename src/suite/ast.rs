@@ -6,8 +6,7 @@ use crate::proto::ReplyCode;
 use std::path::PathBuf;
 
 /// RFC 2119 requirement level of a scenario; it decides what a failure means (see `runner`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "UPPERCASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {
     /// A failure is FAIL.
     Must,
@@ -28,7 +27,7 @@ impl std::fmt::Display for Level {
 }
 
 /// Where a requirement comes from: `spec RFC2428 §2 MUST`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Spec {
     /// `RFC2428`.
     pub rfc: String,
@@ -38,7 +37,7 @@ pub struct Spec {
 }
 
 /// A position in a scenario file, 1-based.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Location {
     pub file: PathBuf,
     pub line: usize,

@@ -19,7 +19,6 @@ use super::error::{Diag, PResult};
 use super::expect::code_pattern;
 use super::lexer::{Cursor, Word};
 use super::scope::Scope;
-use super::steps;
 
 /// How deeply blocks (`repeat`, `if` and `setup`, counted together) may nest: every loop has a bound,
 /// and so does the recursion over them (parser, writer, runner).
@@ -110,7 +109,7 @@ impl Blocks {
         }
         let what = format!("a repeat count from 1 to {MAX_REPEAT_COUNT}, or {BURST_COUNT}");
         let at = c.peek_word().map_or(c.pos(), |w| w.pos);
-        let count: u32 = steps::number(c, &what)?;
+        let count: u32 = super::args::number(c, &what)?;
         if !(1..=MAX_REPEAT_COUNT).contains(&count) {
             return Err(c.line.error(at, format!("expected {what}, found {count}")));
         }

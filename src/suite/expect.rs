@@ -8,11 +8,11 @@
 //! compiled here, so a bad one is a parse error at its column, not a runtime surprise. Its text is
 //! taken verbatim (the regex crate's own escapes such as `\d` apply; `\"` puts in a quote).
 
+use super::args::template_arg;
 use super::ast::{Action, Binder, CodePattern, Expect, TextCheck};
 use super::error::PResult;
 use super::lexer::{Cursor, Word};
 use super::scope::{Scope, binder_vars};
-use super::steps::template_arg;
 use crate::proto::ReplyCode;
 
 const CODE_HINT: &str = "a reply code (like 200 or 5xx)";

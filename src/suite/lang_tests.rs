@@ -316,23 +316,23 @@ fn generated_blocks_and_new_steps_round_trip() {
         "abort urgent",
     ];
     let mutations = ["", " x", " refused", " \"", " reuse", " 1", " $", " else"];
-    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut rng = Rng::new(0x2545_f491_4f6c_dd1d);
     let (mut accepted, mut with_blocks) = (0, 0);
     for _ in 0..3000 {
         let mut src = String::from(PRELUDE);
         src.push_str("login\nlisten d\naccept d\nread d save k\ncollect ports 1\n");
         src.push_str("send EPSV\nexpect 229 as epsv\nconnect t to 1\n");
         let mut open = 0usize;
-        for _ in 0..(2 + rng.next() % 12) {
-            let line = rng.pick(&lines);
+        for _ in 0..(2 + rng.next_u64() % 12) {
+            let line = *rng.pick(&lines);
             match line.split(' ').next() {
                 Some("if" | "repeat") => open += 1,
                 Some("end") => open = open.saturating_sub(1),
                 _ => {}
             }
             src.push_str(line);
-            if rng.next().is_multiple_of(8) {
-                src.push_str(rng.pick(&mutations));
+            if rng.next_u64().is_multiple_of(8) {
+                src.push_str(rng.pick::<&str>(&mutations));
             }
             src.push('\n');
         }

@@ -4,7 +4,8 @@
 //! The language reference, with an example of every step, is `suites/README.md`.
 //!
 //! - [`ast`]: the parsed form (data only).
-//! - `lexer`: a cursor over one line (words, quoted strings, rest of line).
+//! - `lexer`: a cursor over one line (words, quoted strings, rest of line); `args`: the
+//!   argument readers every step parser shares (templates, names, channels, numbers).
 //! - `escape`: the escape grammar both ways (`\r`, `\xHH`, `${var}`).
 //! - `header`, `steps`, `expect`, `values`: one parser per header and step keyword.
 //! - `scope`: what the parser checks statically (variables bound, channels opened).
@@ -12,6 +13,7 @@
 //!   `write`: the writer;
 //!   `load`: files and directories, duplicate IDs, selection.
 
+mod args;
 pub mod ast;
 mod blocks;
 mod embedded;
@@ -37,8 +39,6 @@ pub use write::write_file;
 
 #[cfg(test)]
 mod errors_tests;
-#[cfg(test)]
-mod lang_errors_tests;
 #[cfg(test)]
 mod lang_tests;
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub(crate) const BUILTINS: &[&str] = &[
     "client.ip",
     "client.port",
     "client.netprt",
+    "client.host-number",
     "target.ip",
     "target.port",
     "target.netprt",
@@ -107,6 +108,7 @@ impl Scope {
         self.bind(format!("{channel}.ip"));
         self.bind(format!("{channel}.port"));
         self.bind(format!("{channel}.hostport"));
+        self.bind(format!("{channel}.port-number"));
         if !self.listening.iter().any(|c| c == channel) {
             self.listening.push(channel.to_string());
         }

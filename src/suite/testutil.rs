@@ -82,18 +82,5 @@ pub(crate) fn assert_round_trip(s: &Scenario) {
     assert_eq!(back[0].to_string(), text, "the writer is not canonical");
 }
 
-/// A tiny deterministic generator (xorshift), so the generator tests need no extra dependency.
-pub(crate) struct Rng(pub u64);
-
-impl Rng {
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    pub(crate) fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
-    }
-}
+/// The crate's generator, seeded, for the generator tests.
+pub(crate) use crate::rng::Rng;

@@ -12,11 +12,11 @@
 //! server's source ports); `check-varies` fails on a series that is an arithmetic progression,
 //! the predictable passive ports of RFC 2577 §8.
 
+use super::args::{name, payload, template_arg};
 use super::ast::{Action, CheckOp};
 use super::error::PResult;
 use super::lexer::Cursor;
 use super::scope::Scope;
-use super::steps::{name, payload, template_arg};
 
 /// `collect <series> <value>`: the value is the rest of the line, like a `note`.
 pub(crate) fn collect(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {

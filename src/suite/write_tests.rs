@@ -366,16 +366,16 @@ fn generated_sources_never_panic_and_round_trip() {
         "${protocols.first}",
         "1000000",
     ];
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
     let mut accepted = 0;
     for _ in 0..3000 {
         let mut src = String::from(PRELUDE);
         src.push_str("login\nlisten d\naccept d\ncollect k 1\nread d save k\n");
-        for _ in 0..(rng.next() % 6) {
-            src.push_str(rng.pick(&keywords));
-            for _ in 0..(rng.next() % 5) {
+        for _ in 0..(rng.next_u64() % 6) {
+            src.push_str(rng.pick::<&str>(&keywords));
+            for _ in 0..(rng.next_u64() % 5) {
                 src.push(' ');
-                src.push_str(rng.pick(&args));
+                src.push_str(rng.pick::<&str>(&args));
             }
             src.push('\n');
         }
@@ -399,13 +399,13 @@ fn mutated_bytes_never_panic() {
         .as_bytes()
         .to_vec();
     let interesting = b"\"\\$ {}#\t\n\rx.9\xff\xc3";
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     for _ in 0..2000 {
         let mut bytes = base.clone();
-        for _ in 0..(1 + rng.next() % 4) {
-            let at = (rng.next() % bytes.len() as u64) as usize;
-            let b = interesting[(rng.next() % interesting.len() as u64) as usize];
-            match rng.next() % 3 {
+        for _ in 0..(1 + rng.next_u64() % 4) {
+            let at = (rng.next_u64() % bytes.len() as u64) as usize;
+            let b = interesting[(rng.next_u64() % interesting.len() as u64) as usize];
+            match rng.next_u64() % 3 {
                 0 => bytes[at] = b,
                 1 => bytes.insert(at, b),
                 _ => {

@@ -6,8 +6,8 @@
 
 use crate::support::{ftpspec, scratch, text};
 use ftpspec::fuzz::campaign::{self, Budget, CampaignConfig, StopSignal};
-use ftpspec::fuzz::progress::Progress;
 use ftpspec::fuzz::{ExecConfig, Oracle};
+use ftpspec::report::fuzz_progress::Progress;
 use ftpspec::runner::Target;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -292,7 +292,7 @@ async fn a_dying_target_is_a_crash_finding_and_stops_the_campaign() {
         "{report:?}"
     );
     assert_eq!(findings(&dir).len(), report.findings.len());
-    assert_eq!(report.stats.state, "target-lost");
+    assert_eq!(report.stats.state, ftpspec::fuzz::CampaignState::TargetLost);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -303,7 +303,8 @@ async fn a_dying_target_is_a_crash_finding_and_stops_the_campaign() {
 async fn regression_lone_iac_before_crlf_is_not_a_malformed_eprt() {
     let data = include_bytes!("../../fuzz/corpus/server/regression-lone-iac-before-crlf");
     let dialogue = ftpspec::fuzz::Dialogue::decode(data);
-    let trace = ftpspec::fuzz::inproc::run(&dialogue, ftpspec::server::FaultSet::default()).await;
+    let trace =
+        ftpspec::fuzz::exec::inproc::run(&dialogue, ftpspec::server::FaultSet::default()).await;
     let verdict = ftpspec::fuzz::judge(&trace);
     assert!(verdict.is_none(), "{:?}", verdict.map(|v| v.detail));
 }

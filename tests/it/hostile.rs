@@ -1,14 +1,28 @@
 //! Hostile targets: whatever a server does, every scenario ends with a verdict and a reason that
 //! names what the server did, within the configured timeouts, without a panic, and without
 //! ftpspec connecting anywhere but the target.
+//!
+//! Where the behaviour under test is the server's bytes and timing, the peer is scripted over
+//! an in-memory stream (`tokio::io::duplex`, [`verdict_in_memory`]) on a paused clock: every
+//! timeout is virtual, so it costs no real time and the outcome does not depend on scheduling
+//! (as quinn-proto and mini-redis test). What needs real sockets stays on loopback ([`peer`]): a
+//! 227 naming another host, data connections, a TCP reset, TCP urgent data, and a whole run,
+//! which connects to its target.
 
-use ftpspec::runner::{RunConfig, Target, Verdict, run_one};
+use ftpspec::runner::{RunConfig, Target, Verdict, run_one, run_one_over};
 use ftpspec::suite::{Scenario, parse_str};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream};
 use tokio::net::{TcpListener, TcpStream};
+
+/// The addresses an in-memory peer stands for. No moved scenario opens a TCP connection (no
+/// data connection, no `reconnect`); one that did would go to loopback.
+const MEMORY_PEER: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 21);
+const MEMORY_LOCAL: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 40_000);
 
 /// A scripted peer: accepts connections on 127.0.0.1:0 and runs `script` on each.
 async fn peer<F, Fut>(script: F) -> SocketAddr
@@ -53,7 +67,7 @@ fn scenario(steps: &str) -> Scenario {
 }
 
 /// Reads one line from the client (best effort, bounded).
-async fn read_line(stream: &mut TcpStream) -> Vec<u8> {
+async fn read_line(stream: &mut (impl AsyncRead + Unpin)) -> Vec<u8> {
     let mut line = Vec::new();
     let mut byte = [0u8; 1];
     while line.len() < 4096 {
@@ -70,21 +84,23 @@ async fn read_line(stream: &mut TcpStream) -> Vec<u8> {
     line
 }
 
-/// Greets, then answers the first command with `reply`.
-async fn greet_then(addr_reply: &'static [u8]) -> SocketAddr {
-    peer(move |mut s| async move {
-        let _ = s.write_all(b"220 hi\r\n").await;
-        let _ = read_line(&mut s).await;
-        let _ = s.write_all(addr_reply).await;
-        // Stay open (silent) until the client goes away.
-        let mut sink = [0u8; 64];
-        while let Ok(n) = s.read(&mut sink).await {
-            if n == 0 {
-                break;
-            }
+/// Greets, answers the first command with `reply`, then stays open (silent) until the client
+/// goes away.
+async fn greet_then_script(mut s: impl AsyncRead + AsyncWrite + Unpin, reply: &[u8]) {
+    let _ = s.write_all(b"220 hi\r\n").await;
+    let _ = read_line(&mut s).await;
+    let _ = s.write_all(reply).await;
+    let mut sink = [0u8; 64];
+    while let Ok(n) = s.read(&mut sink).await {
+        if n == 0 {
+            break;
         }
-    })
-    .await
+    }
+}
+
+/// A loopback peer running [`greet_then_script`].
+async fn greet_then(addr_reply: &'static [u8]) -> SocketAddr {
+    peer(move |s| greet_then_script(s, addr_reply)).await
 }
 
 async fn verdict_of(addr: SocketAddr, steps: &str) -> (Verdict, String) {
@@ -93,29 +109,55 @@ async fn verdict_of(addr: SocketAddr, steps: &str) -> (Verdict, String) {
     (outcome.verdict, reason)
 }
 
-#[tokio::test]
+/// Runs `steps` against `script` playing the server over an in-memory stream. The script is
+/// stopped when the scenario ends (a script may never end by itself).
+async fn verdict_in_memory<F, Fut>(script: F, steps: &str) -> (Verdict, String)
+where
+    F: FnOnce(DuplexStream) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (client, server) = tokio::io::duplex(64 * 1024);
+    let server_task = tokio::spawn(script(server));
+    let outcome = run_one_over(
+        &scenario(steps),
+        &config(MEMORY_PEER),
+        client,
+        MEMORY_PEER,
+        MEMORY_LOCAL,
+    )
+    .await;
+    server_task.abort();
+    let reason = outcome.reason.clone().unwrap_or_default();
+    (outcome.verdict, reason)
+}
+
+/// [`verdict_in_memory`] against [`greet_then_script`].
+async fn greet_then_in_memory(reply: &'static [u8], steps: &str) -> (Verdict, String) {
+    verdict_in_memory(move |s| greet_then_script(s, reply), steps).await
+}
+
+#[tokio::test(start_paused = true)]
 async fn no_greeting_is_error() {
-    let addr = peer(|s| async move {
+    let script = |s| async move {
         let _keep = s;
         std::future::pending::<()>().await;
-    })
-    .await;
-    let (v, why) = verdict_of(addr, "  send NOOP\n  expect 200\n").await;
+    };
+    let (v, why) = verdict_in_memory(script, "  send NOOP\n  expect 200\n").await;
     assert_eq!(v, Verdict::Error);
     assert!(why.contains("greeting"), "{why}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn closing_at_once_is_error() {
-    let addr = peer(|s| async move { drop(s) }).await;
-    let (v, why) = verdict_of(addr, "  send NOOP\n  expect 200\n").await;
+    let script = |s| async move { drop(s) };
+    let (v, why) = verdict_in_memory(script, "  send NOOP\n  expect 200\n").await;
     assert_eq!(v, Verdict::Error);
     assert!(why.contains("closed") || why.contains("greeting"), "{why}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn endless_line_is_a_bounded_failure() {
-    let addr = peer(|mut s| async move {
+    let script = |mut s: DuplexStream| async move {
         let _ = s.write_all(b"220 hi\r\n").await;
         let _ = read_line(&mut s).await;
         let chunk = vec![b'x'; 64 * 1024];
@@ -125,16 +167,15 @@ async fn endless_line_is_a_bounded_failure() {
                 break;
             }
         }
-    })
-    .await;
-    let (v, why) = verdict_of(addr, "  send NOOP\n  expect 200\n").await;
+    };
+    let (v, why) = verdict_in_memory(script, "  send NOOP\n  expect 200\n").await;
     assert_eq!(v, Verdict::Fail);
     assert!(why.contains("longer than"), "{why}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn endless_multiline_reply_is_a_bounded_failure() {
-    let addr = peer(|mut s| async move {
+    let script = |mut s: DuplexStream| async move {
         let _ = s.write_all(b"220 hi\r\n").await;
         let _ = read_line(&mut s).await;
         let _ = s.write_all(b"200-start\r\n").await;
@@ -143,14 +184,13 @@ async fn endless_multiline_reply_is_a_bounded_failure() {
                 break;
             }
         }
-    })
-    .await;
-    let (v, why) = verdict_of(addr, "  send NOOP\n  expect 200\n").await;
+    };
+    let (v, why) = verdict_in_memory(script, "  send NOOP\n  expect 200\n").await;
     assert_eq!(v, Verdict::Fail);
     assert!(why.contains("lines"), "{why}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn bad_codes_and_terminators_name_what_the_server_did() {
     for (reply, needle) in [
         (&b"2200 ok\r\n"[..], "three-digit"),
@@ -159,24 +199,22 @@ async fn bad_codes_and_terminators_name_what_the_server_did() {
         (b"200-a\r\n210 b\r\n", "terminated"),
         (b"200 bare lf\n", "bare LF"),
     ] {
-        let addr = greet_then(reply).await;
-        let (v, why) = verdict_of(addr, "  send NOOP\n  expect 200\n").await;
+        let (v, why) = greet_then_in_memory(reply, "  send NOOP\n  expect 200\n").await;
         assert_eq!(v, Verdict::Fail, "{reply:?}");
         assert!(why.contains(needle), "{reply:?}: {why}");
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn silence_after_a_command_is_a_failure_not_a_hang() {
-    let addr = greet_then(b"").await;
-    let (v, why) = verdict_of(addr, "  send NOOP\n  expect 200\n").await;
+    let (v, why) = greet_then_in_memory(b"", "  send NOOP\n  expect 200\n").await;
     assert_eq!(v, Verdict::Fail);
     assert!(why.contains("no reply"), "{why}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn dripping_reply_times_out() {
-    let addr = peer(|mut s| async move {
+    let script = |mut s: DuplexStream| async move {
         let _ = s.write_all(b"220 hi\r\n").await;
         let _ = read_line(&mut s).await;
         for b in b"200 slow reply\r\n" {
@@ -185,17 +223,15 @@ async fn dripping_reply_times_out() {
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-    })
-    .await;
-    let (v, why) = verdict_of(addr, "  send NOOP\n  expect 200\n").await;
+    };
+    let (v, why) = verdict_in_memory(script, "  send NOOP\n  expect 200\n").await;
     assert_eq!(v, Verdict::Fail);
     assert!(why.contains("no reply"), "{why}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn invalid_utf8_text_is_kept_and_judged() {
-    let addr = greet_then(b"200 \xff\xfe ok\r\n").await;
-    let (v, _) = verdict_of(addr, "  send NOOP\n  expect 200\n").await;
+    let (v, _) = greet_then_in_memory(b"200 \xff\xfe ok\r\n", "  send NOOP\n  expect 200\n").await;
     assert_eq!(v, Verdict::Pass);
 }
 
@@ -230,15 +266,14 @@ async fn foreign_227_address_is_never_followed() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn malformed_229_is_a_failure_with_the_reason() {
     for reply in [
         &b"229 Entering Extended Passive Mode (|1|127.0.0.1|6446|)\r\n"[..],
         b"229 Entering Extended Passive Mode (|||0|)\r\n",
         b"229 Entering Extended Passive Mode (|||99999999999999999999999999999999999|)\r\n",
     ] {
-        let addr = greet_then(reply).await;
-        let (v, why) = verdict_of(addr, "  send EPSV\n  expect 229 as epsv\n").await;
+        let (v, why) = greet_then_in_memory(reply, "  send EPSV\n  expect 229 as epsv\n").await;
         assert_eq!(v, Verdict::Fail, "{reply:?}");
         assert!(why.contains("229"), "{why}");
     }
@@ -265,9 +300,9 @@ async fn reset_mid_reply_is_a_failure() {
 
 /// Replies nobody asked for: each `expect` reads one reply, so the flood shows up as wrong
 /// codes, never as unbounded buffering.
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn unsolicited_reply_flood_is_judged_reply_by_reply() {
-    let addr = peer(|mut s| async move {
+    let script = |mut s: DuplexStream| async move {
         let _ = s.write_all(b"220 hi\r\n").await;
         let _ = read_line(&mut s).await;
         for _ in 0..20_000 {
@@ -275,9 +310,8 @@ async fn unsolicited_reply_flood_is_judged_reply_by_reply() {
                 break;
             }
         }
-    })
-    .await;
-    let (v, why) = verdict_of(addr, "  send NOOP\n  expect 200\n").await;
+    };
+    let (v, why) = verdict_in_memory(script, "  send NOOP\n  expect 200\n").await;
     assert_eq!(v, Verdict::Fail);
     assert!(why.contains("211") || why.contains("code"), "{why}");
 }

@@ -3,6 +3,7 @@
 mod cli;
 mod expect;
 mod fault_matrix;
+mod fuzz_replay;
 mod fuzzing;
 mod hostile;
 mod language;

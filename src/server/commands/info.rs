@@ -120,6 +120,19 @@ pub fn stru(_: &mut Session, _: &Shared, arg: Option<&[u8]>) -> Action {
     }
 }
 
+/// `DELE <pathname>` (RFC 959 §4.1.3): 250 when an uploaded file is gone, 550 for a missing or
+/// built-in one. The fuzzer cleans up its uploads with it.
+pub fn dele(_: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
+    let Some(name) = file_name(arg.unwrap_or_default()) else {
+        return reply(553, "File name not allowed");
+    };
+    match shared.tree.delete(&name) {
+        Ok(true) => reply(250, "File deleted"),
+        Ok(false) => reply(550, "No such file"),
+        Err(_) => reply(550, "Permission denied: built-in file is read-only"),
+    }
+}
+
 /// `SIZE file` → `213 <bytes>` (RFC 3659 §4), or 550.
 pub fn size(_: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
     let found = file_name(arg.unwrap_or_default()).and_then(|name| shared.tree.get(&name));

@@ -92,6 +92,7 @@ const TABLE: &[Entry] = &[
     entry(b"MODE", true, Arg::Required, info::mode),
     entry(b"STRU", true, Arg::Required, info::stru),
     entry(b"SIZE", true, Arg::Required, info::size),
+    entry(b"DELE", true, Arg::Required, info::dele),
     entry(b"PORT", true, Arg::Required, port::port),
     entry(b"EPRT", true, Arg::Optional, eprt::eprt),
     entry(b"LPRT", true, Arg::Optional, port::lprt),

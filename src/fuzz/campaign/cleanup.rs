@@ -1,0 +1,279 @@
+//! After a campaign: delete what it stored on the target, best effort, and say what is left.
+//!
+//! The fuzzer writes only names of its own (`input::safety`): `ftpspec-fuzz-<token>…` and the
+//! traversal probe `../ftpspec-traversal-<token>`. The names come from two places: every STOR
+//! the campaign saw accepted (a 1xx or 2xx), and a bare NLST of the login directory, which
+//! also finds what minimisation runs and raw lines stored. Each gets one `DELE` (RFC 959
+//! §4.1.3: 250 when done); what does not go is listed with the reply, so the summary can say
+//! so. Every wait is bounded by the campaign's timeout, and at most [`MAX_DELETIONS`] names
+//! are tried.
+
+use crate::fuzz::exec::ExecConfig;
+use crate::fuzz::exec::trace::Trace;
+use crate::fuzz::input::safety::{TRAVERSAL_PREFIX, UPLOAD_PREFIX, is_ours, token};
+use crate::proto::{EpsvReply, Reply, telnet::strip_telnet};
+use crate::session::{ControlConnection, Recorder, SessionError, connect_data, data};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// Most names a cleanup deletes (and the most the campaign remembers).
+pub const MAX_DELETIONS: usize = 1000;
+
+/// What the cleanup did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cleanup {
+    /// Names deleted (250).
+    pub deleted: Vec<String>,
+    /// Names the server would not delete, with its reply (or why no session could be had).
+    pub left: Vec<(String, String)>,
+}
+
+impl Cleanup {
+    /// The account for `stats.json`.
+    pub fn stats(&self) -> crate::fuzz::campaign::stats::CleanupStats {
+        use crate::fuzz::campaign::stats::{CleanupStats, LeftFile};
+        CleanupStats {
+            deleted: self.deleted.len(),
+            left: self
+                .left
+                .iter()
+                .map(|(name, reason)| LeftFile {
+                    name: name.clone(),
+                    reason: reason.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The fuzzer's names that `trace` stored: STOR lines whose reply was 1xx or 2xx (the file
+/// may exist now). Any token counts: an input loaded from an earlier campaign's corpus carries
+/// that campaign's name, and this campaign wrote it again.
+pub fn stored(trace: &Trace, into: &mut BTreeSet<Vec<u8>>) {
+    for c in &trace.commands {
+        let accepted = c.replies.iter().any(|r| matches!(r.code.class(), 1 | 2));
+        if c.verb != b"STOR" || !accepted || into.len() >= MAX_DELETIONS {
+            continue;
+        }
+        let line = strip_telnet(&c.line);
+        let arg = line.splitn(2, |&b| b == b' ').nth(1).unwrap_or_default();
+        if is_ours(arg) {
+            into.insert(arg.to_vec());
+        }
+    }
+}
+
+/// True for a name of this process's token.
+fn mine(name: &[u8]) -> bool {
+    let t = token().as_bytes();
+    [UPLOAD_PREFIX, TRAVERSAL_PREFIX].iter().any(|p| {
+        name.strip_prefix(p.as_bytes())
+            .is_some_and(|rest| rest.starts_with(t))
+    })
+}
+
+/// Deletes `known` and whatever else of this campaign's a listing shows.
+pub async fn cleanup(cfg: &ExecConfig, known: &BTreeSet<Vec<u8>>) -> Cleanup {
+    let mut report = Cleanup::default();
+    let wait = cfg.timeout;
+    let mut ctrl = match session(cfg).await {
+        Ok(c) => c,
+        Err(why) => {
+            report.left = known
+                .iter()
+                .map(|n| (String::from_utf8_lossy(n).into_owned(), why.clone()))
+                .collect();
+            return report;
+        }
+    };
+    let mut names = known.clone();
+    names.extend(listed(&mut ctrl, wait).await);
+    for name in names.iter().take(MAX_DELETIONS) {
+        let shown = String::from_utf8_lossy(name).into_owned();
+        let mut line = b"DELE ".to_vec();
+        line.extend_from_slice(name);
+        line.extend_from_slice(b"\r\n");
+        match command(&mut ctrl, &line, wait).await {
+            Ok(r) if r.code.0 == 250 => report.deleted.push(shown),
+            Ok(r) => report.left.push((shown, text(&r))),
+            Err(e) => report.left.push((shown, e.to_string())),
+        }
+    }
+    let _ = command(&mut ctrl, b"QUIT\r\n", wait.min(Duration::from_secs(1))).await;
+    ctrl.shutdown().await;
+    report
+}
+
+/// A logged-in control connection, or why there is none.
+async fn session(cfg: &ExecConfig) -> Result<ControlConnection, String> {
+    let wait = cfg.timeout;
+    let mut ctrl = ControlConnection::connect(cfg.addr, wait, Recorder::discarding())
+        .await
+        .map_err(|e| e.to_string())?;
+    let greeting = ctrl.read_reply(wait).await.map_err(|e| e.to_string())?;
+    if greeting.code.0 != 220 {
+        return Err(format!("greeted with {}", text(&greeting)));
+    }
+    let user = format!("USER {}\r\n", cfg.target.user_name());
+    let mut r = command(&mut ctrl, user.as_bytes(), wait)
+        .await
+        .map_err(|e| e.to_string())?;
+    if r.code.0 == 331 {
+        let pass = format!("PASS {}\r\n", cfg.target.password_value());
+        r = command(&mut ctrl, pass.as_bytes(), wait)
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    match r.code.0 {
+        230 | 202 => Ok(ctrl),
+        _ => Err(format!("login refused: {}", text(&r))),
+    }
+}
+
+/// The names of this campaign's token in a bare NLST of the login directory (over EPSV), or
+/// none when the server will not list.
+async fn listed(ctrl: &mut ControlConnection, wait: Duration) -> Vec<Vec<u8>> {
+    let Ok(r) = command(ctrl, b"EPSV\r\n", wait).await else {
+        return Vec::new();
+    };
+    let Ok(epsv) = EpsvReply::from_reply_text(r.last_text()) else {
+        return Vec::new();
+    };
+    let recorder = Recorder::discarding();
+    let peer = ctrl.peer().ip();
+    let Ok(mut stream) = connect_data("nlst", peer, epsv.port, None, wait, &recorder).await else {
+        return Vec::new();
+    };
+    match command(ctrl, b"NLST\r\n", wait).await {
+        Ok(r) if r.code.class() == 1 => {}
+        _ => return Vec::new(),
+    }
+    let listing = data::read_to_end("nlst", &mut stream, 1 << 20, wait, &recorder)
+        .await
+        .unwrap_or_default();
+    let _ = ctrl.read_reply(wait).await;
+    listing
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .map(|l| l.rsplit(|&b| b == b'/').next().unwrap_or(l))
+        .filter(|l| mine(l))
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+/// Sends a line and reads its final reply (a 1xx is returned as it is, for NLST).
+async fn command(
+    ctrl: &mut ControlConnection,
+    line: &[u8],
+    wait: Duration,
+) -> Result<Reply, SessionError> {
+    ctrl.send(line).await?;
+    ctrl.read_reply(wait).await
+}
+
+fn text(r: &Reply) -> String {
+    crate::session::transcript::escape_bytes(
+        r.lines
+            .last()
+            .map_or(&[][..], |l| l.strip_suffix(b"\r\n").unwrap_or(l)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fuzz::exec::trace::{Command, Seen};
+    use crate::fuzz::input::line::Values;
+    use crate::fuzz::input::safety::{traversal_name, upload_name};
+    use crate::proto::ReplyCode;
+
+    fn stor(line: Vec<u8>, code: u16) -> Command {
+        Command {
+            op: 0,
+            verb: b"STOR".to_vec(),
+            line,
+            transfer: true,
+            replies: vec![Seen {
+                code: ReplyCode(code),
+                text: Vec::new(),
+                act: 0,
+                unparsed: None,
+            }],
+            ambiguous: false,
+        }
+    }
+
+    #[test]
+    fn accepted_stors_of_this_campaign_are_remembered() {
+        let mut trace = Trace::new(Values {
+            client_ip: std::net::Ipv4Addr::LOCALHOST.into(),
+            data_port: 0,
+        });
+        let ours = upload_name(b".bin");
+        let line = |name: &[u8]| [&b"STOR "[..], name].concat();
+        trace.commands = vec![
+            stor(line(&ours), 150),
+            stor(line(&traversal_name()), 553),
+            stor(line(b"ftpspec-fuzz-00000000-from-the-corpus"), 150),
+            stor(line(b"hello.txt"), 150),
+        ];
+        let mut names = BTreeSet::new();
+        stored(&trace, &mut names);
+        let mut want = BTreeSet::from([ours]);
+        want.insert(b"ftpspec-fuzz-00000000-from-the-corpus".to_vec());
+        assert_eq!(names, want);
+    }
+
+    /// Never destructive (issue 14, item 6): a campaign writes only names of its own and
+    /// deletes them when it ends; a file that was there before stays.
+    #[tokio::test]
+    async fn a_campaign_deletes_what_it_stored_and_nothing_else() {
+        use crate::fuzz::campaign::{Budget, CampaignConfig, StopSignal, run};
+        use crate::report::fuzz_progress::Progress;
+        use crate::runner::Target;
+        use crate::server::testkit::{Client, connect, server};
+        let (_server, addr) = server(Default::default()).await;
+        let mut user = Client::logged_in(addr).await;
+        let port = user.epsv().await;
+        let mut data = connect(std::net::SocketAddr::new(addr.ip(), port)).await;
+        assert_eq!(user.cmd("STOR notes.txt").await.code, 150);
+        tokio::io::AsyncWriteExt::write_all(&mut data, b"the user's")
+            .await
+            .unwrap();
+        drop(data);
+        assert_eq!(user.reply().await.code, 226);
+        let dir = std::env::temp_dir().join(format!("ftpspec-cleanup-{}", token()));
+        let target = Target {
+            addrs: vec![addr],
+            user: None,
+            password: None,
+            display: "reference".into(),
+        };
+        let config = CampaignConfig {
+            exec: ExecConfig::new(target, addr, Duration::from_millis(500)),
+            shape: Default::default(),
+            budget: Budget::Runs(300),
+            jobs: 1,
+            seed: 3,
+            out: dir.clone(),
+            max_corpus: 100,
+            revive: Duration::from_secs(1),
+            stats_every: Duration::from_secs(2),
+            watch: None,
+        };
+        let report = run(config, "reference", StopSignal::default(), Progress::new())
+            .await
+            .expect("campaign runs");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            !report.cleanup.deleted.is_empty(),
+            "the campaign stored nothing, so this test shows nothing"
+        );
+        assert!(report.cleanup.left.is_empty(), "{:?}", report.cleanup.left);
+        assert_eq!(report.stats.cleanup, Some(report.cleanup.stats()));
+        let listing = Client::logged_in(addr).await.fetch("NLST").await;
+        let listing = String::from_utf8_lossy(&listing);
+        assert!(!listing.contains("ftpspec-"), "{listing}");
+        assert!(listing.contains("notes.txt"), "{listing}");
+    }
+}

@@ -1,0 +1,464 @@
+//! The campaign loop: generate or mutate an input, run it (up to `--jobs` at once), keep it
+//! when it reached a new state, judge it, and report findings — until the run or time budget
+//! is spent, Ctrl-C, or the target is gone for good.
+//!
+//! With `--jobs 1` a campaign is a pure function of its seed, its saved corpus and the target's
+//! behaviour: against a deterministic target the same seed replays the same campaign.
+
+pub mod cleanup;
+pub mod corpus;
+pub mod feedback;
+pub mod report;
+pub mod stats;
+pub mod watch;
+
+use crate::fuzz::campaign::corpus::Corpus;
+use crate::fuzz::campaign::feedback::Coverage;
+use crate::fuzz::campaign::report::{CampaignReport, Reported};
+use crate::fuzz::campaign::stats::{CampaignState, Stats};
+use crate::fuzz::exec::latency::Waits;
+use crate::fuzz::exec::trace::{End, NoReply, Trace};
+use crate::fuzz::exec::{ExecConfig, execute};
+use crate::fuzz::input::dialogue::{Dialogue, MAX_OPS};
+use crate::fuzz::input::line::Values;
+use crate::fuzz::input::mutate::{Rng, fresh, mutate, repeat_op};
+use crate::fuzz::input::shape::Shape;
+use crate::fuzz::judge::finding::{self, FindingKey};
+use crate::fuzz::judge::oracle::{Oracle, Violation, judge};
+use crate::report::fuzz_progress::Progress;
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+/// When a campaign ends by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Budget {
+    /// After this many dialogues (minimisation runs not counted).
+    Runs(u64),
+    /// After this long.
+    Time(Duration),
+    /// Never: until Ctrl-C.
+    Unlimited,
+}
+
+/// Everything a campaign needs.
+#[derive(Debug, Clone)]
+pub struct CampaignConfig {
+    pub exec: ExecConfig,
+    /// What the dialogues may contain (`--only`, `--max-ops`).
+    pub shape: Shape,
+    pub budget: Budget,
+    pub jobs: usize,
+    pub seed: u64,
+    /// `--out`: `corpus/`, `findings/` and `stats.json` live here.
+    pub out: PathBuf,
+    pub max_corpus: usize,
+    /// How long to wait for a target that stopped accepting connections to come back.
+    pub revive: Duration,
+    /// How often `stats.json` is rewritten.
+    pub stats_every: Duration,
+    /// `--watch-pid`: the target's process, sampled before and after (see [`crate::fuzz::campaign::watch`]).
+    pub watch: Option<u32>,
+}
+
+/// A stop request (Ctrl-C) seen anywhere in the campaign.
+#[derive(Debug, Clone, Default)]
+pub struct StopSignal {
+    flag: Arc<AtomicBool>,
+    notify: Arc<Notify>,
+}
+
+impl StopSignal {
+    pub fn trigger(&self) {
+        self.flag.store(true, Ordering::SeqCst);
+        self.notify.notify_waiters();
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.flag.load(Ordering::SeqCst)
+    }
+
+    /// Completes once [`StopSignal::trigger`] was called (at once if it already was).
+    pub async fn wait(&self) {
+        loop {
+            let notified = self.notify.notified();
+            if self.is_set() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// The pause after a dialogue that could not run for a local reason.
+const LOCAL_ERROR_PAUSE: Duration = Duration::from_millis(20);
+
+/// One finished execution.
+type Ran = (Vec<u8>, Dialogue, Trace);
+
+pub(super) struct Campaign {
+    pub cfg: CampaignConfig,
+    pub stop: StopSignal,
+    pub corpus: Corpus,
+    pub coverage: Coverage,
+    pub rng: Rng,
+    pub seen: HashSet<FindingKey>,
+    pub stats: Stats,
+    pub started: Instant,
+    pub progress: Progress,
+    pub reported: Vec<Reported>,
+    /// The last execution that completed, for a crash noticed only by the next one.
+    pub previous: Option<Ran>,
+    pub target_lost: bool,
+    /// How long the dialogues ran, once they are over (the closing `--watch-pid` sample is
+    /// not campaign time).
+    pub ran_for: Option<Duration>,
+    /// What this campaign's accepted STORs named, to delete at the end (`cleanup`).
+    pub created: std::collections::BTreeSet<Vec<u8>>,
+}
+
+/// Runs a campaign. Errors are local I/O problems (the `--out` directory), never the target's.
+pub async fn run(
+    cfg: CampaignConfig,
+    target_display: &str,
+    stop: StopSignal,
+    progress: Progress,
+) -> std::io::Result<CampaignReport> {
+    let corpus = Corpus::open(&cfg.out.join("corpus"), cfg.max_corpus)?;
+    std::fs::create_dir_all(cfg.out.join("findings"))?;
+    let stats = Stats {
+        version: 1,
+        target: target_display.to_string(),
+        seed: cfg.seed,
+        corpus: corpus.len(),
+        corpus_loaded: corpus.len(),
+        state: CampaignState::Running,
+        ..Stats::default()
+    };
+    let mut c = Campaign {
+        seen: finding::existing(&cfg.out.join("findings")),
+        rng: Rng::new(cfg.seed),
+        cfg,
+        stop,
+        corpus,
+        coverage: Coverage::default(),
+        stats,
+        started: Instant::now(),
+        progress,
+        reported: Vec::new(),
+        previous: None,
+        target_lost: false,
+        ran_for: None,
+        created: Default::default(),
+    };
+    c.progress.println(&format!(
+        "ftpspec fuzz → {target_display}: {}; seed {}, {} inputs loaded from {}",
+        c.cfg.shape.describe(),
+        c.cfg.seed,
+        c.stats.corpus_loaded,
+        c.cfg.out.join("corpus").display()
+    ));
+    if let Some(pid) = c.cfg.watch {
+        match crate::fuzz::campaign::watch::idle(pid, Duration::ZERO).await {
+            Ok(before) => {
+                c.stats.watch = Some(crate::fuzz::campaign::watch::Watched {
+                    pid,
+                    before,
+                    after: None,
+                })
+            }
+            Err(e) => c.progress.println(&format!(
+                "ftpspec fuzz: cannot watch process {pid} ({e}); going on without"
+            )),
+        }
+        // The sample is not part of the campaign's time.
+        c.started = Instant::now();
+    }
+    c.main_loop().await?;
+    c.ran_for = Some(c.started.elapsed());
+    if !c.stop.is_set()
+        && let Some(w) = &mut c.stats.watch
+    {
+        w.after = crate::fuzz::campaign::watch::idle(w.pid, crate::fuzz::campaign::watch::SETTLE)
+            .await
+            .ok();
+    }
+    c.stats.state = if c.stop.is_set() {
+        CampaignState::Interrupted
+    } else if c.target_lost {
+        CampaignState::TargetLost
+    } else {
+        CampaignState::Done
+    };
+    // What the campaign stored goes again, also after Ctrl-C (a few bounded commands).
+    let cleanup = match c.target_lost {
+        true => cleanup::Cleanup {
+            deleted: Vec::new(),
+            left: c
+                .created
+                .iter()
+                .map(|n| {
+                    (
+                        String::from_utf8_lossy(n).into_owned(),
+                        "the target was gone".into(),
+                    )
+                })
+                .collect(),
+        },
+        false => cleanup::cleanup(&c.cfg.exec, &c.created).await,
+    };
+    c.stats.cleanup = Some(cleanup.stats());
+    c.refresh()?;
+    c.progress.finish();
+    Ok(CampaignReport {
+        stats: c.stats,
+        findings: c.reported,
+        interrupted: c.stop.is_set(),
+        target_lost: c.target_lost,
+        cleanup,
+    })
+}
+
+impl Campaign {
+    async fn main_loop(&mut self) -> std::io::Result<()> {
+        let mut running: JoinSet<Ran> = JoinSet::new();
+        let mut scheduled: u64 = 0;
+        let mut ticker = tokio::time::interval(self.cfg.stats_every);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            while running.len() < self.cfg.jobs.max(1) && self.may_schedule(scheduled) {
+                scheduled += 1;
+                let input = self.next_input();
+                let exec = self.cfg.exec.clone();
+                let dialogue = self.cfg.shape.decode(&input);
+                running.spawn(async move {
+                    let trace = bounded_execute(&dialogue, &exec).await;
+                    (input, dialogue, trace)
+                });
+            }
+            if running.is_empty() {
+                return Ok(());
+            }
+            let stop = self.stop.clone();
+            tokio::select! {
+                biased;
+                () = stop.wait() => {
+                    running.abort_all();
+                    return Ok(());
+                }
+                joined = running.join_next() => {
+                    if let Some(Ok(ran)) = joined {
+                        self.process(ran).await?;
+                    }
+                }
+                _ = ticker.tick() => self.refresh()?,
+            }
+        }
+    }
+
+    /// Time left of a `--duration` budget (`None`: no time budget). Minimising and replaying
+    /// a finding stop when it runs out, so a campaign ends when it was told to.
+    pub(super) fn time_left(&self) -> Option<std::time::Duration> {
+        match self.cfg.budget {
+            Budget::Time(d) => Some(d.saturating_sub(self.started.elapsed())),
+            Budget::Runs(_) | Budget::Unlimited => None,
+        }
+    }
+
+    fn may_schedule(&self, scheduled: u64) -> bool {
+        if self.stop.is_set() || self.target_lost {
+            return false;
+        }
+        match self.cfg.budget {
+            Budget::Runs(n) => scheduled < n,
+            Budget::Time(d) => self.started.elapsed() < d,
+            Budget::Unlimited => true,
+        }
+    }
+
+    /// A fresh input now and then (and while the corpus is empty), else a mutated entry.
+    fn next_input(&mut self) -> Vec<u8> {
+        if self.corpus.is_empty() || self.rng.one_in(8) {
+            return fresh(&mut self.rng);
+        }
+        let base = self.corpus.pick(&mut self.rng).unwrap_or_default();
+        if self.rng.one_in(6) {
+            let (_, starts) = self.cfg.shape.decode_spans(&base);
+            return repeat_op(&mut self.rng, &base, &starts);
+        }
+        let donor = self.corpus.pick(&mut self.rng);
+        mutate(&mut self.rng, &base, donor.as_deref())
+    }
+
+    /// Feedback, oracles, findings for one execution.
+    async fn process(&mut self, ran: Ran) -> std::io::Result<()> {
+        let (input, dialogue, trace) = ran;
+        if let End::Harness(_) = trace.end {
+            // Not a dialogue that ran (no local port, say: TIME_WAIT holds them all). Not
+            // counted, not judged; a short pause lets ports come free instead of spinning.
+            self.stats.local_errors += 1;
+            tokio::time::sleep(LOCAL_ERROR_PAUSE).await;
+            return Ok(());
+        }
+        self.stats.execs += 1;
+        self.stats.commands += trace.commands.len() as u64;
+        if let End::Unreachable(_) = trace.end {
+            return self.unreachable().await;
+        }
+        if let End::Inconclusive(_) = trace.end {
+            self.stats.inconclusive += 1;
+        }
+        cleanup::stored(&trace, &mut self.created);
+        let novelty = self.coverage.observe(&trace);
+        if novelty.is_new() {
+            self.corpus.add(&input, novelty.new_transitions)?;
+        }
+        let verdict = judge(&trace);
+        if let Some(v) = verdict {
+            let crashed = v.oracle == Oracle::Crash;
+            if !self.seen.contains(&finding::key(&v))
+                && let Some((trace, v)) = self.confirm(&dialogue, trace, v).await
+            {
+                report::report(self, &input, &dialogue, trace, v).await?;
+            }
+            if crashed {
+                self.wait_for_target().await;
+            }
+            self.previous = None;
+        } else {
+            self.previous = Some((input, dialogue, trace));
+        }
+        Ok(())
+    }
+
+    /// A new verdict that rests on a reply missed by a measured wait (see [`Waits`]) is
+    /// believed only if a rerun with the full `--timeout` gives it again; the rerun's trace is
+    /// the one reported. Every other verdict stands as it is.
+    async fn confirm(
+        &mut self,
+        dialogue: &Dialogue,
+        trace: Trace,
+        verdict: Violation,
+    ) -> Option<(Trace, Violation)> {
+        let timed_out = matches!(
+            trace.end,
+            End::NoReply {
+                how: NoReply::Timeout,
+                ..
+            }
+        );
+        if self.cfg.exec.waits == Waits::Full || !timed_out {
+            return Some((trace, verdict));
+        }
+        let full = self.cfg.exec.full();
+        let rerun = bounded_execute(dialogue, &full).await;
+        self.stats.execs += 1;
+        match judge(&rerun) {
+            Some(again) if finding::key(&again) == finding::key(&verdict) => Some((rerun, again)),
+            _ => {
+                self.stats.unconfirmed += 1;
+                None
+            }
+        }
+    }
+
+    /// A dialogue could not even connect. If the target is really down, the dialogue before
+    /// is the suspect: report it as a crash, then wait for the target to come back.
+    async fn unreachable(&mut self) -> std::io::Result<()> {
+        let liveness =
+            crate::fuzz::exec::probe_liveness(self.cfg.exec.addr, self.cfg.exec.timeout).await;
+        if liveness == crate::fuzz::exec::trace::Liveness::Alive {
+            self.stats.inconclusive += 1;
+            return Ok(());
+        }
+        if let Some((input, dialogue, trace)) = self.previous.take() {
+            let verdict = crate::fuzz::judge::oracle::Violation {
+                oracle: Oracle::Crash,
+                signature: "target down after a dialogue".into(),
+                act: trace.acts.len().saturating_sub(1),
+                detail: "the target stopped accepting connections after this dialogue".into(),
+                expect: crate::fuzz::judge::oracle::ReplayCheck::AnyReply,
+                rule: None,
+            };
+            if !self.seen.contains(&finding::key(&verdict)) {
+                report::report(self, &input, &dialogue, trace, verdict).await?;
+            }
+        }
+        self.wait_for_target().await;
+        Ok(())
+    }
+
+    /// Backoff (1 s, 2 s, 4 s …) until the target greets again or `revive` has passed; then
+    /// the campaign goes on, or stops with the target lost.
+    async fn wait_for_target(&mut self) {
+        self.stats.state = CampaignState::TargetDown;
+        let _ = self.refresh();
+        self.progress.println(&format!(
+            "ftpspec fuzz: the target does not answer; waiting up to {:?} for it to come back",
+            self.cfg.revive
+        ));
+        let deadline = Instant::now() + self.cfg.revive;
+        let mut delay = Duration::from_secs(1);
+        loop {
+            let addr = self.cfg.exec.addr;
+            let wait = self.cfg.exec.timeout;
+            if crate::fuzz::exec::probe_liveness(addr, wait).await
+                == crate::fuzz::exec::trace::Liveness::Alive
+            {
+                self.stats.state = CampaignState::Running;
+                self.progress.println("ftpspec fuzz: the target is back");
+                return;
+            }
+            let now = Instant::now();
+            if now >= deadline || self.stop.is_set() {
+                break;
+            }
+            let pause = delay.min(deadline - now);
+            let stop = self.stop.clone();
+            tokio::select! {
+                () = tokio::time::sleep(pause) => {}
+                () = stop.wait() => break,
+            }
+            delay = (delay * 2).min(Duration::from_secs(16));
+        }
+        if !self.stop.is_set() {
+            self.target_lost = true;
+            self.progress
+                .println("ftpspec fuzz: the target did not come back; stopping");
+        }
+    }
+
+    /// Updates the stats, the progress line and `stats.json`.
+    pub(super) fn refresh(&mut self) -> std::io::Result<()> {
+        self.stats.corpus = self.corpus.len();
+        self.stats.states = self.coverage.states();
+        self.stats.sequences = self.coverage.sequences();
+        self.stats.findings = self.reported.len();
+        self.stats
+            .tick(self.ran_for.unwrap_or_else(|| self.started.elapsed()));
+        self.progress.update(&self.stats);
+        self.stats.write(&self.cfg.out.join("stats.json"))
+    }
+}
+
+/// One execution under an overall limit, in case a server finds a way to make every wait
+/// count: at most a few timeouts per operation.
+async fn bounded_execute(dialogue: &Dialogue, cfg: &ExecConfig) -> Trace {
+    let limit = cfg.timeout * (4 * MAX_OPS as u32 + 8);
+    match tokio::time::timeout(limit, execute(dialogue, cfg)).await {
+        Ok(trace) => trace,
+        Err(_) => {
+            let mut t = Trace::new(Values {
+                client_ip: std::net::Ipv4Addr::LOCALHOST.into(),
+                data_port: 0,
+            });
+            t.end = End::Inconclusive(format!("the dialogue took longer than {limit:?}"));
+            t
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! Reporting a finding: minimise it, replay the scenario once through the runner, write it —
+//! and what a finished campaign hands back to the CLI.
+//!
+//! A finding is written as soon as it is confirmed, before the campaign goes on. Ctrl-C during
+//! minimisation writes the finding as it stands (unminimised), so nothing found is lost.
+
+use crate::fuzz::campaign::Campaign;
+use crate::fuzz::campaign::stats::Stats;
+use crate::fuzz::exec::trace::Trace;
+use crate::fuzz::input::dialogue::Dialogue;
+use crate::fuzz::judge::finding::{self, Finding, Provenance};
+use crate::fuzz::judge::minimise::{BUDGET, minimise};
+use crate::fuzz::judge::oracle::{Oracle, Violation};
+use crate::report::fuzz_junit::JunitFinding;
+use crate::runner::{self, RunConfig};
+use std::path::PathBuf;
+
+/// A finding as the final report shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reported {
+    pub id: String,
+    pub oracle: Oracle,
+    pub signature: String,
+    pub detail: String,
+    pub path: PathBuf,
+    /// Operations in the written scenario's dialogue (after minimisation).
+    pub ops: usize,
+    /// The replay check: `Some(true)` failed as it should, `None` not replayed.
+    pub replayed: Option<bool>,
+    /// Dialogues the campaign had run when it found it.
+    pub found_after: u64,
+}
+
+impl Reported {
+    pub fn junit(&self) -> JunitFinding {
+        JunitFinding {
+            id: self.id.clone(),
+            oracle: self.oracle.name().into(),
+            detail: self.detail.clone(),
+            path: self.path.clone(),
+        }
+    }
+}
+
+/// What a campaign hands back.
+#[derive(Debug, Clone)]
+pub struct CampaignReport {
+    pub stats: Stats,
+    /// Findings written by this campaign, in the order found.
+    pub findings: Vec<Reported>,
+    pub interrupted: bool,
+    /// The target stopped accepting connections and did not come back.
+    pub target_lost: bool,
+    /// What the campaign stored on the target and deleted again, or could not.
+    pub cleanup: crate::fuzz::campaign::cleanup::Cleanup,
+}
+
+/// Minimises (unless the target is down or hanging), replays, writes, announces — the part of
+/// the campaign loop that turns a violation into a finding.
+pub(super) async fn report(
+    c: &mut Campaign,
+    input: &[u8],
+    dialogue: &Dialogue,
+    trace: Trace,
+    verdict: Violation,
+) -> std::io::Result<()> {
+    c.seen.insert(finding::key(&verdict));
+    let found_after = (c.stats.execs, c.started.elapsed());
+    let target_ok = !matches!(verdict.oracle, Oracle::Crash | Oracle::Hang);
+    // Past the end of `--duration`, the finding is written as found: unminimised, unreplayed.
+    let time_left = c.time_left();
+    let out_of_time = async move {
+        match time_left {
+            Some(left) => tokio::time::sleep(left).await,
+            None => std::future::pending().await,
+        }
+    };
+    let (small, trace, verdict) = if target_ok {
+        let stop = c.stop.clone();
+        let cfg = c.cfg.exec.clone();
+        tokio::select! {
+            m = minimise(dialogue, trace.clone(), verdict.clone(), &cfg, BUDGET) => {
+                c.stats.execs += m.runs as u64;
+                (m.dialogue, m.trace, m.verdict)
+            }
+            () = stop.wait() => (dialogue.clone(), trace, verdict),
+            () = out_of_time => (dialogue.clone(), trace, verdict),
+        }
+    } else {
+        (dialogue.clone(), trace, verdict)
+    };
+    let dir = c.cfg.out.join("findings");
+    let mut provenance = Provenance {
+        seed: c.cfg.seed,
+        target: &c.stats.target,
+        original: dialogue,
+        original_input: input,
+        replayed: None,
+        found_after,
+    };
+    let mut found = Finding::new(&trace, &verdict, &provenance, &dir);
+    let time_remains = c.time_left().is_none_or(|left| !left.is_zero());
+    if target_ok && !c.stop.is_set() && time_remains {
+        provenance.replayed = Some(replays(c, &found).await);
+        found = Finding::new(&trace, &verdict, &provenance, &dir);
+    }
+    found.write()?;
+    c.progress.println(&format!(
+        "finding: {} — {} → {} (after {} dialogues)",
+        verdict.oracle.name(),
+        verdict.detail,
+        found.path.display(),
+        found_after.0
+    ));
+    c.reported.push(Reported {
+        id: found.scenario.id.clone(),
+        oracle: verdict.oracle,
+        signature: verdict.signature,
+        detail: verdict.detail,
+        path: found.path,
+        ops: small.ops.len(),
+        replayed: provenance.replayed,
+        found_after: found_after.0,
+    });
+    c.refresh()
+}
+
+/// Runs the finding's scenario once through the runner: does it fail (or warn, for a
+/// SHOULD) as `ftpspec run` will show it?
+async fn replays(c: &Campaign, found: &Finding) -> bool {
+    let mut target = c.cfg.exec.target.clone();
+    target.addrs = vec![c.cfg.exec.addr];
+    let mut config = RunConfig::new(target);
+    config.step_timeout = c.cfg.exec.timeout;
+    config.scenario_timeout = c.cfg.exec.timeout * 64;
+    let outcome = runner::run_one(&found.scenario, &config).await;
+    matches!(
+        outcome.verdict,
+        runner::Verdict::Fail | runner::Verdict::Warn
+    )
+}

@@ -1,0 +1,174 @@
+//! The data-connection half of an execution (RFC 959 §3.2, RFC 2428 §3).
+//!
+//! Passive connections go to the control connection's peer address at the port a 227/229
+//! named — never to an address a 227 names. Reads are bounded in bytes and time. A standalone
+//! read or accept waits only while a transfer command is outstanding, so a dialogue that asks
+//! for data nobody will send does not spend a timeout on it.
+
+use crate::fuzz::exec::trace::{Act, Chan, End, Event};
+use crate::fuzz::exec::{Exec, Flow};
+use crate::fuzz::input::dialogue::DataOp;
+use crate::session::data::{read_to_end, write_all};
+use crate::session::{DataListener, SessionError, connect_data};
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+/// Most bytes read from one data connection.
+pub const MAX_DATA: usize = 1024 * 1024;
+
+/// The port thief's address (RFC 2577 §4).
+pub const THIEF_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+
+impl Exec<'_> {
+    pub(super) async fn data_op(&mut self, op: &DataOp) {
+        let transfer_pending = self.transfer_pending();
+        // A transfer nobody serves may never start: a short look is enough to see it did.
+        let short = self.cfg.look();
+        match op {
+            DataOp::Connect { foreign } => self.connect(*foreign).await,
+            DataOp::Accept if transfer_pending => self.accept(short).await,
+            DataOp::Read if transfer_pending => self.read(short).await,
+            DataOp::Accept | DataOp::Read => {}
+            DataOp::Write(bytes) => self.write(&bytes.0).await,
+            DataOp::Close => self.close().await,
+        }
+    }
+
+    /// Binds the active-mode listener on the control connection's local address, once.
+    pub(super) async fn ensure_listener(&mut self) -> Flow {
+        if self.listener.is_some() {
+            return Ok(());
+        }
+        let ip = self.ctrl.local().ip();
+        match DataListener::bind("data", ip, &self.recorder).await {
+            Ok(l) => {
+                self.trace.values.data_port = l.local_addr().port();
+                self.listener = Some(l);
+                self.trace.act(Act::Listen);
+                Ok(())
+            }
+            Err(e) => {
+                self.trace.end = End::Harness(e.to_string());
+                Err(())
+            }
+        }
+    }
+
+    /// Connects to the last announced passive port, at the control peer's address.
+    pub(super) async fn connect(&mut self, foreign: bool) {
+        let Some(passive) = self.passive else { return };
+        if foreign && !self.cfg.foreign_ok() {
+            return;
+        }
+        let chan = if foreign { Chan::Thief } else { Chan::Passive };
+        let from = foreign.then_some(THIEF_IP);
+        let peer = self.ctrl.peer().ip();
+        let result = connect_data(
+            chan.name(),
+            peer,
+            passive.port,
+            from,
+            self.cfg.timeout,
+            &self.recorder,
+        )
+        .await;
+        match result {
+            Ok(stream) => {
+                self.trace.act(Act::Connect {
+                    chan,
+                    via: passive.via,
+                    ok: true,
+                });
+                self.data = Some((chan, stream));
+            }
+            // 127.0.0.2 is not usable here: nothing to test.
+            Err(SessionError::Local { .. }) => {}
+            Err(e) => {
+                let act = self.trace.act(Act::Connect {
+                    chan,
+                    via: passive.via,
+                    ok: false,
+                });
+                // RFC 2428 §3: the port a 229 names is the one the server listens on. Only a
+                // port named by the reply just read counts: later commands may close it.
+                let refused = matches!(e, SessionError::Connect { .. });
+                if passive.fresh && refused && !e.is_local_port_shortage() {
+                    self.trace.events.push(Event::DeadPassivePort {
+                        act,
+                        port: passive.port,
+                        code: passive.code,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Waits up to `wait` for the server to connect to the listener.
+    pub(super) async fn accept(&mut self, wait: Duration) {
+        let Some(listener) = self.listener.as_ref() else {
+            return;
+        };
+        if let Ok((stream, _from)) = listener.accept(wait, &self.recorder).await {
+            self.trace.act(Act::Accept);
+            self.data = Some((Chan::Active, stream));
+        }
+    }
+
+    /// Takes the server's connection for the transfer being served (see
+    /// [`DataListener::accept_newest`]).
+    pub(super) async fn accept_newest(&mut self) {
+        let Some(listener) = self.listener.as_ref() else {
+            return;
+        };
+        let got = listener
+            .accept_newest(self.cfg.timeout, 8, &self.recorder)
+            .await;
+        if let Ok((stream, _from)) = got {
+            self.trace.act(Act::Accept);
+            self.data = Some((Chan::Active, stream));
+        }
+    }
+
+    /// Reads the open data connection to EOF, waiting at most `wait`. A thief that receives
+    /// data is an event.
+    pub(super) async fn read(&mut self, wait: Duration) {
+        let Some((chan, mut stream)) = self.data.take() else {
+            return;
+        };
+        let got = read_to_end(chan.name(), &mut stream, MAX_DATA, wait, &self.recorder).await;
+        if let Ok(bytes) = got {
+            let act = self.trace.act(Act::Read {
+                chan,
+                len: bytes.len(),
+            });
+            if chan == Chan::Thief && !bytes.is_empty() {
+                self.trace.events.push(Event::ForeignServed {
+                    act,
+                    bytes: bytes.len(),
+                });
+            }
+        }
+    }
+
+    pub(super) async fn write(&mut self, bytes: &[u8]) {
+        let Some((chan, stream)) = self.data.as_mut() else {
+            return;
+        };
+        let chan = *chan;
+        let wrote = write_all(chan.name(), stream, bytes, self.cfg.timeout, &self.recorder).await;
+        if wrote.is_ok() {
+            self.trace.act(Act::Write {
+                chan,
+                bytes: bytes.to_vec(),
+            });
+        }
+    }
+
+    pub(super) async fn close(&mut self) {
+        if let Some((chan, mut stream)) = self.data.take() {
+            use tokio::io::AsyncWriteExt;
+            let _ = stream.shutdown().await;
+            self.trace.act(Act::Close { chan });
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! How long the target takes to answer, measured as a campaign runs, and the waits derived
+//! from it.
+//!
+//! A fuzz dialogue waits in two places where no event can end the wait early: a transfer
+//! nobody serves (did the refusal come, or does the server wait for a data connection?) and a
+//! command whose reply does not come (RFC 959 §4.2: every command gets one). Waiting a fixed
+//! `--timeout` there made a dialogue cost seconds against a server that answers in
+//! microseconds. With measured waits, both waits scale with the replies already seen — the
+//! smoothed reply time and its variation, as TCP sets its retransmission timer — plus a floor
+//! for scheduling noise, never more than the configured timeout. A reply missed by a measured wait is not lost — it is read
+//! when it comes — and a finding that rests on a missing reply is confirmed with the full
+//! timeout before it is reported (see `campaign`).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// How a dialogue waits where only a timer can end the wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Waits {
+    /// Scaled to the measured reply time (exploration; the default).
+    Measured,
+    /// The full `--timeout` every time (confirmation, minimisation checks, `--waits full`).
+    Full,
+}
+
+impl Waits {
+    pub const ALL: [Waits; 2] = [Waits::Measured, Waits::Full];
+
+    /// The name on the command line (`--waits measured|full`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Waits::Measured => "measured",
+            Waits::Full => "full",
+        }
+    }
+}
+
+/// Smoothed reply time of the target and its variation, as TCP estimates a round trip
+/// (RFC 6298 §2: SRTT and RTTVAR, gains 1/8 and 1/4); shared by every job of a campaign.
+#[derive(Debug, Default)]
+pub struct Latency {
+    /// SRTT in microseconds; 0 until the first sample.
+    srtt_us: AtomicU64,
+    /// RTTVAR in microseconds.
+    rttvar_us: AtomicU64,
+}
+
+/// The wait for a reply that may never come: a floor for scheduling noise, plus this many
+/// SRTTs, plus this many RTTVARs (TCP's RTO uses 1 and 4; a missed reply costs more here than
+/// a spurious retransmission there, so the margins are wider).
+const PATIENCE: (Duration, u32, u32) = (Duration::from_millis(5), 10, 8);
+/// The look at an unserved transfer: a refusal usually comes as fast as any reply.
+const LOOK: (Duration, u32, u32) = (Duration::from_millis(2), 4, 4);
+/// Before the first sample: assume a slow server.
+const UNMEASURED: Duration = Duration::from_millis(20);
+
+impl Latency {
+    /// A reply came `elapsed` after its command was sent.
+    pub fn observe(&self, elapsed: Duration) {
+        let r = u64::try_from(elapsed.as_micros())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        // Jobs race here; a lost update only loses one sample of a moving average.
+        let srtt = self.srtt_us.load(Ordering::Relaxed);
+        let (srtt, rttvar) = match srtt {
+            0 => (r, r / 2),
+            _ => {
+                let rttvar = self.rttvar_us.load(Ordering::Relaxed);
+                let rttvar = rttvar - rttvar / 4 + srtt.abs_diff(r) / 4;
+                (srtt - srtt / 8 + r / 8, rttvar)
+            }
+        };
+        self.srtt_us.store(srtt.max(1), Ordering::Relaxed);
+        self.rttvar_us.store(rttvar, Ordering::Relaxed);
+    }
+
+    /// The smoothed reply time (a slow guess before any reply was measured).
+    pub fn smoothed(&self) -> Duration {
+        match self.srtt_us.load(Ordering::Relaxed) {
+            0 => UNMEASURED,
+            us => Duration::from_micros(us),
+        }
+    }
+
+    /// The smoothed variation of the reply time.
+    pub fn variation(&self) -> Duration {
+        match self.srtt_us.load(Ordering::Relaxed) {
+            0 => UNMEASURED,
+            _ => Duration::from_micros(self.rttvar_us.load(Ordering::Relaxed)),
+        }
+    }
+
+    fn scaled(&self, (floor, k_srtt, k_var): (Duration, u32, u32), cap: Duration) -> Duration {
+        let d = floor
+            .saturating_add(self.smoothed().saturating_mul(k_srtt))
+            .saturating_add(self.variation().saturating_mul(k_var));
+        d.min(cap)
+    }
+
+    /// How long to wait for a reply before judging it missing, at most `timeout`.
+    pub fn patience(&self, timeout: Duration) -> Duration {
+        self.scaled(PATIENCE, timeout)
+    }
+
+    /// How long to look for a prompt refusal of a transfer nobody serves, at most `cap`.
+    pub fn look(&self, cap: Duration) -> Duration {
+        self.scaled(LOOK, cap)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: fn(u64) -> Duration = Duration::from_millis;
+    const US: fn(u64) -> Duration = Duration::from_micros;
+
+    #[test]
+    fn before_any_sample_the_waits_assume_a_slow_server() {
+        let l = Latency::default();
+        assert_eq!(l.smoothed(), UNMEASURED);
+        assert_eq!(l.patience(Duration::from_secs(2)), MS(5 + 200 + 160));
+    }
+
+    #[test]
+    fn samples_move_srtt_by_an_eighth_and_rttvar_by_a_quarter() {
+        let l = Latency::default();
+        l.observe(US(800));
+        assert_eq!((l.smoothed(), l.variation()), (US(800), US(400)));
+        l.observe(US(1600));
+        // RTTVAR = 3/4·400 + 1/4·|800 − 1600|; SRTT = 7/8·800 + 1/8·1600.
+        assert_eq!((l.smoothed(), l.variation()), (US(900), US(500)));
+    }
+
+    #[test]
+    fn waits_scale_with_the_server_and_never_exceed_the_cap() {
+        let fast = Latency::default();
+        for _ in 0..64 {
+            fast.observe(US(100));
+        }
+        assert_eq!(fast.smoothed(), US(100));
+        assert!(fast.variation() < US(5), "{:?}", fast.variation());
+        let patience = fast.patience(Duration::from_secs(2));
+        assert!(patience >= MS(6) && patience < MS(7), "{patience:?}");
+        let look = fast.look(MS(200));
+        assert!(look >= US(2400) && look < MS(3), "{look:?}");
+        let slow = Latency::default();
+        slow.observe(MS(500));
+        assert_eq!(
+            slow.patience(Duration::from_secs(2)),
+            Duration::from_secs(2)
+        );
+        assert_eq!(slow.look(MS(200)), MS(200));
+    }
+
+    #[test]
+    fn a_jittery_server_gets_more_patience_than_a_steady_one() {
+        let steady = Latency::default();
+        let jittery = Latency::default();
+        for i in 0..64u64 {
+            steady.observe(US(1000));
+            jittery.observe(US(if i % 2 == 0 { 200 } else { 1800 }));
+        }
+        let timeout = Duration::from_secs(2);
+        assert!(jittery.patience(timeout) > steady.patience(timeout));
+    }
+
+    #[test]
+    fn a_zero_sample_still_counts_as_measured() {
+        let l = Latency::default();
+        l.observe(Duration::ZERO);
+        assert_eq!(l.smoothed(), US(1));
+    }
+}

@@ -1,0 +1,347 @@
+//! What one execution did and saw: the command lines the server received, the replies each
+//! got, the steps a scenario needs to do the same again, and how the dialogue ended.
+//!
+//! Oracles, feedback and the finding writer read a [`Trace`]; nothing here does I/O.
+
+use crate::fuzz::input::line::{Line, Values};
+use crate::proto::{ReplyCode, ReplyErrorKind};
+use crate::suite::Binder;
+
+/// The operation index used for the login at the start of a dialogue.
+pub const LOGIN_OP: usize = usize::MAX;
+
+/// Most bytes of reply text kept per reply.
+pub const MAX_TEXT: usize = 256;
+
+/// One command line as the server sees it: the bytes up to an LF (one CR before it dropped).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Command {
+    /// The operation that sent it (or [`LOGIN_OP`]).
+    pub op: usize,
+    /// The line without its end. Bounded by the generators.
+    pub line: Vec<u8>,
+    /// Upper-cased bytes up to the first SP (RFC 959 §5.3), Telnet IAC sequences removed.
+    pub verb: Vec<u8>,
+    /// RETR, STOR, LIST, NLST: its final reply may wait on the data connection.
+    pub transfer: bool,
+    /// Every reply attributed to it, in order (a 1xx, then the final one).
+    pub replies: Vec<Seen>,
+    /// Which replies are its cannot be known for sure (see [`enqueue`]): oracles that depend on
+    /// the attribution skip it.
+    pub ambiguous: bool,
+}
+
+/// A reply, as far as oracles care.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    pub code: ReplyCode,
+    /// The text of the last line, at most [`MAX_TEXT`] bytes.
+    pub text: Vec<u8>,
+    /// The step ([`Trace::acts`] index) that read it.
+    pub act: usize,
+    /// For a 227, 229 or 522 whose machine-readable part does not parse: why.
+    pub unparsed: Option<crate::proto::CodecError>,
+}
+
+/// A data channel, named as the scenario names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Chan {
+    /// Accepted on ftpspec's listener (after EPRT/PORT): `data`.
+    Active,
+    /// Connected to the port a 227/229 named: `passive`.
+    Passive,
+    /// Connected from 127.0.0.2: `thief`.
+    Thief,
+}
+
+impl Chan {
+    pub fn name(self) -> &'static str {
+        match self {
+            Chan::Active => "data",
+            Chan::Passive => "passive",
+            Chan::Thief => "thief",
+        }
+    }
+}
+
+/// One step, as a scenario would take it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Act {
+    Login,
+    /// Open the active-mode listener (`listen data`).
+    Listen,
+    /// Bytes on the control connection: a line plus CRLF, or raw bytes.
+    Send {
+        op: usize,
+        line: Line,
+        crlf: bool,
+    },
+    UrgentAbort {
+        op: usize,
+    },
+    /// One reply read for command `cmd`.
+    Reply {
+        cmd: usize,
+        code: ReplyCode,
+        binder: Option<Binder>,
+    },
+    /// A reply that never came (timeout, close, reset) or did not parse.
+    Missing {
+        cmd: usize,
+    },
+    Connect {
+        chan: Chan,
+        via: Binder,
+        ok: bool,
+    },
+    Accept,
+    Read {
+        chan: Chan,
+        len: usize,
+    },
+    Write {
+        chan: Chan,
+        bytes: Vec<u8>,
+    },
+    Close {
+        chan: Chan,
+    },
+}
+
+/// How a command went unanswered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NoReply {
+    Timeout,
+    Closed,
+    Reset,
+}
+
+impl NoReply {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoReply::Timeout => "timeout",
+            NoReply::Closed => "closed",
+            NoReply::Reset => "reset",
+        }
+    }
+}
+
+/// What a fresh connection found after a command went unanswered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Liveness {
+    /// A new connection got a greeting: the server lives; that one command was swallowed.
+    Alive,
+    /// Connections are refused: the server is down.
+    Refused,
+    /// A new connection gets no greeting: the server hangs.
+    Silent,
+}
+
+/// Something notable on a data connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The port a 229/227 had just named refused the connection.
+    DeadPassivePort {
+        act: usize,
+        port: u16,
+        code: ReplyCode,
+    },
+    /// A connection from 127.0.0.2 received data.
+    ForeignServed { act: usize, bytes: usize },
+}
+
+/// How the dialogue ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum End {
+    /// Every operation ran and every reply came.
+    Completed,
+    /// A wait that may legitimately be long (a transfer outstanding) ran out: nothing to judge.
+    Inconclusive(String),
+    /// Command `cmd` got no reply.
+    NoReply {
+        cmd: usize,
+        act: usize,
+        how: NoReply,
+        liveness: Liveness,
+    },
+    /// A reply broke RFC 959 §4.2.
+    Malformed {
+        cmd: usize,
+        act: usize,
+        kind: ReplyErrorKind,
+        raw: Vec<u8>,
+    },
+    /// No control connection or no greeting: the target is down or not an FTP server.
+    Unreachable(String),
+    /// ftpspec itself could not go on (a local socket could not be set up).
+    Harness(String),
+}
+
+/// Everything one execution produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trace {
+    pub values: Values,
+    pub commands: Vec<Command>,
+    pub acts: Vec<Act>,
+    /// The operation each step belongs to (parallel to `acts`).
+    pub act_ops: Vec<usize>,
+    /// The operation running now; [`Trace::act`] files steps under it.
+    pub current_op: usize,
+    pub events: Vec<Event>,
+    pub end: End,
+}
+
+impl Trace {
+    pub fn new(values: Values) -> Trace {
+        Trace {
+            values,
+            commands: Vec::new(),
+            acts: Vec::new(),
+            act_ops: Vec::new(),
+            current_op: LOGIN_OP,
+            events: Vec::new(),
+            end: End::Completed,
+        }
+    }
+
+    /// Appends a step and returns its index.
+    pub fn act(&mut self, act: Act) -> usize {
+        self.acts.push(act);
+        self.act_ops.push(self.current_op);
+        self.acts.len() - 1
+    }
+
+    /// Every reply code in the order read: the reply-code sequence of AFLNet-style feedback.
+    pub fn codes(&self) -> Vec<ReplyCode> {
+        let mut seen: Vec<&Seen> = self.commands.iter().flat_map(|c| &c.replies).collect();
+        seen.sort_by_key(|s| s.act);
+        seen.into_iter().map(|s| s.code).collect()
+    }
+
+    /// (previous reply code, verb, reply code) for every reply, in order; the previous code of
+    /// the first reply is the greeting's 220.
+    pub fn transitions(&self) -> Vec<(ReplyCode, &[u8], ReplyCode)> {
+        let mut seen: Vec<(&Command, &Seen)> = self
+            .commands
+            .iter()
+            .flat_map(|c| c.replies.iter().map(move |s| (c, s)))
+            .collect();
+        seen.sort_by_key(|(_, s)| s.act);
+        let mut prev = ReplyCode::READY;
+        let mut out = Vec::with_capacity(seen.len());
+        for (c, s) in seen {
+            out.push((prev, c.verb.as_slice(), s.code));
+            prev = s.code;
+        }
+        out
+    }
+
+    /// The operation a step belongs to ([`LOGIN_OP`] for the login and unknown steps).
+    pub fn op_of_act(&self, act: usize) -> usize {
+        self.act_ops.get(act).copied().unwrap_or(LOGIN_OP)
+    }
+}
+
+/// Queues command `i` for its reply.
+///
+/// ABOR during a transfer jumps ahead of the commands queued behind that transfer: RFC 959
+/// §4.1.3 has the server act on it at once ("the server aborts the data transfer … returns a
+/// 426 reply … then sends a 226 reply"), while other commands wait for the transfer to end.
+/// Whether the server sees a transfer running (`in_progress`: it sent a 1xx, or has not
+/// answered for a while) is the best guess for the order; but when commands sit between the
+/// transfer and the ABOR, their replies and the ABOR's are marked ambiguous.
+pub fn enqueue(
+    queue: &mut std::collections::VecDeque<usize>,
+    commands: &mut [Command],
+    i: usize,
+    in_progress: bool,
+) {
+    // Once the order is uncertain it stays so: a server that honours the Synch flushes the
+    // commands before the Data Mark unanswered (RFC 854, RFC 959 §4.1.3), which shifts every
+    // later reply by as many.
+    if commands[..i].iter().any(|c| c.ambiguous) {
+        commands[i].ambiguous = true;
+    }
+    let transfer = queue.iter().position(|&q| commands[q].transfer);
+    match transfer {
+        Some(p) if commands[i].verb == b"ABOR" => {
+            let between: Vec<usize> = queue.iter().skip(p + 1).copied().collect();
+            // Even a transfer that looked stalled may have ended since (a data connection
+            // opened meanwhile): with commands in between, the order is never certain.
+            let sure = between.is_empty();
+            if !sure {
+                for q in between {
+                    commands[q].ambiguous = true;
+                }
+                commands[i].ambiguous = true;
+            }
+            match p == 0 && in_progress {
+                true => queue.insert(1, i),
+                false => queue.push_back(i),
+            }
+        }
+        _ => queue.push_back(i),
+    }
+}
+
+/// RETR, STOR, LIST, NLST: the commands that move data over a data connection (RFC 959 §4.1.3).
+pub fn is_transfer_verb(verb: &[u8]) -> bool {
+    matches!(verb, b"RETR" | b"STOR" | b"LIST" | b"NLST")
+}
+
+/// Upper-cased verb of a line as the server sees it (Telnet IAC pairs removed, RFC 959 §4.1.3).
+pub fn verb_of(line: &[u8]) -> Vec<u8> {
+    let stripped = crate::proto::telnet::strip_telnet(line);
+    crate::proto::command::verb_of(&stripped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+
+    fn cmd(verb: &[u8], transfer: bool) -> Command {
+        Command {
+            op: 0,
+            line: verb.to_vec(),
+            verb: verb.to_vec(),
+            transfer,
+            replies: Vec::new(),
+            ambiguous: false,
+        }
+    }
+
+    #[test]
+    fn abor_jumps_a_running_transfer_and_doubt_is_marked() {
+        let mut commands = vec![cmd(b"RETR", true), cmd(b"NOOP", false), cmd(b"ABOR", false)];
+        let mut q = VecDeque::from([0, 1]);
+        enqueue(&mut q, &mut commands, 2, true);
+        assert_eq!(q, [0, 2, 1], "RFC 959 §4.1.3: ABOR is answered at once");
+        assert!(commands[1].ambiguous && commands[2].ambiguous);
+        let mut q = VecDeque::from([0, 1]);
+        enqueue(&mut q, &mut commands, 2, false);
+        assert_eq!(q, [0, 1, 2]);
+        assert!(commands[1].ambiguous && commands[2].ambiguous);
+        // Nothing between: no doubt either way.
+        let mut commands = vec![cmd(b"RETR", true), cmd(b"ABOR", false)];
+        let mut q = VecDeque::from([0]);
+        enqueue(&mut q, &mut commands, 1, false);
+        assert_eq!(q, [0, 1]);
+        assert!(!commands[1].ambiguous);
+    }
+
+    #[test]
+    fn after_doubt_every_later_command_is_in_doubt() {
+        let mut commands = vec![
+            cmd(b"RETR", true),
+            cmd(b"NOOP", false),
+            cmd(b"ABOR", false),
+            cmd(b"PASV", false),
+        ];
+        let mut q = VecDeque::from([0, 1]);
+        enqueue(&mut q, &mut commands, 2, true);
+        enqueue(&mut q, &mut commands, 3, true);
+        assert!(commands[3].ambiguous, "a Synch may have shifted its reply");
+        assert!(!commands[0].ambiguous);
+    }
+}

@@ -1,0 +1,465 @@
+//! Oracles: what counts as the server breaking, judged from a [`Trace`] alone (pure).
+//!
+//! The earliest violation in a dialogue wins. Each verdict carries a *signature* — the oracle's
+//! coarse description of the violation, with numbers blanked — so that a campaign reports each
+//! distinct way a server breaks once, however many inputs reach it.
+
+use crate::fuzz::exec::trace::{Act, Command, End, Event, Liveness, NoReply, Trace};
+use crate::proto::{EprtArg, EprtError, HostPort, ReplyCode, ReplyErrorKind};
+use crate::suite::Binder;
+
+/// The kinds of breakage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Oracle {
+    /// The connection went and the server no longer accepts connections.
+    Crash,
+    /// No reply within the timeout, and a fresh connection gets no greeting either.
+    Hang,
+    /// A command got no reply (timeout, close or reset) while the server still serves others.
+    Silence,
+    /// A reply that breaks RFC 959 §4.2, or a 227/229/522 whose machine-readable part does
+    /// not parse.
+    MalformedReply,
+    /// A 2xx for a malformed EPRT or PORT argument.
+    MalformedAccepted,
+    /// A 2xx for an EPRT/PORT naming a third-party address (RFC 2577 §3).
+    BounceAccepted,
+    /// A 2xx for PORT/PASV/EPRT/LPRT/LPSV after `EPSV ALL` (RFC 2428 §3).
+    LockoutBroken,
+    /// The port a 229 (or 227) had just named refused the connection.
+    DeadPassivePort,
+    /// A data connection from 127.0.0.2 received the data (RFC 2577 §4).
+    ForeignServed,
+}
+
+impl Oracle {
+    pub const ALL: [Oracle; 9] = [
+        Oracle::Crash,
+        Oracle::Hang,
+        Oracle::Silence,
+        Oracle::MalformedReply,
+        Oracle::MalformedAccepted,
+        Oracle::BounceAccepted,
+        Oracle::LockoutBroken,
+        Oracle::DeadPassivePort,
+        Oracle::ForeignServed,
+    ];
+
+    /// The stable kebab-case name used in finding IDs and file names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Oracle::Crash => "crash",
+            Oracle::Hang => "hang",
+            Oracle::Silence => "silence",
+            Oracle::MalformedReply => "malformed-reply",
+            Oracle::MalformedAccepted => "malformed-accepted",
+            Oracle::BounceAccepted => "bounce-accepted",
+            Oracle::LockoutBroken => "epsv-all-lockout",
+            Oracle::DeadPassivePort => "dead-passive-port",
+            Oracle::ForeignServed => "port-theft",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Oracle> {
+        Oracle::ALL.into_iter().find(|o| o.name() == name)
+    }
+}
+
+/// What a replayed scenario must expect at the step where the oracle fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplayCheck {
+    /// Any reply at all (`expect 1xx 2xx 3xx 4xx 5xx`): fails on silence, a close or a
+    /// malformed reply.
+    AnyReply,
+    /// Any reply, and if it carries the binder's code it must parse (`… as epsv`).
+    AnyParsed(Binder),
+    /// A refusal (`expect 4xx 5xx`): fails on the 2xx the server gave.
+    Refusal,
+    /// The step as it was (a `connect` to a dead port fails by itself).
+    AsRecorded,
+    /// A read of nothing (`read thief length 0`).
+    NoData,
+}
+
+/// One violation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub oracle: Oracle,
+    /// Coarse and stable: what deduplicates findings.
+    pub signature: String,
+    /// The step where it showed.
+    pub act: usize,
+    /// One line for people.
+    pub detail: String,
+    pub expect: ReplayCheck,
+    /// The RFC sentence the violation breaks, when the oracle knows one finer than its own (a
+    /// [`crate::proto::Malformation`]'s rule); the finding quotes it.
+    pub rule: Option<&'static str>,
+}
+
+/// The earliest violation in `trace`, if any.
+pub fn judge(trace: &Trace) -> Option<Violation> {
+    let mut found: Vec<Violation> = replies(trace);
+    found.extend(trace.events.iter().map(event));
+    found.extend(end(trace));
+    found.into_iter().min_by_key(|v| v.act)
+}
+
+/// The argument of a line: the bytes after the first SP (RFC 959 §5.3).
+fn argument(line: &[u8]) -> &[u8] {
+    let stripped = line;
+    match stripped.iter().position(|&b| b == b' ') {
+        Some(sp) => &stripped[sp + 1..],
+        None => &[],
+    }
+}
+
+/// Verdicts on replies: walks the replies in the order they were read, tracking `EPSV ALL`.
+fn replies(trace: &Trace) -> Vec<Violation> {
+    let mut seen: Vec<(usize, &crate::fuzz::exec::trace::Seen)> = trace
+        .commands
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| c.replies.iter().map(move |s| (i, s)))
+        .collect();
+    seen.sort_by_key(|(_, s)| s.act);
+    let mut out = Vec::new();
+    let mut epsv_all = false;
+    for (i, s) in seen {
+        let c = &trace.commands[i];
+        if let Some(why) = &s.unparsed {
+            out.push(Violation {
+                oracle: Oracle::MalformedReply,
+                signature: format!("{} unparseable: {}", s.code, why.kind.name()),
+                act: s.act,
+                detail: format!(
+                    "a {} reply whose machine-readable part does not parse: {why}",
+                    s.code
+                ),
+                expect: binder_of(s.code).map_or(ReplayCheck::AnyReply, ReplayCheck::AnyParsed),
+                rule: Some(why.kind.rule()),
+            });
+        }
+        // A reply that may belong to another command proves nothing about this one.
+        if s.code.class() == 2 && !c.ambiguous {
+            if let Some(v) = positive(trace, &c.verb, &c.line, s.act, epsv_all) {
+                out.push(v);
+            }
+            if c.verb == b"EPSV" && argument(&c.line).eq_ignore_ascii_case(b"ALL") {
+                epsv_all = true;
+            }
+        }
+    }
+    out
+}
+
+fn binder_of(code: ReplyCode) -> Option<Binder> {
+    Binder::ALL.into_iter().find(|b| b.code() == code)
+}
+
+/// A 2xx for `verb`: lockout (RFC 2428 §3), malformed argument, bounce (RFC 2577 §3).
+fn positive(
+    trace: &Trace,
+    verb: &[u8],
+    line: &[u8],
+    act: usize,
+    epsv_all: bool,
+) -> Option<Violation> {
+    let shown = String::from_utf8_lossy(verb).into_owned();
+    let verdict = |oracle, signature: String, detail: String| Violation {
+        oracle,
+        signature,
+        act,
+        detail,
+        expect: ReplayCheck::Refusal,
+        rule: None,
+    };
+    let data_setup = matches!(verb, b"PORT" | b"PASV" | b"EPRT" | b"LPRT" | b"LPSV");
+    if epsv_all && data_setup {
+        return Some(verdict(
+            Oracle::LockoutBroken,
+            shown.clone(),
+            format!("{shown} accepted after EPSV ALL"),
+        ));
+    }
+    // The control connection is a Telnet stream (RFC 959 §4.1, RFC 854): a server reads the
+    // line with its IAC sequences removed (a lone 0xff before CRLF is no data byte), so the
+    // argument is judged as the server sees it.
+    let line = crate::proto::telnet::strip_telnet(line);
+    let arg = argument(&line);
+    let client = trace.values.client_ip.to_canonical();
+    let parsed = match verb {
+        b"EPRT" => EprtArg::parse(arg)
+            .map(|a| a.addr.ip())
+            .map_err(|e| match e {
+                EprtError::Malformed(e) => (e.kind.name(), Some(e.kind.rule()), e.detail),
+                unsupported => ("unsupported-protocol", None, unsupported.to_string()),
+            }),
+        b"PORT" => HostPort::parse(arg)
+            .map(|h| std::net::IpAddr::V4(h.ip))
+            .map_err(|e| (e.kind.name(), Some(e.kind.rule()), e.detail)),
+        _ => return None,
+    };
+    match parsed {
+        Err((kind, rule, why)) => Some(Violation {
+            rule,
+            ..verdict(
+                Oracle::MalformedAccepted,
+                format!("{shown}: {kind}"),
+                format!("2xx for a malformed {shown} argument ({why})"),
+            )
+        }),
+        Ok(ip) if ip.to_canonical() != client => Some(verdict(
+            Oracle::BounceAccepted,
+            shown.clone(),
+            format!("{shown} naming {ip}, not the client {client}, was accepted"),
+        )),
+        Ok(_) => None,
+    }
+}
+
+fn event(e: &Event) -> Violation {
+    match e {
+        Event::DeadPassivePort { act, port, code } => Violation {
+            oracle: Oracle::DeadPassivePort,
+            signature: code.to_string(),
+            act: *act,
+            detail: format!("the {code} reply named port {port}, which refused the connection"),
+            expect: ReplayCheck::AsRecorded,
+            rule: None,
+        },
+        Event::ForeignServed { act, bytes } => Violation {
+            oracle: Oracle::ForeignServed,
+            signature: "thief".into(),
+            act: *act,
+            detail: format!("a data connection from 127.0.0.2 received {bytes} bytes"),
+            expect: ReplayCheck::NoData,
+            rule: None,
+        },
+    }
+}
+
+fn end(trace: &Trace) -> Option<Violation> {
+    match &trace.end {
+        End::NoReply {
+            cmd,
+            act,
+            how,
+            liveness,
+        } => {
+            let c = trace.commands.get(*cmd)?;
+            // Which reply went missing is unknown once the order is (see `trace::enqueue`): a
+            // server may rightly have flushed the commands before an urgent ABOR unanswered.
+            if c.ambiguous && *how == NoReply::Timeout && *liveness == Liveness::Alive {
+                return None;
+            }
+            let verb = String::from_utf8_lossy(&c.verb).into_owned();
+            let (oracle, signature) = match liveness {
+                Liveness::Refused => (Oracle::Crash, verb_class(&c.verb)),
+                Liveness::Silent => (Oracle::Hang, verb_class(&c.verb)),
+                Liveness::Alive => (Oracle::Silence, silence_signature(trace, c, *act, *how)),
+            };
+            let missing = if signature == AFTER_ABOR {
+                format!(
+                    "a reply missing after the ABOR of a transfer that had its 1xx (the one for {verb:?} in order)"
+                )
+            } else {
+                format!("no reply to {verb:?}")
+            };
+            Some(Violation {
+                oracle,
+                signature,
+                act: *act,
+                detail: format!(
+                    "{missing} ({}; the server then {})",
+                    how.as_str(),
+                    match liveness {
+                        Liveness::Alive => "still greeted a new connection",
+                        Liveness::Refused => "refused new connections",
+                        Liveness::Silent => "did not greet a new connection",
+                    }
+                ),
+                expect: ReplayCheck::AnyReply,
+                rule: None,
+            })
+        }
+        End::Malformed { act, kind, raw, .. } => Some(Violation {
+            oracle: Oracle::MalformedReply,
+            signature: kind_name(kind).into(),
+            act: *act,
+            detail: format!(
+                "{kind}: \"{}\"",
+                crate::session::transcript::escape_bytes(&raw[..raw.len().min(120)])
+            ),
+            expect: ReplayCheck::AnyReply,
+            rule: None,
+        }),
+        _ => None,
+    }
+}
+
+/// The signature of any reply missing after the ABOR of a transfer that had its 1xx.
+const AFTER_ABOR: &str = "timeout: after ABOR of a transfer that had its 1xx";
+
+/// `timeout: ABOR`, `timeout: a line with bytes above 0x7f` or `connection lost after 5xx`.
+/// A command left unanswered is one finding per verb — or one for every line with non-ASCII
+/// bytes, whatever its verb, since what such a server chokes on is the decoding (RFC 959 §4.1:
+/// commands are Telnet NVT-ASCII), or one for any reply missing after the ABOR of a transfer
+/// that had its 1xx (RFC 959 §4.1.3). A lost connection is one finding per class of the reply
+/// before it, so that "closes after every error" is one finding, whatever command follows.
+fn silence_signature(trace: &Trace, cmd: &Command, act: usize, how: NoReply) -> String {
+    if how == NoReply::Timeout {
+        // After an ABOR of a transfer that had its 1xx, replies matched in order cannot tell
+        // whose reply is missing (the transfer's 226/426, ABOR's 225/226, a later command's):
+        // one finding, whichever command it was matched to.
+        let aborted = trace.commands.iter().enumerate().any(|(i, c)| {
+            c.transfer
+                && c.replies.iter().any(|r| r.code.class() == 1)
+                && trace.commands[i + 1..]
+                    .iter()
+                    .any(|later| later.verb == b"ABOR")
+        });
+        let telnet_free = crate::proto::telnet::strip_telnet(&cmd.line);
+        return match () {
+            _ if aborted => AFTER_ABOR.into(),
+            _ if telnet_free.iter().any(|&b| b > 0x7f) => {
+                "timeout: a line with bytes above 0x7f".into()
+            }
+            _ => format!("timeout: {}", verb_class(&cmd.verb)),
+        };
+    }
+    let before = trace.acts[..act.min(trace.acts.len())]
+        .iter()
+        .rev()
+        .find_map(|a| match a {
+            Act::Reply { code, .. } => Some(*code),
+            _ => None,
+        })
+        .unwrap_or(ReplyCode::READY);
+    // A close and a reset are the same failure seen at different moments.
+    format!("connection lost after {}xx", before.class())
+}
+
+/// Commands of RFC 959, 2228, 2389, 2428, 2640, 3659 and 1639: the verbs a signature names.
+const KNOWN_VERBS: [&[u8]; 50] = [
+    b"USER", b"PASS", b"ACCT", b"CWD", b"CDUP", b"SMNT", b"REIN", b"QUIT", b"PORT", b"PASV",
+    b"TYPE", b"STRU", b"MODE", b"RETR", b"STOR", b"STOU", b"APPE", b"ALLO", b"REST", b"RNFR",
+    b"RNTO", b"ABOR", b"DELE", b"RMD", b"MKD", b"PWD", b"LIST", b"NLST", b"SITE", b"SYST", b"STAT",
+    b"HELP", b"NOOP", b"EPRT", b"EPSV", b"LPRT", b"LPSV", b"FEAT", b"OPTS", b"SIZE", b"MDTM",
+    b"MLSD", b"MLST", b"AUTH", b"PBSZ", b"PROT", b"CCC", b"LANG", b"ADAT", b"MIC",
+];
+
+/// A verb as a signature names it: a known command as is, anything else (`NOOPX`, random
+/// bytes, a Telnet sequence, an empty line) as one class, so garbage lines are one finding.
+fn verb_class(verb: &[u8]) -> String {
+    match KNOWN_VERBS.contains(&verb) {
+        true => String::from_utf8_lossy(verb).into_owned(),
+        false => "(not a known command)".into(),
+    }
+}
+
+fn kind_name(kind: &ReplyErrorKind) -> &'static str {
+    match kind {
+        ReplyErrorKind::NotThreeDigits => "not-three-digits",
+        ReplyErrorKind::BadSeparator => "bad-separator",
+        ReplyErrorKind::MismatchedTerminator { .. } => "mismatched-terminator",
+        ReplyErrorKind::BareLf => "bare-lf",
+        ReplyErrorKind::LineTooLong(_) => "line-too-long",
+        ReplyErrorKind::TooManyLines(_) => "too-many-lines",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verb_classes_and_oracle_names() {
+        assert_eq!(verb_class(b"ABOR"), "ABOR");
+        assert_eq!(verb_class(b"\xe6\xda"), verb_class(b"\xff\xf4"));
+        assert_eq!(verb_class(b""), verb_class(b"12"));
+        assert_eq!(verb_class(b"NOOPA"), verb_class(b"NOOPF"));
+        assert_eq!(Oracle::from_name("port-theft"), Some(Oracle::ForeignServed));
+        for o in Oracle::ALL {
+            assert_eq!(Oracle::from_name(o.name()), Some(o));
+        }
+    }
+
+    /// Signatures come from the kind of malformation, not from its message: two delimiters
+    /// outside 33–126 are one finding, a bad delimiter and a bad port are two, and each quotes
+    /// its own rule.
+    #[test]
+    fn malformed_accepted_signatures_are_kinds_with_their_rules() {
+        let accepted = |line: &[u8]| {
+            let t = trace_of(vec![command(line, &[200])]);
+            judge(&t).expect("a 2xx for a malformed EPRT is a finding")
+        };
+        let del = accepted(b"EPRT \x7f1\x7f127.0.0.1\x7f5\x7f");
+        let tab = accepted(b"EPRT \t1\t127.0.0.1\t5\t");
+        let port = accepted(b"EPRT |1|127.0.0.1|99999|");
+        assert_eq!(del.signature, "EPRT: eprt-delimiter");
+        assert_eq!(del.signature, tab.signature);
+        assert_eq!(port.signature, "EPRT: eprt-port");
+        assert!(del.rule.unwrap().contains("33-126"));
+        assert!(port.rule.unwrap().contains("<tcp-port>"));
+        let hostport = accepted(b"PORT 127,0,0,1,4");
+        assert_eq!(hostport.signature, "PORT: host-port-fields");
+    }
+
+    fn command(line: &[u8], codes: &[u16]) -> Command {
+        let verb = crate::fuzz::exec::trace::verb_of(line);
+        Command {
+            op: 0,
+            line: line.to_vec(),
+            transfer: crate::fuzz::exec::trace::is_transfer_verb(&verb),
+            verb,
+            replies: codes
+                .iter()
+                .map(|&c| crate::fuzz::exec::trace::Seen {
+                    code: ReplyCode(c),
+                    text: Vec::new(),
+                    act: 0,
+                    unparsed: None,
+                })
+                .collect(),
+            ambiguous: false,
+        }
+    }
+
+    fn trace_of(commands: Vec<Command>) -> Trace {
+        let mut trace = Trace::new(crate::fuzz::input::line::Values {
+            client_ip: std::net::Ipv4Addr::LOCALHOST.into(),
+            data_port: 0,
+        });
+        trace.commands = commands;
+        trace
+    }
+
+    /// The signature of a timeout on the last of `commands`.
+    fn timeout_signature(commands: Vec<Command>) -> String {
+        let trace = trace_of(commands);
+        let last = trace.commands.last().unwrap().clone();
+        silence_signature(&trace, &last, 0, NoReply::Timeout)
+    }
+
+    #[test]
+    fn silence_signatures_name_the_kind_of_line_not_the_line() {
+        let plain = timeout_signature(vec![command(b"NOOP", &[200]), command(b"STAT", &[])]);
+        assert_eq!(plain, "timeout: STAT");
+        let high_a = timeout_signature(vec![command(b"PORT 1,2\xa4", &[])]);
+        let high_b = timeout_signature(vec![command(b"EPRT |1|\xe6\xda|", &[])]);
+        assert_eq!(high_a, high_b);
+        assert_eq!(high_a, "timeout: a line with bytes above 0x7f");
+        // After ABOR of a transfer that had its 1xx, whichever command the missing reply was
+        // matched to, it is one finding.
+        let abor = |last: &[u8]| {
+            timeout_signature(vec![
+                command(b"NLST", &[150, 225]),
+                command(b"ABOR", &[]),
+                command(last, &[]),
+            ])
+        };
+        assert_eq!(abor(b"NOOP"), abor(b"PASV"));
+        assert_ne!(abor(b"NOOP"), plain);
+    }
+}

@@ -1,0 +1,223 @@
+//! A trace and a verdict → a `.ftpspec` scenario that does the same again and fails where the
+//! server broke: the steps up to the violation, then an expectation that encodes the broken
+//! invariant (`expect 4xx 5xx` after a malformed EPRT that got 2xx, any code after a command
+//! that got none, `as epsv` on a 229 that did not parse).
+
+use crate::fuzz::exec::trace::{Act, Chan, LOGIN_OP, Trace};
+use crate::fuzz::judge::oracle::{Oracle, ReplayCheck, Violation};
+use crate::suite::{
+    Action, Binder, CodePattern, DataCheck, Expect, Level, Location, Part, Scenario, Spec, Step,
+    Template,
+};
+
+/// Where an oracle's requirement comes from: (RFC, section, level, requirement text).
+fn requirement(
+    oracle: Oracle,
+    signature: &str,
+) -> (&'static str, &'static str, Level, &'static str) {
+    match oracle {
+        Oracle::Crash | Oracle::Hang | Oracle::Silence => (
+            "RFC959",
+            "§4.2",
+            Level::Must,
+            "Every command must generate at least one reply. [Derived MUST: the server must answer this command, and keep serving.]",
+        ),
+        Oracle::MalformedReply if signature.starts_with("229") => (
+            "RFC2428",
+            "§3",
+            Level::Must,
+            "The text returned in response to the EPSV command MUST be: <text indicating server is entering extended passive mode> (<d><d><d><tcp-port><d>)",
+        ),
+        Oracle::MalformedReply if signature.starts_with("522") => (
+            "RFC2428",
+            "§2",
+            Level::Must,
+            "If the network protocol is unsupported, the format of the response string MUST be: <text stating that the network protocol is unsupported> (prot1,prot2,...,protn)",
+        ),
+        Oracle::MalformedReply if signature.starts_with("227") => (
+            "RFC959",
+            "§4.1.2",
+            Level::Must,
+            "The response to this command includes the host and port address this server is listening on. [Derived MUST: a 227 carries h1,h2,h3,h4,p1,p2, RFC 959 §5.3.2.]",
+        ),
+        Oracle::MalformedReply => (
+            "RFC959",
+            "§4.2",
+            Level::Must,
+            "A reply is defined to contain the 3-digit code, followed by Space <SP>, followed by one line of text (where some maximum line length has been specified), and terminated by the Telnet end-of-line code.",
+        ),
+        Oracle::MalformedAccepted if signature.starts_with("PORT") => (
+            "RFC959",
+            "§4.1.2",
+            Level::Must,
+            "The argument is a HOST-PORT specification for the data port to be used in data connection. [Derived MUST: a malformed host-port is a syntax error, 501, never 2xx.]",
+        ),
+        Oracle::MalformedAccepted => (
+            "RFC2428",
+            "§2",
+            Level::Must,
+            "The delimiter character MUST be one of the ASCII characters in range 33-126 inclusive. [Derived MUST: a malformed EPRT argument (delimiter, net-prt, address, port) is refused with 500/501, never 2xx.]",
+        ),
+        Oracle::BounceAccepted => (
+            "RFC2577",
+            "§3",
+            Level::Should,
+            "[RFC 2577 §3, bounce attack: servers should not open data connections to an address other than the client's; a PORT/EPRT naming a third party should be refused.]",
+        ),
+        Oracle::LockoutBroken => (
+            "RFC2428",
+            "§3",
+            Level::Must,
+            "Upon receipt of an EPSV ALL command, the server MUST reject all data connection setup commands other than EPSV (i.e., EPRT, PORT, PASV, et al.).",
+        ),
+        Oracle::DeadPassivePort => (
+            "RFC2428",
+            "§3",
+            Level::Must,
+            "The response to this command includes only the TCP port number of the listening connection. [Derived MUST: that port accepts the data connection.]",
+        ),
+        Oracle::ForeignServed => (
+            "RFC2577",
+            "§4",
+            Level::Should,
+            "[RFC 2577 §4, port stealing: the server should check that the data connection comes from the same host as the control connection, and must not serve data to another.]",
+        ),
+    }
+}
+
+/// Any reply at all.
+fn any_code() -> Vec<CodePattern> {
+    (1..=5).map(CodePattern::Class).collect()
+}
+
+fn expect(codes: Vec<CodePattern>, bind: Option<Binder>) -> Action {
+    Action::Expect(Expect {
+        codes,
+        bind,
+        text: Vec::new(),
+        or_close: false,
+        or_silence: false,
+    })
+}
+
+/// The scenario for `verdict` on `trace`, with the given ID and title.
+pub fn to_scenario(trace: &Trace, verdict: &Violation, id: String, title: String) -> Scenario {
+    let (rfc, section, level, text) = requirement(verdict.oracle, &verdict.signature);
+    let mut steps = Vec::new();
+    for (i, act) in trace.acts.iter().enumerate().take(verdict.act + 1) {
+        let last = i == verdict.act;
+        if let Some(action) = step(trace, act, last.then_some(verdict.expect)) {
+            steps.push(Step {
+                line: steps.len() + 1,
+                action,
+            });
+        }
+    }
+    Scenario {
+        id,
+        title,
+        spec: Spec {
+            rfc: rfc.into(),
+            section: section.into(),
+            level,
+        },
+        requirement: match (verdict.oracle, verdict.rule) {
+            // The rule this malformation breaks, rather than the oracle's general one: an EPRT
+            // with a bad port quotes the port sentence, not the delimiter one.
+            (Oracle::MalformedAccepted, Some(rule)) => format!(
+                "{rule} [Derived MUST: a malformed argument is refused with 500/501, never 2xx.]"
+            ),
+            (_, Some(rule)) => rule.to_string(),
+            (_, None) => text.into(),
+        },
+        tags: vec!["fuzz".into(), verdict.oracle.name().into()],
+        needs: Vec::new(),
+        covers: Vec::new(),
+        steps,
+        location: Location {
+            file: "(fuzz)".into(),
+            line: 1,
+        },
+    }
+}
+
+/// One step; `last` carries the expectation when this is where the oracle fired.
+fn step(trace: &Trace, act: &Act, last: Option<ReplayCheck>) -> Option<Action> {
+    let channel = |c: Chan| c.name().to_string();
+    Some(match act {
+        Act::Login => Action::Login,
+        Act::Listen => Action::Listen {
+            channel: Chan::Active.name().into(),
+            on: None,
+            reuse: false,
+            privileged: false,
+        },
+        Act::Send { line, crlf, .. } => Action::Send {
+            payload: line.to_template(&trace.values),
+            crlf: *crlf,
+        },
+        Act::UrgentAbort { .. } => Action::Abort { urgent: true },
+        Act::Reply { cmd, binder, .. } => {
+            // The runner's `login` step reads the login replies itself.
+            if trace.commands.get(*cmd).is_some_and(|c| c.op == LOGIN_OP) && last.is_none() {
+                return None;
+            }
+            match last {
+                Some(e) => final_expect(e, *binder),
+                // Earlier 229/227 replies bind their port for a later `connect`.
+                None => expect(
+                    any_code(),
+                    binder.filter(|b| matches!(b, Binder::Epsv | Binder::Pasv)),
+                ),
+            }
+        }
+        Act::Missing { .. } => final_expect(last?, None),
+        Act::Connect { chan, via, ok } => {
+            if !ok && last.is_none() {
+                return None;
+            }
+            let var = match via {
+                Binder::Pasv => "pasv.port",
+                _ => "epsv.port",
+            };
+            Action::Connect {
+                channel: channel(*chan),
+                port: Template {
+                    parts: vec![Part::Var(var.into())],
+                },
+                from: (*chan == Chan::Thief)
+                    .then(|| Template::literal(crate::fuzz::exec::data::THIEF_IP.to_string())),
+            }
+        }
+        Act::Accept => Action::Accept {
+            channel: channel(Chan::Active),
+            from: None,
+        },
+        Act::Read { chan, .. } => Action::Read {
+            channel: channel(*chan),
+            checks: match last {
+                Some(ReplayCheck::NoData) => vec![DataCheck::Length(0)],
+                _ => Vec::new(),
+            },
+        },
+        Act::Write { chan, bytes } => Action::Write {
+            channel: channel(*chan),
+            payload: Template::literal(bytes.clone()),
+        },
+        Act::Close { chan } => Action::Close {
+            channel: channel(*chan),
+        },
+    })
+}
+
+fn final_expect(e: ReplayCheck, binder: Option<Binder>) -> Action {
+    match e {
+        ReplayCheck::Refusal => expect(vec![CodePattern::Class(4), CodePattern::Class(5)], None),
+        ReplayCheck::AnyParsed(b) => expect(any_code(), Some(b)),
+        ReplayCheck::AnyReply | ReplayCheck::NoData => expect(any_code(), None),
+        ReplayCheck::AsRecorded => expect(
+            any_code(),
+            binder.filter(|b| matches!(b, Binder::Epsv | Binder::Pasv)),
+        ),
+    }
+}

@@ -1,0 +1,98 @@
+//! The control connection a scenario runs on: opening it and reading the greeting, the
+//! variables it defines (`${client.*}`, `${target.*}`), and closing it politely. Both the
+//! scenario's start (`exec`) and its `reconnect`/`disconnect` steps (`control_steps`) use it.
+
+use super::config::RunConfig;
+use super::expect;
+use super::stop::Stop;
+use super::vars::Vars;
+use crate::session::{ControlConnection, Recorder};
+use crate::suite::TRANSFER_VAR;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Opens a control connection and reads its greeting. Failures are ERROR: the harness could
+/// not get a session, which says nothing about the requirement under test.
+pub(super) async fn connect_control(
+    addr: SocketAddr,
+    config: &RunConfig,
+    recorder: &Recorder,
+) -> Result<ControlConnection, Stop> {
+    let mut ctrl = ControlConnection::connect(addr, config.step_timeout, recorder.clone())
+        .await
+        .map_err(|e| Stop::Error(e.to_string()))?;
+    read_greeting(&mut ctrl, config).await?;
+    Ok(ctrl)
+}
+
+/// The greeting: optional 120 replies, then 220 (RFC 959 §5.4, "Connection Establishment").
+pub(super) async fn read_greeting(
+    ctrl: &mut ControlConnection,
+    config: &RunConfig,
+) -> Result<(), Stop> {
+    for _ in 0..4 {
+        let reply = ctrl
+            .read_reply(config.step_timeout)
+            .await
+            .map_err(|e| Stop::Error(format!("no greeting: {e}")))?;
+        match reply.code.0 {
+            220 => return Ok(()),
+            120 => continue,
+            _ => {
+                return Err(Stop::Error(format!(
+                    "the server refused the session: {}",
+                    expect::show(&reply)
+                )));
+            }
+        }
+    }
+    Err(Stop::Error(
+        "no 220 greeting after repeated 120 replies".into(),
+    ))
+}
+
+pub(super) fn initial_vars(ctrl: &ControlConnection, config: &RunConfig) -> Vars {
+    let mut vars = Vars::default();
+    set_client_vars(&mut vars, ctrl);
+    vars.set("target.ip", ctrl.peer().ip().to_string());
+    vars.set("target.port", ctrl.peer().port().to_string());
+    vars.set("target.netprt", netprt(ctrl.peer()));
+    vars.set("file.small", config.files.small.clone());
+    vars.set("file.large", config.files.large.clone());
+    vars.set("file.upload", config.files.upload.clone());
+    if let Ok(command) = config.transfer_command() {
+        vars.set(TRANSFER_VAR, command.to_string());
+    }
+    vars
+}
+
+/// An RFC 2428 net-prt: `1` for IPv4, `2` for IPv6.
+fn netprt(addr: SocketAddr) -> &'static str {
+    if addr.is_ipv6() { "2" } else { "1" }
+}
+
+/// `${client.*}`: this end of the control connection (set again by `reconnect`).
+pub(super) fn set_client_vars(vars: &mut Vars, ctrl: &ControlConnection) {
+    vars.set("client.ip", ctrl.local().ip().to_string());
+    vars.set("client.port", ctrl.local().port().to_string());
+    vars.set("client.netprt", netprt(ctrl.local()));
+    // `${client.host-number}`: the h1,h2,h3,h4 of PORT (RFC 959 §4.1.2), IPv4 only; over IPv6
+    // using it is an ERROR that names it.
+    match ctrl.local().ip() {
+        std::net::IpAddr::V4(v4) => {
+            let octets = v4.octets().map(|o| o.to_string());
+            vars.set("client.host-number", octets.join(","));
+        }
+        std::net::IpAddr::V6(_) => vars.unset("client.host-number"),
+    }
+}
+
+/// Says QUIT and closes, best effort: nothing here affects the verdict. The wait for the 221
+/// is short and within the step timeout.
+pub(super) async fn quit(ctrl: &mut ControlConnection, step_timeout: Duration) {
+    let wait = step_timeout.min(Duration::from_secs(1));
+    if ctrl.send(b"QUIT\r\n").await.is_ok() {
+        let _ = ctrl.read_reply(wait).await;
+    }
+    ctrl.shutdown().await;
+}
