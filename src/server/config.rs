@@ -24,6 +24,11 @@ pub struct Config {
     pub data_timeout: Duration,
     /// How long an idle control connection may stay silent before 421 and close.
     pub idle_timeout: Duration,
+    /// A pause after each chunk a RETR writes, as on a slow link: a 4 MiB file then takes a
+    /// quarter of a second at 1 ms, so an ABOR sent while the client drains it surely finds the
+    /// transfer running (RFC 959 §4.1.3's second case), even on a loaded machine. Tests that
+    /// prove the ABOR faults use it; by default transfers run at full speed.
+    pub send_pause: Option<Duration>,
 }
 
 impl Default for Config {
@@ -34,6 +39,7 @@ impl Default for Config {
             account: None,
             data_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(300),
+            send_pause: None,
         }
     }
 }
@@ -50,5 +56,6 @@ mod tests {
         assert_eq!(c.account, None);
         assert_eq!(c.data_timeout, Duration::from_secs(10));
         assert_eq!(c.idle_timeout, Duration::from_secs(300));
+        assert_eq!(c.send_pause, None);
     }
 }

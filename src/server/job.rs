@@ -141,7 +141,9 @@ async fn run(job: TransferJob, ctx: Context) {
         return;
     }
     let reply = match job.kind {
-        TransferKind::Send(bytes) => send(stream, &bytes, &sent, limit).await,
+        TransferKind::Send(bytes) => {
+            send(stream, &bytes, &sent, limit, shared.config.send_pause).await
+        }
         TransferKind::Receive(name) => receive(stream, &name, &shared, limit).await,
     };
     let _ = tx.send(Event::Done(reply)).await;
@@ -157,8 +159,14 @@ fn broken() -> Reply {
 }
 
 /// Writes `bytes`, counting them into `sent`, and closes the connection; every write must
-/// progress within `limit`.
-async fn send(mut stream: TcpStream, bytes: &[u8], sent: &AtomicUsize, limit: Duration) -> Reply {
+/// progress within `limit`, and `pause` follows each (see [`super::Config::send_pause`]).
+async fn send(
+    mut stream: TcpStream,
+    bytes: &[u8],
+    sent: &AtomicUsize,
+    limit: Duration,
+    pause: Option<Duration>,
+) -> Reply {
     let mut rest = bytes;
     while !rest.is_empty() {
         let chunk = &rest[..rest.len().min(WRITE_CHUNK)];
@@ -166,6 +174,9 @@ async fn send(mut stream: TcpStream, bytes: &[u8], sent: &AtomicUsize, limit: Du
             Ok(Ok(n)) if n > 0 => {
                 sent.fetch_add(n, Ordering::Relaxed);
                 rest = &rest[n..];
+                if let Some(pause) = pause.filter(|_| !rest.is_empty()) {
+                    tokio::time::sleep(pause).await;
+                }
             }
             Ok(Ok(_)) | Ok(Err(_)) | Err(_) => return broken(),
         }

@@ -14,6 +14,10 @@ pub async fn start_server(faults: FaultSet) -> ServerHandle {
     let config = Config {
         faults,
         passive_ports: Some(ftpspec::server::BUILTIN_PASSIVE_RANGE),
+        // The ABOR scenarios that drain the data connection in the background must find the
+        // transfer still running for an ABOR fault to show, also when the fault matrix loads
+        // both CPUs.
+        send_pause: Some(Duration::from_millis(1)),
         ..Config::default()
     };
     match server::start(&[v4, v6], config.clone()).await {
