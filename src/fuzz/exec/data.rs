@@ -21,7 +21,7 @@ pub const THIEF_IP: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
 
 impl Exec<'_> {
     pub(super) async fn data_op(&mut self, op: &DataOp) {
-        let transfer_pending = self.transfer_pending();
+        let transfer_pending = self.ledger.transfer_pending();
         // A transfer nobody serves may never start: a short look is enough to see it did.
         let short = self.cfg.look();
         match op {
@@ -42,13 +42,13 @@ impl Exec<'_> {
         let ip = self.ctrl.local().ip();
         match DataListener::bind("data", ip, &self.recorder).await {
             Ok(l) => {
-                self.trace.values.data_port = l.local_addr().port();
+                self.ledger.trace.values.data_port = l.local_addr().port();
                 self.listener = Some(l);
-                self.trace.act(Act::Listen);
+                self.ledger.trace.act(Act::Listen);
                 Ok(())
             }
             Err(e) => {
-                self.trace.end = End::Harness(e.to_string());
+                self.ledger.trace.end = End::Harness(e.to_string());
                 Err(())
             }
         }
@@ -56,7 +56,9 @@ impl Exec<'_> {
 
     /// Connects to the last announced passive port, at the control peer's address.
     pub(super) async fn connect(&mut self, foreign: bool) {
-        let Some(passive) = self.passive else { return };
+        let Some(passive) = self.ledger.passive() else {
+            return;
+        };
         if foreign && !self.cfg.foreign_ok() {
             return;
         }
@@ -74,7 +76,7 @@ impl Exec<'_> {
         .await;
         match result {
             Ok(stream) => {
-                self.trace.act(Act::Connect {
+                self.ledger.trace.act(Act::Connect {
                     chan,
                     via: passive.via,
                     ok: true,
@@ -84,7 +86,7 @@ impl Exec<'_> {
             // 127.0.0.2 is not usable here: nothing to test.
             Err(SessionError::Local { .. }) => {}
             Err(e) => {
-                let act = self.trace.act(Act::Connect {
+                let act = self.ledger.trace.act(Act::Connect {
                     chan,
                     via: passive.via,
                     ok: false,
@@ -93,7 +95,7 @@ impl Exec<'_> {
                 // port named by the reply just read counts: later commands may close it.
                 let refused = matches!(e, SessionError::Connect { .. });
                 if passive.fresh && refused && !e.is_local_port_shortage() {
-                    self.trace.events.push(Event::DeadPassivePort {
+                    self.ledger.trace.events.push(Event::DeadPassivePort {
                         act,
                         port: passive.port,
                         code: passive.code,
@@ -109,7 +111,7 @@ impl Exec<'_> {
             return;
         };
         if let Ok((stream, _from)) = listener.accept(wait, &self.recorder).await {
-            self.trace.act(Act::Accept);
+            self.ledger.trace.act(Act::Accept);
             self.data = Some((Chan::Active, stream));
         }
     }
@@ -124,7 +126,7 @@ impl Exec<'_> {
             .accept_newest(self.cfg.timeout, 8, &self.recorder)
             .await;
         if let Ok((stream, _from)) = got {
-            self.trace.act(Act::Accept);
+            self.ledger.trace.act(Act::Accept);
             self.data = Some((Chan::Active, stream));
         }
     }
@@ -137,12 +139,12 @@ impl Exec<'_> {
         };
         let got = read_to_end(chan.name(), &mut stream, MAX_DATA, wait, &self.recorder).await;
         if let Ok(bytes) = got {
-            let act = self.trace.act(Act::Read {
+            let act = self.ledger.trace.act(Act::Read {
                 chan,
                 len: bytes.len(),
             });
             if chan == Chan::Thief && !bytes.is_empty() {
-                self.trace.events.push(Event::ForeignServed {
+                self.ledger.trace.events.push(Event::ForeignServed {
                     act,
                     bytes: bytes.len(),
                 });
@@ -157,7 +159,7 @@ impl Exec<'_> {
         let chan = *chan;
         let wrote = write_all(chan.name(), stream, bytes, self.cfg.timeout, &self.recorder).await;
         if wrote.is_ok() {
-            self.trace.act(Act::Write {
+            self.ledger.trace.act(Act::Write {
                 chan,
                 bytes: bytes.to_vec(),
             });
@@ -168,7 +170,7 @@ impl Exec<'_> {
         if let Some((chan, mut stream)) = self.data.take() {
             use tokio::io::AsyncWriteExt;
             let _ = stream.shutdown().await;
-            self.trace.act(Act::Close { chan });
+            self.ledger.trace.act(Act::Close { chan });
         }
     }
 }

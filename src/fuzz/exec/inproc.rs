@@ -7,19 +7,19 @@
 //! driver binds on 127.0.0.1 — never anywhere else — which accepts and discards.
 //!
 //! Replies are read by the same [`ControlConnection`] as everywhere else (the same parser, the
-//! same limits), over the client's end of the duplex. The result is a [`Trace`], judged by the
-//! same [`crate::fuzz::judge::oracle::judge`] as a network campaign: against the clean server no oracle may
+//! same limits), over the client's end of the duplex, and accounted by the same [`Ledger`] and
+//! reply loop ([`reader::settle`]) as a network campaign's. The result is a [`Trace`], judged
+//! by the same [`crate::fuzz::judge::oracle::judge`]: against the clean server no oracle may
 //! fire.
 
-use crate::fuzz::exec::trace::{
-    Act, Command, End, Liveness, MAX_TEXT, NoReply, Seen, Trace, verb_of,
-};
+use crate::fuzz::exec::ledger::Ledger;
+use crate::fuzz::exec::reader::{self, Pace, Stop};
+use crate::fuzz::exec::trace::{End, LOGIN_OP, Liveness, Trace};
 use crate::fuzz::input::dialogue::{Dialogue, Op};
 use crate::fuzz::input::line::{Line, Values};
 use crate::proto::telnet;
 use crate::server::{Config, FaultSet, Shared, serve_stream};
 use crate::session::{ControlConnection, Recorder, SessionError};
-use std::collections::VecDeque;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,14 +60,12 @@ pub async fn run(dialogue: &Dialogue, faults: FaultSet) -> Trace {
     let mut d = Driver {
         // Nobody reads a transcript here: keeping one would only slow the fuzzer down.
         ctrl: ControlConnection::over(client, server_addr, client_addr, Recorder::discarding()),
-        trace: Trace::new(values(sink_port)),
-        queue: VecDeque::new(),
-        partial: None,
+        ledger: Ledger::new(values(sink_port)),
     };
     d.drive(dialogue).await;
     server_task.abort();
     sink_task.abort();
-    d.trace
+    d.ledger.trace
 }
 
 fn values(data_port: u16) -> Values {
@@ -99,9 +97,7 @@ async fn discard(listener: TcpListener) {
 
 struct Driver {
     ctrl: ControlConnection,
-    trace: Trace,
-    queue: VecDeque<usize>,
-    partial: Option<usize>,
+    ledger: Ledger,
 }
 
 impl Driver {
@@ -110,11 +106,12 @@ impl Driver {
         match self.ctrl.read_reply(REPLY_WAIT).await {
             Ok(_) | Err(SessionError::Malformed(_)) => {}
             Err(_) => {
-                self.trace.end = End::Unreachable("no greeting".into());
+                self.ledger.trace.end = End::Unreachable("no greeting".into());
                 return;
             }
         }
         if dialogue.login {
+            self.ledger.trace.current_op = LOGIN_OP;
             for line in ["USER anonymous\r\n", "PASS fuzz@example.com\r\n"] {
                 if self.send(line.as_bytes()).await.is_err() {
                     return;
@@ -122,11 +119,15 @@ impl Driver {
             }
         }
         for (i, op) in dialogue.ops.iter().enumerate() {
-            self.trace.current_op = i;
-            let Some(bytes) = self.bytes_of(op) else {
-                continue;
+            self.ledger.trace.current_op = i;
+            let sent = match op {
+                Op::UrgentAbort => self.urgent_abort().await,
+                op => match self.bytes_of(op) {
+                    Some(bytes) => self.send(&bytes).await,
+                    None => continue,
+                },
             };
-            if self.send(&bytes).await.is_err() {
+            if sent.is_err() {
                 return;
             }
         }
@@ -134,7 +135,7 @@ impl Driver {
 
     /// The bytes an operation puts on the control connection (data actions put none).
     fn bytes_of(&self, op: &Op) -> Option<Vec<u8>> {
-        let v = &self.trace.values;
+        let v = &self.ledger.trace.values;
         let line = |l: Line, crlf: bool| {
             let mut b = l.render(v);
             if crlf {
@@ -145,123 +146,61 @@ impl Driver {
         Some(match op {
             Op::Cmd(c) => line(c.render(), true),
             Op::Transfer(t) => line(t.kind.render(), true),
-            Op::UrgentAbort => {
-                let mut b = telnet::SPECIAL_ACTION_PREFIX.to_vec();
-                b.push(telnet::DM);
-                b.extend_from_slice(b"ABOR\r\n");
-                b
-            }
             Op::Raw(r) => line(r.render(), false),
             Op::Overlong(o) => line(o.render(), true),
             Op::Pipeline(cmds) => cmds.iter().flat_map(|c| line(c.render(), true)).collect(),
             Op::Split { cmd, .. } => line(cmd.render(), true),
-            Op::Data(_) => return None,
+            Op::UrgentAbort | Op::Data(_) => return None,
         })
     }
 
-    /// Writes bytes, then reads every reply owed. `Err` ends the dialogue (the end is set).
-    async fn send(&mut self, bytes: &[u8]) -> Result<(), ()> {
-        self.account(bytes);
-        if self.ctrl.send(bytes).await.is_err() {
-            return self.silence(NoReply::Closed);
+    /// An in-memory stream has no urgent channel: the Synch's bytes go in band, DM included,
+    /// which the server's Telnet stripping sees the same way (RFC 854).
+    async fn urgent_abort(&mut self) -> Result<(), ()> {
+        let mut bytes = telnet::SPECIAL_ACTION_PREFIX.to_vec();
+        bytes.push(telnet::DM);
+        bytes.extend_from_slice(b"ABOR\r\n");
+        self.ledger.sent_urgent_abort();
+        if let Err(e) = self.ctrl.send(&bytes).await {
+            return self.lost(e);
         }
-        while let Some(&head) = self.queue.front() {
-            match self.ctrl.read_reply(REPLY_WAIT).await {
-                Ok(reply) => {
-                    let code = reply.code;
-                    let text = reply.last_text();
-                    let act = self.trace.act(Act::Reply {
-                        cmd: head,
-                        code,
-                        binder: None,
-                    });
-                    let unparsed = crate::fuzz::exec::control::machine_check(code, text);
-                    self.trace.commands[head].replies.push(Seen {
-                        code,
-                        text: text[..text.len().min(MAX_TEXT)].to_vec(),
-                        act,
-                        unparsed,
-                    });
-                    if code.class() != 1 {
-                        self.queue.pop_front();
-                    }
-                }
-                Err(SessionError::Malformed(e)) => {
-                    let act = self.trace.act(Act::Missing { cmd: head });
-                    self.trace.end = End::Malformed {
-                        cmd: head,
-                        act,
-                        kind: e.kind,
-                        raw: e.raw,
-                    };
-                    return Err(());
-                }
-                Err(SessionError::Timeout { .. }) => return self.silence(NoReply::Timeout),
-                Err(_) => return self.silence(NoReply::Closed),
-            }
-        }
-        Ok(())
+        self.settle().await
     }
 
-    fn silence(&mut self, how: NoReply) -> Result<(), ()> {
-        let cmd = self.queue.front().copied().unwrap_or(0);
-        let act = self.trace.act(Act::Missing { cmd });
-        let answered_closing = self
-            .trace
-            .commands
-            .iter()
-            .flat_map(|c| &c.replies)
-            .any(|s| s.code.0 == 221 || s.code.0 == 421);
-        if !answered_closing && !self.trace.commands.is_empty() {
-            self.trace.end = End::NoReply {
-                cmd,
-                act,
-                how,
-                liveness: Liveness::Alive,
-            };
+    /// Writes bytes, then reads every reply owed.
+    async fn send(&mut self, bytes: &[u8]) -> Result<(), ()> {
+        self.ledger.sent(bytes);
+        if let Err(e) = self.ctrl.send(bytes).await {
+            return self.lost(e);
+        }
+        self.settle().await
+    }
+
+    /// The shared reader, with every wait as long as [`REPLY_WAIT`] (virtual time): the
+    /// reference server's own data timeout answers a transfer nobody serves.
+    async fn settle(&mut self) -> Result<(), ()> {
+        let pace = Pace {
+            reply_wait: REPLY_WAIT,
+            look: REPLY_WAIT,
+            serving: None,
+            latency: None,
+        };
+        match reader::settle(&mut self.ctrl, &mut self.ledger, &pace, None).await {
+            Ok(_) => Ok(()),
+            Err(Stop::Ended) => Err(()),
+            // The server runs in this process: if it stopped answering, it still "lives".
+            Err(Stop::Silent { cmd, how }) => {
+                self.ledger.no_reply(cmd, how, Liveness::Alive);
+                Err(())
+            }
+        }
+    }
+
+    fn lost(&mut self, e: SessionError) -> Result<(), ()> {
+        if let Some((cmd, how)) = self.ledger.lost_on_send(&e) {
+            self.ledger.no_reply(cmd, how, Liveness::Alive);
         }
         Err(())
-    }
-
-    /// Splits sent bytes into commands at each LF, as the server does.
-    fn account(&mut self, bytes: &[u8]) {
-        for segment in bytes.split_inclusive(|&b| b == b'\n') {
-            let complete = segment.last() == Some(&b'\n');
-            let mut body = segment.strip_suffix(b"\n").unwrap_or(segment);
-            if complete {
-                body = body.strip_suffix(b"\r").unwrap_or(body);
-            }
-            let i = match self.partial.take() {
-                Some(i) => {
-                    self.trace.commands[i].line.extend_from_slice(body);
-                    i
-                }
-                None => {
-                    self.trace.commands.push(Command {
-                        op: self.trace.current_op,
-                        line: body.to_vec(),
-                        verb: Vec::new(),
-                        transfer: false,
-                        replies: Vec::new(),
-                        ambiguous: false,
-                    });
-                    self.trace.commands.len() - 1
-                }
-            };
-            if complete {
-                let c = &mut self.trace.commands[i];
-                c.verb = verb_of(&c.line);
-                c.transfer = crate::fuzz::exec::trace::is_transfer_verb(&c.verb);
-                crate::fuzz::exec::trace::enqueue(
-                    &mut self.queue,
-                    &mut self.trace.commands,
-                    i,
-                    false,
-                );
-            } else {
-                self.partial = Some(i);
-            }
-        }
     }
 }
 

@@ -17,19 +17,20 @@ mod control;
 pub(crate) mod data;
 pub mod inproc;
 pub mod latency;
+pub mod ledger;
+mod reader;
 pub mod trace;
 
 pub use control::probe_liveness;
 
 use crate::fuzz::exec::latency::{Latency, Waits};
+use crate::fuzz::exec::ledger::Ledger;
 use crate::fuzz::exec::trace::{Chan, End, LOGIN_OP, Trace};
 use crate::fuzz::input::dialogue::{Dialogue, Op};
 use crate::fuzz::input::line::{Line, Values};
 use crate::fuzz::input::ops::{DataPlan, Transfer};
 use crate::runner::Target;
 use crate::session::{ControlConnection, DataListener, Recorder};
-use crate::suite::Binder;
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -101,42 +102,17 @@ impl ExecConfig {
 /// Whether the dialogue goes on after an operation.
 pub(super) type Flow = Result<(), ()>;
 
-/// A port a 227 or 229 named.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Passive {
-    pub port: u16,
-    pub via: Binder,
-    pub code: crate::proto::ReplyCode,
-    /// Nothing was sent since the reply named it.
-    pub fresh: bool,
-}
-
-/// The state of one execution.
+/// The state of one execution: the ledger's accounts, and the sockets that only the network
+/// executor has.
 pub(super) struct Exec<'c> {
     pub cfg: &'c ExecConfig,
     pub ctrl: ControlConnection,
     pub recorder: Recorder,
-    pub trace: Trace,
+    pub ledger: Ledger,
     pub listener: Option<DataListener>,
     pub data: Option<(Chan, TcpStream)>,
-    pub passive: Option<Passive>,
-    /// An EPRT/PORT/LPRT got 2xx: the next transfer's server connects to the listener.
-    pub active_armed: bool,
-    /// Commands waiting for their final reply, oldest first (indices into `trace.commands`).
-    pub queue: VecDeque<usize>,
-    /// A command whose line has no LF yet: the next bytes sent continue it.
-    pub partial: Option<usize>,
-    /// Commands already answered before their line ended (a server that replies to an
-    /// over-long line at once).
-    pub answered_early: Vec<usize>,
-    /// A 221 or 421 was seen: a close after it is the server's right.
-    pub saw_closing: bool,
     /// The transfer ftpspec is serving now (its data plan is running): wait for it patiently.
     pub serving: Option<usize>,
-    /// A transfer nobody serves, seen not to answer promptly: later reads do not wait on it.
-    pub stalled: Option<usize>,
-    /// An ABOR was sent and not yet answered: it must get replies promptly, transfer or not.
-    pub abort_pending: bool,
     /// When the last bytes went out on the control connection (for [`Latency`]).
     pub sent_at: tokio::time::Instant,
 }
@@ -167,36 +143,28 @@ pub async fn execute(dialogue: &Dialogue, cfg: &ExecConfig) -> Trace {
         cfg,
         ctrl,
         recorder,
-        trace: Trace::new(values),
+        ledger: Ledger::new(values),
         listener: None,
         data: None,
-        passive: None,
-        active_armed: false,
-        queue: VecDeque::new(),
-        partial: None,
-        answered_early: Vec::new(),
-        saw_closing: false,
         serving: None,
-        stalled: None,
-        abort_pending: false,
         sent_at: tokio::time::Instant::now(),
     };
     if ex.greet().await.is_ok() && ex.run(dialogue).await.is_ok() {
-        ex.trace.current_op = dialogue.ops.len();
+        ex.ledger.trace.current_op = dialogue.ops.len();
         ex.final_settle().await;
     }
     ex.goodbye().await;
-    ex.trace
+    ex.ledger.trace
 }
 
 impl Exec<'_> {
     async fn run(&mut self, dialogue: &Dialogue) -> Flow {
         if dialogue.login {
-            self.trace.current_op = LOGIN_OP;
+            self.ledger.trace.current_op = LOGIN_OP;
             self.login().await?;
         }
         for (index, op) in dialogue.ops.iter().enumerate() {
-            self.trace.current_op = index;
+            self.ledger.trace.current_op = index;
             self.op(op).await?;
         }
         Ok(())
@@ -248,13 +216,12 @@ impl Exec<'_> {
 
     /// A transfer with its data plan (see [`DataPlan`]). The data setup is used once.
     async fn transfer(&mut self, t: &Transfer) -> Flow {
-        if t.plan != DataPlan::Stall && self.data.is_none() && self.passive.is_some() {
+        if t.plan != DataPlan::Stall && self.data.is_none() && self.ledger.passive().is_some() {
             self.connect(false).await;
         }
         self.send_line(&t.kind.render(), true).await?;
-        let cmd = self.trace.commands.len().saturating_sub(1);
-        let armed = std::mem::take(&mut self.active_armed);
-        self.passive = None;
+        let cmd = self.ledger.trace.commands.len().saturating_sub(1);
+        let armed = self.ledger.setup_used();
         // Nothing can serve a transfer with no data connection open and no listener armed: a
         // server waiting for one would only be waited on until the timeout.
         let legit = matches!(self.data, Some((Chan::Passive | Chan::Active, _)))
@@ -278,7 +245,7 @@ impl Exec<'_> {
     async fn serve(&mut self, t: &Transfer, cmd: usize, armed: bool) -> Flow {
         if self.settle(Some(cmd)).await? {
             // An EPRT/PORT answered only now (pipelined before the transfer) arms it too.
-            let armed = std::mem::take(&mut self.active_armed) || armed;
+            let armed = self.ledger.take_armed() || armed;
             if self.data.is_none() && armed {
                 self.accept_newest().await;
             }
@@ -304,14 +271,10 @@ impl Exec<'_> {
     /// the server may rightly wait for its data connection until its own timeout, so nothing
     /// behind it can be judged, and waiting would only cost time.
     async fn final_settle(&mut self) {
-        self.abort_pending = false;
+        self.ledger.abort_answered();
         let _ = self.settle(None).await;
-        let transfer_first = self
-            .queue
-            .front()
-            .is_some_and(|&i| self.trace.commands[i].transfer);
-        if transfer_first && self.trace.end == End::Completed {
-            self.trace.end =
+        if self.ledger.transfer_first() && self.ledger.trace.end == End::Completed {
+            self.ledger.trace.end =
                 End::Inconclusive("a transfer was still outstanding at the end".into());
         }
     }
@@ -323,35 +286,31 @@ impl Exec<'_> {
                 Ok(r) if r.code.0 == 120 => continue,
                 Ok(r) if r.code.0 == 220 => return Ok(()),
                 Ok(r) => {
-                    self.trace.end =
+                    self.ledger.trace.end =
                         End::Unreachable(format!("the server greeted with {}", r.code));
                     return Err(());
                 }
                 Err(e) => {
-                    self.trace.end = End::Unreachable(format!("no greeting: {e}"));
+                    self.ledger.trace.end = End::Unreachable(format!("no greeting: {e}"));
                     return Err(());
                 }
             }
         }
-        self.trace.end = End::Unreachable("no 220 greeting after repeated 120 replies".into());
+        self.ledger.trace.end =
+            End::Unreachable("no 220 greeting after repeated 120 replies".into());
         Err(())
-    }
-
-    /// A transfer command still waits for its final reply.
-    pub(super) fn transfer_pending(&self) -> bool {
-        self.queue.iter().any(|&i| self.trace.commands[i].transfer)
     }
 
     /// Says goodbye, best effort and briefly: nothing here is judged.
     async fn goodbye(&mut self) {
         self.data = None;
-        if self.trace.end == End::Completed
-            && self.queue.is_empty()
+        if self.ledger.trace.end == End::Completed
+            && self.ledger.owed().is_none()
             && self.ctrl.send(b"QUIT\r\n").await.is_ok()
         {
             let wait = self.cfg.timeout.min(Duration::from_millis(500));
             let _ = self.ctrl.read_reply(wait).await;
-        } else if self.transfer_pending() {
+        } else if self.ledger.transfer_pending() {
             // A transfer still waits for its data connection: ABOR and QUIT, unread, so that
             // a server that serves a half-closed client to the end (the reference server does)
             // does not hold the session until its own data timeout. At thousands of dialogues

@@ -26,8 +26,8 @@ pub struct Command {
     pub transfer: bool,
     /// Every reply attributed to it, in order (a 1xx, then the final one).
     pub replies: Vec<Seen>,
-    /// Which replies are its cannot be known for sure (see [`enqueue`]): oracles that depend on
-    /// the attribution skip it.
+    /// Which replies are its cannot be known for sure (ABOR behind a transfer, see
+    /// `exec::ledger`): oracles that depend on the attribution skip it.
     pub ambiguous: bool,
 }
 
@@ -242,48 +242,6 @@ impl Trace {
     }
 }
 
-/// Queues command `i` for its reply.
-///
-/// ABOR during a transfer jumps ahead of the commands queued behind that transfer: RFC 959
-/// §4.1.3 has the server act on it at once ("the server aborts the data transfer … returns a
-/// 426 reply … then sends a 226 reply"), while other commands wait for the transfer to end.
-/// Whether the server sees a transfer running (`in_progress`: it sent a 1xx, or has not
-/// answered for a while) is the best guess for the order; but when commands sit between the
-/// transfer and the ABOR, their replies and the ABOR's are marked ambiguous.
-pub fn enqueue(
-    queue: &mut std::collections::VecDeque<usize>,
-    commands: &mut [Command],
-    i: usize,
-    in_progress: bool,
-) {
-    // Once the order is uncertain it stays so: a server that honours the Synch flushes the
-    // commands before the Data Mark unanswered (RFC 854, RFC 959 §4.1.3), which shifts every
-    // later reply by as many.
-    if commands[..i].iter().any(|c| c.ambiguous) {
-        commands[i].ambiguous = true;
-    }
-    let transfer = queue.iter().position(|&q| commands[q].transfer);
-    match transfer {
-        Some(p) if commands[i].verb == b"ABOR" => {
-            let between: Vec<usize> = queue.iter().skip(p + 1).copied().collect();
-            // Even a transfer that looked stalled may have ended since (a data connection
-            // opened meanwhile): with commands in between, the order is never certain.
-            let sure = between.is_empty();
-            if !sure {
-                for q in between {
-                    commands[q].ambiguous = true;
-                }
-                commands[i].ambiguous = true;
-            }
-            match p == 0 && in_progress {
-                true => queue.insert(1, i),
-                false => queue.push_back(i),
-            }
-        }
-        _ => queue.push_back(i),
-    }
-}
-
 /// RETR, STOR, LIST, NLST: the commands that move data over a data connection (RFC 959 §4.1.3).
 pub fn is_transfer_verb(verb: &[u8]) -> bool {
     matches!(verb, b"RETR" | b"STOR" | b"LIST" | b"NLST")
@@ -293,55 +251,4 @@ pub fn is_transfer_verb(verb: &[u8]) -> bool {
 pub fn verb_of(line: &[u8]) -> Vec<u8> {
     let stripped = crate::proto::telnet::strip_telnet(line);
     crate::proto::command::verb_of(&stripped)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::VecDeque;
-
-    fn cmd(verb: &[u8], transfer: bool) -> Command {
-        Command {
-            op: 0,
-            line: verb.to_vec(),
-            verb: verb.to_vec(),
-            transfer,
-            replies: Vec::new(),
-            ambiguous: false,
-        }
-    }
-
-    #[test]
-    fn abor_jumps_a_running_transfer_and_doubt_is_marked() {
-        let mut commands = vec![cmd(b"RETR", true), cmd(b"NOOP", false), cmd(b"ABOR", false)];
-        let mut q = VecDeque::from([0, 1]);
-        enqueue(&mut q, &mut commands, 2, true);
-        assert_eq!(q, [0, 2, 1], "RFC 959 §4.1.3: ABOR is answered at once");
-        assert!(commands[1].ambiguous && commands[2].ambiguous);
-        let mut q = VecDeque::from([0, 1]);
-        enqueue(&mut q, &mut commands, 2, false);
-        assert_eq!(q, [0, 1, 2]);
-        assert!(commands[1].ambiguous && commands[2].ambiguous);
-        // Nothing between: no doubt either way.
-        let mut commands = vec![cmd(b"RETR", true), cmd(b"ABOR", false)];
-        let mut q = VecDeque::from([0]);
-        enqueue(&mut q, &mut commands, 1, false);
-        assert_eq!(q, [0, 1]);
-        assert!(!commands[1].ambiguous);
-    }
-
-    #[test]
-    fn after_doubt_every_later_command_is_in_doubt() {
-        let mut commands = vec![
-            cmd(b"RETR", true),
-            cmd(b"NOOP", false),
-            cmd(b"ABOR", false),
-            cmd(b"PASV", false),
-        ];
-        let mut q = VecDeque::from([0, 1]);
-        enqueue(&mut q, &mut commands, 2, true);
-        enqueue(&mut q, &mut commands, 3, true);
-        assert!(commands[3].ambiguous, "a Synch may have shifted its reply");
-        assert!(!commands[0].ambiguous);
-    }
 }

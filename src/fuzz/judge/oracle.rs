@@ -248,7 +248,7 @@ fn end(trace: &Trace) -> Option<Violation> {
             liveness,
         } => {
             let c = trace.commands.get(*cmd)?;
-            // Which reply went missing is unknown once the order is (see `trace::enqueue`): a
+            // Which reply went missing is unknown once the order is (see `exec::ledger`): a
             // server may rightly have flushed the commands before an urgent ABOR unanswered.
             if c.ambiguous && *how == NoReply::Timeout && *liveness == Liveness::Alive {
                 return None;

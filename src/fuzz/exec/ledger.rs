@@ -1,0 +1,593 @@
+//! The bookkeeping of one execution, without I/O: what the server has received, which reply
+//! answers which command, what a reply set up, and how the dialogue ended.
+//!
+//! Both drivers of a dialogue — the network executor ([`super::execute`]) and the in-process
+//! driver for the libFuzzer target ([`super::inproc`]) — tell the ledger the bytes they sent
+//! and the replies they read, and ask it what is still owed. Neither keeps accounts of its own,
+//! so the libFuzzer `server` target tests the very attribution the campaign relies on.
+//!
+//! - Sent bytes become commands as a server splits them: at each LF, one CR before it dropped
+//!   (RFC 959 §4.1.3 ends a command with CRLF; servers end it at the LF). Bytes after the last
+//!   LF begin a command that the next write continues.
+//! - Replies are matched to commands in order (RFC 959 §4.2: "Every command must generate at
+//!   least one reply", 1xx replies preceding the final one); ABOR's place is [`enqueue`]'s.
+//! - A 227/229 names a passive port, a 2xx to EPRT/PORT/LPRT arms the active listener
+//!   (RFC 959 §4.1.2, RFC 2428 §2–3); each new data setup replaces the one before.
+//!
+//! The ledger reads no clock and waits for nothing: how long to wait is the drivers' business.
+
+use crate::fuzz::exec::trace::{
+    Act, Command, End, Liveness, MAX_TEXT, NoReply, Seen, Trace, is_transfer_verb, verb_of,
+};
+use crate::fuzz::input::line::Values;
+use crate::proto::{EpsvReply, HostPort, ProtocolList, Reply, ReplyCode, ReplyError};
+use crate::session::SessionError;
+use crate::suite::Binder;
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// Most bytes kept of one command line (a generator's over-long line, continued by later
+/// writes, stops growing here).
+const MAX_LINE: usize = 64 * 1024;
+
+/// A port a 227 or 229 named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Passive {
+    pub port: u16,
+    pub via: Binder,
+    pub code: ReplyCode,
+    /// Nothing was sent since the reply named it: a refused connection to it is the server's
+    /// fault (RFC 2428 §3), not a later command's closing it.
+    pub fresh: bool,
+}
+
+/// The accounts of one execution. The [`Trace`] it fills is the execution's result.
+#[derive(Debug)]
+pub struct Ledger {
+    pub trace: Trace,
+    /// Commands waiting for their final reply, oldest first (indices into `trace.commands`).
+    queue: VecDeque<usize>,
+    /// A command whose line has no LF yet.
+    partial: Option<usize>,
+    /// Commands answered before their line ended (a server that replies to an over-long line
+    /// at once): their line's end owes nothing more.
+    answered_early: Vec<usize>,
+    /// A 221 or 421 was seen: a close after it is the server's right (RFC 959 §4.2).
+    saw_closing: bool,
+    /// A transfer nobody serves, seen not to answer promptly.
+    stalled: Option<usize>,
+    /// An ABOR was sent and not yet answered: it is owed replies promptly, transfer or not.
+    abort_pending: bool,
+    passive: Option<Passive>,
+    /// An EPRT/PORT/LPRT got 2xx: the next transfer's server connects to the listener.
+    active_armed: bool,
+    /// A new data setup was announced since the driver last asked: a data connection opened
+    /// for the old one serves nothing now (RFC 959 §4.1.2 PASV).
+    data_stale: bool,
+}
+
+impl Ledger {
+    pub fn new(values: Values) -> Ledger {
+        Ledger {
+            trace: Trace::new(values),
+            queue: VecDeque::new(),
+            partial: None,
+            answered_early: Vec::new(),
+            saw_closing: false,
+            stalled: None,
+            abort_pending: false,
+            passive: None,
+            active_armed: false,
+            data_stale: false,
+        }
+    }
+
+    // ------------------------------------------------------------------ what was sent
+
+    /// Bytes went out on the control connection.
+    pub fn sent(&mut self, bytes: &[u8]) {
+        self.passive_stale();
+        for segment in bytes.split_inclusive(|&b| b == b'\n') {
+            let complete = segment.last() == Some(&b'\n');
+            let mut body = segment.strip_suffix(b"\n").unwrap_or(segment);
+            if complete {
+                body = body.strip_suffix(b"\r").unwrap_or(body);
+            }
+            match self.partial.take() {
+                Some(i) => {
+                    let line = &mut self.trace.commands[i].line;
+                    let room = MAX_LINE.saturating_sub(line.len());
+                    line.extend_from_slice(&body[..body.len().min(room)]);
+                    match complete {
+                        true => self.finish_command(i),
+                        false => self.partial = Some(i),
+                    }
+                }
+                None => self.new_command(body.to_vec(), complete),
+            }
+        }
+    }
+
+    /// `IAC IP IAC`, DM as urgent data, `ABOR\r\n` went out (RFC 959 §4.1.3): the server sees
+    /// one command, ABOR — or, after an unfinished line, that line ended by this one.
+    pub fn sent_urgent_abort(&mut self) {
+        match self.partial.take() {
+            Some(i) => self.finish_command(i),
+            None => self.new_command(b"ABOR".to_vec(), true),
+        }
+        self.passive_stale();
+    }
+
+    fn new_command(&mut self, line: Vec<u8>, complete: bool) {
+        let op = self.trace.current_op;
+        self.trace.commands.push(Command {
+            op,
+            line,
+            verb: Vec::new(),
+            transfer: false,
+            replies: Vec::new(),
+            ambiguous: false,
+        });
+        let i = self.trace.commands.len() - 1;
+        match complete {
+            true => self.finish_command(i),
+            false => self.partial = Some(i),
+        }
+    }
+
+    /// The line of command `i` is complete: it now waits for its reply.
+    fn finish_command(&mut self, i: usize) {
+        let c = &mut self.trace.commands[i];
+        c.verb = verb_of(&c.line);
+        c.transfer = is_transfer_verb(&c.verb);
+        if c.verb == b"ABOR" {
+            self.abort_pending = true;
+        }
+        if !self.answered_early.contains(&i) {
+            let in_progress = self.queue.front().is_some_and(|&head| {
+                self.stalled == Some(head)
+                    || self.trace.commands[head]
+                        .replies
+                        .iter()
+                        .any(|r| r.code.class() == 1)
+            });
+            enqueue(&mut self.queue, &mut self.trace.commands, i, in_progress);
+        }
+    }
+
+    fn passive_stale(&mut self) {
+        if let Some(p) = self.passive.as_mut() {
+            p.fresh = false;
+        }
+    }
+
+    // ------------------------------------------------------------------ what is owed
+
+    /// The command the next reply answers, if any is owed one.
+    pub fn owed(&self) -> Option<usize> {
+        self.queue.front().copied()
+    }
+
+    /// A transfer command still waits for its final reply.
+    pub fn transfer_pending(&self) -> bool {
+        self.queue.iter().any(|&i| self.trace.commands[i].transfer)
+    }
+
+    /// The next reply owed is a transfer's.
+    pub fn transfer_first(&self) -> bool {
+        self.owed().is_some_and(|i| self.trace.commands[i].transfer)
+    }
+
+    /// Command `cmd` is a transfer that the driver does not serve (`serving` is the one it
+    /// does) and no ABOR hurries: the server may rightly hold its reply until its own data
+    /// timeout.
+    pub fn unserved(&self, cmd: usize, serving: Option<usize>) -> bool {
+        self.trace.commands[cmd].transfer && serving != Some(cmd) && !self.abort_pending
+    }
+
+    pub fn is_stalled(&self, cmd: usize) -> bool {
+        self.stalled == Some(cmd)
+    }
+
+    /// Transfer `cmd` did not answer promptly: from now on nothing waits on it.
+    pub fn stall(&mut self, cmd: usize) {
+        self.stalled = Some(cmd);
+    }
+
+    /// Every owed reply came (or the dialogue is over): no ABOR is waiting any longer.
+    pub fn abort_answered(&mut self) {
+        self.abort_pending = false;
+    }
+
+    /// The next reply to `cmd` would be the first to the last command sent, a plain one: its
+    /// delay is one sample of the target's reply time.
+    pub fn is_fresh_reply(&self, cmd: usize) -> bool {
+        let c = &self.trace.commands[cmd];
+        let last = cmd + 1 == self.trace.commands.len() && self.partial.is_none();
+        last && !c.transfer && c.replies.is_empty()
+    }
+
+    // ------------------------------------------------------------------ what came
+
+    /// A reply to the command owed one; a final reply settles it. Returns whether it was
+    /// preliminary (1xx).
+    pub fn reply(&mut self, cmd: usize, reply: &Reply) -> bool {
+        let preliminary = reply.code.class() == 1;
+        self.record(cmd, reply);
+        if !preliminary && self.owed() == Some(cmd) {
+            self.queue.pop_front();
+        }
+        preliminary
+    }
+
+    /// A reply no command is owed: attributed to an unfinished line that the server answered
+    /// early, else to the last command. Nothing sent yet: dropped.
+    pub fn unsolicited(&mut self, reply: &Reply) {
+        let Some(last) = self.trace.commands.len().checked_sub(1) else {
+            return;
+        };
+        let target = match self.partial {
+            Some(p) if !self.answered_early.contains(&p) => {
+                self.answered_early.push(p);
+                p
+            }
+            _ => last,
+        };
+        self.record(target, reply);
+    }
+
+    /// Records a reply for command `cmd` and what it sets up (a passive port, an armed EPRT).
+    fn record(&mut self, cmd: usize, reply: &Reply) {
+        let code = reply.code;
+        let text = reply.last_text();
+        let binder = binder_for(code);
+        let act = self.trace.act(Act::Reply { cmd, code, binder });
+        let (port, unparsed) = machine_part(binder, text);
+        if let (Some(port), Some(via)) = (port, binder) {
+            self.data_stale = true;
+            // Fresh only if nothing was sent after the command it answers: a later command
+            // (pipelined, queued) may rightly have closed the port already.
+            let last = self.trace.commands.len() - 1;
+            self.passive = Some(Passive {
+                port,
+                via,
+                code,
+                fresh: cmd == last && self.partial.is_none() && !self.trace.commands[cmd].ambiguous,
+            });
+        }
+        let verb = &self.trace.commands[cmd].verb;
+        if code.class() == 2 && matches!(&verb[..], b"EPRT" | b"PORT" | b"LPRT") {
+            self.active_armed = true;
+            self.passive = None;
+            self.data_stale = true;
+        }
+        if code.0 == 221 || code.0 == 421 {
+            self.saw_closing = true;
+        }
+        self.trace.commands[cmd].replies.push(Seen {
+            code,
+            text: text[..text.len().min(MAX_TEXT)].to_vec(),
+            act,
+            unparsed,
+        });
+    }
+
+    /// What should have been a reply to `cmd` broke RFC 959 §4.2: the dialogue ends there.
+    pub fn malformed(&mut self, cmd: usize, e: ReplyError) {
+        let act = self.trace.act(Act::Missing { cmd });
+        self.trace.end = End::Malformed {
+            cmd,
+            act,
+            kind: e.kind,
+            raw: e.raw,
+        };
+    }
+
+    /// A malformed reply that no command was owed: blamed on the last command.
+    pub fn malformed_unsolicited(&mut self, e: ReplyError) {
+        let cmd = self.trace.commands.len().saturating_sub(1);
+        self.malformed(cmd, e);
+    }
+
+    /// The reply `cmd` is owed did not come (`waited` is how long it was given). Ends the
+    /// dialogue; returns how it went unanswered when only the target's liveness can finish
+    /// the story (then call [`Ledger::no_reply`]).
+    pub fn missing(&mut self, cmd: usize, e: SessionError, waited: Duration) -> Option<NoReply> {
+        let transfer = self.trace.commands[cmd].transfer;
+        match e {
+            SessionError::Malformed(err) => {
+                self.malformed(cmd, err);
+                None
+            }
+            SessionError::Timeout { .. } if transfer => {
+                self.trace.end =
+                    End::Inconclusive(format!("no final reply to a transfer within {waited:?}"));
+                None
+            }
+            SessionError::Timeout { .. } => Some(NoReply::Timeout),
+            SessionError::Closed { .. } if self.saw_closing => {
+                self.trace.end = End::Completed;
+                None
+            }
+            SessionError::Closed { .. } => Some(NoReply::Closed),
+            SessionError::Io { .. } => Some(NoReply::Reset),
+            other => {
+                self.trace.end = End::Harness(other.to_string());
+                None
+            }
+        }
+    }
+
+    /// Sending failed: the connection is gone, and the command being sent is the one
+    /// unanswered — unless a 221/421 announced the close. Returns the command and how, when
+    /// only the target's liveness can finish the story.
+    pub fn lost_on_send(&mut self, e: &SessionError) -> Option<(usize, NoReply)> {
+        if self.saw_closing || self.trace.commands.is_empty() {
+            self.trace.end = End::Completed;
+            return None;
+        }
+        let how = match e {
+            SessionError::Io { .. } => NoReply::Reset,
+            _ => NoReply::Closed,
+        };
+        Some((self.trace.commands.len() - 1, how))
+    }
+
+    /// Command `cmd` got no reply (`how`), and a fresh connection found `liveness`.
+    pub fn no_reply(&mut self, cmd: usize, how: NoReply, liveness: Liveness) {
+        let act = self.trace.act(Act::Missing { cmd });
+        self.trace.end = End::NoReply {
+            cmd,
+            act,
+            how,
+            liveness,
+        };
+    }
+
+    // ------------------------------------------------------------------ the data setup
+
+    /// The passive port the last 227/229 named, if no later setup replaced it.
+    pub fn passive(&self) -> Option<Passive> {
+        self.passive
+    }
+
+    /// A transfer command went out: it uses the data setup, once. Returns whether an
+    /// EPRT/PORT had armed the listener for it.
+    pub fn setup_used(&mut self) -> bool {
+        self.passive = None;
+        std::mem::take(&mut self.active_armed)
+    }
+
+    /// An EPRT/PORT answered late (pipelined before the transfer) arms the transfer too.
+    pub fn take_armed(&mut self) -> bool {
+        std::mem::take(&mut self.active_armed)
+    }
+
+    /// A new data setup was announced since the last call: drop any data connection opened
+    /// for an older one.
+    pub fn take_data_stale(&mut self) -> bool {
+        std::mem::take(&mut self.data_stale)
+    }
+}
+
+/// Queues command `i` for its reply.
+///
+/// ABOR during a transfer jumps ahead of the commands queued behind that transfer: RFC 959
+/// §4.1.3 has the server act on it at once ("the server aborts the data transfer … returns a
+/// 426 reply … then sends a 226 reply"), while other commands wait for the transfer to end.
+/// Whether the server sees a transfer running (`in_progress`: it sent a 1xx, or has not
+/// answered for a while) is the best guess for the order; but when commands sit between the
+/// transfer and the ABOR, their replies and the ABOR's are marked ambiguous.
+fn enqueue(queue: &mut VecDeque<usize>, commands: &mut [Command], i: usize, in_progress: bool) {
+    // Once the order is uncertain it stays so: a server that honours the Synch flushes the
+    // commands before the Data Mark unanswered (RFC 854, RFC 959 §4.1.3), which shifts every
+    // later reply by as many.
+    if commands[..i].iter().any(|c| c.ambiguous) {
+        commands[i].ambiguous = true;
+    }
+    let transfer = queue.iter().position(|&q| commands[q].transfer);
+    match transfer {
+        Some(p) if commands[i].verb == b"ABOR" => {
+            let between: Vec<usize> = queue.iter().skip(p + 1).copied().collect();
+            // Even a transfer that looked stalled may have ended since (a data connection
+            // opened meanwhile): with commands in between, the order is never certain.
+            if !between.is_empty() {
+                for q in between {
+                    commands[q].ambiguous = true;
+                }
+                commands[i].ambiguous = true;
+            }
+            match p == 0 && in_progress {
+                true => queue.insert(1, i),
+                false => queue.push_back(i),
+            }
+        }
+        _ => queue.push_back(i),
+    }
+}
+
+/// The binder that parses replies with this code (227, 229, 522).
+fn binder_for(code: ReplyCode) -> Option<Binder> {
+    Binder::ALL.into_iter().find(|b| b.code() == code)
+}
+
+/// The port a 227/229 names, or why its machine-readable part (or a 522's protocol list) does
+/// not parse (RFC 959 §5.3.2, RFC 2428 §2 and §3).
+fn machine_part(
+    binder: Option<Binder>,
+    text: &[u8],
+) -> (Option<u16>, Option<crate::proto::CodecError>) {
+    match binder {
+        Some(Binder::Epsv) => match EpsvReply::from_reply_text(text) {
+            Ok(r) => (Some(r.port), None),
+            Err(e) => (None, Some(e)),
+        },
+        Some(Binder::Pasv) => match HostPort::from_227_text(text) {
+            Ok(h) => (Some(h.port), None),
+            Err(e) => (None, Some(e)),
+        },
+        Some(Binder::Protocols) => match ProtocolList::from_reply_text(text) {
+            Ok(_) => (None, None),
+            Err(e) => (None, Some(e)),
+        },
+        None => (None, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::parse_reply;
+    use std::net::Ipv4Addr;
+
+    fn ledger() -> Ledger {
+        Ledger::new(Values {
+            client_ip: Ipv4Addr::LOCALHOST.into(),
+            data_port: 0,
+        })
+    }
+
+    fn reply(wire: &str) -> Reply {
+        parse_reply(wire.as_bytes(), Default::default())
+            .ok()
+            .flatten()
+            .expect("a reply")
+            .0
+    }
+
+    fn cmd(verb: &[u8], transfer: bool) -> Command {
+        Command {
+            op: 0,
+            line: verb.to_vec(),
+            verb: verb.to_vec(),
+            transfer,
+            replies: Vec::new(),
+            ambiguous: false,
+        }
+    }
+
+    #[test]
+    fn abor_jumps_a_running_transfer_and_doubt_is_marked() {
+        let mut commands = vec![cmd(b"RETR", true), cmd(b"NOOP", false), cmd(b"ABOR", false)];
+        let mut q = VecDeque::from([0, 1]);
+        enqueue(&mut q, &mut commands, 2, true);
+        assert_eq!(q, [0, 2, 1], "RFC 959 §4.1.3: ABOR is answered at once");
+        assert!(commands[1].ambiguous && commands[2].ambiguous);
+        let mut q = VecDeque::from([0, 1]);
+        enqueue(&mut q, &mut commands, 2, false);
+        assert_eq!(q, [0, 1, 2]);
+        assert!(commands[1].ambiguous && commands[2].ambiguous);
+        // Nothing between: no doubt either way.
+        let mut commands = vec![cmd(b"RETR", true), cmd(b"ABOR", false)];
+        let mut q = VecDeque::from([0]);
+        enqueue(&mut q, &mut commands, 1, false);
+        assert_eq!(q, [0, 1]);
+        assert!(!commands[1].ambiguous);
+    }
+
+    #[test]
+    fn after_doubt_every_later_command_is_in_doubt() {
+        let mut commands = vec![
+            cmd(b"RETR", true),
+            cmd(b"NOOP", false),
+            cmd(b"ABOR", false),
+            cmd(b"PASV", false),
+        ];
+        let mut q = VecDeque::from([0, 1]);
+        enqueue(&mut q, &mut commands, 2, true);
+        enqueue(&mut q, &mut commands, 3, true);
+        assert!(commands[3].ambiguous, "a Synch may have shifted its reply");
+        assert!(!commands[0].ambiguous);
+    }
+
+    #[test]
+    fn lines_are_split_at_lf_as_a_server_splits_them() {
+        let mut l = ledger();
+        l.sent(b"NOOP\r\nsyst\nST");
+        l.sent(b"AT\r\n");
+        let lines: Vec<&[u8]> = l.trace.commands.iter().map(|c| &c.line[..]).collect();
+        assert_eq!(lines, [&b"NOOP"[..], b"syst", b"STAT"]);
+        assert_eq!(l.trace.commands[1].verb, b"SYST");
+        assert_eq!(l.owed(), Some(0));
+        assert!(!l.reply(0, &reply("200 ok\r\n")));
+        assert_eq!(l.owed(), Some(1));
+    }
+
+    #[test]
+    fn a_preliminary_reply_keeps_the_command_owed() {
+        let mut l = ledger();
+        l.sent(b"RETR f\r\n");
+        assert!(l.transfer_first() && l.transfer_pending());
+        assert!(l.reply(0, &reply("150 here it comes\r\n")));
+        assert_eq!(l.owed(), Some(0));
+        assert!(!l.reply(0, &reply("226 done\r\n")));
+        assert_eq!(l.owed(), None);
+        assert!(!l.transfer_pending());
+    }
+
+    #[test]
+    fn an_early_answer_to_an_unfinished_line_settles_it() {
+        let mut l = ledger();
+        l.sent(b"NOOP xxxxxxxx");
+        l.unsolicited(&reply("500 line too long\r\n"));
+        l.sent(b"\r\n");
+        assert_eq!(l.owed(), None, "the line's end owes nothing more");
+        assert_eq!(l.trace.commands[0].replies.len(), 1);
+    }
+
+    #[test]
+    fn data_setups_replace_each_other() {
+        let mut l = ledger();
+        l.sent(b"EPSV\r\n");
+        l.reply(
+            0,
+            &reply("229 Entering Extended Passive Mode (|||4000|)\r\n"),
+        );
+        let p = l.passive().expect("a passive port");
+        assert_eq!((p.port, p.fresh), (4000, true));
+        assert!(l.take_data_stale() && !l.take_data_stale());
+        l.sent(b"EPRT |1|127.0.0.1|5000|\r\n");
+        assert!(
+            !l.passive().expect("still named").fresh,
+            "a command went out since"
+        );
+        l.reply(1, &reply("200 ok\r\n"));
+        assert_eq!(l.passive(), None);
+        assert!(l.take_data_stale());
+        l.sent(b"RETR f\r\n");
+        assert!(l.setup_used(), "the EPRT armed the transfer");
+        assert!(!l.setup_used(), "once");
+    }
+
+    #[test]
+    fn a_close_after_421_is_no_silence() {
+        let mut l = ledger();
+        l.sent(b"NOOP\r\n");
+        l.reply(0, &reply("421 bye\r\n"));
+        l.sent(b"NOOP\r\n");
+        let closed = SessionError::Closed { pending: 0 };
+        assert_eq!(l.missing(1, closed, Duration::from_secs(1)), None);
+        assert_eq!(l.trace.end, End::Completed);
+        let mut l = ledger();
+        l.sent(b"NOOP\r\n");
+        let closed = SessionError::Closed { pending: 0 };
+        assert_eq!(
+            l.missing(0, closed, Duration::from_secs(1)),
+            Some(NoReply::Closed)
+        );
+        l.no_reply(0, NoReply::Closed, Liveness::Alive);
+        assert!(matches!(l.trace.end, End::NoReply { cmd: 0, .. }));
+    }
+
+    #[test]
+    fn a_transfer_that_times_out_is_inconclusive() {
+        let mut l = ledger();
+        l.sent(b"LIST\r\n");
+        let timeout = SessionError::Timeout {
+            what: "reply",
+            timeout: Duration::from_secs(1),
+        };
+        assert_eq!(l.missing(0, timeout, Duration::from_secs(1)), None);
+        assert!(matches!(l.trace.end, End::Inconclusive(_)));
+    }
+}

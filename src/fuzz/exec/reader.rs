@@ -1,0 +1,118 @@
+//! Reading the replies a [`Ledger`] says are owed, on any control connection: the one loop
+//! that both the network executor and the in-process driver run.
+//!
+//! RFC 959 §4.2: "Every command must generate at least one reply" — so a command whose reply
+//! does not come ends the dialogue here, and the ledger records how. What only the network can
+//! tell (is the server still alive?) is left to the caller: [`Stop::Silent`].
+
+use crate::fuzz::exec::latency::Latency;
+use crate::fuzz::exec::ledger::Ledger;
+use crate::fuzz::exec::trace::NoReply;
+use crate::session::{ControlConnection, SessionError};
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// Most replies taken as unsolicited after an operation.
+const MAX_UNSOLICITED: usize = 8;
+
+/// How long to wait, and for whom.
+#[derive(Debug, Clone, Copy)]
+pub struct Pace<'a> {
+    /// How long a command's reply is waited for before it counts as missing.
+    pub reply_wait: Duration,
+    /// How long a transfer nobody serves is watched for a prompt refusal (425, 550) before it
+    /// counts as waiting for its data connection (stalled).
+    pub look: Duration,
+    /// The transfer the driver is serving now (its data connection is set up): waited for
+    /// patiently.
+    pub serving: Option<usize>,
+    /// Where to report the target's reply time, and when the last bytes went out.
+    pub latency: Option<(&'a Latency, Instant)>,
+}
+
+/// Why reading stopped the dialogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// The trace's end is set.
+    Ended,
+    /// Command `cmd` got no reply (`how`): the caller finds out whether the target lives and
+    /// tells [`Ledger::no_reply`].
+    Silent { cmd: usize, how: NoReply },
+}
+
+/// Reads replies until no command waits for one — or, with `until`, until that transfer
+/// command has its 1xx (then `Ok(true)`: the data phase comes next).
+///
+/// A transfer at the head that the driver does not serve (a stalled one, a bare RETR) gets
+/// [`Pace::look`]: a server may rightly hold its reply until its own data timeout. If it does,
+/// the transfer is marked stalled; from then on only replies that have already arrived are
+/// read, so a late refusal still moves the queue on, but nothing waits on it — unless an ABOR
+/// is owed replies. Afterwards, replies nobody is owed are attributed (see
+/// [`Ledger::unsolicited`]).
+pub async fn settle(
+    ctrl: &mut ControlConnection,
+    ledger: &mut Ledger,
+    pace: &Pace<'_>,
+    until: Option<usize>,
+) -> Result<bool, Stop> {
+    while let Some(head) = ledger.owed() {
+        let unserved = ledger.unserved(head, pace.serving);
+        let read = if unserved && ledger.is_stalled(head) {
+            match ctrl.try_read_reply() {
+                Ok(Some(reply)) => Ok(reply),
+                Ok(None) => return Ok(false),
+                Err(e) => Err(e),
+            }
+        } else {
+            // A transfer the driver serves gets its 1xx as promptly as any reply once its
+            // data connection is set up; if it does not, the data setup went elsewhere (a
+            // pipelined PASV announced a new port, say) and the dialogue is inconclusive.
+            let wait = match unserved {
+                true => pace.look,
+                false => pace.reply_wait,
+            };
+            ctrl.read_reply(wait).await
+        };
+        match read {
+            Err(SessionError::Timeout { .. }) if unserved => {
+                ledger.stall(head);
+                return Ok(false);
+            }
+            Ok(reply) => {
+                if let Some((latency, sent_at)) = pace.latency
+                    && ledger.is_fresh_reply(head)
+                {
+                    latency.observe(sent_at.elapsed());
+                }
+                if ledger.reply(head, &reply) && until == Some(head) {
+                    return Ok(true);
+                }
+            }
+            Err(e) => {
+                return match ledger.missing(head, e, pace.reply_wait) {
+                    Some(how) => Err(Stop::Silent { cmd: head, how }),
+                    None => Err(Stop::Ended),
+                };
+            }
+        }
+    }
+    ledger.abort_answered();
+    unsolicited(ctrl, ledger)?;
+    Ok(false)
+}
+
+/// Replies already waiting that no command is owed, without waiting for more.
+fn unsolicited(ctrl: &mut ControlConnection, ledger: &mut Ledger) -> Result<(), Stop> {
+    for _ in 0..MAX_UNSOLICITED {
+        match ctrl.try_read_reply() {
+            Ok(None) => return Ok(()),
+            Ok(Some(reply)) => ledger.unsolicited(&reply),
+            Err(SessionError::Malformed(e)) => {
+                ledger.malformed_unsolicited(e);
+                return Err(Stop::Ended);
+            }
+            Err(_) => return Ok(()),
+        }
+    }
+    Ok(())
+}
