@@ -8,7 +8,7 @@
 //!
 //! Replies are read by the same [`ControlConnection`] as everywhere else (the same parser, the
 //! same limits), over the client's end of the duplex, and accounted by the same [`Ledger`] and
-//! reply loop ([`reader::settle`]) as a network campaign's. The result is a [`Trace`], judged
+//! reply loop (`reader::settle`) as a network campaign's. The result is a [`Trace`], judged
 //! by the same [`crate::fuzz::judge::oracle::judge`]: against the clean server no oracle may
 //! fire.
 

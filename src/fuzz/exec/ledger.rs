@@ -10,7 +10,7 @@
 //!   (RFC 959 §4.1.3 ends a command with CRLF; servers end it at the LF). Bytes after the last
 //!   LF begin a command that the next write continues.
 //! - Replies are matched to commands in order (RFC 959 §4.2: "Every command must generate at
-//!   least one reply", 1xx replies preceding the final one); ABOR's place is [`enqueue`]'s.
+//!   least one reply", 1xx replies preceding the final one); ABOR's place is `enqueue`'s.
 //! - A 227/229 names a passive port, a 2xx to EPRT/PORT/LPRT arms the active listener
 //!   (RFC 959 §4.1.2, RFC 2428 §2–3); each new data setup replaces the one before.
 //!

@@ -6,10 +6,15 @@
 //! 127.0.0.2, to the same peer, and only when the target is on IPv4 loopback).
 //!
 //! Replies are matched to commands in order (RFC 959 §4.2: one reply per command, 1xx replies
-//! preceding the final one), one command per line as the server splits them (at LF). The
-//! control-connection half lives in `control`, the data half in `data`; `inproc` drives the
-//! reference server in-process for the libFuzzer target, `trace` is what an execution records
-//! and `latency` the target's measured reply time.
+//! preceding the final one), one command per line as the server splits them (at LF).
+//!
+//! - `ledger`: that bookkeeping, without I/O — what was sent, what is owed, what a reply set
+//!   up, how the dialogue ended;
+//! - `reader`: the one loop that reads what the ledger says is owed;
+//! - `control` and `data`: the network executor's control and data connections;
+//! - `inproc`: the reference server driven in-process for the libFuzzer target, through the
+//!   same ledger and reader;
+//! - `trace`: what an execution records; `latency`: the target's measured reply time.
 //!
 //! [`MAX_OPS`]: crate::fuzz::input::dialogue::MAX_OPS
 
