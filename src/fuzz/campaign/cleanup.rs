@@ -182,13 +182,13 @@ fn text(r: &Reply) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fuzz::exec::trace::{Command, Seen};
+    use crate::fuzz::exec::trace::{Exchange, Seen};
     use crate::fuzz::input::line::Values;
     use crate::fuzz::input::safety::{traversal_name, upload_name};
     use crate::proto::ReplyCode;
 
-    fn stor(line: Vec<u8>, code: u16) -> Command {
-        Command {
+    fn stor(line: Vec<u8>, code: u16) -> Exchange {
+        Exchange {
             op: 0,
             verb: b"STOR".to_vec(),
             line,

@@ -119,7 +119,7 @@ impl Coverage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fuzz::exec::trace::{Command, Seen};
+    use crate::fuzz::exec::trace::{Exchange, Seen};
     use crate::fuzz::input::line::Values;
 
     fn trace(replies: &[(&[u8], u16)]) -> Trace {
@@ -128,7 +128,7 @@ mod tests {
             data_port: 0,
         });
         for (i, (verb, code)) in replies.iter().enumerate() {
-            t.commands.push(Command {
+            t.commands.push(Exchange {
                 op: i,
                 line: verb.to_vec(),
                 verb: verb.to_vec(),

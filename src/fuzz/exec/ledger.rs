@@ -17,7 +17,7 @@
 //! The ledger reads no clock and waits for nothing: how long to wait is the drivers' business.
 
 use crate::fuzz::exec::trace::{
-    Act, Command, End, Liveness, MAX_TEXT, NoReply, Seen, Trace, is_transfer_verb, verb_of,
+    Act, End, Exchange, Liveness, MAX_TEXT, NoReply, Seen, Trace, is_transfer_verb, verb_of,
 };
 use crate::fuzz::input::line::Values;
 use crate::proto::{EpsvReply, HostPort, ProtocolList, Reply, ReplyCode, ReplyError};
@@ -120,7 +120,7 @@ impl Ledger {
 
     fn new_command(&mut self, line: Vec<u8>, complete: bool) {
         let op = self.trace.current_op;
-        self.trace.commands.push(Command {
+        self.trace.commands.push(Exchange {
             op,
             line,
             verb: Vec::new(),
@@ -378,7 +378,7 @@ impl Ledger {
 /// Whether the server sees a transfer running (`in_progress`: it sent a 1xx, or has not
 /// answered for a while) is the best guess for the order; but when commands sit between the
 /// transfer and the ABOR, their replies and the ABOR's are marked ambiguous.
-fn enqueue(queue: &mut VecDeque<usize>, commands: &mut [Command], i: usize, in_progress: bool) {
+fn enqueue(queue: &mut VecDeque<usize>, commands: &mut [Exchange], i: usize, in_progress: bool) {
     // Once the order is uncertain it stays so: a server that honours the Synch flushes the
     // commands before the Data Mark unanswered (RFC 854, RFC 959 §4.1.3), which shifts every
     // later reply by as many.
@@ -455,8 +455,8 @@ mod tests {
             .0
     }
 
-    fn cmd(verb: &[u8], transfer: bool) -> Command {
-        Command {
+    fn cmd(verb: &[u8], transfer: bool) -> Exchange {
+        Exchange {
             op: 0,
             line: verb.to_vec(),
             verb: verb.to_vec(),

@@ -13,9 +13,10 @@ pub const LOGIN_OP: usize = usize::MAX;
 /// Most bytes of reply text kept per reply.
 pub const MAX_TEXT: usize = 256;
 
-/// One command line as the server sees it: the bytes up to an LF (one CR before it dropped).
+/// One command line as the server sees it (the bytes up to an LF, one CR before it dropped) and
+/// the replies it got: one exchange of RFC 959 §4.2.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Command {
+pub struct Exchange {
     /// The operation that sent it (or [`LOGIN_OP`]).
     pub op: usize,
     /// The line without its end. Bounded by the generators.
@@ -181,7 +182,7 @@ pub enum End {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trace {
     pub values: Values,
-    pub commands: Vec<Command>,
+    pub commands: Vec<Exchange>,
     pub acts: Vec<Act>,
     /// The operation each step belongs to (parallel to `acts`).
     pub act_ops: Vec<usize>,
@@ -221,7 +222,7 @@ impl Trace {
     /// (previous reply code, verb, reply code) for every reply, in order; the previous code of
     /// the first reply is the greeting's 220.
     pub fn transitions(&self) -> Vec<(ReplyCode, &[u8], ReplyCode)> {
-        let mut seen: Vec<(&Command, &Seen)> = self
+        let mut seen: Vec<(&Exchange, &Seen)> = self
             .commands
             .iter()
             .flat_map(|c| c.replies.iter().map(move |s| (c, s)))

@@ -4,7 +4,7 @@
 //! coarse description of the violation, with numbers blanked — so that a campaign reports each
 //! distinct way a server breaks once, however many inputs reach it.
 
-use crate::fuzz::exec::trace::{Act, Command, End, Event, Liveness, NoReply, Trace};
+use crate::fuzz::exec::trace::{Act, End, Event, Exchange, Liveness, NoReply, Trace};
 use crate::proto::{EprtArg, EprtError, HostPort, ReplyCode, ReplyErrorKind};
 use crate::suite::Binder;
 
@@ -307,7 +307,7 @@ const AFTER_ABOR: &str = "timeout: after ABOR of a transfer that had its 1xx";
 /// commands are Telnet NVT-ASCII), or one for any reply missing after the ABOR of a transfer
 /// that had its 1xx (RFC 959 §4.1.3). A lost connection is one finding per class of the reply
 /// before it, so that "closes after every error" is one finding, whatever command follows.
-fn silence_signature(trace: &Trace, cmd: &Command, act: usize, how: NoReply) -> String {
+fn silence_signature(trace: &Trace, cmd: &Exchange, act: usize, how: NoReply) -> String {
     if how == NoReply::Timeout {
         // After an ABOR of a transfer that had its 1xx, replies matched in order cannot tell
         // whose reply is missing (the transfer's 226/426, ABOR's 225/226, a later command's):
@@ -406,9 +406,9 @@ mod tests {
         assert_eq!(hostport.signature, "PORT: host-port-fields");
     }
 
-    fn command(line: &[u8], codes: &[u16]) -> Command {
+    fn command(line: &[u8], codes: &[u16]) -> Exchange {
         let verb = crate::fuzz::exec::trace::verb_of(line);
-        Command {
+        Exchange {
             op: 0,
             line: line.to_vec(),
             transfer: crate::fuzz::exec::trace::is_transfer_verb(&verb),
@@ -426,7 +426,7 @@ mod tests {
         }
     }
 
-    fn trace_of(commands: Vec<Command>) -> Trace {
+    fn trace_of(commands: Vec<Exchange>) -> Trace {
         let mut trace = Trace::new(crate::fuzz::input::line::Values {
             client_ip: std::net::Ipv4Addr::LOCALHOST.into(),
             data_port: 0,
@@ -436,7 +436,7 @@ mod tests {
     }
 
     /// The signature of a timeout on the last of `commands`.
-    fn timeout_signature(commands: Vec<Command>) -> String {
+    fn timeout_signature(commands: Vec<Exchange>) -> String {
         let trace = trace_of(commands);
         let last = trace.commands.last().unwrap().clone();
         silence_signature(&trace, &last, 0, NoReply::Timeout)
