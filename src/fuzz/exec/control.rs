@@ -5,7 +5,7 @@
 //! come, a fresh connection tells a swallowed command (the server lives), a hang (no greeting)
 //! and a crash (refused) apart.
 
-use crate::fuzz::exec::reader::{self, Pace, Stop};
+use crate::fuzz::exec::reader::{self, Halt, Pace};
 use crate::fuzz::exec::trace::{Act, Liveness};
 use crate::fuzz::exec::{Exec, Flow};
 use crate::fuzz::input::line::Line;
@@ -91,8 +91,8 @@ impl Exec<'_> {
         }
         match read {
             Ok(phase) => Ok(phase),
-            Err(Stop::Ended) => Err(()),
-            Err(Stop::Silent { cmd, how }) => {
+            Err(Halt::Ended) => Err(()),
+            Err(Halt::Silent { cmd, how }) => {
                 let liveness = self.liveness().await;
                 self.ledger.no_reply(cmd, how, liveness);
                 Err(())

@@ -5,7 +5,7 @@
 //! read or accept waits only while a transfer command is outstanding, so a dialogue that asks
 //! for data nobody will send does not spend a timeout on it.
 
-use crate::fuzz::exec::trace::{Act, Chan, End, Event};
+use crate::fuzz::exec::trace::{Act, Chan, DataEvent, End};
 use crate::fuzz::exec::{Exec, Flow};
 use crate::fuzz::input::dialogue::DataOp;
 use crate::session::data::{read_to_end, write_all};
@@ -95,7 +95,7 @@ impl Exec<'_> {
                 // port named by the reply just read counts: later commands may close it.
                 let refused = matches!(e, SessionError::Connect { .. });
                 if passive.fresh && refused && !e.is_local_port_shortage() {
-                    self.ledger.trace.events.push(Event::DeadPassivePort {
+                    self.ledger.trace.events.push(DataEvent::DeadPassivePort {
                         act,
                         port: passive.port,
                         code: passive.code,
@@ -144,7 +144,7 @@ impl Exec<'_> {
                 len: bytes.len(),
             });
             if chan == Chan::Thief && !bytes.is_empty() {
-                self.ledger.trace.events.push(Event::ForeignServed {
+                self.ledger.trace.events.push(DataEvent::ForeignServed {
                     act,
                     bytes: bytes.len(),
                 });

@@ -13,7 +13,7 @@
 //! fire.
 
 use crate::fuzz::exec::ledger::Ledger;
-use crate::fuzz::exec::reader::{self, Pace, Stop};
+use crate::fuzz::exec::reader::{self, Halt, Pace};
 use crate::fuzz::exec::trace::{End, LOGIN_OP, Liveness, Trace};
 use crate::fuzz::input::dialogue::{Dialogue, Op};
 use crate::fuzz::input::line::{Line, Values};
@@ -187,9 +187,9 @@ impl Driver {
         };
         match reader::settle(&mut self.ctrl, &mut self.ledger, &pace, None).await {
             Ok(_) => Ok(()),
-            Err(Stop::Ended) => Err(()),
+            Err(Halt::Ended) => Err(()),
             // The server runs in this process: if it stopped answering, it still "lives".
-            Err(Stop::Silent { cmd, how }) => {
+            Err(Halt::Silent { cmd, how }) => {
                 self.ledger.no_reply(cmd, how, Liveness::Alive);
                 Err(())
             }

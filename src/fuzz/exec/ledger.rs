@@ -32,7 +32,7 @@ const MAX_LINE: usize = 64 * 1024;
 
 /// A port a 227 or 229 named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Passive {
+pub struct PassivePort {
     pub port: u16,
     pub via: Binder,
     pub code: ReplyCode,
@@ -58,7 +58,7 @@ pub struct Ledger {
     stalled: Option<usize>,
     /// An ABOR was sent and not yet answered: it is owed replies promptly, transfer or not.
     abort_pending: bool,
-    passive: Option<Passive>,
+    passive: Option<PassivePort>,
     /// An EPRT/PORT/LPRT got 2xx: the next transfer's server connects to the listener.
     active_armed: bool,
     /// A new data setup was announced since the driver last asked: a data connection opened
@@ -248,7 +248,7 @@ impl Ledger {
             // Fresh only if nothing was sent after the command it answers: a later command
             // (pipelined, queued) may rightly have closed the port already.
             let last = self.trace.commands.len() - 1;
-            self.passive = Some(Passive {
+            self.passive = Some(PassivePort {
                 port,
                 via,
                 code,
@@ -347,7 +347,7 @@ impl Ledger {
     // ------------------------------------------------------------------ the data setup
 
     /// The passive port the last 227/229 named, if no later setup replaced it.
-    pub fn passive(&self) -> Option<Passive> {
+    pub fn passive(&self) -> Option<PassivePort> {
         self.passive
     }
 

@@ -32,7 +32,7 @@ pub struct Pace<'a> {
 
 /// Why reading stopped the dialogue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stop {
+pub enum Halt {
     /// The trace's end is set.
     Ended,
     /// Command `cmd` got no reply (`how`): the caller finds out whether the target lives and
@@ -54,7 +54,7 @@ pub async fn settle(
     ledger: &mut Ledger,
     pace: &Pace<'_>,
     until: Option<usize>,
-) -> Result<bool, Stop> {
+) -> Result<bool, Halt> {
     while let Some(head) = ledger.owed() {
         let unserved = ledger.unserved(head, pace.serving);
         let read = if unserved && ledger.is_stalled(head) {
@@ -90,8 +90,8 @@ pub async fn settle(
             }
             Err(e) => {
                 return match ledger.missing(head, e, pace.reply_wait) {
-                    Some(how) => Err(Stop::Silent { cmd: head, how }),
-                    None => Err(Stop::Ended),
+                    Some(how) => Err(Halt::Silent { cmd: head, how }),
+                    None => Err(Halt::Ended),
                 };
             }
         }
@@ -102,14 +102,14 @@ pub async fn settle(
 }
 
 /// Replies already waiting that no command is owed, without waiting for more.
-fn unsolicited(ctrl: &mut ControlConnection, ledger: &mut Ledger) -> Result<(), Stop> {
+fn unsolicited(ctrl: &mut ControlConnection, ledger: &mut Ledger) -> Result<(), Halt> {
     for _ in 0..MAX_UNSOLICITED {
         match ctrl.try_read_reply() {
             Ok(None) => return Ok(()),
             Ok(Some(reply)) => ledger.unsolicited(&reply),
             Err(SessionError::Malformed(e)) => {
                 ledger.malformed_unsolicited(e);
-                return Err(Stop::Ended);
+                return Err(Halt::Ended);
             }
             Err(_) => return Ok(()),
         }

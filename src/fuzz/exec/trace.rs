@@ -140,7 +140,7 @@ pub enum Liveness {
 
 /// Something notable on a data connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Event {
+pub enum DataEvent {
     /// The port a 229/227 had just named refused the connection.
     DeadPassivePort {
         act: usize,
@@ -188,7 +188,7 @@ pub struct Trace {
     pub act_ops: Vec<usize>,
     /// The operation running now; [`Trace::act`] files steps under it.
     pub current_op: usize,
-    pub events: Vec<Event>,
+    pub events: Vec<DataEvent>,
     pub end: End,
 }
 

@@ -39,7 +39,7 @@ pub enum Cmd {
     Feat,
     Stat,
     /// A transfer verb sent as a plain line, without preparing a data connection.
-    BareTransfer(TransferKind),
+    BareTransfer(TransferCmd),
 }
 
 /// REST arguments (RFC 959 §4.1.3, RFC 3659 §5).
@@ -74,26 +74,26 @@ pub enum UserArg {
 
 /// What a transfer moves (RFC 959 §4.1.3).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Arbitrary)]
-pub enum TransferKind {
+pub enum TransferCmd {
     Retr(PathArg),
     Stor(PathArg),
     List(Option<PathArg>),
     Nlst,
 }
 
-impl TransferKind {
+impl TransferCmd {
     pub fn render(&self) -> Line {
         match self {
-            TransferKind::Retr(p) => path_line("RETR", Some(p)),
-            TransferKind::Stor(p) => path_line("STOR", Some(p)),
-            TransferKind::List(p) => path_line("LIST", p.as_ref()),
-            TransferKind::Nlst => Line::lit("NLST"),
+            TransferCmd::Retr(p) => path_line("RETR", Some(p)),
+            TransferCmd::Stor(p) => path_line("STOR", Some(p)),
+            TransferCmd::List(p) => path_line("LIST", p.as_ref()),
+            TransferCmd::Nlst => Line::lit("NLST"),
         }
     }
 
     /// True for STOR: ftpspec sends, the server reads until EOF.
     pub fn uploads(&self) -> bool {
-        matches!(self, TransferKind::Stor(_))
+        matches!(self, TransferCmd::Stor(_))
     }
 }
 
@@ -149,7 +149,7 @@ pub enum DataPlan {
 /// A transfer command and its data plan.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Arbitrary)]
 pub struct Transfer {
-    pub kind: TransferKind,
+    pub kind: TransferCmd,
     pub plan: DataPlan,
 }
 

@@ -4,7 +4,7 @@
 //! coarse description of the violation, with numbers blanked — so that a campaign reports each
 //! distinct way a server breaks once, however many inputs reach it.
 
-use crate::fuzz::exec::trace::{Act, End, Event, Exchange, Liveness, NoReply, Trace};
+use crate::fuzz::exec::trace::{Act, DataEvent, End, Exchange, Liveness, NoReply, Trace};
 use crate::proto::{EprtArg, EprtError, HostPort, ReplyCode, ReplyErrorKind};
 use crate::suite::Binder;
 
@@ -218,9 +218,9 @@ fn positive(
     }
 }
 
-fn event(e: &Event) -> Violation {
+fn event(e: &DataEvent) -> Violation {
     match e {
-        Event::DeadPassivePort { act, port, code } => Violation {
+        DataEvent::DeadPassivePort { act, port, code } => Violation {
             oracle: Oracle::DeadPassivePort,
             signature: code.to_string(),
             act: *act,
@@ -228,7 +228,7 @@ fn event(e: &Event) -> Violation {
             expect: ReplayCheck::AsRecorded,
             rule: None,
         },
-        Event::ForeignServed { act, bytes } => Violation {
+        DataEvent::ForeignServed { act, bytes } => Violation {
             oracle: Oracle::ForeignServed,
             signature: "thief".into(),
             act: *act,

@@ -7,7 +7,7 @@ use crate::fuzz::exec::{ExecConfig, execute};
 use crate::fuzz::input::bytes::IllegalByte;
 use crate::fuzz::input::dialogue::{DataOp, Dialogue, Op};
 use crate::fuzz::input::grammar::{AddrMut, EprtMut, EprtOp, EpsvOp};
-use crate::fuzz::input::ops::{Cmd, DataPlan, PathArg, Transfer, TransferKind};
+use crate::fuzz::input::ops::{Cmd, DataPlan, PathArg, Transfer, TransferCmd};
 use crate::fuzz::judge::oracle::{Oracle, judge};
 use crate::runner::Target;
 use std::net::SocketAddr;
@@ -177,7 +177,7 @@ async fn a_reply_missing_after_abor_of_a_started_transfer_is_one_finding() {
     });
     let ops = vec![
         Op::Transfer(Transfer {
-            kind: TransferKind::Retr(PathArg::Hello),
+            kind: TransferCmd::Retr(PathArg::Hello),
             plan: DataPlan::Stall,
         }),
         Op::Cmd(Cmd::Abor),
@@ -285,7 +285,7 @@ async fn port_theft_served() {
         Op::Cmd(Cmd::Epsv(EpsvOp::Plain)),
         Op::Data(DataOp::Connect { foreign: true }),
         Op::Transfer(Transfer {
-            kind: TransferKind::Retr(PathArg::Hello),
+            kind: TransferCmd::Retr(PathArg::Hello),
             plan: DataPlan::Auto,
         }),
     ];
