@@ -1,4 +1,5 @@
-//! The practical lower bound for benchmarks (issue 7): a minimal blocking raw-socket FTP client.
+//! The practical lower bound for benchmarks (see BENCHMARKS.md): a minimal blocking raw-socket
+//! FTP client, against which the harness's own cost is measured.
 //!
 //! `wire_replay replay SCRIPT [N]` replays the wire dialogues compiled from `ftpspec run --json`
 //! transcripts by `scripts/bench/replay_compile.py`: the same control connections, the same

@@ -185,13 +185,18 @@ pub struct ServeArgs {
 }
 
 fn positive_secs(s: &str) -> Result<f64, String> {
+    secs_up_to(s, 86_400)
+}
+
+/// A number of seconds, more than 0 and at most `max`.
+pub(super) fn secs_up_to(s: &str, max: u32) -> Result<f64, String> {
     let v: f64 = s
         .parse()
         .map_err(|_| format!("{s:?} is not a number of seconds"))?;
-    if v.is_finite() && v > 0.0 && v <= 86_400.0 {
+    if v.is_finite() && v > 0.0 && v <= f64::from(max) {
         Ok(v)
     } else {
-        Err("must be more than 0 and at most 86400 seconds".into())
+        Err(format!("must be more than 0 and at most {max} seconds"))
     }
 }
 

@@ -1,6 +1,8 @@
 //! `ftpspec fuzz`: resolve the target (or start the built-in server), check it answers, run a
 //! campaign, print the final report, write JUnit, choose the exit code.
 
+use super::args::secs_up_to;
+use super::report_file::{self, write_error};
 use super::serve_cmd::parse_faults;
 use super::signal::interrupt_signal;
 use super::{EXIT_FAIL, EXIT_INTERRUPTED, target};
@@ -123,21 +125,15 @@ fn corpus_bound(s: &str) -> Result<usize, String> {
 }
 
 fn secs(s: &str) -> Result<f64, String> {
-    let v: f64 = s
-        .parse()
-        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
-    if v.is_finite() && v > 0.0 && v <= 3600.0 {
-        Ok(v)
-    } else {
-        Err("must be more than 0 and at most 3600 seconds".into())
-    }
+    secs_up_to(s, 3600)
 }
 
 pub async fn fuzz(args: FuzzArgs) -> Result<u8, String> {
     let timeout = Duration::from_secs_f64(args.timeout);
     let junit_path = args.junit.clone();
+    // Report paths are checked before the campaign: a typo must not cost a night.
     if let Some(path) = &junit_path {
-        check_writable(path)?;
+        report_file::create(path)?;
     }
     if let Some(pid) = args.watch_pid {
         crate::fuzz::campaign::watch::check(pid)?;
@@ -210,12 +206,7 @@ async fn resolve(
 ) -> Result<(Target, Option<ServerHandle>), String> {
     match &args.target {
         Some(url) => {
-            if !args.fault.is_empty() {
-                return Err(
-                    "--fault plants faults in the built-in server; it cannot be used with --target"
-                        .into(),
-                );
-            }
+            target::refuse_faults(&args.fault)?;
             Ok((target::resolve(url, timeout).await?, None))
         }
         None => {
@@ -327,28 +318,11 @@ fn print_report(report: &CampaignReport, out: &std::path::Path) -> std::io::Resu
 }
 
 fn write_junit(report: &CampaignReport, path: &std::path::Path) -> Result<(), String> {
-    let err = |e: &dyn std::fmt::Display| format!("cannot write report {}: {e}", path.display());
-    let file = std::fs::File::create(path).map_err(|e| err(&e))?;
+    let file = std::fs::File::create(path).map_err(|e| write_error(path, e))?;
     let mut w = BufWriter::new(file);
     let findings: Vec<_> = report.findings.iter().map(|f| f.junit()).collect();
-    junit::write(&report.stats, &findings, &mut w).map_err(|e| err(&e))?;
-    w.flush().map_err(|e| err(&e))
-}
-
-/// Report paths are checked before the campaign: a typo must not cost a night.
-fn check_writable(path: &std::path::Path) -> Result<(), String> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            format!(
-                "cannot write report {}: cannot create directory {}: {e}",
-                path.display(),
-                dir.display()
-            )
-        })?;
-    }
-    std::fs::File::create(path)
-        .map(|_| ())
-        .map_err(|e| format!("cannot write report {}: {e}", path.display()))
+    junit::write(&report.stats, &findings, &mut w).map_err(|e| write_error(path, e))?;
+    w.flush().map_err(|e| write_error(path, e))
 }
 
 fn clock_seed() -> u64 {

@@ -4,6 +4,7 @@
 mod args;
 mod fuzz_cmd;
 mod list_cmd;
+mod report_file;
 mod run_cmd;
 mod serve_cmd;
 mod signal;

@@ -2,6 +2,7 @@
 //! check it answers, run, report, and choose the exit code.
 
 use super::args::{ColorChoice, RunArgs, Selection, TransferArg};
+use super::report_file::{self, write_error};
 use super::serve_cmd::parse_faults;
 use super::signal::interrupt_signal;
 use super::{EXIT_FAIL, EXIT_INTERRUPTED, EXIT_USAGE, target};
@@ -37,12 +38,7 @@ pub async fn run(args: RunArgs) -> Result<u8, String> {
 
     let (target, _server) = match &args.target {
         Some(url) => {
-            if !args.fault.is_empty() {
-                return Err(
-                    "--fault plants faults in the built-in server; it cannot be used with --target"
-                        .into(),
-                );
-            }
+            target::refuse_faults(&args.fault)?;
             (target::resolve(url, step_timeout).await?, None)
         }
         None => {
@@ -108,12 +104,12 @@ pub async fn run(args: RunArgs) -> Result<u8, String> {
         let mut w = BufWriter::new(file);
         json::write(&report, &mut w)
             .and_then(|_| w.flush())
-            .map_err(|e| write_error(&path, e))?;
+            .map_err(|e| write_error(path, e))?;
     }
     if let Some((path, file)) = junit_out {
         let mut w = BufWriter::new(file);
-        junit::write(&report, &mut w).map_err(|e| write_error(&path, e))?;
-        w.flush().map_err(|e| write_error(&path, e))?;
+        junit::write(&report, &mut w).map_err(|e| write_error(path, e))?;
+        w.flush().map_err(|e| write_error(path, e))?;
     }
     if interrupted.load(Ordering::SeqCst) {
         return Ok(EXIT_INTERRUPTED);
@@ -215,23 +211,8 @@ async fn builtin_target(faults: &[String]) -> Result<(Target, ServerHandle), Str
     ))
 }
 
-fn open_report(path: &Path) -> Result<(PathBuf, File), String> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            format!(
-                "cannot write report {}: cannot create directory {}: {e}",
-                path.display(),
-                dir.display()
-            )
-        })?;
-    }
-    let file =
-        File::create(path).map_err(|e| format!("cannot write report {}: {e}", path.display()))?;
-    Ok((path.to_path_buf(), file))
-}
-
-fn write_error(path: &Path, e: impl std::fmt::Display) -> String {
-    format!("cannot write report {}: {e}", path.display())
+fn open_report(path: &Path) -> Result<(&Path, File), String> {
+    Ok((path, report_file::create(path)?))
 }
 
 fn use_color(choice: ColorChoice) -> bool {

@@ -5,6 +5,15 @@ use percent_encoding::percent_decode_str;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+/// `--fault` plants faults in the built-in server, so it has no meaning with `--target`.
+pub fn refuse_faults(faults: &[String]) -> Result<(), String> {
+    if faults.is_empty() {
+        Ok(())
+    } else {
+        Err("--fault plants faults in the built-in server; it cannot be used with --target".into())
+    }
+}
+
 /// Parses and resolves a target URL. Errors are one line, naming what is wrong.
 pub async fn resolve(url_text: &str, wait: Duration) -> Result<Target, String> {
     let url =

@@ -230,33 +230,9 @@ pub fn run_status(report: &RunReport) -> RunStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::suite::{Level, Spec};
+    use crate::report::fixture::outcome;
     use std::path::Path;
     use std::time::Duration;
-
-    fn outcome(id: &str, verdict: Verdict) -> Outcome {
-        Outcome {
-            id: id.into(),
-            title: String::new(),
-            area: id.rsplit_once('.').map_or(id, |(a, _)| a).into(),
-            spec: Spec {
-                rfc: "RFC2428".into(),
-                section: "§2".into(),
-                level: Level::Must,
-            },
-            requirement: String::new(),
-            tags: Vec::new(),
-            verdict,
-            reason: None,
-            failure: None,
-            notes: Vec::new(),
-            covered_by: None,
-            cause: None,
-            transcript: Default::default(),
-            duration: Duration::ZERO,
-            expectation: None,
-        }
-    }
 
     fn report(outcomes: Vec<Outcome>) -> RunReport {
         RunReport {

@@ -2,10 +2,7 @@
 
 /// A three-digit FTP reply code (RFC 959 §4.2). Any value 100..=999 is representable (servers send
 /// codes no RFC names); the named constants are the ones ftpspec reasons about.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-#[serde(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ReplyCode(pub u16);
 
 impl ReplyCode {

@@ -49,8 +49,8 @@ impl EpsvArg {
 pub struct EpsvReply {
     pub delimiter: u8,
     pub port: u16,
-    /// True when text follows the closing `)`. Not forbidden, but it breaks strict clients
-    /// (REQUIREMENTS item 5: a WARN at most).
+    /// True when text follows the closing `)`. Not forbidden, but it breaks strict clients: worth
+    /// a WARN at most, never a FAIL.
     pub trailing_text: bool,
 }
 

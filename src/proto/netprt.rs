@@ -14,8 +14,7 @@ const MAX_NETPRT_DIGITS: usize = 9;
 
 /// An address-family number as used by EPRT and EPSV (`<net-prt>`): 1 = IPv4, 2 = IPv6. Open:
 /// any number a client or server writes stays representable.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NetPrt(pub u32);
 
 impl NetPrt {

@@ -1,4 +1,5 @@
-//! Hand-built reports for the reporters' tests: one outcome of every verdict, a transcript with
+//! Hand-built outcomes and reports for the tests of the reporters (and of whatever else reads
+//! outcomes: cause grouping, expectation files): one outcome of every verdict, a transcript with
 //! odd bytes (NUL, DEL, ESC, `]]>`, invalid UTF-8), notes, and control characters in the text
 //! fields a server can influence; a preflight, and one cause shared by three scenarios (`TYPE I`
 //! refused: a FAIL where TYPE is the requirement, two BLOCKED where it was only the setup).
@@ -307,6 +308,17 @@ fn causes(outcomes: &mut [Outcome]) -> Vec<Cause> {
     }
     causes
 }
+
+/// The areas of [`sample_report`], in the order its outcomes come: the groups of every
+/// report that groups by area.
+pub(crate) const SAMPLE_AREAS: [&str; 6] = [
+    "rfc2428.eprt",
+    "rfc2428.epsv",
+    "rfc2577.ports",
+    "rfc959.abor",
+    "rfc959.pasv",
+    "rfc959.type",
+];
 
 /// One outcome of each verdict (BLOCKED twice, sharing a cause with a FAIL), in scenario-ID
 /// order, as the runner delivers them, with the preflight that ran before them.

@@ -300,7 +300,7 @@ fn split_cdata_end(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixture::{expectation_report, outcome, sample_report};
+    use crate::report::fixture::{SAMPLE_AREAS, expectation_report, outcome, sample_report};
     use std::process::Command;
 
     const SCHEMA: &str = concat!(
@@ -312,6 +312,34 @@ mod tests {
         let mut out = Vec::new();
         write(report, &mut out).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    /// The testcase named `id` in `doc`.
+    fn case_of<'d>(doc: &'d roxmltree::Document<'d>, id: &str) -> roxmltree::Node<'d, 'd> {
+        doc.descendants()
+            .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some(id))
+            .unwrap()
+    }
+
+    /// The testsuite named `name` in `doc`.
+    fn suite_of<'d>(doc: &'d roxmltree::Document<'d>, name: &str) -> roxmltree::Node<'d, 'd> {
+        doc.descendants()
+            .find(|n| n.has_tag_name("testsuite") && n.attribute("name") == Some(name))
+            .unwrap()
+    }
+
+    /// The tag names of a node's child elements, in order (`["failure", "system-out"]`).
+    fn elements_of(node: roxmltree::Node) -> Vec<String> {
+        node.children()
+            .filter(|n| n.is_element())
+            .map(|n| n.tag_name().name().to_owned())
+            .collect()
+    }
+
+    /// The text of a testcase's (or testsuite's) own `<system-out>`.
+    fn system_out_of(node: roxmltree::Node) -> String {
+        let so = node.children().find(|n| n.has_tag_name("system-out"));
+        so.and_then(|n| n.text()).unwrap_or("").to_owned()
     }
 
     /// Validates with `xmllint` against the Jenkins schema when it is installed; in CI (`CI`
@@ -398,34 +426,11 @@ mod tests {
             .filter(|n| n.has_tag_name("testsuite"))
             .filter_map(|n| n.attribute("name"))
             .collect();
-        assert_eq!(
-            suites,
-            [
-                "rfc2428.eprt",
-                "rfc2428.epsv",
-                "rfc2577.ports",
-                "rfc959.abor",
-                "rfc959.pasv",
-                "rfc959.type"
-            ]
-        );
+        assert_eq!(suites, SAMPLE_AREAS);
 
-        let case = |id: &str| {
-            doc.descendants()
-                .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some(id))
-                .unwrap()
-        };
-        let results = |id: &str| -> Vec<String> {
-            case(id)
-                .children()
-                .filter(|n| n.is_element())
-                .map(|n| n.tag_name().name().to_owned())
-                .collect()
-        };
-        let out = |id: &str| {
-            let so = case(id).children().find(|n| n.has_tag_name("system-out"));
-            so.and_then(|n| n.text()).unwrap_or("").to_owned()
-        };
+        let case = |id: &str| case_of(&doc, id);
+        let results = |id: &str| elements_of(case(id));
+        let out = |id: &str| system_out_of(case(id));
 
         for o in sample_report().outcomes {
             assert_eq!(
@@ -511,10 +516,7 @@ mod tests {
     fn suite_counts_match_the_verdicts() {
         let xml = xml_of(&sample_report());
         let doc = roxmltree::Document::parse(&xml).unwrap();
-        let eprt = doc
-            .descendants()
-            .find(|n| n.attribute("name") == Some("rfc2428.eprt"))
-            .unwrap();
+        let eprt = suite_of(&doc, "rfc2428.eprt");
         assert_eq!(eprt.attribute("tests"), Some("3"));
         assert_eq!(eprt.attribute("failures"), Some("1"));
         assert_eq!(eprt.attribute("errors"), Some("0"));
@@ -526,22 +528,9 @@ mod tests {
         let xml = xml_of(&expectation_report());
         assert_valid(&xml, "expectations");
         let doc = roxmltree::Document::parse(&xml).unwrap();
-        let case = |id: &str| {
-            doc.descendants()
-                .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some(id))
-                .unwrap()
-        };
-        let children = |id: &str| -> Vec<String> {
-            case(id)
-                .children()
-                .filter(|n| n.is_element())
-                .map(|n| n.tag_name().name().to_owned())
-                .collect()
-        };
-        let out = |id: &str| {
-            let so = case(id).children().find(|n| n.has_tag_name("system-out"));
-            so.and_then(|n| n.text()).unwrap_or("").to_owned()
-        };
+        let case = |id: &str| case_of(&doc, id);
+        let children = |id: &str| elements_of(case(id));
+        let out = |id: &str| system_out_of(case(id));
 
         assert_eq!(children("rfc2428.eprt.delimiter-del"), ["system-out"]);
         let xfail = out("rfc2428.eprt.delimiter-del");
@@ -579,28 +568,12 @@ mod tests {
             out("rfc959.abor.idle")
                 .starts_with("interop/expectations/x.toml:7 expects FAIL, not ERROR:")
         );
-        let suite = doc
-            .descendants()
-            .find(|n| n.attribute("name") == Some("rfc2428.eprt"))
-            .unwrap();
+        let suite = suite_of(&doc, "rfc2428.eprt");
         assert_eq!(
             suite.attribute("failures"),
             Some("1"),
             "only the XPASS fails"
         );
-    }
-
-    /// The testcase named `id` in `doc`.
-    fn case_of<'d>(doc: &'d roxmltree::Document<'d>, id: &str) -> roxmltree::Node<'d, 'd> {
-        doc.descendants()
-            .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some(id))
-            .unwrap()
-    }
-
-    /// The text of a testcase's (or testsuite's) own `<system-out>`.
-    fn system_out_of(node: roxmltree::Node) -> String {
-        let so = node.children().find(|n| n.has_tag_name("system-out"));
-        so.and_then(|n| n.text()).unwrap_or("").to_owned()
     }
 
     const SHARED: &str = " (cause c5, shared with 2 other scenarios: TYPE is answered \"504 \
@@ -641,10 +614,7 @@ mod tests {
             system_out_of(case_of(&doc, "rfc2428.epsv.transfer")).starts_with("transcript:\n"),
             "the whole transcript"
         );
-        let suite = doc
-            .descendants()
-            .find(|n| n.has_tag_name("testsuite") && n.attribute("name") == Some("rfc959.pasv"))
-            .unwrap();
+        let suite = suite_of(&doc, "rfc959.pasv");
         assert_eq!(suite.attribute("errors"), Some("1"));
         assert_eq!(suite.attribute("failures"), Some("0"));
     }

@@ -261,7 +261,7 @@ fn channel_name(channel: &Channel) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::fixture::{outcome, sample_report};
+    use crate::report::fixture::{SAMPLE_AREAS, outcome, sample_report};
     use crate::runner::outcome::Verdict;
 
     #[test]
@@ -278,17 +278,7 @@ mod tests {
         let report = sample_report();
         let groups = group_by_area(&report.outcomes);
         let areas: Vec<&str> = groups.iter().map(|(a, _)| *a).collect();
-        assert_eq!(
-            areas,
-            [
-                "rfc2428.eprt",
-                "rfc2428.epsv",
-                "rfc2577.ports",
-                "rfc959.abor",
-                "rfc959.pasv",
-                "rfc959.type"
-            ]
-        );
+        assert_eq!(areas, SAMPLE_AREAS);
         assert_eq!(
             groups.iter().map(|(_, m)| m.len()).sum::<usize>(),
             report.outcomes.len()

@@ -54,6 +54,8 @@ impl Verdict {
         }
     }
 
+    /// The one spelling of a verdict (`PASS`, `BLOCKED`): the console, JUnit, the JSON report's
+    /// `verdict` fields (part of its schema) and the `verdict` of expectation files.
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Pass => "PASS",

@@ -18,7 +18,7 @@ use super::data;
 use super::fault::Fault;
 use super::job::{Event, Running, TransferJob};
 use super::lines::{Framing, Incoming, LineReader};
-use super::reply::{Reply, write_reply};
+use super::reply::{ServerReply, write_reply};
 use super::session::{DataSetup, Session, Shared};
 use super::watch::{FOREIGN_BACKLOG, ForeignTx, Watch, rejected_text};
 use crate::proto::telnet::strip_telnet;
@@ -121,7 +121,7 @@ struct Control<S> {
 
 impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
     async fn run(&mut self) -> io::Result<()> {
-        self.send(&Reply::new(220, GREETING)).await?;
+        self.send(&ServerReply::new(220, GREETING)).await?;
         loop {
             let flow = if self.hung {
                 self.step_hung().await?
@@ -157,7 +157,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
     }
 
     /// Writes a reply. Returns `Stop` when the session must end after it.
-    async fn send(&mut self, reply: &Reply) -> io::Result<Flow> {
+    async fn send(&mut self, reply: &ServerReply) -> io::Result<Flow> {
         write_reply(&mut self.writer, reply, self.shared.config.idle_timeout).await?;
         if reply.code().class() == 5 && self.shared.fault(Fault::CloseAfterError) {
             return Ok(Flow::Stop);
@@ -187,7 +187,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
             };
             return match input {
                 Err(_) => {
-                    let reply = Reply::new(421, "Idle timeout, closing control connection");
+                    let reply = ServerReply::new(421, "Idle timeout, closing control connection");
                     self.send(&reply).await?;
                     Ok(Flow::Stop)
                 }
@@ -200,7 +200,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
 
     /// `theft-extra-reply`: pyftpdlib's unsolicited 425 for a foreign passive connection.
     async fn reject_foreign(&mut self, from: SocketAddr) -> io::Result<Flow> {
-        self.send(&Reply::new(425, rejected_text(from))).await
+        self.send(&ServerReply::new(425, rejected_text(from))).await
     }
 
     /// `theft-extra-reply`: a passive listener just set up is watched from now on, so a
@@ -229,10 +229,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
             // `long-line-500-close`: vsftpd's answer, then the control connection closes with
             // no 421 (RFC 959 §4.2: "421 Service not available, closing control connection").
             Incoming::TooLong if self.shared.fault(Fault::LongLine500Close) => {
-                self.send(&Reply::new(500, "Input line too long.")).await?;
+                self.send(&ServerReply::new(500, "Input line too long."))
+                    .await?;
                 return Ok(Flow::Stop);
             }
-            Incoming::TooLong => return self.send(&Reply::new(500, "Line too long")).await,
+            Incoming::TooLong => return self.send(&ServerReply::new(500, "Line too long")).await,
             Incoming::Line(line) => self.command_line(&line),
         };
         let action = commands::dispatch(&mut self.session, &self.shared, &line);
@@ -253,7 +254,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
                 // and its own connection is gone at once, so nothing is left set up.
                 self.session.data = None;
                 data::probe(self.session.local.ip(), target).await;
-                self.send(&Reply::new(425, "Can't open data connection."))
+                self.send(&ServerReply::new(425, "Can't open data connection."))
                     .await
             }
         }
@@ -326,7 +327,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
         match event {
             Some(Event::Opened(ack)) => {
                 let flow = self
-                    .send(&Reply::new(150, "Opening data connection"))
+                    .send(&ServerReply::new(150, "Opening data connection"))
                     .await?;
                 let _ = ack.send(());
                 Ok(flow)
@@ -343,7 +344,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
             }
             None => {
                 self.running = None;
-                self.send(&Reply::new(451, "Local error in processing"))
+                self.send(&ServerReply::new(451, "Local error in processing"))
                     .await
             }
         }
@@ -368,12 +369,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
         // server then sends a 226 reply, indicating that the abort command was successfully
         // processed."
         let flow = self
-            .send(&Reply::new(426, "Connection closed; transfer aborted"))
+            .send(&ServerReply::new(
+                426,
+                "Connection closed; transfer aborted",
+            ))
             .await?;
         if flow == Flow::Stop || self.shared.fault(Fault::AborNo226) {
             return Ok(flow);
         }
-        self.send(&Reply::new(226, "Abort successful")).await
+        self.send(&ServerReply::new(226, "Abort successful")).await
     }
 
     /// `abor-keeps-offset`: remember where an aborted RETR stopped, for the next RETR of the

@@ -6,7 +6,7 @@
 //! and the final reply. Aborting the task drops the data connection, which closes it.
 
 use super::data::{self, DataError};
-use super::reply::Reply;
+use super::reply::ServerReply;
 use super::session::{DataSetup, Shared};
 use super::tree::{MAX_FILE_BYTES, StoreError};
 use std::net::IpAddr;
@@ -48,7 +48,7 @@ pub enum Event {
     /// The data connection is open. Write 150, then acknowledge to let the data flow.
     Opened(oneshot::Sender<()>),
     /// The transfer is over; this is the command's final reply.
-    Done(Reply),
+    Done(ServerReply),
 }
 
 /// A running transfer. Dropping it aborts the task (and closes the data connection).
@@ -131,7 +131,10 @@ async fn run(job: TransferJob, ctx: Context) {
         Ok(stream) => stream,
         Err(DataError::Timeout | DataError::Io(_)) => {
             let _ = tx
-                .send(Event::Done(Reply::new(425, "Can't open data connection")))
+                .send(Event::Done(ServerReply::new(
+                    425,
+                    "Can't open data connection",
+                )))
                 .await;
             return;
         }
@@ -149,13 +152,13 @@ async fn run(job: TransferJob, ctx: Context) {
     let _ = tx.send(Event::Done(reply)).await;
 }
 
-fn complete() -> Reply {
-    Reply::new(226, "Transfer complete")
+fn complete() -> ServerReply {
+    ServerReply::new(226, "Transfer complete")
 }
 
 /// RFC 959 §4.2.2: 426 "Connection closed; transfer aborted" when the data connection fails.
-fn broken() -> Reply {
-    Reply::new(426, "Connection closed; transfer aborted")
+fn broken() -> ServerReply {
+    ServerReply::new(426, "Connection closed; transfer aborted")
 }
 
 /// Writes `bytes`, counting them into `sent`, and closes the connection; every write must
@@ -166,7 +169,7 @@ async fn send(
     sent: &AtomicUsize,
     limit: Duration,
     pause: Option<Duration>,
-) -> Reply {
+) -> ServerReply {
     let mut rest = bytes;
     while !rest.is_empty() {
         let chunk = &rest[..rest.len().min(WRITE_CHUNK)];
@@ -188,7 +191,12 @@ async fn send(
 }
 
 /// Reads an upload to its end (at most [`MAX_FILE_BYTES`]) and stores it.
-async fn receive(mut stream: TcpStream, name: &str, shared: &Shared, limit: Duration) -> Reply {
+async fn receive(
+    mut stream: TcpStream,
+    name: &str,
+    shared: &Shared,
+    limit: Duration,
+) -> ServerReply {
     let mut data = Vec::new();
     let mut chunk = vec![0u8; READ_CHUNK];
     loop {
@@ -211,11 +219,13 @@ async fn receive(mut stream: TcpStream, name: &str, shared: &Shared, limit: Dura
 }
 
 /// RFC 959 §4.2.2: 552 "Requested file action aborted. Exceeded storage allocation".
-fn store_refused(e: StoreError) -> Reply {
+fn store_refused(e: StoreError) -> ServerReply {
     match e {
-        StoreError::ReadOnly => Reply::new(550, "Permission denied: built-in file is read-only"),
+        StoreError::ReadOnly => {
+            ServerReply::new(550, "Permission denied: built-in file is read-only")
+        }
         StoreError::FileTooLarge | StoreError::TreeFull => {
-            Reply::new(552, "Exceeded storage allocation")
+            ServerReply::new(552, "Exceeded storage allocation")
         }
     }
 }

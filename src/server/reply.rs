@@ -10,19 +10,20 @@ use crate::proto::ReplyCode;
 use std::time::Duration;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
-/// One reply: a code and one or more lines of text (without code, separator or CRLF).
+/// One reply the reference server writes: a code and one or more lines of text (without code,
+/// separator or CRLF). What the harness reads back from a server is a [`crate::proto::Reply`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
+pub struct ServerReply {
     code: ReplyCode,
     lines: Vec<Vec<u8>>,
     /// Exact wire bytes that replace the encoding; only faults build such replies.
     verbatim: Option<Vec<u8>>,
 }
 
-impl Reply {
+impl ServerReply {
     /// A single-line reply: `code SP text CRLF`.
-    pub fn new(code: u16, text: impl AsRef<[u8]>) -> Reply {
-        Reply {
+    pub fn new(code: u16, text: impl AsRef<[u8]>) -> ServerReply {
+        ServerReply {
             code: ReplyCode(code),
             lines: vec![text.as_ref().to_vec()],
             verbatim: None,
@@ -31,8 +32,8 @@ impl Reply {
 
     /// A reply written exactly as `wire`, even when that breaks RFC 959 §4.2 (a bare LF, a
     /// wrong closing code). Only for the faults; `code` is what the control loop acts on.
-    pub fn verbatim(code: u16, wire: impl Into<Vec<u8>>) -> Reply {
-        Reply {
+    pub fn verbatim(code: u16, wire: impl Into<Vec<u8>>) -> ServerReply {
+        ServerReply {
             code: ReplyCode(code),
             lines: Vec::new(),
             verbatim: Some(wire.into()),
@@ -41,13 +42,13 @@ impl Reply {
 
     /// A multi-line reply: the first line gets `code-`, the last `code SP`. With one line this
     /// is a single-line reply.
-    pub fn multi(code: u16, lines: Vec<Vec<u8>>) -> Reply {
+    pub fn multi(code: u16, lines: Vec<Vec<u8>>) -> ServerReply {
         let lines = if lines.is_empty() {
             vec![Vec::new()]
         } else {
             lines
         };
-        Reply {
+        ServerReply {
             code: ReplyCode(code),
             lines,
             verbatim: None,
@@ -97,7 +98,7 @@ impl Reply {
 /// that stops reading must not pin the session forever).
 pub async fn write_reply<W: AsyncWrite + Unpin>(
     w: &mut W,
-    reply: &Reply,
+    reply: &ServerReply,
     limit: Duration,
 ) -> std::io::Result<()> {
     let bytes = reply.to_bytes();
@@ -118,15 +119,15 @@ mod tests {
     #[test]
     fn single_line() {
         assert_eq!(
-            Reply::new(200, "Command okay").to_bytes(),
+            ServerReply::new(200, "Command okay").to_bytes(),
             b"200 Command okay\r\n"
         );
-        assert_eq!(Reply::new(200, "a\r\nb").to_bytes(), b"200 a  b\r\n");
+        assert_eq!(ServerReply::new(200, "a\r\nb").to_bytes(), b"200 a  b\r\n");
     }
 
     #[test]
     fn multi_line_with_padding() {
-        let r = Reply::multi(
+        let r = ServerReply::multi(
             211,
             vec![
                 b"Features:".to_vec(),
@@ -139,12 +140,12 @@ mod tests {
             r.to_bytes(),
             b"211-Features:\r\n EPRT\r\n 211 x\r\n211 End\r\n"
         );
-        assert_eq!(Reply::multi(211, vec![]).to_bytes(), b"211 \r\n");
+        assert_eq!(ServerReply::multi(211, vec![]).to_bytes(), b"211 \r\n");
     }
 
     #[test]
     fn verbatim_is_written_as_is() {
-        let r = Reply::verbatim(200, &b"200 x\n"[..]);
+        let r = ServerReply::verbatim(200, &b"200 x\n"[..]);
         assert_eq!(r.to_bytes(), b"200 x\n");
         assert_eq!(r.code(), ReplyCode(200));
     }
@@ -152,9 +153,13 @@ mod tests {
     #[tokio::test]
     async fn writes_to_a_stream() {
         let mut out = Vec::new();
-        write_reply(&mut out, &Reply::new(221, "Bye"), Duration::from_secs(1))
-            .await
-            .unwrap();
+        write_reply(
+            &mut out,
+            &ServerReply::new(221, "Bye"),
+            Duration::from_secs(1),
+        )
+        .await
+        .unwrap();
         assert_eq!(out, b"221 Bye\r\n");
     }
 }

@@ -110,19 +110,25 @@ mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpListener;
 
+    /// A loopback TCP connection: the client's end, and the server's end read through
+    /// [`UrgentInline`].
+    async fn loopback() -> (TcpStream, UrgentInline) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (accepted, _) = listener.accept().await.unwrap();
+        (client, UrgentInline::new(accepted))
+    }
+
     /// The failure this type exists for. The reader waits first; then, before it runs again,
     /// `NOOP`, `IAC IP IAC`, the urgent `DM` and `ABOR` all arrive. Its first read stops at the
     /// urgent mark; with a plain `TcpStream` the second read never returns (verified while
     /// writing this: `[4e 4f 4f 50 0d 0a ff f4 ff]`, then nothing).
     #[tokio::test]
     async fn reads_past_the_urgent_mark() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let mut client = TcpStream::connect(listener.local_addr().unwrap())
-            .await
-            .unwrap();
+        let (mut client, mut server) = loopback().await;
         client.set_nodelay(true).unwrap();
-        let (accepted, _) = listener.accept().await.unwrap();
-        let mut server = UrgentInline::new(accepted);
         let reader = tokio::spawn(async move {
             let mut got = Vec::new();
             let mut buf = [0u8; 64];
@@ -145,12 +151,7 @@ mod tests {
 
     #[tokio::test]
     async fn end_of_stream_after_a_drain() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let mut client = TcpStream::connect(listener.local_addr().unwrap())
-            .await
-            .unwrap();
-        let (accepted, _) = listener.accept().await.unwrap();
-        let mut server = UrgentInline::new(accepted);
+        let (mut client, mut server) = loopback().await;
         client.write_all(b"QUIT\r\n").await.unwrap();
         drop(client);
         let mut got = Vec::new();

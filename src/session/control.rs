@@ -360,6 +360,17 @@ mod tests {
         )
     }
 
+    /// A connection over loopback TCP (which has urgent data), and the server's end of it.
+    async fn over_tcp() -> (ControlConnection, tokio::net::TcpStream) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let conn = ControlConnection::connect(addr, WAIT, Recorder::new())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        (conn, server)
+    }
+
     #[tokio::test(start_paused = true)]
     async fn try_read_reply_takes_only_what_has_arrived() {
         let (mut conn, mut server) = in_memory();
@@ -387,12 +398,7 @@ mod tests {
     /// `TcpStream::try_read`: a reply on the wire shows once the reactor has run (one yield).
     #[tokio::test]
     async fn try_read_reply_over_tcp_reads_what_the_reactor_has_seen() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let mut conn = ControlConnection::connect(addr, WAIT, Recorder::new())
-            .await
-            .unwrap();
-        let (mut server, _) = listener.accept().await.unwrap();
+        let (mut conn, mut server) = over_tcp().await;
         assert!(matches!(conn.try_read_reply(), Ok(None)));
         server.write_all(b"200 one\r\n211-two\r\n").await.unwrap();
         assert_eq!(conn.read_reply(WAIT).await.unwrap().code.0, 200);
@@ -478,12 +484,7 @@ mod tests {
     /// Over TCP: `IAC IP IAC` in band, DM as urgent data, `ABOR` — the bytes of RFC 959 §4.1.3.
     #[tokio::test]
     async fn urgent_abort_over_tcp_sends_the_synch() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let mut conn = ControlConnection::connect(addr, WAIT, Recorder::new())
-            .await
-            .unwrap();
-        let (mut server, _) = listener.accept().await.unwrap();
+        let (mut conn, mut server) = over_tcp().await;
         assert!(conn.has_urgent_data());
         conn.send_urgent_abort().await.unwrap();
 

@@ -362,6 +362,25 @@ mod tests {
 
     const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
+    /// A listener on 127.0.0.1, any port.
+    async fn listener() -> DataListener {
+        DataListener::bind("d", LOCALHOST, &Recorder::new())
+            .await
+            .unwrap()
+    }
+
+    /// `drain` of the connecting end, up to `limit` bytes, waiting up to 10 s.
+    async fn drain_client(client: &mut TcpStream, limit: usize) -> Drained {
+        drain(
+            "d",
+            client,
+            limit,
+            Duration::from_secs(10),
+            &Recorder::new(),
+        )
+        .await
+    }
+
     /// A connected pair: (the accepted end, the connecting end).
     async fn pair(listener: &DataListener) -> (TcpStream, TcpStream) {
         let client = TcpStream::connect(listener.local_addr()).await.unwrap();
@@ -426,69 +445,35 @@ mod tests {
 
     #[tokio::test]
     async fn drain_counts_bytes_and_keeps_a_sample() {
-        let listener = DataListener::bind("d", LOCALHOST, &Recorder::new())
-            .await
-            .unwrap();
+        let listener = listener().await;
         let (mut accepted, mut client) = pair(&listener).await;
         accepted.write_all(&[b'x'; 100]).await.unwrap();
         drop(accepted);
-        let got = drain(
-            "d",
-            &mut client,
-            1 << 20,
-            Duration::from_secs(10),
-            &Recorder::new(),
-        )
-        .await;
+        let got = drain_client(&mut client, 1 << 20).await;
         assert_eq!(got.bytes, 100);
         assert_eq!(got.sample, [b'x'; DRAIN_SAMPLE]);
         assert_eq!(got.end, DrainEnd::Eof);
         let (accepted, mut client) = pair(&listener).await;
         drop(accepted);
-        let got = drain(
-            "d",
-            &mut client,
-            1 << 20,
-            Duration::from_secs(10),
-            &Recorder::new(),
-        )
-        .await;
+        let got = drain_client(&mut client, 1 << 20).await;
         assert_eq!((got.bytes, got.end), (0, DrainEnd::Eof));
     }
 
     #[tokio::test]
     async fn drain_stops_past_the_limit() {
-        let listener = DataListener::bind("d", LOCALHOST, &Recorder::new())
-            .await
-            .unwrap();
+        let listener = listener().await;
         let (mut accepted, mut client) = pair(&listener).await;
         accepted.write_all(&[0u8; 4096]).await.unwrap();
-        let got = drain(
-            "d",
-            &mut client,
-            10,
-            Duration::from_secs(10),
-            &Recorder::new(),
-        )
-        .await;
+        let got = drain_client(&mut client, 10).await;
         assert!(got.bytes > 10);
         assert_eq!(got.end, DrainEnd::Limit);
     }
 
     #[tokio::test(start_paused = true)]
     async fn drain_of_a_silent_stream_times_out_with_nothing() {
-        let listener = DataListener::bind("d", LOCALHOST, &Recorder::new())
-            .await
-            .unwrap();
+        let listener = listener().await;
         let (_accepted, mut client) = pair(&listener).await;
-        let got = drain(
-            "d",
-            &mut client,
-            10,
-            Duration::from_secs(10),
-            &Recorder::new(),
-        )
-        .await;
+        let got = drain_client(&mut client, 10).await;
         assert_eq!((got.bytes, got.end), (0, DrainEnd::Timeout));
     }
 }

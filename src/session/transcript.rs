@@ -5,8 +5,7 @@
 use std::time::Duration;
 
 /// Which connection an entry belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(tag = "kind", content = "name", rename_all = "lowercase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Channel {
     Control,
     /// A data connection or listener, by its scenario name (`data`, `thief`).
@@ -14,8 +13,7 @@ pub enum Channel {
 }
 
 /// What happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
     /// Bytes ftpspec sent.
     Sent,
@@ -26,21 +24,15 @@ pub enum Direction {
 }
 
 /// One transcript line.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// Time since the scenario started.
-    #[serde(rename = "at_ms", serialize_with = "as_millis")]
     pub at: Duration,
     pub channel: Channel,
     pub direction: Direction,
-    /// The exact bytes (for events, a description in ASCII). Serialised by the JSON reporter
-    /// as text with escapes, see `report::json`.
-    #[serde(skip)]
+    /// The exact bytes (for events, a description in ASCII). The JSON reporter writes them as
+    /// text with escapes (`report::json`, which keeps its wire types apart from these).
     pub bytes: Vec<u8>,
-}
-
-fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64(d.as_secs_f64() * 1000.0)
 }
 
 /// Most entries kept, and most bytes of data-connection payload kept per entry: a transcript is

@@ -113,3 +113,17 @@ pub(crate) fn number<T: std::str::FromStr>(c: &mut Cursor, what: &str) -> PResul
             .error(w.pos, format!("expected {what}, found \"{}\"", w.text))),
     }
 }
+
+/// A whole number from 1 to `max`; `what` names it in errors (`a byte count from 1 to 1000000`).
+/// A number out of range is shown at the column it starts.
+pub(crate) fn number_up_to<T>(c: &mut Cursor, max: T, what: &str) -> PResult<T>
+where
+    T: std::str::FromStr + PartialOrd + From<u8> + std::fmt::Display,
+{
+    let at = c.peek_word().map_or(c.pos(), |w| w.pos);
+    let n: T = number(c, what)?;
+    if n < T::from(1) || n > max {
+        return Err(c.line.error(at, format!("expected {what}, found {n}")));
+    }
+    Ok(n)
+}

@@ -108,11 +108,7 @@ impl Blocks {
             return self.open(c, Kind::Repeat { count: None });
         }
         let what = format!("a repeat count from 1 to {MAX_REPEAT_COUNT}, or {BURST_COUNT}");
-        let at = c.peek_word().map_or(c.pos(), |w| w.pos);
-        let count: u32 = super::args::number(c, &what)?;
-        if !(1..=MAX_REPEAT_COUNT).contains(&count) {
-            return Err(c.line.error(at, format!("expected {what}, found {count}")));
-        }
+        let count = super::args::number_up_to(c, MAX_REPEAT_COUNT, &what)?;
         c.finish()?;
         self.open(c, Kind::Repeat { count: Some(count) })
     }

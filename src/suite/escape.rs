@@ -249,6 +249,12 @@ mod tests {
         template(&line, Word { text, pos: 0 })
     }
 
+    /// `text` over a whole line.
+    fn decode_text(text: &str) -> PResult<String> {
+        let line = Line { text, number: 1 };
+        super::text(&line, Word { text, pos: 0 })
+    }
+
     fn lit(bytes: &[u8]) -> Part {
         Part::Literal(bytes.to_vec())
     }
@@ -335,24 +341,8 @@ mod tests {
 
     #[test]
     fn text_keeps_dollars_and_requires_utf8() {
-        let line = Line {
-            text: r"costs $5 \x41",
-            number: 1,
-        };
-        let body = Word {
-            text: line.text,
-            pos: 0,
-        };
-        assert_eq!(text(&line, body).unwrap(), "costs $5 A");
-        let line = Line {
-            text: r"\xff",
-            number: 1,
-        };
-        let body = Word {
-            text: line.text,
-            pos: 0,
-        };
-        assert!(text(&line, body).unwrap_err().message.contains("UTF-8"));
+        assert_eq!(decode_text(r"costs $5 \x41").unwrap(), "costs $5 A");
+        assert!(decode_text(r"\xff").unwrap_err().message.contains("UTF-8"));
     }
 
     #[test]

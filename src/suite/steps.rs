@@ -4,7 +4,9 @@
 //! Each parser reads its arguments from the cursor, checks them against the [`Scope`] (variables,
 //! channels) and then records what the step makes available to later steps.
 
-use super::args::{channel, keyword, name, number, optional, payload, template_arg, unexpected};
+use super::args::{
+    channel, keyword, name, number, number_up_to, optional, payload, template_arg, unexpected,
+};
 use super::ast::{Action, DataCheck, RunCheck};
 use super::error::PResult;
 use super::expect;
@@ -117,11 +119,7 @@ fn send_raw(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
 fn send_long(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     let verb = template_arg(c, scope, "a command verb (like NOOP)")?;
     let what = format!("a byte count from 1 to {MAX_SEND_LONG}");
-    let at = c.peek_word().map_or(c.pos(), |w| w.pos);
-    let count: u32 = number(c, &what)?;
-    if !(1..=MAX_SEND_LONG).contains(&count) {
-        return Err(c.line.error(at, format!("expected {what}, found {count}")));
-    }
+    let count = number_up_to(c, MAX_SEND_LONG, &what)?;
     scope.mark_sent();
     Ok(Action::SendLong { verb, count })
 }
@@ -187,12 +185,7 @@ fn connect(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
             "refused" if !refused => refused = true,
             "within" if refused && within_ms.is_none() => {
                 let what = format!("milliseconds from 1 to {MAX_REFUSED_WITHIN_MS}");
-                let at = c.peek_word().map_or(c.pos(), |w| w.pos);
-                let ms: u32 = number(c, &what)?;
-                if !(1..=MAX_REFUSED_WITHIN_MS).contains(&ms) {
-                    return Err(c.line.error(at, format!("expected {what}, found {ms}")));
-                }
-                within_ms = Some(ms);
+                within_ms = Some(number_up_to(c, MAX_REFUSED_WITHIN_MS, &what)?);
             }
             "from" if from.is_none() && within_ms.is_none() => {
                 let what = "a local address to connect from after `from`";
@@ -286,11 +279,7 @@ fn read_some(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     let (channel, pos) = channel(c)?;
     scope.require_open(&c.line, pos, &channel)?;
     let what = format!("a byte count from 1 to {MAX_READ_SOME}");
-    let at = c.peek_word().map_or(c.pos(), |w| w.pos);
-    let count: u64 = number(c, &what)?;
-    if !(1..=MAX_READ_SOME).contains(&count) {
-        return Err(c.line.error(at, format!("expected {what}, found {count}")));
-    }
+    let count = number_up_to(c, MAX_READ_SOME, &what)?;
     Ok(Action::ReadSome { channel, count })
 }
 
@@ -300,11 +289,7 @@ pub const MAX_SILENCE_MS: u32 = 60_000;
 /// `expect-silence <milliseconds>`: no reply may arrive for that long.
 fn expect_silence(c: &mut Cursor, _: &mut Scope) -> PResult<Action> {
     let what = format!("milliseconds from 1 to {MAX_SILENCE_MS}");
-    let at = c.peek_word().map_or(c.pos(), |w| w.pos);
-    let millis: u32 = number(c, &what)?;
-    if !(1..=MAX_SILENCE_MS).contains(&millis) {
-        return Err(c.line.error(at, format!("expected {what}, found {millis}")));
-    }
+    let millis = number_up_to(c, MAX_SILENCE_MS, &what)?;
     Ok(Action::ExpectSilence { millis })
 }
 

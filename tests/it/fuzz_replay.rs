@@ -1,4 +1,4 @@
-//! Findings replay on another day (issue 14, item 5): every value that came from the session —
+//! Findings replay on another day: every value that came from the session —
 //! ftpspec's address, its listener's port, also in PORT's `h1,h2,h3,h4,p1,p2` form — is written
 //! as a variable, so `ftpspec run` reproduces the finding from a fresh connection.
 

@@ -5,7 +5,25 @@ use ftpspec::server::{self, Config, FaultSet, ServerHandle};
 use ftpspec::suite::{self, Scenario};
 use std::net::{Ipv6Addr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::time::Duration;
+
+/// How many blocks the built-in passive range is cut into, one per server this process starts.
+const PASSIVE_BLOCKS: u16 = 40;
+
+/// A passive range of its own for each server, cycling through [`PASSIVE_BLOCKS`] blocks of
+/// the built-in range: the fault matrix runs several servers at once, and a scenario that
+/// checks a closed passive port is refused (`connect … refused`) must not find another
+/// server's listener there. Scenarios tagged `exclusive` already keep the server's own
+/// sessions away.
+fn passive_block() -> (u16, u16) {
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let (lo, hi) = ftpspec::server::BUILTIN_PASSIVE_RANGE;
+    let size = (hi - lo + 1) / PASSIVE_BLOCKS;
+    let block = NEXT.fetch_add(1, Ordering::Relaxed) % PASSIVE_BLOCKS;
+    let start = lo + block * size;
+    (start, start + size - 1)
+}
 
 /// Starts the reference server with `faults` on 127.0.0.1:0 and, where the machine has it, [::1]:0.
 pub async fn start_server(faults: FaultSet) -> ServerHandle {
@@ -13,7 +31,7 @@ pub async fn start_server(faults: FaultSet) -> ServerHandle {
     let v6: SocketAddr = (Ipv6Addr::LOCALHOST, 0).into();
     let config = Config {
         faults,
-        passive_ports: Some(ftpspec::server::BUILTIN_PASSIVE_RANGE),
+        passive_ports: Some(passive_block()),
         // The ABOR scenarios that drain the data connection in the background must find the
         // transfer still running for an ABOR fault to show, also when the fault matrix loads
         // both CPUs.

@@ -224,7 +224,7 @@ mod tests {
         assert_eq!(names, want);
     }
 
-    /// Never destructive (issue 14, item 6): a campaign writes only names of its own and
+    /// Never destructive: a campaign writes only names of its own and
     /// deletes them when it ends; a file that was there before stays.
     #[tokio::test]
     async fn a_campaign_deletes_what_it_stored_and_nothing_else() {

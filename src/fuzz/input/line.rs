@@ -252,7 +252,7 @@ mod tests {
             .push_lit(",")
             .push_var(Var::DataPortCommas);
         assert_eq!(port.render(&values), b"PORT 127,0,0,1,25,46");
-        // A finding replays tomorrow, from another address and listener (issue 14, item 5).
+        // A finding replays tomorrow, from another address and listener: both are variables.
         assert_eq!(
             port.to_template(&values).vars().collect::<Vec<_>>(),
             ["client.host-number", "data.port-number"]

@@ -6,7 +6,7 @@
 
 use super::{Action, reply};
 use crate::server::fault::Fault;
-use crate::server::reply::Reply;
+use crate::server::reply::ServerReply;
 use crate::server::session::{Auth, Session, Shared};
 
 /// `USER name` → 331. RFC 959 §4.1.1: "Servers may allow a new USER command to be entered at
@@ -62,5 +62,5 @@ fn forget_lockout(s: &mut Session, shared: &Shared) {
 
 /// `QUIT` → 221, then the control connection closes.
 pub fn quit(_: &mut Session, _: &Shared, _: Option<&[u8]>) -> Action {
-    Action::Close(Reply::new(221, "Goodbye"))
+    Action::Close(ServerReply::new(221, "Goodbye"))
 }

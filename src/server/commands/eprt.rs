@@ -1,9 +1,9 @@
 //! EPRT (RFC 2428 §2): `EPRT |1|132.235.1.2|6275|`, `EPRT |2|1080::8:800:200C:417A|5282|`.
 //!
-//! The argument is judged by the strict `proto` codec; the result is one of four verdicts, and
-//! each verdict has one reply:
+//! The argument is judged by the strict `proto` codec; the result is one of four decisions, and
+//! each decision has one reply:
 //!
-//! | verdict      | reply                                                        |
+//! | decision     | reply                                                        |
 //! |--------------|--------------------------------------------------------------|
 //! | accept       | `200 EPRT command successful`                                |
 //! | refuse       | RFC 2577 §3: `501` foreign address, `504` privileged port    |
@@ -26,7 +26,7 @@
 //! A 522 there would send the client to retry with a protocol from the list, when what it has
 //! to fix is the argument.
 //!
-//! The EPRT faults sit where they bend a verdict; see [`crate::server::Fault`].
+//! The EPRT faults sit where they bend a decision; see [`crate::server::Fault`].
 
 use super::port::{refuse_foreign, refuse_privileged};
 use super::{Action, lenient, locked_out, lockout_applies, reply, unsupported_protocol};
@@ -35,8 +35,8 @@ use crate::server::fault::Fault;
 use crate::server::session::{DataSetup, Session, Shared};
 use std::net::SocketAddr;
 
-/// What the checks concluded about an EPRT argument.
-enum Verdict {
+/// What the checks decided about an EPRT argument.
+enum Decision {
     /// Connect to this address for the next transfer.
     Accept(SocketAddr),
     /// Refused by an RFC 2577 check; the reply is ready.
@@ -57,28 +57,28 @@ pub fn eprt(s: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
     }
     // RFC 2428 §2: "The EPRT command keyword MUST be followed by a single space" and an
     // argument; a bare `EPRT` is malformed.
-    let verdict = match arg {
+    let decision = match arg {
         Some(arg) => judge(s, shared, arg),
-        None => Verdict::Malformed,
+        None => Decision::Malformed,
     };
-    match verdict {
-        Verdict::Accept(addr) => {
+    match decision {
+        Decision::Accept(addr) => {
             s.data = Some(DataSetup::Active(addr));
             reply(200, "EPRT command successful")
         }
-        Verdict::Refuse(action) => action,
-        Verdict::Malformed | Verdict::Unsupported if shared.fault(Fault::EprtAcceptAll) => {
+        Decision::Refuse(action) => action,
+        Decision::Malformed | Decision::Unsupported if shared.fault(Fault::EprtAcceptAll) => {
             s.data = None;
             reply(200, "EPRT command successful")
         }
-        Verdict::Malformed => reply(501, "Syntax error in EPRT argument"),
-        Verdict::Unsupported => unsupported_protocol(s, shared),
+        Decision::Malformed => reply(501, "Syntax error in EPRT argument"),
+        Decision::Unsupported => unsupported_protocol(s, shared),
     }
 }
 
-fn judge(s: &Session, shared: &Shared, arg: &[u8]) -> Verdict {
+fn judge(s: &Session, shared: &Shared, arg: &[u8]) -> Decision {
     if shared.fault(Fault::EprtPipeOnly) && arg.first() != Some(&b'|') {
-        return Verdict::Malformed;
+        return Decision::Malformed;
     }
     // RFC 2428 §2: "The delimiter character MUST be one of the ASCII characters in range 33-126
     // inclusive." The strict parser enforces it; this fault reads any byte as a delimiter.
@@ -92,42 +92,42 @@ fn judge(s: &Session, shared: &Shared, arg: &[u8]) -> Verdict {
     };
     match EprtArg::parse(arg) {
         Ok(parsed) => check(s, shared, parsed.addr),
-        Err(EprtError::UnsupportedProtocol(_)) => Verdict::Unsupported,
+        Err(EprtError::UnsupportedProtocol(_)) => Decision::Unsupported,
         Err(EprtError::Malformed(_)) => judge_malformed(s, shared, arg),
     }
 }
 
 /// The checks on a well-formed address: family, then RFC 2577 §3.
-fn check(s: &Session, shared: &Shared, addr: SocketAddr) -> Verdict {
-    if let Some(verdict) = check_family_and_host(s, shared, addr) {
-        return verdict;
+fn check(s: &Session, shared: &Shared, addr: SocketAddr) -> Decision {
+    if let Some(decision) = check_family_and_host(s, shared, addr) {
+        return decision;
     }
     match refuse_privileged(shared, addr) {
-        Some(action) => Verdict::Refuse(action),
-        None => Verdict::Accept(addr),
+        Some(action) => Decision::Refuse(action),
+        None => Decision::Accept(addr),
     }
 }
 
 /// RFC 2428 §2 with §3: the server speaks only the control connection's network protocol, so
 /// a well-formed address of the other family is an unsupported protocol (522). Then the
 /// bounce check of RFC 2577 §3.
-fn check_family_and_host(s: &Session, shared: &Shared, addr: SocketAddr) -> Option<Verdict> {
+fn check_family_and_host(s: &Session, shared: &Shared, addr: SocketAddr) -> Option<Decision> {
     if addr.is_ipv6() != s.is_ipv6() {
         // `cross-family-eprt`: an IPv4 address over IPv6 is taken; the bounce check cannot
         // compare it with the IPv6 peer, so it is skipped.
         let taken = s.is_ipv6() && shared.fault(Fault::CrossFamilyEprt);
-        return (!taken).then_some(Verdict::Unsupported);
+        return (!taken).then_some(Decision::Unsupported);
     }
-    refuse_foreign(s, shared, "EPRT", addr).map(Verdict::Refuse)
+    refuse_foreign(s, shared, "EPRT", addr).map(Decision::Refuse)
 }
 
 /// A malformed argument stays malformed — unless a fault reads the bad field leniently.
-fn judge_malformed(s: &Session, shared: &Shared, arg: &[u8]) -> Verdict {
+fn judge_malformed(s: &Session, shared: &Shared, arg: &[u8]) -> Decision {
     if shared.fault(Fault::EprtPortUnchecked)
         && let Some(addr) = lenient::any_port(arg)
     {
         // The port is unchecked, privileged range included; the host still is.
-        return check_family_and_host(s, shared, addr).unwrap_or(Verdict::Accept(addr));
+        return check_family_and_host(s, shared, addr).unwrap_or(Decision::Accept(addr));
     }
     if shared.fault(Fault::EprtAddressUnchecked)
         && let Some(addr) = lenient::any_address(arg, s.peer.ip())
@@ -145,5 +145,5 @@ fn judge_malformed(s: &Session, shared: &Shared, arg: &[u8]) -> Verdict {
         // The family check and RFC 2577 §3 still apply: `|1|::1|p|` over IPv4 becomes 522.
         return check(s, shared, addr);
     }
-    Verdict::Malformed
+    Decision::Malformed
 }

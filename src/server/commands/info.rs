@@ -3,14 +3,14 @@
 
 use super::{Action, reply};
 use crate::server::fault::Fault;
-use crate::server::reply::Reply;
+use crate::server::reply::ServerReply;
 use crate::server::session::{Session, Shared};
 use crate::server::tree::{file_name, is_root};
 
 /// `SYST` → `215 UNIX Type: L8` (RFC 959 §4.1.3; the system name from the Assigned Numbers).
 pub fn syst(_: &mut Session, shared: &Shared, _: Option<&[u8]>) -> Action {
     if shared.fault(Fault::BareLfReplies) {
-        return Action::Reply(Reply::verbatim(215, b"215 UNIX Type: L8\n"));
+        return Action::Reply(ServerReply::verbatim(215, b"215 UNIX Type: L8\n"));
     }
     reply(215, "UNIX Type: L8")
 }
@@ -24,7 +24,7 @@ pub fn feat(_: &mut Session, shared: &Shared, _: Option<&[u8]>) -> Action {
         .filter(|l| !(omit && matches!(**l, " EPRT" | " EPSV")))
         .map(|l| l.as_bytes().to_vec())
         .collect();
-    let reply = Reply::multi(211, lines);
+    let reply = ServerReply::multi(211, lines);
     if !shared.fault(Fault::FeatBadTerminator) {
         return Action::Reply(reply);
     }
@@ -32,7 +32,7 @@ pub fn feat(_: &mut Session, shared: &Shared, _: Option<&[u8]>) -> Action {
     let mut bytes = reply.to_bytes();
     let end = bytes.len() - b"211 End\r\n".len();
     bytes[end..end + 3].copy_from_slice(b"210");
-    Action::Reply(Reply::verbatim(211, bytes))
+    Action::Reply(ServerReply::verbatim(211, bytes))
 }
 
 /// `NOOP` → `200 NOOP ok` CRLF (RFC 959 §4.2: a reply ends with the Telnet end-of-line code).
@@ -48,7 +48,7 @@ pub fn help(_: &mut Session, _: &Shared, _: Option<&[u8]>) -> Action {
         " STRU SIZE PORT EPRT PASV EPSV LIST NLST RETR STOR ABOR",
         "Help OK",
     ];
-    Action::Reply(Reply::multi(
+    Action::Reply(ServerReply::multi(
         214,
         lines.iter().map(|l| l.as_bytes().to_vec()).collect(),
     ))
@@ -70,7 +70,7 @@ pub fn stat(s: &mut Session, _: &Shared, _: Option<&[u8]>) -> Action {
         .into_bytes(),
         b"End of status".to_vec(),
     ];
-    Action::Reply(Reply::multi(211, lines))
+    Action::Reply(ServerReply::multi(211, lines))
 }
 
 /// `PWD` → 257 with the quoted directory (RFC 959 §5.4 and appendix II).

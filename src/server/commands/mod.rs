@@ -17,7 +17,7 @@ mod transfer;
 
 use super::fault::Fault;
 use super::job::TransferJob;
-use super::reply::Reply;
+use super::reply::ServerReply;
 use super::session::{Session, Shared};
 use crate::proto::ProtocolList;
 use crate::proto::command::verb_of;
@@ -29,9 +29,9 @@ pub use transfer::forget_lockout_on_abor;
 #[derive(Debug)]
 pub enum Action {
     /// Write this reply; the session goes on.
-    Reply(Reply),
+    Reply(ServerReply),
     /// Write this reply, then close the control connection (QUIT).
-    Close(Reply),
+    Close(ServerReply),
     /// Start this transfer; its 150 and final reply come from the transfer task.
     Transfer(TransferJob),
     /// Write nothing. Only the `silent-*` faults return it: RFC 959 §4.2 wants a reply.
@@ -180,7 +180,7 @@ fn argument(line: &[u8]) -> Option<&[u8]> {
 
 /// `Action::Reply` of a single-line reply.
 pub(super) fn reply(code: u16, text: impl AsRef<[u8]>) -> Action {
-    Action::Reply(Reply::new(code, text))
+    Action::Reply(ServerReply::new(code, text))
 }
 
 pub(super) fn not_logged_in() -> Action {

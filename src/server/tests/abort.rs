@@ -1,34 +1,21 @@
 //! ABOR (RFC 959 §4.1.3), plain and with the Telnet special action, and the RFC 2428 §3 flow.
 
+use super::common::{at, drain, stalled_retr};
 use crate::proto::telnet::{DM, IAC, IP};
-use crate::server::testkit::{Client, LOCALHOST, connect, connect_from, read_all, server};
+use crate::server::testkit::{Client, connect, read_all, server};
 use crate::server::{Config, HELLO, LARGE_LEN};
-use std::net::SocketAddr;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-fn at(port: u16) -> SocketAddr {
-    SocketAddr::new(LOCALHOST, port)
-}
-
-/// Starts RETR of /large.bin over a data connection the client does not read.
-async fn stalled_retr(c: &mut Client) -> TcpStream {
-    let port = c.epsv().await;
-    let data = connect_from(LOCALHOST, at(port)).await.unwrap();
-    assert_eq!(c.cmd("RETR large.bin").await.code, 150);
-    data
-}
-
 /// 426 then 226, the data connection closed early, and the session still works.
-async fn expect_aborted(c: &mut Client, mut data: TcpStream) {
+async fn expect_aborted(c: &mut Client, data: TcpStream) {
     let r = c.reply().await;
     assert_eq!(
         (r.code, r.text()),
         (426, "Connection closed; transfer aborted")
     );
     assert_eq!(c.reply().await.code, 226);
-    let mut got = Vec::new();
-    let _ = data.read_to_end(&mut got).await;
+    let got = drain(data).await;
     assert!(got.len() < LARGE_LEN, "the whole file arrived despite ABOR");
     assert_eq!(c.cmd("NOOP").await.code, 200);
     assert_eq!(c.fetch("RETR hello.txt").await, HELLO);

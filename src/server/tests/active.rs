@@ -1,5 +1,6 @@
 //! PORT and EPRT (RFC 959 §4.1.2, RFC 2428 §2, RFC 2577 §3).
 
+use super::common::listener;
 use crate::proto::{NetPrt, ProtocolList};
 use crate::server::testkit::{
     Client, LOCALHOST, accept, can_bind, connect_from, read_all, retr_hello_active, server,
@@ -9,14 +10,6 @@ use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
 const NAMES: &[u8] = b"empty.txt\r\nhello.txt\r\nlarge.bin\r\n";
-
-async fn listener() -> (TcpListener, u16) {
-    let l = TcpListener::bind(SocketAddr::new(LOCALHOST, 0))
-        .await
-        .unwrap();
-    let port = l.local_addr().unwrap().port();
-    (l, port)
-}
 
 /// Sends `verb`, accepts the server's connection, returns the bytes; checks 150 and 226.
 async fn active_transfer(c: &mut Client, l: &TcpListener, verb: &str) -> Vec<u8> {

@@ -1,21 +1,14 @@
 //! Every named fault shows its deviation, and the clean behaviour next to it is unchanged.
 
 use super::active::MALFORMED_EPRT;
+use super::common::listener;
 use crate::proto::{EpsvReply, ProtocolList};
 use crate::server::testkit::{
     Client, LOCALHOST, accept, connect, faulty, read_all, retr_hello_active,
 };
 use crate::server::{Fault, HELLO};
 use std::net::SocketAddr;
-use tokio::net::{TcpListener, TcpStream};
-
-async fn listener() -> (TcpListener, u16) {
-    let l = TcpListener::bind(SocketAddr::new(LOCALHOST, 0))
-        .await
-        .unwrap();
-    let port = l.local_addr().unwrap().port();
-    (l, port)
-}
+use tokio::net::TcpStream;
 
 async fn code_of(c: &mut Client, raw: &[u8]) -> u16 {
     c.send_raw(&[raw, b"\r\n"].concat()).await;

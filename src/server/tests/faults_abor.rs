@@ -1,34 +1,13 @@
 //! The ABOR faults (RFC 959 §4.1.3, §5.4; RFC 2428 §3), and the clean behaviour they bend:
 //! an aborted transfer leaves no state behind.
 
+use super::common::{at, drain, stalled_retr};
 use crate::proto::telnet::{DM, IAC, IP};
-use crate::server::testkit::{
-    Client, LOCALHOST, connect, connect_from, faulty, read_all, server, with_fault,
-};
+use crate::server::testkit::{Client, connect, faulty, read_all, server, with_fault};
 use crate::server::{Config, Fault, HELLO, LARGE_LEN, large_pattern};
-use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
-
-fn at(port: u16) -> SocketAddr {
-    SocketAddr::new(LOCALHOST, port)
-}
-
-/// Starts RETR of /large.bin over a data connection the client does not read (yet).
-async fn stalled_retr(c: &mut Client) -> TcpStream {
-    let port = c.epsv().await;
-    let data = connect_from(LOCALHOST, at(port)).await.unwrap();
-    assert_eq!(c.cmd("RETR large.bin").await.code, 150);
-    data
-}
-
-/// Reads a data connection to its end, tolerating a reset (an aborted transfer).
-async fn drain(mut data: TcpStream) -> Vec<u8> {
-    let mut got = Vec::new();
-    let _ = data.read_to_end(&mut got).await;
-    got
-}
 
 /// RETR large.bin, read `before` bytes, ABOR (426, 226), drain; then RETR it again in full.
 async fn abort_then_retry(c: &mut Client, before: usize) -> Vec<u8> {

@@ -1,16 +1,9 @@
 //! Bursts of passive and active transfers (RFC 1123 §4.1.2.5, RFC 959 §4.2), passive port
 //! choice over a range (RFC 2577 §8), and the faults that break them.
 
-use crate::server::testkit::{
-    Client, LOCALHOST, accept, connect, faulty, free_block, read_all, server,
-};
+use super::common::{at, listener, refused};
+use crate::server::testkit::{Client, accept, connect, faulty, free_block, read_all, server};
 use crate::server::{Config, Fault, HELLO};
-use std::net::SocketAddr;
-use tokio::net::{TcpListener, TcpStream};
-
-fn at(port: u16) -> SocketAddr {
-    SocketAddr::new(LOCALHOST, port)
-}
 
 /// `count` free ports in a row: see [`free_block`].
 fn free_range(count: u16) -> (u16, u16) {
@@ -39,18 +32,13 @@ async fn passive_transfer(c: &mut Client) -> u16 {
 
 /// EPRT to a fresh client port, NLST, byte count checked.
 async fn active_transfer(c: &mut Client) {
-    let l = TcpListener::bind(at(0)).await.unwrap();
-    let port = l.local_addr().unwrap().port();
+    let (l, port) = listener().await;
     assert_eq!(c.cmd(&format!("EPRT |1|127.0.0.1|{port}|")).await.code, 200);
     c.send("NLST").await;
     let data = accept(&l).await;
     assert_eq!(c.reply().await.code, 150);
     assert_eq!(read_all(data).await.len(), 33);
     assert_eq!(c.reply().await.code, 226);
-}
-
-async fn refused(port: u16) -> bool {
-    TcpStream::connect(at(port)).await.is_err()
 }
 
 #[tokio::test]
@@ -113,8 +101,7 @@ async fn active_hangs() {
         active_transfer(&mut c).await;
     }
     passive_transfer(&mut c).await;
-    let l = TcpListener::bind(at(0)).await.unwrap();
-    let port = l.local_addr().unwrap().port();
+    let (_l, port) = listener().await;
     assert_eq!(c.cmd(&format!("EPRT |1|127.0.0.1|{port}|")).await.code, 200);
     c.send("NLST").await;
     assert!(c.silent().await, "the 11th active transfer got a reply");

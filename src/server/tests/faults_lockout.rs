@@ -1,12 +1,12 @@
 //! The EPSV ALL faults (RFC 2428 §3, §4): each lets exactly one thing through the lockout, or
 //! ends it at one moment, and the rest of the lockout stays in force.
 
+use super::common::listener;
 use crate::server::testkit::{
     Client, LOCALHOST, accept, connect, faulty, read_all, retr_hello_active,
 };
 use crate::server::{Fault, HELLO};
 use std::net::SocketAddr;
-use tokio::net::TcpListener;
 
 const SETUPS: [&str; 5] = [
     "PORT 127,0,0,1,19,136",
@@ -31,14 +31,6 @@ async fn locked(fault: Fault) -> (crate::server::ServerHandle, Client) {
     let mut c = Client::logged_in(addr).await;
     assert_eq!(c.cmd("EPSV ALL").await.code, 200);
     (s, c)
-}
-
-async fn listener() -> (TcpListener, u16) {
-    let l = TcpListener::bind(SocketAddr::new(LOCALHOST, 0))
-        .await
-        .unwrap();
-    let port = l.local_addr().unwrap().port();
-    (l, port)
 }
 
 #[tokio::test]

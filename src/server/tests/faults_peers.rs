@@ -1,6 +1,7 @@
 //! The RFC 2577 faults (bounce, privileged ports, port theft) and the PORT/PASV baseline faults
 //! (RFC 959 §4.1.2, §5.3.2; RFC 1123 §4.1.2.6; RFC 2428 §2/§3 over IPv6).
 
+use super::common::listener_on;
 use crate::proto::HostPort;
 use crate::server::testkit::{
     Client, LOCALHOST, can_bind, connect, connect_from, faulty, read_all, retr_hello_active,
@@ -8,18 +9,12 @@ use crate::server::testkit::{
 };
 use crate::server::{Fault, HELLO};
 use std::net::{IpAddr, SocketAddr};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 const OTHER_HOST: &str = "127.0.0.2";
 
 fn other_host() -> IpAddr {
     OTHER_HOST.parse().unwrap()
-}
-
-async fn listener_on(ip: IpAddr) -> (TcpListener, u16) {
-    let l = TcpListener::bind(SocketAddr::new(ip, 0)).await.unwrap();
-    let port = l.local_addr().unwrap().port();
-    (l, port)
 }
 
 fn host_port(ip: &str, port: u16) -> String {

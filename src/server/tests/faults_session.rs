@@ -4,18 +4,14 @@
 //! listener when the session ends, by QUIT or by the client's close or reset;
 //! `passive-listener-outlives-session` keeps it until the server shuts down.
 
+use super::common::at;
 use crate::server::testkit::{
-    Client, LOCALHOST, accepts, ended, faulty, lone_session, refused_soon, server, with_fault,
+    Client, accepts, ended, faulty, lone_session, refused_soon, server, with_fault,
 };
 use crate::server::{Config, Fault, Shared};
 use socket2::SockRef;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-
-fn at(port: u16) -> SocketAddr {
-    SocketAddr::new(LOCALHOST, port)
-}
 
 /// How the client ends the control connection without QUIT.
 #[derive(Debug, Clone, Copy)]

@@ -3,6 +3,7 @@
 mod abort;
 mod active;
 mod basic;
+mod common;
 mod faults;
 mod faults_abor;
 mod faults_bursts;

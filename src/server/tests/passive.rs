@@ -1,24 +1,14 @@
 //! PASV and EPSV (RFC 959 §4.1.2, RFC 2428 §3), the EPSV ALL lockout (RFC 2428 §4), port theft
 //! (RFC 2577 §4), STOR.
 
+use super::common::{at, drain, refused};
 use crate::proto::EpsvReply;
 use crate::server::testkit::{
     Client, LOCALHOST, can_bind, connect, connect_from, read_all, server,
 };
 use crate::server::tree::MAX_FILE_BYTES;
 use crate::server::{Config, HELLO, large_pattern};
-use std::net::SocketAddr;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-
-fn at(port: u16) -> SocketAddr {
-    SocketAddr::new(LOCALHOST, port)
-}
-
-/// True when nothing accepts on `port` any more.
-async fn refused(port: u16) -> bool {
-    TcpStream::connect(at(port)).await.is_err()
-}
+use tokio::io::AsyncWriteExt;
 
 #[tokio::test]
 async fn epsv_then_retr_byte_exact() {
@@ -112,15 +102,14 @@ async fn port_theft_is_refused() {
     let (_s, addr) = server(Config::default()).await;
     let mut c = Client::logged_in(addr).await;
     let port = c.epsv().await;
-    let mut thief = connect_from("127.0.0.2".parse().unwrap(), at(port))
+    let thief = connect_from("127.0.0.2".parse().unwrap(), at(port))
         .await
         .unwrap();
     let data = connect(at(port)).await;
     assert_eq!(c.cmd("RETR hello.txt").await.code, 150);
     assert_eq!(read_all(data).await, HELLO);
     assert_eq!(c.reply().await.code, 226);
-    let mut stolen = Vec::new();
-    let _ = thief.read_to_end(&mut stolen).await;
+    let stolen = drain(thief).await;
     assert!(stolen.is_empty(), "the thief got {stolen:?}");
 }
 
