@@ -5,7 +5,7 @@ use super::args::secs_up_to;
 use super::report_file::{self, write_error};
 use super::serve_cmd::parse_faults;
 use super::signal::interrupt_signal;
-use super::{EXIT_FAIL, EXIT_INTERRUPTED, target};
+use super::{EXIT_FAIL, EXIT_INTERRUPTED, EXIT_USAGE, target};
 use crate::fuzz::campaign;
 use crate::fuzz::{
     Budget, CampaignConfig, CampaignReport, ExecConfig, MAX_CORPUS, MAX_OPS, Shape, StopSignal,
@@ -29,26 +29,32 @@ Output (under --out, default reports/fuzz):
   corpus/                           inputs that reached new states; a later run with the same
                                     --out resumes from them (the count loaded is printed)
   stats.json                        execs, commands, rates, corpus, states, findings,
-                                    inconclusive, unconfirmed; rewritten every 2s
+                                    inconclusive, unserved, unconfirmed, state (target-unavailable
+                                    and why); rewritten every 2s
 
 Oracles: crash (the server stops accepting), hang (no reply, and no greeting on a new
 connection), silence (a command gets no reply), malformed-reply (RFC 959 §4.2, or a 227/229/522
 that does not parse), malformed-accepted (2xx for a malformed EPRT/PORT), bounce-accepted
 (EPRT/PORT naming 127.0.0.2 gets 2xx), epsv-all-lockout (data setup accepted after EPSV ALL),
-dead-passive-port (a 229/227 port that refuses the connection), port-theft (127.0.0.2 gets data).
+dead-passive-port (a 229/227 port that refuses the connection), port-theft (127.0.0.2 gets data),
+unavailable (the target stopped serving sessions and did not recover).
 
-If the target dies (refuses connections), the dialogue before is reported as a crash finding,
-then ftpspec waits for the target with backoff (1s, 2s, 4s ... for up to 60s, for servers
-restarted by a supervisor) and goes on; if it does not come back, the campaign stops with
-exit 1.
+If the target dies (refuses connections), the dialogue before is reported as a crash finding.
+If it stops serving sessions (8 dialogues in a row greeted with 421 or refused at login where
+logins worked, or 95% of 200 dialogues ending in waits) and a session of ftpspec's own is not
+served either, that is an `unavailable` finding, and the progress line and stats.json say
+`target-unavailable` with the reason. Either way ftpspec waits with backoff (1s, 2s, 4s ... for
+up to 60s, for servers restarted by a supervisor) and goes on; if the target does not come back,
+the campaign stops with one line saying why and exit 2. Rates count only dialogues that reached
+the target.
 
 Repeatable: with --jobs 1 and the same --seed (and the same saved corpus), a campaign against
 a deterministic target does the same thing again.
 
 Exit codes:
   0  no findings
-  1  findings were written (or the target died and did not come back)
-  2  usage or connection error at start
+  1  findings were written
+  2  usage or connection error at start, or the target stopped serving and did not come back
   130  interrupted (Ctrl-C): what was found is kept, the report covers the run so far
 
 Examples:
@@ -189,11 +195,14 @@ pub async fn fuzz(args: FuzzArgs) -> Result<u8, String> {
     Ok(exit_code(&report))
 }
 
-/// 130 when interrupted, 1 for findings or a lost target, else 0.
+/// 130 when interrupted, 2 when the target stopped serving and did not come back (a
+/// connection error, as at the start: the campaign could not go on), 1 for findings, else 0.
 fn exit_code(report: &CampaignReport) -> u8 {
     if report.interrupted {
         EXIT_INTERRUPTED
-    } else if !report.findings.is_empty() || report.target_lost {
+    } else if report.target_lost {
+        EXIT_USAGE
+    } else if !report.findings.is_empty() {
         EXIT_FAIL
     } else {
         0
@@ -308,7 +317,10 @@ fn print_report(report: &CampaignReport, out: &std::path::Path) -> std::io::Resu
         report.target_lost,
     ) {
         (_, true, _) => "interrupted".to_string(),
-        (_, _, true) => "the target stopped answering and did not come back".to_string(),
+        (_, _, true) => format!(
+            "the target stopped serving and did not come back: {}",
+            report.stats.unavailable.as_deref().unwrap_or("no session")
+        ),
         (0, _, _) => "no findings".to_string(),
         (1, _, _) => format!("1 finding in {}", out.join("findings").display()),
         (n, _, _) => format!("{n} findings in {}", out.join("findings").display()),
@@ -350,5 +362,40 @@ impl clap::ValueEnum for Waits {
 
     fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
         Some(clap::builder::PossibleValue::new(self.name()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fuzz::Stats;
+    use crate::fuzz::campaign::cleanup::Cleanup;
+
+    fn report(findings: usize, interrupted: bool, target_lost: bool) -> CampaignReport {
+        let found = crate::fuzz::Reported {
+            id: "fuzz.x".into(),
+            oracle: crate::fuzz::Oracle::Silence,
+            signature: String::new(),
+            detail: String::new(),
+            path: PathBuf::new(),
+            ops: 1,
+            replayed: None,
+            found_after: 1,
+        };
+        CampaignReport {
+            stats: Stats::default(),
+            findings: vec![found; findings],
+            interrupted,
+            target_lost,
+            cleanup: Cleanup::default(),
+        }
+    }
+
+    #[test]
+    fn a_lost_target_is_exit_2_even_with_findings() {
+        assert_eq!(exit_code(&report(0, false, false)), 0);
+        assert_eq!(exit_code(&report(1, false, false)), EXIT_FAIL);
+        assert_eq!(exit_code(&report(1, false, true)), EXIT_USAGE);
+        assert_eq!(exit_code(&report(1, true, true)), EXIT_INTERRUPTED);
     }
 }

@@ -26,6 +26,7 @@ use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -121,6 +122,13 @@ struct Control<S> {
 
 impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
     async fn run(&mut self) -> io::Result<()> {
+        let served = self.shared.sessions.fetch_add(1, Ordering::Relaxed);
+        if self.shared.fault(Fault::StopsServingAfter50) && served >= 50 {
+            // RFC 959 §5.4: 421 is a connection-establishment reply; pyftpdlib's wording.
+            let full = ServerReply::new(421, "10 users (the maximum)");
+            self.send(&full).await?;
+            return Ok(());
+        }
         self.send(&ServerReply::new(220, GREETING)).await?;
         loop {
             let flow = if self.hung {

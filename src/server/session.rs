@@ -26,6 +26,8 @@ pub struct Shared {
     /// ended. Nobody accepts on them; the system completes connections into their backlog.
     /// They close when the server does, with the last reference to this state.
     orphans: Mutex<VecDeque<TcpListener>>,
+    /// Sessions greeted so far (`stops-serving-after-50`).
+    pub(super) sessions: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
@@ -36,6 +38,7 @@ impl Shared {
             tree: Tree::new(),
             ports: PortChooser::default(),
             orphans: Mutex::default(),
+            sessions: Default::default(),
         }
     }
 

@@ -1,7 +1,8 @@
 //! `ftpspec fuzz` as users and CI see it: short seeded campaigns against the built-in server
 //! find a planted fault and write findings that `ftpspec run` replays to FAIL; the clean server
 //! gets none; a second run resumes from the saved corpus; Ctrl-C ends cleanly with 130; a
-//! target that dies is a crash finding and exit 1; a focused campaign (`--only`, `--max-ops`)
+//! target that dies is a crash finding and stops the campaign; one that stops serving sessions
+//! is an `unavailable` finding, not thousands of inconclusive dialogues; a focused campaign (`--only`, `--max-ops`)
 //! sends only its verbs; a slow reply missed by a measured wait is not reported.
 
 use crate::support::{ftpspec, scratch, text};
@@ -191,7 +192,8 @@ fn usage_and_connection_errors_are_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--watch-pid 4294967295"));
     let help = text(&ftpspec(&["fuzz", "--help"]).stdout);
-    assert!(help.contains("waits for the target with backoff"), "{help}");
+    assert!(help.contains("ftpspec waits with backoff"), "{help}");
+    assert!(help.contains("stopped serving and did not come back"), "{help}");
     assert!(help.contains("130"), "{help}");
 }
 
@@ -293,6 +295,73 @@ async fn a_dying_target_is_a_crash_finding_and_stops_the_campaign() {
     );
     assert_eq!(findings(&dir).len(), report.findings.len());
     assert_eq!(report.stats.state, ftpspec::fuzz::CampaignState::TargetLost);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A target that stops serving — every session after the 50th greeted `421 10 users (the
+/// maximum)`, as a server whose session slots leak — is noticed: one `unavailable` finding with
+/// the last dialogue that reached it, `stats.json` says why, the campaign stops after its revive
+/// bound with the target lost, and no dialogue that got a 421 counts as an exec.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_that_stops_serving_is_unavailable_not_inconclusive() {
+    use ftpspec::server::{self, Config, Fault};
+    let faults = [Fault::StopsServingAfter50].into_iter().collect();
+    let config = Config {
+        faults,
+        ..Config::default()
+    };
+    let server = server::start(&[([127, 0, 0, 1], 0).into()], config)
+        .await
+        .expect("bind");
+    let addr = server.local_addrs()[0];
+    let dir = scratch("fuzz", "stops-serving");
+    let target = Target {
+        addrs: vec![addr],
+        user: None,
+        password: None,
+        display: "stops serving".into(),
+    };
+    let config = CampaignConfig {
+        exec: ExecConfig::new(target, addr, Duration::from_millis(500)),
+        shape: Default::default(),
+        budget: Budget::Runs(5_000),
+        jobs: 2,
+        seed: 3,
+        out: dir.clone(),
+        max_corpus: 100,
+        revive: Duration::from_secs(1),
+        stats_every: Duration::from_secs(2),
+        watch: None,
+    };
+    let report = campaign::run(
+        config,
+        "stops serving",
+        StopSignal::default(),
+        Progress::new(),
+    )
+    .await
+    .expect("campaign runs");
+    server.shutdown().await;
+    assert!(report.target_lost, "{report:?}");
+    assert_eq!(report.stats.state, ftpspec::fuzz::CampaignState::TargetLost);
+    let why = report.stats.unavailable.clone().unwrap_or_default();
+    assert!(why.contains("421 10 users (the maximum)"), "{why}");
+    assert!(report.stats.execs <= 50, "{:?}", report.stats);
+    assert!(report.stats.unserved >= 8, "{:?}", report.stats);
+    let unavailable: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.oracle == Oracle::Unavailable)
+        .collect();
+    assert_eq!(unavailable.len(), 1, "{:?}", report.findings);
+    assert!(
+        unavailable[0].detail.contains("serves no session"),
+        "{}",
+        unavailable[0].detail
+    );
+    let stats = std::fs::read_to_string(dir.join("stats.json")).expect("stats.json");
+    assert!(stats.contains("\"target-lost\""), "{stats}");
+    assert!(stats.contains("421 10 users"), "{stats}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

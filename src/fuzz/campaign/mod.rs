@@ -8,16 +8,18 @@
 pub mod cleanup;
 pub mod corpus;
 pub mod feedback;
+pub mod health;
 pub mod report;
 pub mod stats;
 pub mod watch;
 
 use crate::fuzz::campaign::corpus::Corpus;
 use crate::fuzz::campaign::feedback::Coverage;
+use crate::fuzz::campaign::health::Health;
 use crate::fuzz::campaign::report::{CampaignReport, Reported};
 use crate::fuzz::campaign::stats::{CampaignState, Stats};
 use crate::fuzz::exec::latency::Waits;
-use crate::fuzz::exec::trace::{End, NoReply, Trace};
+use crate::fuzz::exec::trace::{End, NoReply, Trace, Unserved};
 use crate::fuzz::exec::{ExecConfig, execute};
 use crate::fuzz::input::dialogue::{Dialogue, MAX_OPS};
 use crate::fuzz::input::line::Values;
@@ -120,6 +122,11 @@ pub(super) struct Campaign {
     pub ran_for: Option<Duration>,
     /// What this campaign's accepted STORs named, to delete at the end (`cleanup`).
     pub created: std::collections::BTreeSet<Vec<u8>>,
+    /// Whether the target still serves sessions.
+    pub health: Health,
+    /// The last dialogue that reached the target, kept until a later one does (for a target
+    /// that stops serving after it).
+    pub last_served: Option<Ran>,
 }
 
 /// Runs a campaign. Errors are local I/O problems (the `--out` directory), never the target's.
@@ -155,6 +162,8 @@ pub async fn run(
         target_lost: false,
         ran_for: None,
         created: Default::default(),
+        health: Health::default(),
+        last_served: None,
     };
     c.progress.println(&format!(
         "ftpspec fuzz → {target_display}: {}; seed {}, {} inputs loaded from {}",
@@ -305,11 +314,14 @@ impl Campaign {
             tokio::time::sleep(LOCAL_ERROR_PAUSE).await;
             return Ok(());
         }
+        let outcome = self.health.outcome(&trace, dialogue.login);
+        if let End::Unreachable(_) = trace.end {
+            // It never reached the target: not an exec, and no rate counts it.
+            self.stats.unserved += 1;
+            return self.unreachable(outcome).await;
+        }
         self.stats.execs += 1;
         self.stats.commands += trace.commands.len() as u64;
-        if let End::Unreachable(_) = trace.end {
-            return self.unreachable().await;
-        }
         if let End::Inconclusive(_) = trace.end {
             self.stats.inconclusive += 1;
         }
@@ -319,6 +331,7 @@ impl Campaign {
             self.corpus.add(&input, novelty.new_transitions)?;
         }
         let verdict = judge(&trace);
+        let served = (input.clone(), dialogue.clone(), trace.clone());
         if let Some(v) = verdict {
             let crashed = v.oracle == Oracle::Crash;
             if !self.seen.contains(&finding::key(&v))
@@ -332,6 +345,12 @@ impl Campaign {
             self.previous = None;
         } else {
             self.previous = Some((input, dialogue, trace));
+        }
+        if !matches!(outcome, health::Outcome::Unserved(_)) {
+            self.last_served = Some(served);
+        }
+        if let Some(suspicion) = self.health.observe(&outcome) {
+            self.check_service(suspicion).await?;
         }
         Ok(())
     }
@@ -367,13 +386,17 @@ impl Campaign {
         }
     }
 
-    /// A dialogue could not even connect. If the target is really down, the dialogue before
-    /// is the suspect: report it as a crash, then wait for the target to come back.
-    async fn unreachable(&mut self) -> std::io::Result<()> {
+    /// A dialogue got no session. If the target is really down (connections refused, or no
+    /// greeting), the dialogue before is the suspect: report it as a crash, then wait for the
+    /// target to come back. If it is up but refusing (a 421 greeting), the health watch
+    /// decides.
+    async fn unreachable(&mut self, outcome: health::Outcome) -> std::io::Result<()> {
         let liveness =
             crate::fuzz::exec::probe_liveness(self.cfg.exec.addr, self.cfg.exec.timeout).await;
         if liveness == crate::fuzz::exec::trace::Liveness::Alive {
-            self.stats.inconclusive += 1;
+            if let Some(suspicion) = self.health.observe(&outcome) {
+                self.check_service(suspicion).await?;
+            }
             return Ok(());
         }
         if let Some((input, dialogue, trace)) = self.previous.take() {
@@ -393,24 +416,96 @@ impl Campaign {
         Ok(())
     }
 
-    /// Backoff (1 s, 2 s, 4 s …) until the target greets again or `revive` has passed; then
-    /// the campaign goes on, or stops with the target lost.
+    /// The health watch grew suspicious: one full session of our own (greeting, login if
+    /// logins work, NOOP) decides. A target that serves it goes on being fuzzed; one that does
+    /// not is unavailable — reported once as a finding, then waited for with backoff.
+    async fn check_service(&mut self, suspicion: health::Suspicion) -> std::io::Result<()> {
+        let login = self.health.logins_work();
+        match crate::fuzz::exec::probe_service(&self.cfg.exec, login).await {
+            Ok(()) => {
+                self.health.reset();
+                Ok(())
+            }
+            Err(why) => {
+                let reason = format!("{why} (after {} dialogues; {suspicion})", self.stats.execs);
+                self.stats.unavailable = Some(reason.clone());
+                self.report_unavailable(&why, &reason).await?;
+                self.wait_for_service(login).await;
+                Ok(())
+            }
+        }
+    }
+
+    /// One finding for a target that stopped serving sessions: the last dialogue that reached
+    /// it, with what the sessions get now. Not minimised or replayed (the target is not
+    /// serving); the kind of refusal is the signature, so a second episode adds no file.
+    async fn report_unavailable(&mut self, why: &Unserved, reason: &str) -> std::io::Result<()> {
+        let Some((input, dialogue, trace)) = self.last_served.clone() else {
+            return Ok(());
+        };
+        let kind = match why {
+            Unserved::Connect(_) => "connections fail".to_string(),
+            Unserved::NoGreeting(_) => "no greeting".to_string(),
+            Unserved::Greeting { code, .. } => format!("greeting {code}"),
+            Unserved::Login { code, .. } => format!("login {code}"),
+            Unserved::NoService(_) => "no reply after login".to_string(),
+        };
+        let verdict = crate::fuzz::judge::oracle::Violation {
+            oracle: Oracle::Unavailable,
+            signature: format!("target stopped serving: {kind}"),
+            act: trace.acts.len().saturating_sub(1),
+            detail: format!(
+                "the target serves no session any more: {reason}; this is the last dialogue that reached it"
+            ),
+            expect: crate::fuzz::judge::oracle::ReplayCheck::AnyReply,
+            rule: None,
+        };
+        if self.seen.contains(&finding::key(&verdict)) {
+            return Ok(());
+        }
+        report::report(self, &input, &dialogue, trace, verdict).await
+    }
+
+    /// Backoff (1 s, 2 s, 4 s …) until a full session is served again or `revive` has passed;
+    /// then the campaign goes on, or stops with the target lost.
+    async fn wait_for_service(&mut self, login: bool) {
+        let why = self.stats.unavailable.clone().unwrap_or_default();
+        self.wait(
+            &format!("the target serves no session: {why}"),
+            async |c: &Campaign| {
+                crate::fuzz::exec::probe_service(&c.cfg.exec, login)
+                    .await
+                    .is_ok()
+            },
+        )
+        .await;
+    }
+
+    /// Backoff until the target greets again (it refused connections or stopped greeting).
     async fn wait_for_target(&mut self) {
-        self.stats.state = CampaignState::TargetDown;
+        self.stats.unavailable = Some("the target does not answer".into());
+        self.wait("the target does not answer", async |c: &Campaign| {
+            crate::fuzz::exec::probe_liveness(c.cfg.exec.addr, c.cfg.exec.timeout).await
+                == crate::fuzz::exec::trace::Liveness::Alive
+        })
+        .await;
+    }
+
+    /// Says `what`, then backs off (1 s, 2 s, 4 s … up to 16 s) until `back` holds or `revive`
+    /// has passed; then the campaign goes on, or stops with the target lost.
+    async fn wait(&mut self, what: &str, back: impl AsyncFn(&Campaign) -> bool) {
+        self.stats.state = CampaignState::TargetUnavailable;
         let _ = self.refresh();
         self.progress.println(&format!(
-            "ftpspec fuzz: the target does not answer; waiting up to {:?} for it to come back",
+            "ftpspec fuzz: {what}; waiting up to {:?} for it to come back",
             self.cfg.revive
         ));
         let deadline = Instant::now() + self.cfg.revive;
         let mut delay = Duration::from_secs(1);
         loop {
-            let addr = self.cfg.exec.addr;
-            let wait = self.cfg.exec.timeout;
-            if crate::fuzz::exec::probe_liveness(addr, wait).await
-                == crate::fuzz::exec::trace::Liveness::Alive
-            {
+            if back(self).await {
                 self.stats.state = CampaignState::Running;
+                self.health.reset();
                 self.progress.println("ftpspec fuzz: the target is back");
                 return;
             }

@@ -66,7 +66,10 @@ pub(super) async fn report(
 ) -> std::io::Result<()> {
     c.seen.insert(finding::key(&verdict));
     let found_after = (c.stats.execs, c.started.elapsed());
-    let target_ok = !matches!(verdict.oracle, Oracle::Crash | Oracle::Hang);
+    let target_ok = !matches!(
+        verdict.oracle,
+        Oracle::Crash | Oracle::Hang | Oracle::Unavailable
+    );
     // Past the end of `--duration`, the finding is written as found: unminimised, unreplayed.
     let time_left = c.time_left();
     let out_of_time = async move {

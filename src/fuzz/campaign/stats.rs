@@ -9,7 +9,8 @@
 //! | `target` | the target as shown to people (never a password) |
 //! | `seed` | the campaign's seed |
 //! | `elapsed_secs` | seconds since the campaign started |
-//! | `execs`, `execs_per_sec` | dialogues run (minimisation runs included), and their rate |
+//! | `execs`, `execs_per_sec` | dialogues that reached the target: a session was greeted with 220 (minimisation runs included), and their rate |
+//! | `unserved` | dialogues that got no session (connection refused, no greeting, a 421 greeting); not counted in `execs` |
 //! | `commands`, `commands_per_sec` | command lines those dialogues sent (USER and PASS included, the closing QUIT not), and their rate |
 //! | `corpus`, `corpus_loaded` | inputs kept now, and loaded at start from `DIR/corpus/` |
 //! | `states` | distinct (previous reply code, verb, reply code) transitions seen |
@@ -18,7 +19,8 @@
 //! | `inconclusive` | dialogues that ended in a wait on a transfer (not judged) |
 //! | `local_errors` | dialogues that could not run for a local reason (no free local port: TIME_WAIT holds them all at thousands of dialogues a second); not counted in `execs` |
 //! | `unconfirmed` | missing replies seen with a measured wait that came within the full `--timeout` on a rerun (not reported) |
-//! | `state` | `running`, `target-down`, `done`, `interrupted` |
+//! | `state` | `running`; `target-unavailable` while the target serves no session and the campaign waits for it; `done`, `interrupted`, or `target-lost` (it did not come back) at the end |
+//! | `unavailable` | while and after the target was unavailable: why (`greetings are "421 …"`, `logins are refused …`, `connections fail …`), and after how many dialogues |
 //! | `watch` | with `--watch-pid`: `pid`, and `before`/`after` the campaign (`after` is null until it ends) the process's `cpu_percent` (of one CPU) and `fds` with no session open |
 
 use crate::fuzz::campaign::corpus::write_file;
@@ -33,8 +35,9 @@ pub enum CampaignState {
     /// Dialogues are running.
     #[default]
     Running,
-    /// The target stopped answering; the campaign waits for it to come back.
-    TargetDown,
+    /// The target serves no session (refused, 421 greetings, refused logins); the campaign
+    /// waits for it to come back.
+    TargetUnavailable,
     /// The campaign ended at its bound (`--duration`, `--execs`).
     Done,
     /// The campaign was stopped (Ctrl-C, SIGTERM).
@@ -60,9 +63,12 @@ pub struct Stats {
     pub sequences: usize,
     pub findings: usize,
     pub inconclusive: u64,
+    pub unserved: u64,
     pub unconfirmed: u64,
     pub local_errors: u64,
     pub state: CampaignState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub watch: Option<crate::fuzz::campaign::watch::Watched>,
     /// What the campaign stored and deleted again at the end, once it has ended.
@@ -98,9 +104,10 @@ impl Stats {
         self.commands_per_sec = rate(self.commands);
     }
 
-    /// One line for logs: `[00:01:05] execs 1234 (19.0/s) · corpus 87 · states 112 · findings 1`.
+    /// One line for logs: `[00:01:05] execs 1234 (19.0/s) · corpus 87 · states 112 · findings 1`,
+    /// and while the target serves no session, why.
     pub fn line(&self) -> String {
-        format!(
+        let line = format!(
             "[{}] execs {} ({:.1}/s) · corpus {} · states {} · findings {}",
             clock(self.elapsed_secs),
             self.execs,
@@ -108,7 +115,13 @@ impl Stats {
             self.corpus,
             self.states,
             self.findings
-        )
+        );
+        match (&self.state, &self.unavailable) {
+            (CampaignState::TargetUnavailable, Some(why)) => {
+                format!("{line} · TARGET UNAVAILABLE: {why}")
+            }
+            _ => line,
+        }
     }
 
     /// Writes `stats.json` atomically.

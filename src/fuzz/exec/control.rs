@@ -6,8 +6,8 @@
 //! and a crash (refused) apart.
 
 use crate::fuzz::exec::reader::{self, Halt, Pace};
-use crate::fuzz::exec::trace::{Act, Liveness};
-use crate::fuzz::exec::{Exec, Flow};
+use crate::fuzz::exec::trace::{Act, Liveness, MAX_TEXT, Unserved};
+use crate::fuzz::exec::{Exec, ExecConfig, Flow};
 use crate::fuzz::input::line::Line;
 use crate::proto::ReplyCode;
 use crate::session::{ControlConnection, Recorder, SessionError};
@@ -112,6 +112,75 @@ impl Exec<'_> {
     pub(super) async fn liveness(&self) -> Liveness {
         probe_liveness(self.cfg.addr, self.cfg.timeout).await
     }
+}
+
+/// One full session, as the health watch checks a target: a 220 greeting (RFC 959 §5.4),
+/// the login when `login` (RFC 959 §4.1.1), and a reply to NOOP. `Err` says what failed.
+pub async fn probe_service(cfg: &ExecConfig, login: bool) -> Result<(), Unserved> {
+    let wait = cfg.timeout;
+    let mut c = match ControlConnection::connect(cfg.addr, wait, Recorder::discarding()).await {
+        Ok(c) => c,
+        Err(e) => return Err(Unserved::Connect(e.to_string())),
+    };
+    let served = serve_probe(&mut c, cfg, login, wait).await;
+    let _ = c.send(b"QUIT\r\n").await;
+    c.shutdown().await;
+    served
+}
+
+async fn serve_probe(
+    c: &mut ControlConnection,
+    cfg: &ExecConfig,
+    login: bool,
+    wait: Duration,
+) -> Result<(), Unserved> {
+    let greeting = loop {
+        match c.read_reply(wait).await {
+            Ok(r) if r.code.0 == 120 => continue,
+            Ok(r) => break r,
+            Err(e) => return Err(Unserved::NoGreeting(e.to_string())),
+        }
+    };
+    if greeting.code.0 != 220 {
+        return Err(unserved_by(&greeting, |code, text| Unserved::Greeting {
+            code,
+            text,
+        }));
+    }
+    let mut ask = async |line: String| -> Result<crate::proto::Reply, Unserved> {
+        c.send(line.as_bytes())
+            .await
+            .map_err(|e| Unserved::NoService(e.to_string()))?;
+        loop {
+            match c.read_reply(wait).await {
+                Ok(r) if r.code.class() == 1 => continue,
+                Ok(r) => return Ok(r),
+                Err(e) => return Err(Unserved::NoService(e.to_string())),
+            }
+        }
+    };
+    if login {
+        let user = ask(format!("USER {}\r\n", cfg.target.user_name())).await?;
+        let last = match user.code == ReplyCode::NEED_PASSWORD {
+            true => ask(format!("PASS {}\r\n", cfg.target.password_value())).await?,
+            false => user,
+        };
+        if last.code.class() != 2 {
+            return Err(unserved_by(&last, |code, text| Unserved::Login {
+                code,
+                text,
+            }));
+        }
+    }
+    ask("NOOP\r\n".into()).await.map(|_| ())
+}
+
+fn unserved_by(
+    reply: &crate::proto::Reply,
+    make: impl FnOnce(ReplyCode, String) -> Unserved,
+) -> Unserved {
+    let text = String::from_utf8_lossy(reply.last_text());
+    make(reply.code, text.chars().take(MAX_TEXT).collect())
 }
 
 /// Connects once and waits for a greeting (RFC 959 §5.4).

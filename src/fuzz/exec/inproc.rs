@@ -14,7 +14,7 @@
 
 use crate::fuzz::exec::ledger::Ledger;
 use crate::fuzz::exec::reader::{self, Halt, Pace};
-use crate::fuzz::exec::trace::{End, LOGIN_OP, Liveness, Trace};
+use crate::fuzz::exec::trace::{End, LOGIN_OP, Liveness, Trace, Unserved};
 use crate::fuzz::input::dialogue::{Dialogue, Op};
 use crate::fuzz::input::line::{Line, Values};
 use crate::proto::telnet;
@@ -106,7 +106,8 @@ impl Driver {
         match self.ctrl.read_reply(REPLY_WAIT).await {
             Ok(_) | Err(SessionError::Malformed(_)) => {}
             Err(_) => {
-                self.ledger.trace.end = End::Unreachable("no greeting".into());
+                self.ledger.trace.end =
+                    End::Unreachable(Unserved::NoGreeting("no greeting".into()));
                 return;
             }
         }

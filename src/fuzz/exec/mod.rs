@@ -26,11 +26,11 @@ pub mod ledger;
 mod reader;
 pub mod trace;
 
-pub use control::probe_liveness;
+pub use control::{probe_liveness, probe_service};
 
 use crate::fuzz::exec::latency::{Latency, Waits};
 use crate::fuzz::exec::ledger::Ledger;
-use crate::fuzz::exec::trace::{Chan, End, LOGIN_OP, Trace};
+use crate::fuzz::exec::trace::{Chan, End, LOGIN_OP, MAX_TEXT, Trace, Unserved};
 use crate::fuzz::input::dialogue::{Dialogue, Op};
 use crate::fuzz::input::line::{Line, Values};
 use crate::fuzz::input::ops::{DataPlan, Transfer};
@@ -135,7 +135,7 @@ pub async fn execute(dialogue: &Dialogue, cfg: &ExecConfig) -> Trace {
             let mut trace = Trace::new(unknown);
             trace.end = match e.is_local_port_shortage() {
                 true => End::Harness(e.to_string()),
-                false => End::Unreachable(e.to_string()),
+                false => End::Unreachable(Unserved::Connect(e.to_string())),
             };
             return trace;
         }
@@ -291,18 +291,22 @@ impl Exec<'_> {
                 Ok(r) if r.code.0 == 120 => continue,
                 Ok(r) if r.code.0 == 220 => return Ok(()),
                 Ok(r) => {
-                    self.ledger.trace.end =
-                        End::Unreachable(format!("the server greeted with {}", r.code));
+                    let text = String::from_utf8_lossy(r.last_text());
+                    self.ledger.trace.end = End::Unreachable(Unserved::Greeting {
+                        code: r.code,
+                        text: text.chars().take(MAX_TEXT).collect(),
+                    });
                     return Err(());
                 }
                 Err(e) => {
-                    self.ledger.trace.end = End::Unreachable(format!("no greeting: {e}"));
+                    self.ledger.trace.end = End::Unreachable(Unserved::NoGreeting(e.to_string()));
                     return Err(());
                 }
             }
         }
-        self.ledger.trace.end =
-            End::Unreachable("no 220 greeting after repeated 120 replies".into());
+        self.ledger.trace.end = End::Unreachable(Unserved::NoGreeting(
+            "no 220 after repeated 120 replies".into(),
+        ));
         Err(())
     }
 

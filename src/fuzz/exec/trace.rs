@@ -151,6 +151,34 @@ pub enum DataEvent {
     ForeignServed { act: usize, bytes: usize },
 }
 
+/// Why the target did not serve a session.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Unserved {
+    /// No control connection: refused, reset, unreachable.
+    Connect(String),
+    /// Connected, but no greeting came (a timeout, a close).
+    NoGreeting(String),
+    /// A greeting other than 220 (RFC 959 §5.4: 120 replies, then 220), such as
+    /// `421 Too many users` — the server is up but refuses the session.
+    Greeting { code: ReplyCode, text: String },
+    /// The login was refused (RFC 959 §4.1.1), where earlier logins of the campaign worked.
+    Login { code: ReplyCode, text: String },
+    /// A session that logged in got no reply to NOOP (the health probe's last step).
+    NoService(String),
+}
+
+impl std::fmt::Display for Unserved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unserved::Connect(e) => write!(f, "connections fail ({e})"),
+            Unserved::NoGreeting(e) => write!(f, "no greeting ({e})"),
+            Unserved::Greeting { code, text } => write!(f, "greetings are \"{code} {text}\""),
+            Unserved::Login { code, text } => write!(f, "logins are refused (\"{code} {text}\")"),
+            Unserved::NoService(e) => write!(f, "a logged-in session gets no reply ({e})"),
+        }
+    }
+}
+
 /// How the dialogue ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum End {
@@ -172,8 +200,8 @@ pub enum End {
         kind: ReplyErrorKind,
         raw: Vec<u8>,
     },
-    /// No control connection or no greeting: the target is down or not an FTP server.
-    Unreachable(String),
+    /// No session: no control connection, no greeting, or a greeting other than 220.
+    Unreachable(Unserved),
     /// ftpspec itself could not go on (a local socket could not be set up).
     Harness(String),
 }

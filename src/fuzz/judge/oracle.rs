@@ -30,10 +30,13 @@ pub enum Oracle {
     DeadPassivePort,
     /// A data connection from 127.0.0.2 received the data (RFC 2577 §4).
     ForeignServed,
+    /// After the campaign's dialogues the target served no session any more (421 greetings,
+    /// refused logins) and did not recover: the campaign's health watch, not a single trace.
+    Unavailable,
 }
 
 impl Oracle {
-    pub const ALL: [Oracle; 9] = [
+    pub const ALL: [Oracle; 10] = [
         Oracle::Crash,
         Oracle::Hang,
         Oracle::Silence,
@@ -43,6 +46,7 @@ impl Oracle {
         Oracle::LockoutBroken,
         Oracle::DeadPassivePort,
         Oracle::ForeignServed,
+        Oracle::Unavailable,
     ];
 
     /// The stable kebab-case name used in finding IDs and file names.
@@ -57,6 +61,7 @@ impl Oracle {
             Oracle::LockoutBroken => "epsv-all-lockout",
             Oracle::DeadPassivePort => "dead-passive-port",
             Oracle::ForeignServed => "port-theft",
+            Oracle::Unavailable => "unavailable",
         }
     }
 

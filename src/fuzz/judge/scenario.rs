@@ -16,6 +16,12 @@ fn requirement(
     signature: &str,
 ) -> (&'static str, &'static str, Level, &'static str) {
     match oracle {
+        Oracle::Unavailable => (
+            "RFC959",
+            "§5.4",
+            Level::Must,
+            "Connection Establishment: 120 → 220, 220, 421. [Derived MUST: a 421 at connection establishment is for a server that is temporarily unavailable; a server whose sessions stay refused after a campaign's dialogues, with none of them open, has stopped serving.]",
+        ),
         Oracle::Crash | Oracle::Hang | Oracle::Silence => (
             "RFC959",
             "§4.2",
