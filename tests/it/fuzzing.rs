@@ -48,7 +48,8 @@ fn campaign(fault: Option<&str>, out: &Path, runs: &str) -> Output {
     ftpspec(&args)
 }
 
-/// Finds `fault` with the expected oracle; the findings replay to FAIL against the same fault.
+/// Finds `fault` with the expected oracle; the findings replay to FAIL against the same fault
+/// (with `--strict`, so that a finding at a SHOULD, which is a WARN, fails too).
 fn finds_and_replays(fault: &str, oracle: &str) {
     let dir = scratch("fuzz", fault);
     let junit = dir.join("junit.xml");
@@ -88,7 +89,15 @@ fn finds_and_replays(fault: &str, oracle: &str) {
     assert!(xml.contains("<failure"), "{xml}");
 
     let findings_dir = dir.join("findings").to_string_lossy().into_owned();
-    let replay = ftpspec(&["run", "--color", "never", "--fault", fault, &findings_dir]);
+    let replay = ftpspec(&[
+        "run",
+        "--color",
+        "never",
+        "--strict",
+        "--fault",
+        fault,
+        &findings_dir,
+    ]);
     let replayed = text(&replay.stdout);
     assert_eq!(replay.status.code(), Some(1), "{replayed}");
     assert!(replayed.contains("FAIL  "), "{replayed}");
@@ -120,7 +129,8 @@ fn finds_epsv_malformed_229() {
 
 #[test]
 fn finds_close_after_error() {
-    finds_and_replays("close-after-error", "silence");
+    // The 5xx was the reply; the close after it, with no 421, is the deviation (a SHOULD).
+    finds_and_replays("close-after-error", "closed-without-421");
 }
 
 #[test]
@@ -193,7 +203,10 @@ fn usage_and_connection_errors_are_exit_2() {
     assert!(text(&out.stderr).contains("--watch-pid 4294967295"));
     let help = text(&ftpspec(&["fuzz", "--help"]).stdout);
     assert!(help.contains("ftpspec waits with backoff"), "{help}");
-    assert!(help.contains("stopped serving and did not come back"), "{help}");
+    assert!(
+        help.contains("stopped serving and did not come back"),
+        "{help}"
+    );
     assert!(help.contains("130"), "{help}");
 }
 

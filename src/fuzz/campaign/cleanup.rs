@@ -200,6 +200,7 @@ mod tests {
                 unparsed: None,
             }],
             ambiguous: false,
+            bare_lf: false,
         }
     }
 

@@ -140,6 +140,7 @@ mod tests {
                     unparsed: None,
                 }],
                 ambiguous: false,
+                bare_lf: false,
             });
         }
         t

@@ -152,6 +152,7 @@ mod tests {
                     unparsed: None,
                 }],
                 ambiguous: false,
+                bare_lf: false,
             });
         }
         t.end = end;

@@ -81,6 +81,7 @@ impl Exec<'_> {
     pub(super) async fn settle(&mut self, until: Option<usize>) -> Result<bool, ()> {
         let pace = Pace {
             reply_wait: self.cfg.reply_wait(),
+            full: self.cfg.timeout,
             look: self.cfg.look(),
             serving: self.serving,
             latency: Some((&self.cfg.latency, self.sent_at)),

@@ -182,6 +182,7 @@ impl Driver {
     async fn settle(&mut self) -> Result<(), ()> {
         let pace = Pace {
             reply_wait: REPLY_WAIT,
+            full: REPLY_WAIT,
             look: REPLY_WAIT,
             serving: None,
             latency: None,

@@ -90,20 +90,30 @@ impl Ledger {
         for segment in bytes.split_inclusive(|&b| b == b'\n') {
             let complete = segment.last() == Some(&b'\n');
             let mut body = segment.strip_suffix(b"\n").unwrap_or(segment);
+            let mut bare_lf = false;
             if complete {
-                body = body.strip_suffix(b"\r").unwrap_or(body);
+                match body.strip_suffix(b"\r") {
+                    Some(b) => body = b,
+                    None => bare_lf = true,
+                }
             }
             match self.partial.take() {
                 Some(i) => {
                     let line = &mut self.trace.commands[i].line;
                     let room = MAX_LINE.saturating_sub(line.len());
                     line.extend_from_slice(&body[..body.len().min(room)]);
+                    self.trace.commands[i].bare_lf = bare_lf;
                     match complete {
                         true => self.finish_command(i),
                         false => self.partial = Some(i),
                     }
                 }
-                None => self.new_command(body.to_vec(), complete),
+                None => {
+                    self.new_command(body.to_vec(), complete);
+                    if let Some(c) = self.trace.commands.last_mut() {
+                        c.bare_lf = bare_lf;
+                    }
+                }
             }
         }
     }
@@ -127,6 +137,7 @@ impl Ledger {
             transfer: false,
             replies: Vec::new(),
             ambiguous: false,
+            bare_lf: false,
         });
         let i = self.trace.commands.len() - 1;
         match complete {
@@ -197,6 +208,16 @@ impl Ledger {
     /// Every owed reply came (or the dialogue is over): no ABOR is waiting any longer.
     pub fn abort_answered(&mut self) {
         self.abort_pending = false;
+    }
+
+    /// Command `cmd` may rightly take long to answer: servers delay the reply to a failed
+    /// login on purpose, to slow password guessing (USER, PASS, ACCT: RFC 959 §4.1.1), so it
+    /// gets the full timeout, never a measured wait.
+    pub fn may_be_slow(&self, cmd: usize) -> bool {
+        matches!(
+            &self.trace.commands[cmd].verb[..],
+            b"USER" | b"PASS" | b"ACCT"
+        )
     }
 
     /// The next reply to `cmd` would be the first to the last command sent, a plain one: its
@@ -304,10 +325,19 @@ impl Ledger {
                     End::Inconclusive(format!("no final reply to a transfer within {waited:?}"));
                 None
             }
-            SessionError::Timeout { .. } => Some(NoReply::Timeout),
-            SessionError::Closed { .. } if self.saw_closing => {
+            // After a 421 the server may close or go quiet: RFC 959 §4.2, "closing control
+            // connection".
+            SessionError::Timeout { .. }
+            | SessionError::Closed { .. }
+            | SessionError::Io { .. }
+                if self.saw_closing =>
+            {
                 self.trace.end = End::Completed;
                 None
+            }
+            SessionError::Timeout { .. } => Some(NoReply::Timeout),
+            SessionError::Closed { .. } | SessionError::Io { .. } if self.answered_before(cmd) => {
+                Some(NoReply::ClosedAfterReply)
             }
             SessionError::Closed { .. } => Some(NoReply::Closed),
             SessionError::Io { .. } => Some(NoReply::Reset),
@@ -326,11 +356,22 @@ impl Ledger {
             self.trace.end = End::Completed;
             return None;
         }
+        let cmd = self.trace.commands.len() - 1;
         let how = match e {
+            _ if self.answered_before(cmd) => NoReply::ClosedAfterReply,
             SessionError::Io { .. } => NoReply::Reset,
             _ => NoReply::Closed,
         };
-        Some((self.trace.commands.len() - 1, how))
+        Some((cmd, how))
+    }
+
+    /// Every command before `cmd` had its final reply: a close now came after answering them,
+    /// not instead of an answer (the server may never have read `cmd`).
+    fn answered_before(&self, cmd: usize) -> bool {
+        cmd > 0
+            && self.trace.commands[..cmd]
+                .iter()
+                .all(|c| c.replies.last().is_some_and(|r| r.code.class() != 1))
     }
 
     /// Command `cmd` got no reply (`how`), and a fresh connection found `liveness`.
@@ -463,6 +504,7 @@ mod tests {
             transfer,
             replies: Vec::new(),
             ambiguous: false,
+            bare_lf: false,
         }
     }
 
@@ -589,5 +631,46 @@ mod tests {
         };
         assert_eq!(l.missing(0, timeout, Duration::from_secs(1)), None);
         assert!(matches!(l.trace.end, End::Inconclusive(_)));
+    }
+
+    #[test]
+    fn a_close_after_everything_was_answered_is_not_a_missing_reply() {
+        let closed = || SessionError::Closed { pending: 0 };
+        let mut l = ledger();
+        l.sent(b"NOOP x\r\n");
+        l.reply(0, &reply("501 bad\r\n"));
+        l.sent(b"NOOP\r\n");
+        let wait = Duration::from_secs(1);
+        assert_eq!(
+            l.missing(1, closed(), wait),
+            Some(NoReply::ClosedAfterReply)
+        );
+        // The first command after the greeting, or one behind an unanswered one, is silence.
+        let mut l = ledger();
+        l.sent(b"NOOP\r\n");
+        assert_eq!(l.missing(0, closed(), wait), Some(NoReply::Closed));
+        let mut l = ledger();
+        l.sent(b"NOOP\r\nNOOP\r\n");
+        assert_eq!(l.missing(0, closed(), wait), Some(NoReply::Closed));
+        // After a 421 even a timeout is the server's right.
+        let mut l = ledger();
+        l.sent(b"NOOP\r\n");
+        l.reply(0, &reply("421 going away\r\n"));
+        l.sent(b"NOOP\r\n");
+        let timeout = SessionError::Timeout {
+            what: "reply",
+            timeout: wait,
+        };
+        assert_eq!(l.missing(1, timeout, wait), None);
+        assert_eq!(l.trace.end, End::Completed);
+    }
+
+    #[test]
+    fn logins_may_be_slow_and_bare_lf_lines_are_marked() {
+        let mut l = ledger();
+        l.sent(b"USER a\r\nPASS b\r\nNOOP\nSYST\r\n");
+        assert!(l.may_be_slow(0) && l.may_be_slow(1) && !l.may_be_slow(2));
+        let bare: Vec<bool> = l.trace.commands.iter().map(|c| c.bare_lf).collect();
+        assert_eq!(bare, [false, false, true, false]);
     }
 }

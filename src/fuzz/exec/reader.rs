@@ -20,6 +20,9 @@ const MAX_UNSOLICITED: usize = 8;
 pub struct Pace<'a> {
     /// How long a command's reply is waited for before it counts as missing.
     pub reply_wait: Duration,
+    /// The longest wait of all (`--timeout`): for replies that may rightly be slow
+    /// ([`Ledger::may_be_slow`]).
+    pub full: Duration,
     /// How long a transfer nobody serves is watched for a prompt refusal (425, 550) before it
     /// counts as waiting for its data connection (stalled).
     pub look: Duration,
@@ -69,6 +72,7 @@ pub async fn settle(
             // pipelined PASV announced a new port, say) and the dialogue is inconclusive.
             let wait = match unserved {
                 true => pace.look,
+                false if ledger.may_be_slow(head) => pace.full.max(pace.reply_wait),
                 false => pace.reply_wait,
             };
             ctrl.read_reply(wait).await

@@ -30,6 +30,10 @@ pub struct Exchange {
     /// Which replies are its cannot be known for sure (ABOR behind a transfer, see
     /// `exec::ledger`): oracles that depend on the attribution skip it.
     pub ambiguous: bool,
+    /// The line ended with a bare LF, not CRLF. RFC 959 §4.1.3 ends a command with CRLF; a
+    /// server that waits for it rightly answers only when a CRLF comes, so the replies after it
+    /// cannot be matched to lines with certainty.
+    pub bare_lf: bool,
 }
 
 /// A reply, as far as oracles care.
@@ -115,6 +119,10 @@ pub enum NoReply {
     Timeout,
     Closed,
     Reset,
+    /// The connection closed (or reset) when every command before this one had its final
+    /// reply, and none of them was a 421: the server closed after answering, without the 421
+    /// that announces a close (RFC 959 §4.2) — not a command left unanswered.
+    ClosedAfterReply,
 }
 
 impl NoReply {
@@ -123,6 +131,7 @@ impl NoReply {
             NoReply::Timeout => "timeout",
             NoReply::Closed => "closed",
             NoReply::Reset => "reset",
+            NoReply::ClosedAfterReply => "closed after answering the command before",
         }
     }
 }

@@ -30,13 +30,16 @@ pub enum Oracle {
     DeadPassivePort,
     /// A data connection from 127.0.0.2 received the data (RFC 2577 §4).
     ForeignServed,
+    /// The server closed the control connection after answering the command before, without
+    /// the 421 that announces a close (RFC 959 §4.2): a SHOULD, not a command left unanswered.
+    ClosedWithout421,
     /// After the campaign's dialogues the target served no session any more (421 greetings,
     /// refused logins) and did not recover: the campaign's health watch, not a single trace.
     Unavailable,
 }
 
 impl Oracle {
-    pub const ALL: [Oracle; 10] = [
+    pub const ALL: [Oracle; 11] = [
         Oracle::Crash,
         Oracle::Hang,
         Oracle::Silence,
@@ -46,6 +49,7 @@ impl Oracle {
         Oracle::LockoutBroken,
         Oracle::DeadPassivePort,
         Oracle::ForeignServed,
+        Oracle::ClosedWithout421,
         Oracle::Unavailable,
     ];
 
@@ -61,6 +65,7 @@ impl Oracle {
             Oracle::LockoutBroken => "epsv-all-lockout",
             Oracle::DeadPassivePort => "dead-passive-port",
             Oracle::ForeignServed => "port-theft",
+            Oracle::ClosedWithout421 => "closed-without-421",
             Oracle::Unavailable => "unavailable",
         }
     }
@@ -253,18 +258,32 @@ fn end(trace: &Trace) -> Option<Violation> {
             liveness,
         } => {
             let c = trace.commands.get(*cmd)?;
+            let alive = *liveness == Liveness::Alive;
             // Which reply went missing is unknown once the order is (see `exec::ledger`): a
             // server may rightly have flushed the commands before an urgent ABOR unanswered.
-            if c.ambiguous && *how == NoReply::Timeout && *liveness == Liveness::Alive {
+            if c.ambiguous && *how == NoReply::Timeout && alive {
+                return None;
+            }
+            // Silence is judged only where the server had a complete command line to answer
+            // (RFC 959 §4.1.3: a command ends with CRLF). After a line ended by a bare LF, or an
+            // empty line, a server may rightly wait for the CRLF or ignore the line, and then
+            // every later reply is matched to the wrong line.
+            if *how == NoReply::Timeout && alive && framing_in_doubt(&trace.commands[..=*cmd]) {
                 return None;
             }
             let verb = String::from_utf8_lossy(&c.verb).into_owned();
             let (oracle, signature) = match liveness {
                 Liveness::Refused => (Oracle::Crash, verb_class(&c.verb)),
                 Liveness::Silent => (Oracle::Hang, verb_class(&c.verb)),
+                Liveness::Alive if *how == NoReply::ClosedAfterReply => (
+                    Oracle::ClosedWithout421,
+                    silence_signature(trace, c, *act, *how),
+                ),
                 Liveness::Alive => (Oracle::Silence, silence_signature(trace, c, *act, *how)),
             };
-            let missing = if signature == AFTER_ABOR {
+            let missing = if oracle == Oracle::ClosedWithout421 {
+                format!("the connection closed, without a 421, before a reply to {verb:?}")
+            } else if signature == AFTER_ABOR {
                 format!(
                     "a reply missing after the ABOR of a transfer that had its 1xx (the one for {verb:?} in order)"
                 )
@@ -301,6 +320,16 @@ fn end(trace: &Trace) -> Option<Violation> {
         }),
         _ => None,
     }
+}
+
+/// A line ended by a bare LF, or an empty line (Telnet bytes aside), among `commands`.
+fn framing_in_doubt(commands: &[Exchange]) -> bool {
+    commands.iter().any(|c| {
+        c.bare_lf
+            || crate::proto::telnet::strip_telnet(&c.line)
+                .iter()
+                .all(|b| b.is_ascii_whitespace())
+    })
 }
 
 /// The signature of any reply missing after the ABOR of a transfer that had its 1xx.
@@ -342,7 +371,10 @@ fn silence_signature(trace: &Trace, cmd: &Exchange, act: usize, how: NoReply) ->
         })
         .unwrap_or(ReplyCode::READY);
     // A close and a reset are the same failure seen at different moments.
-    format!("connection lost after {}xx", before.class())
+    match how {
+        NoReply::ClosedAfterReply => format!("closed after {}xx", before.class()),
+        _ => format!("connection lost after {}xx", before.class()),
+    }
 }
 
 /// Commands of RFC 959, 2228, 2389, 2428, 2640, 3659 and 1639: the verbs a signature names.
@@ -428,6 +460,7 @@ mod tests {
                 })
                 .collect(),
             ambiguous: false,
+            bare_lf: false,
         }
     }
 
@@ -445,6 +478,41 @@ mod tests {
         let trace = trace_of(commands);
         let last = trace.commands.last().unwrap().clone();
         silence_signature(&trace, &last, 0, NoReply::Timeout)
+    }
+
+    fn no_reply(commands: Vec<Exchange>, how: NoReply) -> Option<Violation> {
+        let mut trace = trace_of(commands);
+        let cmd = trace.commands.len() - 1;
+        trace.end = End::NoReply {
+            cmd,
+            act: 0,
+            how,
+            liveness: Liveness::Alive,
+        };
+        judge(&trace)
+    }
+
+    #[test]
+    fn silence_is_judged_only_after_complete_lines() {
+        let noop = || command(b"NOOP", &[200]);
+        let stat = || command(b"STAT", &[]);
+        let found = no_reply(vec![noop(), stat()], NoReply::Timeout).map(|v| v.oracle);
+        assert_eq!(found, Some(Oracle::Silence));
+        // A bare LF before: a server that ends lines only at CRLF is right to wait.
+        let mut bare = noop();
+        bare.bare_lf = true;
+        assert_eq!(no_reply(vec![bare, stat()], NoReply::Timeout), None);
+        // An empty line before: a server may ignore it, and the replies shift.
+        let empty = command(b"", &[]);
+        assert_eq!(no_reply(vec![empty, stat()], NoReply::Timeout), None);
+        // A close after the line before was answered, without 421: a SHOULD of its own.
+        let v = no_reply(
+            vec![command(b"NOOP x", &[501]), stat()],
+            NoReply::ClosedAfterReply,
+        )
+        .expect("a violation");
+        assert_eq!(v.oracle, Oracle::ClosedWithout421);
+        assert!(v.signature.starts_with("closed after "), "{}", v.signature);
     }
 
     #[test]

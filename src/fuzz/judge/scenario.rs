@@ -16,6 +16,12 @@ fn requirement(
     signature: &str,
 ) -> (&'static str, &'static str, Level, &'static str) {
     match oracle {
+        Oracle::ClosedWithout421 => (
+            "RFC959",
+            "§4.2",
+            Level::Should,
+            "421 Service not available, closing control connection. This may be a reply to any command if the service knows it must shut down. [Derived SHOULD: a server that closes the control connection says 421 first, so that the client knows the next command was never read.]",
+        ),
         Oracle::Unavailable => (
             "RFC959",
             "§5.4",
