@@ -35,6 +35,9 @@ use tokio::time::error::Elapsed;
 /// The greeting (RFC 959 §5.4: 220 on connection establishment).
 pub const GREETING: &str = "ftpspec reference server ready";
 
+/// How long `slow-failed-login` holds a 530 to PASS.
+const SLOW_LOGIN: std::time::Duration = std::time::Duration::from_millis(1500);
+
 /// Commands received during a transfer and held for after it.
 const MAX_DEFERRED: usize = 64;
 
@@ -98,6 +101,8 @@ fn framing(shared: &Shared) -> Framing {
         Framing::FirstLinePerRead
     } else if shared.fault(Fault::NoSplitCommands) {
         Framing::ReadEndsLine
+    } else if shared.fault(Fault::CrlfOnlyLines) {
+        Framing::CrlfOnly
     } else {
         Framing::Stream
     }
@@ -246,6 +251,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
         };
         let action = commands::dispatch(&mut self.session, &self.shared, &line);
         self.watch_pending_listener();
+        if let Action::Reply(r) = &action
+            && r.code().0 == 530
+            && crate::proto::command::verb_of(&line) == b"PASS"
+            && self.shared.fault(Fault::SlowFailedLogin)
+        {
+            tokio::time::sleep(SLOW_LOGIN).await;
+        }
         match action {
             Action::Reply(reply) => self.send(&reply).await,
             Action::Close(reply) => {

@@ -178,7 +178,12 @@ faults! {
         "a read that ends inside a command line is taken as the whole line, so a split command is two bad ones (RFC 1123 §4.1.2.10)";
     CaseSensitiveCommands = "case-sensitive-commands",
         "command verbs are recognised in upper case only, noop gets 500 (RFC 959 §5.3: upper and lower case are to be treated identically)";
-    // The server as a campaign meets it (seen by `ftpspec fuzz`, not by a scenario).
+    // The server as a campaign meets it (seen by `ftpspec fuzz`, not by a scenario). The first
+    // two are conforming quirks of real servers that the fuzzer must not report.
+    CrlfOnlyLines = "crlf-only-lines",
+        "a command line ends only at CRLF; a bare LF is part of the line (conforming, RFC 959 §4.1.3 ends commands with CRLF: a quirk the fuzzer must not call silence)";
+    SlowFailedLogin = "slow-failed-login",
+        "a refused PASS is answered 530 only after 1.5 s, as servers that slow password guessing do (conforming, RFC 959 §4.1.1 sets no time: a quirk the fuzzer must not call silence)";
     StopsServingAfter50 = "stops-serving-after-50",
         "after 50 sessions every new connection is greeted 421 10 users (the maximum) and closed, for good, as a server whose session slots leak (RFC 959 §5.4 allows a 421 greeting for a server that is temporarily unavailable; one that never serves again is unusable)";
 }

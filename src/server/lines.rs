@@ -40,12 +40,16 @@ pub enum Framing {
     /// `no-split-commands`: a read that ends inside a command line (after its first letter)
     /// ends the line there, as if each read were one command.
     ReadEndsLine,
+    /// `crlf-only-lines`: lines end only at CRLF; a bare LF is part of the line.
+    CrlfOnly,
 }
 
 /// Splits a byte stream into lines, holding at most [`MAX_LINE`] bytes of an unfinished line.
 #[derive(Debug, Default)]
 pub struct LineSplitter {
     buf: Vec<u8>,
+    /// Lines end only at CRLF ([`Framing::CrlfOnly`]).
+    crlf_only: bool,
     /// Inside an over-long line already reported: drop bytes up to the next LF.
     discarding: bool,
 }
@@ -60,7 +64,15 @@ impl LineSplitter {
     /// The next complete line, if the buffer holds one.
     pub fn next(&mut self) -> Option<Incoming> {
         loop {
-            let Some(lf) = self.buf.iter().position(|&b| b == b'\n') else {
+            let end = match self.crlf_only {
+                true => self
+                    .buf
+                    .windows(2)
+                    .position(|w| w == b"\r\n")
+                    .map(|cr| cr + 1),
+                false => self.buf.iter().position(|&b| b == b'\n'),
+            };
+            let Some(lf) = end else {
                 return self.unfinished();
             };
             let mut line: Vec<u8> = self.buf.drain(..=lf).collect();
@@ -127,7 +139,10 @@ impl<R: AsyncRead + Unpin> LineReader<R> {
     pub fn with_framing(inner: R, framing: Framing) -> LineReader<R> {
         LineReader {
             inner,
-            split: LineSplitter::default(),
+            split: LineSplitter {
+                crlf_only: framing == Framing::CrlfOnly,
+                ..LineSplitter::default()
+            },
             framing,
         }
     }
@@ -149,7 +164,7 @@ impl<R: AsyncRead + Unpin> LineReader<R> {
             }
             self.split.feed(&chunk[..n]);
             match self.framing {
-                Framing::Stream => {}
+                Framing::Stream | Framing::CrlfOnly => {}
                 Framing::FirstLinePerRead => {
                     if let Some(first) = self.split.next() {
                         self.split.clear();

@@ -811,7 +811,11 @@ async fn print_fault_effects() {
 const NARROW_RANGE_FAULTS: &[&str] = &["passive-announces-busy-port"];
 
 /// Faults that a fuzz campaign meets, not a scenario: each is proven in `tests/it/fuzzing.rs`.
-const FUZZ_ONLY_FAULTS: &[&str] = &["stops-serving-after-50"];
+const FUZZ_ONLY_FAULTS: &[&str] = &[
+    "crlf-only-lines",
+    "slow-failed-login",
+    "stops-serving-after-50",
+];
 
 /// TIME_WAIT suite against a server with only three passive ports: the clean server keeps
 /// handing out working ports (or a prompt 425), the faulty one announces a port stuck in

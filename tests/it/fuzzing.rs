@@ -133,6 +133,52 @@ fn finds_close_after_error() {
     finds_and_replays("close-after-error", "closed-without-421");
 }
 
+/// Conforming quirks of real servers are never findings, and a server that closes after
+/// answering an over-long line is no silence: lines that end only at CRLF (a bare LF is part of
+/// the line, RFC 959 §4.1.3), a failed login answered only after 1.5 s (RFC 959 §4.1.1 sets no
+/// time), and vsftpd's `500 Input line too long.` followed by a close (a missing 421, found as
+/// such, not as a command left unanswered).
+#[test]
+fn quirks_of_real_servers_are_not_silence() {
+    for (fault, focus, timeout, runs) in [
+        ("crlf-only-lines", None, "1", "150"),
+        ("slow-failed-login", Some("user,pass"), "3", "40"),
+        ("long-line-500-close", None, "1", "150"),
+    ] {
+        let dir = scratch("fuzz", fault);
+        let o = dir.to_string_lossy().into_owned();
+        let mut args = vec![
+            "fuzz",
+            "--runs",
+            runs,
+            "--seed",
+            "5",
+            "--jobs",
+            "4",
+            "--timeout",
+            timeout,
+            "--out",
+            &o,
+            "--fault",
+            fault,
+        ];
+        if let Some(verbs) = focus {
+            args.extend(["--only", verbs, "--max-ops", "4"]);
+        }
+        let out = ftpspec(&args);
+        let stdout = text(&out.stdout);
+        let silent: Vec<String> = findings(&dir)
+            .into_iter()
+            .filter(|n| n.starts_with("silence-") || n.starts_with("hang-"))
+            .collect();
+        assert!(silent.is_empty(), "{fault}: {silent:?}\n{stdout}");
+        if fault != "long-line-500-close" {
+            assert_eq!(out.status.code(), Some(0), "{fault}: {stdout}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
 #[test]
 fn clean_server_has_no_findings_and_a_second_run_resumes() {
     let dir = scratch("fuzz", "clean");

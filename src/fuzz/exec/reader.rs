@@ -120,3 +120,65 @@ fn unsolicited(ctrl: &mut ControlConnection, ledger: &mut Ledger) -> Result<(), 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fuzz::input::line::Values;
+    use crate::session::Recorder;
+    use std::net::{Ipv4Addr, SocketAddr};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A peer that answers every line with `200 ok`, after `delay`.
+    fn peer(delay: Duration) -> ControlConnection {
+        let (client, mut server) = tokio::io::duplex(4096);
+        tokio::spawn(async move {
+            let mut buf = [0u8; 256];
+            for _ in 0..16 {
+                match server.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {
+                        tokio::time::sleep(delay).await;
+                        let _ = server.write_all(b"200 ok\r\n").await;
+                    }
+                }
+            }
+        });
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 21));
+        ControlConnection::over(client, addr, addr, Recorder::discarding())
+    }
+
+    fn pace() -> Pace<'static> {
+        Pace {
+            reply_wait: Duration::from_millis(50),
+            look: Duration::from_millis(50),
+            full: Duration::from_secs(3),
+            serving: None,
+            latency: None,
+        }
+    }
+
+    async fn settle_after(line: &[u8], delay: Duration) -> Result<bool, Halt> {
+        let mut ctrl = peer(delay);
+        let mut ledger = Ledger::new(Values {
+            client_ip: Ipv4Addr::LOCALHOST.into(),
+            data_port: 0,
+        });
+        ledger.sent(line);
+        ctrl.send(line).await.expect("sent");
+        settle(&mut ctrl, &mut ledger, &pace(), None).await
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slow_login_reply_gets_the_full_wait_and_a_slow_noop_does_not() {
+        let slow = Duration::from_millis(1500);
+        assert_eq!(settle_after(b"PASS secret\r\n", slow).await, Ok(false));
+        assert_eq!(
+            settle_after(b"NOOP\r\n", slow).await,
+            Err(Halt::Silent {
+                cmd: 0,
+                how: NoReply::Timeout
+            })
+        );
+    }
+}
