@@ -24,8 +24,10 @@ use std::time::Duration;
 pub const FUZZ_HELP: &str = "\
 Output (under --out, default reports/fuzz):
   findings/<oracle>-<hash>.ftpspec  one minimised scenario per distinct finding, written (fsync,
-                                    rename) the moment it is confirmed; replay them with
+                                    rename) the moment its replay failed; replay them with
                                     `ftpspec run --target URL DIR/findings`
+  unconfirmed/                      findings whose scenario did not fail when replayed with the
+                                    full --timeout: listed apart, not counted in the exit code
   corpus/                           inputs that reached new states; a later run with the same
                                     --out resumes from them (the count loaded is printed)
   stats.json                        execs, commands, rates, corpus, states, findings,
@@ -196,13 +198,14 @@ pub async fn fuzz(args: FuzzArgs) -> Result<u8, String> {
 }
 
 /// 130 when interrupted, 2 when the target stopped serving and did not come back (a
-/// connection error, as at the start: the campaign could not go on), 1 for findings, else 0.
+/// connection error, as at the start: the campaign could not go on), 1 for findings (not
+/// counting unconfirmed ones), else 0.
 fn exit_code(report: &CampaignReport) -> u8 {
     if report.interrupted {
         EXIT_INTERRUPTED
     } else if report.target_lost {
         EXIT_USAGE
-    } else if !report.findings.is_empty() {
+    } else if report.findings.iter().any(|f| !f.unconfirmed()) {
         EXIT_FAIL
     } else {
         0
@@ -266,20 +269,29 @@ fn print_report(report: &CampaignReport, out: &std::path::Path) -> std::io::Resu
         s.sequences,
         s.inconclusive
     )?;
-    for f in &report.findings {
-        let replay = match f.replayed {
-            Some(true) => "replays to a failure",
-            Some(false) => "did not fail on replay",
-            None => "not replayed",
+    // Confirmed findings first, then the unconfirmed ones apart.
+    let (unconfirmed, confirmed): (Vec<_>, Vec<_>) =
+        report.findings.iter().partition(|f| f.unconfirmed());
+    for f in confirmed.iter().chain(&unconfirmed) {
+        let (label, replay) = match f.replayed {
+            Some(true) => ("FINDING", "replays to a failure"),
+            Some(false) => (
+                "UNCONFIRMED",
+                "did not fail when replayed with the full timeout",
+            ),
+            None => (
+                "FINDING",
+                "not replayed: the target was down or not serving",
+            ),
         };
-        writeln!(w, "  FINDING  {:<20} {}", f.oracle.name(), f.detail)?;
+        writeln!(w, "  {label:<11} {:<20} {}", f.oracle.name(), f.detail)?;
         let ops = match f.ops {
             1 => "1 operation".to_string(),
             n => format!("{n} operations"),
         };
         writeln!(
             w,
-            "           {} ({ops}, found after {} dialogues, {replay})",
+            "              {} ({ops}, found after {} dialogues, {replay})",
             f.path.display(),
             f.found_after
         )?;
@@ -311,11 +323,7 @@ fn print_report(report: &CampaignReport, out: &std::path::Path) -> std::io::Resu
             }
         }
     }
-    let verdict = match (
-        report.findings.len(),
-        report.interrupted,
-        report.target_lost,
-    ) {
+    let verdict = match (confirmed.len(), report.interrupted, report.target_lost) {
         (_, true, _) => "interrupted".to_string(),
         (_, _, true) => format!(
             "the target stopped serving and did not come back: {}",
@@ -325,7 +333,15 @@ fn print_report(report: &CampaignReport, out: &std::path::Path) -> std::io::Resu
         (1, _, _) => format!("1 finding in {}", out.join("findings").display()),
         (n, _, _) => format!("{n} findings in {}", out.join("findings").display()),
     };
-    writeln!(w, "{verdict}")?;
+    match unconfirmed.len() {
+        0 => writeln!(w, "{verdict}")?,
+        n => writeln!(
+            w,
+            "{verdict}; {n} unconfirmed in {} (they do not change the exit code)",
+            out.join(crate::fuzz::campaign::report::UNCONFIRMED_DIR)
+                .display()
+        )?,
+    }
     w.flush()
 }
 
@@ -397,5 +413,16 @@ mod tests {
         assert_eq!(exit_code(&report(1, false, false)), EXIT_FAIL);
         assert_eq!(exit_code(&report(1, false, true)), EXIT_USAGE);
         assert_eq!(exit_code(&report(1, true, true)), EXIT_INTERRUPTED);
+    }
+
+    #[test]
+    fn unconfirmed_findings_do_not_make_exit_1() {
+        let mut r = report(2, false, false);
+        for f in &mut r.findings {
+            f.replayed = Some(false);
+        }
+        assert_eq!(exit_code(&r), 0);
+        r.findings[0].replayed = Some(true);
+        assert_eq!(exit_code(&r), EXIT_FAIL);
     }
 }

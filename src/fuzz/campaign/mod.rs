@@ -148,7 +148,10 @@ pub async fn run(
         ..Stats::default()
     };
     let mut c = Campaign {
-        seen: finding::existing(&cfg.out.join("findings")),
+        seen: finding::existing(&cfg.out.join("findings"))
+            .into_iter()
+            .chain(finding::existing(&cfg.out.join(report::UNCONFIRMED_DIR)))
+            .collect(),
         rng: Rng::new(cfg.seed),
         cfg,
         stop,
@@ -533,7 +536,8 @@ impl Campaign {
         self.stats.corpus = self.corpus.len();
         self.stats.states = self.coverage.states();
         self.stats.sequences = self.coverage.sequences();
-        self.stats.findings = self.reported.len();
+        self.stats.findings = self.reported.iter().filter(|f| !f.unconfirmed()).count();
+        self.stats.unconfirmed_findings = self.reported.iter().filter(|f| f.unconfirmed()).count();
         self.stats
             .tick(self.ran_for.unwrap_or_else(|| self.started.elapsed()));
         self.progress.update(&self.stats);

@@ -15,6 +15,9 @@ use crate::report::fuzz_junit::JunitFinding;
 use crate::runner::{self, RunConfig};
 use std::path::PathBuf;
 
+/// Where findings whose replay did not fail are written, under `--out`.
+pub const UNCONFIRMED_DIR: &str = "unconfirmed";
+
 /// A finding as the final report shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reported {
@@ -32,12 +35,19 @@ pub struct Reported {
 }
 
 impl Reported {
+    /// A finding whose scenario, replayed with the full timeout, did not fail: listed apart
+    /// (under `DIR/unconfirmed/`), never counted towards the exit code.
+    pub fn unconfirmed(&self) -> bool {
+        self.replayed == Some(false)
+    }
+
     pub fn junit(&self) -> JunitFinding {
         JunitFinding {
             id: self.id.clone(),
             oracle: self.oracle.name().into(),
             detail: self.detail.clone(),
             path: self.path.clone(),
+            unconfirmed: self.unconfirmed(),
         }
     }
 }
@@ -104,12 +114,25 @@ pub(super) async fn report(
     let mut found = Finding::new(&trace, &verdict, &provenance, &dir);
     let time_remains = c.time_left().is_none_or(|left| !left.is_zero());
     if target_ok && !c.stop.is_set() && time_remains {
-        provenance.replayed = Some(replays(c, &found).await);
+        let replayed = replays(c, &found).await;
+        provenance.replayed = Some(replayed);
+        // A scenario that does not fail when replayed with the full timeout is no finding a
+        // server author should be sent to: it goes apart, where `ftpspec run DIR/findings`
+        // does not pick it up.
+        let dir = match replayed {
+            true => dir,
+            false => c.cfg.out.join(UNCONFIRMED_DIR),
+        };
+        std::fs::create_dir_all(&dir)?;
         found = Finding::new(&trace, &verdict, &provenance, &dir);
     }
     found.write()?;
+    let label = match provenance.replayed {
+        Some(false) => "unconfirmed finding (did not fail on replay)",
+        _ => "finding",
+    };
     c.progress.println(&format!(
-        "finding: {} — {} → {} (after {} dialogues)",
+        "{label}: {} — {} → {} (after {} dialogues)",
         verdict.oracle.name(),
         verdict.detail,
         found.path.display(),

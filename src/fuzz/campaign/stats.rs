@@ -15,7 +15,8 @@
 //! | `corpus`, `corpus_loaded` | inputs kept now, and loaded at start from `DIR/corpus/` |
 //! | `states` | distinct (previous reply code, verb, reply code) transitions seen |
 //! | `sequences` | distinct reply-code sequences seen |
-//! | `findings` | distinct findings written to `DIR/findings/` this campaign |
+//! | `findings` | distinct findings written to `DIR/findings/` this campaign (their replay failed, or they could not be replayed: crash, hang, unavailable) |
+//! | `unconfirmed_findings` | findings whose scenario did not fail when replayed with the full timeout, written to `DIR/unconfirmed/` instead; they do not change the exit code |
 //! | `inconclusive` | dialogues that ended in a wait on a transfer (not judged) |
 //! | `local_errors` | dialogues that could not run for a local reason (no free local port: TIME_WAIT holds them all at thousands of dialogues a second); not counted in `execs` |
 //! | `unconfirmed` | missing replies seen with a measured wait that came within the full `--timeout` on a rerun (not reported) |
@@ -62,6 +63,7 @@ pub struct Stats {
     pub states: usize,
     pub sequences: usize,
     pub findings: usize,
+    pub unconfirmed_findings: usize,
     pub inconclusive: u64,
     pub unserved: u64,
     pub unconfirmed: u64,

@@ -348,7 +348,7 @@ impl Ledger {
         }
     }
 
-    /// Sending failed: the connection is gone, and the command being sent is the one
+    /// Sending failed: the connection is gone, and the first command owed a reply is the one
     /// unanswered — unless a 221/421 announced the close. Returns the command and how, when
     /// only the target's liveness can finish the story.
     pub fn lost_on_send(&mut self, e: &SessionError) -> Option<(usize, NoReply)> {
@@ -356,7 +356,9 @@ impl Ledger {
             self.trace.end = End::Completed;
             return None;
         }
-        let cmd = self.trace.commands.len() - 1;
+        // The first command still owed a reply is the one left unanswered: the write that
+        // failed may have carried several (a pipeline).
+        let cmd = self.owed().unwrap_or(self.trace.commands.len() - 1);
         let how = match e {
             _ if self.answered_before(cmd) => NoReply::ClosedAfterReply,
             SessionError::Io { .. } => NoReply::Reset,
@@ -672,5 +674,18 @@ mod tests {
         assert!(l.may_be_slow(0) && l.may_be_slow(1) && !l.may_be_slow(2));
         let bare: Vec<bool> = l.trace.commands.iter().map(|c| c.bare_lf).collect();
         assert_eq!(bare, [false, false, true, false]);
+    }
+
+    #[test]
+    fn a_failed_pipelined_write_blames_the_first_command_it_carried() {
+        let mut l = ledger();
+        l.sent(b"NOOP x\r\n");
+        l.reply(0, &reply("500 too long\r\n"));
+        l.sent(b"LIST\r\nEPRT |1|127.0.0.1|5000|\r\n");
+        let reset = SessionError::Io {
+            context: "write",
+            source: std::io::ErrorKind::ConnectionReset.into(),
+        };
+        assert_eq!(l.lost_on_send(&reset), Some((1, NoReply::ClosedAfterReply)));
     }
 }
