@@ -48,9 +48,10 @@ fn campaign(fault: Option<&str>, out: &Path, runs: &str) -> Output {
     ftpspec(&args)
 }
 
-/// Finds `fault` with the expected oracle; the findings replay to FAIL against the same fault
-/// (with `--strict`, so that a finding at a SHOULD, which is a WARN, fails too).
-fn finds_and_replays(fault: &str, oracle: &str) {
+/// Finds `fault` with the expected oracle, minimised to at most one operation more than the
+/// defect `needs`; the findings replay to FAIL against the same fault (with `--strict`, so that
+/// a finding at a SHOULD, which is a WARN, fails too).
+fn finds_and_replays(fault: &str, oracle: &str, needs: usize) {
     let dir = scratch("fuzz", fault);
     let junit = dir.join("junit.xml");
     let out = {
@@ -85,6 +86,15 @@ fn finds_and_replays(fault: &str, oracle: &str) {
         "{fault}: expected a {oracle} finding, got {names:?}\n{stdout}"
     );
     assert!(stdout.contains("replays to a failure"), "{stdout}");
+    // "(N operations, found after …": every finding of this fault is minimised to the defect.
+    for line in stdout.lines().filter(|l| l.contains(" operation")) {
+        let ops: usize = line
+            .split_once('(')
+            .and_then(|(_, rest)| rest.split_once(" operation"))
+            .and_then(|(n, _)| n.trim().parse().ok())
+            .unwrap_or(usize::MAX);
+        assert!(ops <= needs + 1, "{fault}: {line}\n{stdout}");
+    }
     let xml = std::fs::read_to_string(&junit).expect("junit written");
     assert!(xml.contains("<failure"), "{xml}");
 
@@ -119,18 +129,18 @@ fn finds_and_replays(fault: &str, oracle: &str) {
 
 #[test]
 fn finds_eprt_any_delimiter() {
-    finds_and_replays("eprt-any-delimiter", "malformed-accepted");
+    finds_and_replays("eprt-any-delimiter", "malformed-accepted", 1);
 }
 
 #[test]
 fn finds_epsv_malformed_229() {
-    finds_and_replays("epsv-malformed-229", "malformed-reply");
+    finds_and_replays("epsv-malformed-229", "malformed-reply", 1);
 }
 
 #[test]
 fn finds_close_after_error() {
     // The 5xx was the reply; the close after it, with no 421, is the deviation (a SHOULD).
-    finds_and_replays("close-after-error", "closed-without-421");
+    finds_and_replays("close-after-error", "closed-without-421", 2);
 }
 
 /// Conforming quirks of real servers are never findings, and a server that closes after

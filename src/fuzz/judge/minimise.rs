@@ -1,5 +1,7 @@
 //! Minimisation: the smallest dialogue that still makes the *same* oracle fire with the *same*
-//! signature — drop the operations after the violation, then each operation in turn, then try
+//! signature — drop the operations after the violation; then delta debugging over the
+//! operations (Zeller's ddmin: drop halves, then quarters, … then single operations, again
+//! until nothing more can go), so that operations that only matter together go together; then
 //! simpler forms of what is left (one command instead of a pipeline, a plain CRLF ending, no
 //! second EPRT mutation, no login). Every candidate is run against the target, so the result is
 //! what the server really does, within a budget of executions.
@@ -13,7 +15,7 @@ use crate::fuzz::judge::finding::{FindingKey, key};
 use crate::fuzz::judge::oracle::{Violation, judge};
 
 /// Most executions one minimisation may spend.
-pub const BUDGET: usize = 64;
+pub const BUDGET: usize = 128;
 
 /// The result: the smallest dialogue found, its trace and its verdict.
 #[derive(Debug, Clone)]
@@ -47,12 +49,7 @@ pub async fn minimise(
         cut.ops.truncate(keep);
         try_candidate(&mut best, cut, want, cfg).await;
     }
-    let mut i = best.dialogue.ops.len();
-    while i > 0 && best.runs < budget {
-        i -= 1;
-        let candidate = best.dialogue.without(i);
-        try_candidate(&mut best, candidate, want, cfg).await;
-    }
+    ddmin(&mut best, want, cfg, budget).await;
     for i in 0..best.dialogue.ops.len() {
         for simpler in simpler_ops(&best.dialogue.ops[i]) {
             if best.runs >= budget {
@@ -71,6 +68,43 @@ pub async fn minimise(
         try_candidate(&mut best, candidate, want, cfg).await;
     }
     best
+}
+
+/// Delta debugging over the operations: try dropping each of `n` chunks (the complement
+/// keeps the rest); on success go on with the smaller dialogue at a coarser `n`, else refine
+/// `n` up to single operations. Ends 1-minimal (no single operation can go) or at the budget.
+async fn ddmin(best: &mut Minimised, want: FindingKey, cfg: &ExecConfig, budget: usize) {
+    let mut n = 2usize;
+    while best.runs < budget {
+        let len = best.dialogue.ops.len();
+        if len == 0 {
+            return;
+        }
+        let n_now = n.min(len);
+        let chunk = len.div_ceil(n_now);
+        let mut dropped = false;
+        // Later chunks first: the operations just before the violation are the likeliest to
+        // matter, so they are the last to be tried.
+        for start in (0..len).step_by(chunk).rev() {
+            if best.runs >= budget {
+                return;
+            }
+            let mut candidate = best.dialogue.clone();
+            let end = (start + chunk).min(len);
+            candidate.ops.drain(start..end);
+            if try_candidate(best, candidate, want, cfg).await {
+                dropped = true;
+                break;
+            }
+        }
+        if dropped {
+            n = n_now.saturating_sub(1).max(2);
+        } else if n_now < len {
+            n = (2 * n_now).min(len);
+        } else {
+            return;
+        }
+    }
 }
 
 /// Runs `candidate`; keeps it when the same finding shows. Returns whether it was kept.
