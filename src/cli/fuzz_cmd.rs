@@ -289,9 +289,14 @@ fn print_report(report: &CampaignReport, out: &std::path::Path) -> std::io::Resu
             1 => "1 operation".to_string(),
             n => format!("{n} operations"),
         };
+        let variants = match f.variants {
+            0 => String::new(),
+            1 => ", seen in 1 more dialogue".to_string(),
+            n => format!(", seen in {n} more dialogues"),
+        };
         writeln!(
             w,
-            "              {} ({ops}, found after {} dialogues, {replay})",
+            "              {} ({ops}, found after {} dialogues{variants}, {replay})",
             f.path.display(),
             f.found_after
         )?;
@@ -397,6 +402,7 @@ mod tests {
             ops: 1,
             replayed: None,
             found_after: 1,
+            variants: 0,
         };
         CampaignReport {
             stats: Stats::default(),

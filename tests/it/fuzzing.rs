@@ -51,7 +51,7 @@ fn campaign(fault: Option<&str>, out: &Path, runs: &str) -> Output {
 /// Finds `fault` with the expected oracle, minimised to at most one operation more than the
 /// defect `needs`; the findings replay to FAIL against the same fault (with `--strict`, so that
 /// a finding at a SHOULD, which is a WARN, fails too).
-fn finds_and_replays(fault: &str, oracle: &str, needs: usize) {
+fn finds_and_replays(fault: &str, oracle: &str, needs: usize) -> String {
     let dir = scratch("fuzz", fault);
     let junit = dir.join("junit.xml");
     let out = {
@@ -124,12 +124,20 @@ fn finds_and_replays(fault: &str, oracle: &str, needs: usize) {
         "the summary says when: {stdout}"
     );
     assert!(first.contains("Original dialogue"), "{first}");
+    // One defect, one file: later sightings are counted in it, not written as new files.
+    if stdout.contains(" more dialogue") {
+        assert!(first.contains("# Variants: "), "{first}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
+    stdout
 }
 
 #[test]
 fn finds_eprt_any_delimiter() {
-    finds_and_replays("eprt-any-delimiter", "malformed-accepted", 1);
+    let stdout = finds_and_replays("eprt-any-delimiter", "malformed-accepted", 1);
+    // Every bad delimiter is the same defect: one file, the others counted in it.
+    assert_eq!(stdout.matches("FINDING").count(), 1, "{stdout}");
+    assert!(stdout.contains(" more dialogues"), "{stdout}");
 }
 
 #[test]

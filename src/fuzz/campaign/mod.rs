@@ -127,6 +127,8 @@ pub(super) struct Campaign {
     /// The last dialogue that reached the target, kept until a later one does (for a target
     /// that stops serving after it).
     pub last_served: Option<Ran>,
+    /// Later dialogues that showed a finding already reported: one defect, one file.
+    pub variants: std::collections::HashMap<FindingKey, report::Variants>,
 }
 
 /// Runs a campaign. Errors are local I/O problems (the `--out` directory), never the target's.
@@ -167,6 +169,7 @@ pub async fn run(
         created: Default::default(),
         health: Health::default(),
         last_served: None,
+        variants: Default::default(),
     };
     c.progress.println(&format!(
         "ftpspec fuzz → {target_display}: {}; seed {}, {} inputs loaded from {}",
@@ -225,6 +228,7 @@ pub async fn run(
         false => cleanup::cleanup(&c.cfg.exec, &c.created).await,
     };
     c.stats.cleanup = Some(cleanup.stats());
+    report::note_variants(&mut c)?;
     c.refresh()?;
     c.progress.finish();
     Ok(CampaignReport {
@@ -337,9 +341,10 @@ impl Campaign {
         let served = (input.clone(), dialogue.clone(), trace.clone());
         if let Some(v) = verdict {
             let crashed = v.oracle == Oracle::Crash;
-            if !self.seen.contains(&finding::key(&v))
-                && let Some((trace, v)) = self.confirm(&dialogue, trace, v).await
-            {
+            let key = finding::key(&v);
+            if self.seen.contains(&key) {
+                self.variants.entry(key).or_default().add(&v.detail);
+            } else if let Some((trace, v)) = self.confirm(&dialogue, trace, v).await {
                 report::report(self, &input, &dialogue, trace, v).await?;
             }
             if crashed {

@@ -32,6 +32,67 @@ pub struct Reported {
     pub replayed: Option<bool>,
     /// Dialogues the campaign had run when it found it.
     pub found_after: u64,
+    /// Later dialogues of this campaign that showed the same defect.
+    pub variants: u64,
+}
+
+/// Later sightings of a finding already reported: how many, and a few of their details.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Variants {
+    pub count: u64,
+    /// Up to [`MAX_EXAMPLES`] details that differ from each other.
+    pub examples: Vec<String>,
+}
+
+/// Most variant details a finding keeps.
+pub const MAX_EXAMPLES: usize = 3;
+
+impl Variants {
+    pub fn add(&mut self, detail: &str) {
+        self.count += 1;
+        if self.examples.len() < MAX_EXAMPLES && !self.examples.iter().any(|e| e == detail) {
+            self.examples.push(detail.to_string());
+        }
+    }
+}
+
+/// At the end of a campaign: each finding's file says how many later dialogues showed the same
+/// defect, with a few examples, and the report carries the count.
+pub(super) fn note_variants(c: &mut Campaign) -> std::io::Result<()> {
+    for r in &mut c.reported {
+        let key = finding::key_of(r.oracle, &r.signature);
+        let Some(v) = c.variants.get(&key) else {
+            continue;
+        };
+        r.variants = v.count;
+        let Ok(text) = std::fs::read_to_string(&r.path) else {
+            continue;
+        };
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with("# What happened:"))
+            .map_or(0, |i| i + 1);
+        let mut note = vec![format!(
+            "# Variants: {} later dialogue(s) of this campaign showed the same defect, for example:",
+            v.count
+        )];
+        let others = v.examples.iter().filter(|e| **e != r.detail);
+        note.extend(others.map(|e| {
+            format!(
+                "#   {}",
+                crate::session::transcript::escape_bytes(e.as_bytes())
+                    .chars()
+                    .take(300)
+                    .collect::<String>()
+            )
+        }));
+        lines.splice(at..at, note);
+        let mut out = lines.join("\n");
+        out.push('\n');
+        crate::fuzz::campaign::corpus::write_file(&r.path, out.as_bytes(), true)?;
+    }
+    Ok(())
 }
 
 impl Reported {
@@ -147,6 +208,7 @@ pub(super) async fn report(
         ops: small.ops.len(),
         replayed: provenance.replayed,
         found_after: found_after.0,
+        variants: 0,
     });
     c.refresh()
 }

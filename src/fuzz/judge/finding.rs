@@ -21,7 +21,12 @@ pub type FindingKey = (Oracle, u32);
 
 /// The key of a verdict.
 pub fn key(verdict: &Violation) -> FindingKey {
-    (verdict.oracle, fnv1a(verdict.signature.as_bytes()) as u32)
+    key_of(verdict.oracle, &verdict.signature)
+}
+
+/// The key of a finding with this oracle and signature.
+pub fn key_of(oracle: Oracle, signature: &str) -> FindingKey {
+    (oracle, fnv1a(signature.as_bytes()) as u32)
 }
 
 /// One finding, ready to write.
@@ -70,7 +75,7 @@ impl Finding {
             ),
             match p.replayed {
                 Some(true) => "Confirmed: this scenario replayed to a failure against the target.".into(),
-                Some(false) => "Not confirmed: this scenario did not fail when replayed once (flaky or timing-dependent).".into(),
+                Some(false) => "Unconfirmed: this scenario did not fail when replayed with the full timeout (flaky or timing-dependent); it is kept apart, under unconfirmed/.".into(),
                 None => "Not replayed (the target was down or hanging when it was found).".into(),
             },
             "Replay: ftpspec run --target <URL> <this file>   (--strict for SHOULD-level findings)".into(),
