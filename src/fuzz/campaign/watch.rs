@@ -174,8 +174,9 @@ mod tests {
         let _ = quiet.kill();
         let _ = busy.wait();
         let _ = quiet.wait();
-        assert!(b.unwrap().cpu_percent > 30.0, "a busy loop looks idle");
-        assert!(q.unwrap().cpu_percent < 10.0, "sleep looks busy");
+        // Loose bounds: the machine may be busy with other tests (a sleep uses ~0%).
+        assert!(b.unwrap().cpu_percent > 15.0, "a busy loop looks idle");
+        assert!(q.unwrap().cpu_percent < 5.0, "sleep looks busy");
         assert!(check(u32::MAX).is_err());
     }
 }

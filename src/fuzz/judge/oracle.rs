@@ -342,14 +342,32 @@ fn framing_in_doubt(commands: &[Exchange]) -> bool {
     })
 }
 
+/// The signature of a command unanswered while a passive listener waits.
+const PASSIVE_WAITING: &str =
+    "timeout: a command while a passive listener waits for its connection";
+
+/// A 227 or 229 was read before step `act` and no data connection was made since.
+fn listener_waiting(trace: &Trace, act: usize) -> bool {
+    let before = &trace.acts[..act.min(trace.acts.len())];
+    let last_passive = before
+        .iter()
+        .rposition(|a| matches!(a, Act::Reply { code, .. } if code.0 == 227 || code.0 == 229));
+    last_passive.is_some_and(|p| {
+        !before[p..]
+            .iter()
+            .any(|a| matches!(a, Act::Connect { ok: true, .. }))
+    })
+}
+
 /// The signature of any reply missing after the ABOR of a transfer that had its 1xx.
 const AFTER_ABOR: &str = "timeout: after ABOR of a transfer that had its 1xx";
 
 /// `timeout: ABOR`, `timeout: a line with bytes above 0x7f` or `connection lost after 5xx`.
-/// A command left unanswered is one finding per verb — or one for every line with non-ASCII
-/// bytes, whatever its verb, since what such a server chokes on is the decoding (RFC 959 §4.1:
-/// commands are Telnet NVT-ASCII), or one for any reply missing after the ABOR of a transfer
-/// that had its 1xx (RFC 959 §4.1.3). A lost connection is one finding per class of the reply
+/// Any command unanswered while a passive listener waits for its connection is one finding.
+/// A command left unanswered is one finding per verb — or one for every over-long line, every
+/// line with non-ASCII bytes, every line with control bytes, whatever its verb, since what such
+/// a server chokes on is the line (RFC 959 §4.1: commands are Telnet NVT-ASCII), or one for any
+/// reply missing after the ABOR of a transfer that had its 1xx (RFC 959 §4.1.3). A lost connection is one finding per class of the reply
 /// before it, so that "closes after every error" is one finding, whatever command follows.
 fn silence_signature(trace: &Trace, cmd: &Exchange, act: usize, how: NoReply) -> String {
     if how == NoReply::Timeout {
@@ -366,8 +384,17 @@ fn silence_signature(trace: &Trace, cmd: &Exchange, act: usize, how: NoReply) ->
         let telnet_free = crate::proto::telnet::strip_telnet(&cmd.line);
         return match () {
             _ if aborted => AFTER_ABOR.into(),
+            // A server that holds every command while a passive listener waits for its data
+            // connection: one defect, whatever command it held.
+            _ if listener_waiting(trace, act) => PASSIVE_WAITING.into(),
+            // What such a server chokes on is the line's length or its bytes, not its verb:
+            // one finding for each kind of line, whatever the command.
+            _ if cmd.line.len() > LONG_LINE => "timeout: an over-long line".into(),
             _ if telnet_free.iter().any(|&b| b > 0x7f) => {
                 "timeout: a line with bytes above 0x7f".into()
+            }
+            _ if telnet_free.iter().any(|&b| b < 0x20 || b == 0x7f) => {
+                "timeout: a line with control bytes".into()
             }
             _ => format!("timeout: {}", verb_class(&cmd.verb)),
         };
@@ -503,6 +530,30 @@ mod tests {
     }
 
     #[test]
+    fn commands_held_while_a_passive_listener_waits_are_one_defect() {
+        let signature = |verb: &[u8], connected: bool| {
+            let mut trace = trace_of(vec![command(b"EPSV", &[229]), command(verb, &[])]);
+            trace.acts.push(Act::Reply {
+                cmd: 0,
+                code: ReplyCode(229),
+                binder: Some(Binder::Epsv),
+            });
+            if connected {
+                trace.acts.push(Act::Connect {
+                    chan: crate::fuzz::exec::trace::Chan::Passive,
+                    via: Binder::Epsv,
+                    ok: true,
+                });
+            }
+            let last = trace.commands[1].clone();
+            silence_signature(&trace, &last, trace.acts.len(), NoReply::Timeout)
+        };
+        assert_eq!(signature(b"NOOP", false), PASSIVE_WAITING);
+        assert_eq!(signature(b"STAT", false), PASSIVE_WAITING);
+        assert_eq!(signature(b"NOOP", true), "timeout: NOOP");
+    }
+
+    #[test]
     fn silence_is_judged_only_after_complete_lines() {
         let noop = || command(b"NOOP", &[200]);
         let stat = || command(b"STAT", &[]);
@@ -533,6 +584,16 @@ mod tests {
         let high_b = timeout_signature(vec![command(b"EPRT |1|\xe6\xda|", &[])]);
         assert_eq!(high_a, high_b);
         assert_eq!(high_a, "timeout: a line with bytes above 0x7f");
+        let control_a = timeout_signature(vec![command(b"NOOP a\x01b", &[])]);
+        let control_b = timeout_signature(vec![command(b"EPRT \x7f1\x7f", &[])]);
+        assert_eq!(control_a, control_b);
+        assert_eq!(control_a, "timeout: a line with control bytes");
+        let long_noop = [b"NOOP ".as_slice(), &[b'x'; 3000]].concat();
+        let long_eprt = [b"EPRT ".as_slice(), &[b'|'; 5000]].concat();
+        assert_eq!(
+            timeout_signature(vec![command(&long_noop, &[])]),
+            timeout_signature(vec![command(&long_eprt, &[])])
+        );
         // After ABOR of a transfer that had its 1xx, whichever command the missing reply was
         // matched to, it is one finding.
         let abor = |last: &[u8]| {
