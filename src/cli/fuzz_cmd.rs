@@ -261,11 +261,12 @@ fn print_report(report: &CampaignReport, out: &std::path::Path) -> std::io::Resu
     )?;
     writeln!(
         w,
-        "corpus {} ({} loaded from {}), {} states, {} reply-code sequences, {} inconclusive",
+        "corpus {} ({} loaded from {}), {} states ({} loaded), {} reply-code sequences, {} inconclusive",
         s.corpus,
         s.corpus_loaded,
         out.join("corpus").display(),
         s.states,
+        s.states_loaded,
         s.sequences,
         s.inconclusive
     )?;
@@ -299,6 +300,22 @@ fn print_report(report: &CampaignReport, out: &std::path::Path) -> std::io::Resu
             "              {} ({ops}, found after {} dialogues{variants}, {replay})",
             f.path.display(),
             f.found_after
+        )?;
+    }
+    for e in &report.earlier {
+        writeln!(w, "  {:<11} {:<20} {}", "EARLIER", "", e.detail)?;
+        writeln!(
+            w,
+            "              {} (written by an earlier campaign in this folder)",
+            e.path.display()
+        )?;
+    }
+    if s.previous_unclean {
+        writeln!(
+            w,
+            "note: the previous campaign in {} did not end cleanly (killed); its corpus, coverage ({} states) and findings were kept",
+            out.display(),
+            s.states_loaded
         )?;
     }
     if let Some(watched) = &s.watch {
@@ -406,6 +423,7 @@ mod tests {
         };
         CampaignReport {
             stats: Stats::default(),
+            earlier: Vec::new(),
             findings: vec![found; findings],
             interrupted,
             target_lost,

@@ -242,6 +242,29 @@ fn clean_server_has_no_findings_and_a_second_run_resumes() {
         stdout.contains(&format!("({saved} loaded from")),
         "{stdout}"
     );
+    // The states count goes on from where the first campaign left it.
+    let states = stats["states"].as_u64().unwrap();
+    let read_stats = || -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("stats.json")).unwrap()).unwrap()
+    };
+    let resumed = read_stats();
+    assert_eq!(resumed["states_loaded"].as_u64(), Some(states), "{resumed}");
+    assert!(resumed["states"].as_u64().unwrap() >= states, "{resumed}");
+    assert_eq!(resumed["previous_unclean"], false);
+
+    // As after kill -9: stats.json still says running, and the folder holds a finding.
+    std::fs::write(dir.join("stats.json"), r#"{"state": "running"}"#).unwrap();
+    std::fs::write(
+        dir.join("findings").join("silence-0badf00d.ftpspec"),
+        "# What happened: no reply to \"STAT\" (an earlier night)\n",
+    )
+    .unwrap();
+    let third = campaign(None, &dir, "10");
+    let (stdout, stderr) = (text(&third.stdout), text(&third.stderr));
+    assert!(stderr.contains("did not end cleanly"), "{stderr}");
+    assert!(stdout.contains("EARLIER"), "{stdout}");
+    assert!(stdout.contains("an earlier night"), "{stdout}");
+    assert_eq!(read_stats()["previous_unclean"], true);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

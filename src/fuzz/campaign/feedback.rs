@@ -114,11 +114,74 @@ impl Coverage {
     pub fn sequences(&self) -> usize {
         self.sequence_count
     }
+
+    /// The coverage as bytes, for `DIR/coverage.bin`, so that a resumed campaign goes on
+    /// counting states where the last one stopped: a magic, the transitions (2 + 4 + 2 bytes
+    /// each, sorted, so equal coverage gives equal bytes), then the sequence bitmap.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut t: Vec<&Transition> = self.transitions.iter().collect();
+        t.sort();
+        let mut out = Vec::with_capacity(16 + t.len() * 8 + self.sequences.len() * 8);
+        out.extend_from_slice(COVERAGE_MAGIC);
+        out.extend_from_slice(&(t.len() as u32).to_le_bytes());
+        for (prev, verb, code) in t {
+            out.extend_from_slice(&prev.0.to_le_bytes());
+            out.extend_from_slice(verb);
+            out.extend_from_slice(&code.0.to_le_bytes());
+        }
+        for word in &self.sequences {
+            out.extend_from_slice(&word.to_le_bytes());
+        }
+        out
+    }
+
+    /// Coverage saved by [`Coverage::to_bytes`]; `None` for anything else (a file from another
+    /// version, a torn write), which the campaign then ignores.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Coverage> {
+        let rest = bytes.strip_prefix(COVERAGE_MAGIC)?;
+        let (count, mut rest) = rest.split_first_chunk::<4>()?;
+        let count = u32::from_le_bytes(*count) as usize;
+        if count > MAX_TRANSITIONS || rest.len() != count * 8 + SEQUENCE_BITS / 8 {
+            return None;
+        }
+        let mut c = Coverage::default();
+        for _ in 0..count {
+            let (t, tail) = rest.split_first_chunk::<8>()?;
+            let prev = ReplyCode(u16::from_le_bytes([t[0], t[1]]));
+            let verb = [t[2], t[3], t[4], t[5]];
+            let code = ReplyCode(u16::from_le_bytes([t[6], t[7]]));
+            c.transitions.insert((prev, verb, code));
+            rest = tail;
+        }
+        for word in c.sequences.iter_mut() {
+            let (w, tail) = rest.split_first_chunk::<8>()?;
+            *word = u64::from_le_bytes(*w);
+            c.sequence_count += word.count_ones() as usize;
+            rest = tail;
+        }
+        Some(c)
+    }
 }
+
+/// The first bytes of `DIR/coverage.bin`.
+const COVERAGE_MAGIC: &[u8; 8] = b"FTPSCOV1";
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn coverage_survives_a_round_trip_and_rejects_other_bytes() {
+        let mut c = Coverage::default();
+        c.observe(&trace(&[(b"NOOP", 200), (b"EPSV", 229), (b"XXXX", 500)]));
+        let bytes = c.to_bytes();
+        let back = Coverage::from_bytes(&bytes).expect("parses");
+        assert_eq!(back.states(), c.states());
+        assert_eq!(back.sequences(), c.sequences());
+        assert_eq!(back.to_bytes(), bytes);
+        assert!(Coverage::from_bytes(&bytes[..bytes.len() - 1]).is_none());
+        assert!(Coverage::from_bytes(b"something else").is_none());
+    }
     use crate::fuzz::exec::trace::{Exchange, Seen};
     use crate::fuzz::input::line::Values;
 

@@ -10,10 +10,11 @@ pub mod corpus;
 pub mod feedback;
 pub mod health;
 pub mod report;
+pub mod resume;
 pub mod stats;
 pub mod watch;
 
-use crate::fuzz::campaign::corpus::Corpus;
+use crate::fuzz::campaign::corpus::{Corpus, write_file};
 use crate::fuzz::campaign::feedback::Coverage;
 use crate::fuzz::campaign::health::Health;
 use crate::fuzz::campaign::report::{CampaignReport, Reported};
@@ -100,6 +101,11 @@ impl StopSignal {
 /// The pause after a dialogue that could not run for a local reason.
 const LOCAL_ERROR_PAUSE: Duration = Duration::from_millis(20);
 
+/// The campaign's numbers under `--out`, rewritten every few seconds.
+pub const STATS_FILE: &str = "stats.json";
+/// The coverage under `--out`, so a resumed campaign keeps its states.
+pub const COVERAGE_FILE: &str = "coverage.bin";
+
 /// One finished execution.
 type Ran = (Vec<u8>, Dialogue, Trace);
 
@@ -129,6 +135,8 @@ pub(super) struct Campaign {
     pub last_served: Option<Ran>,
     /// Later dialogues that showed a finding already reported: one defect, one file.
     pub variants: std::collections::HashMap<FindingKey, report::Variants>,
+    /// (states, sequences) when `coverage.bin` was last written.
+    pub saved_states: (usize, usize),
 }
 
 /// Runs a campaign. Errors are local I/O problems (the `--out` directory), never the target's.
@@ -140,6 +148,9 @@ pub async fn run(
 ) -> std::io::Result<CampaignReport> {
     let corpus = Corpus::open(&cfg.out.join("corpus"), cfg.max_corpus)?;
     std::fs::create_dir_all(cfg.out.join("findings"))?;
+    // What the last campaign in this folder left: was it stopped cleanly, how far had it got.
+    let unclean = resume::unclean_stop(&cfg.out.join(STATS_FILE));
+    let coverage = resume::load_coverage(&cfg.out.join(COVERAGE_FILE));
     let stats = Stats {
         version: 1,
         target: target_display.to_string(),
@@ -147,6 +158,8 @@ pub async fn run(
         corpus: corpus.len(),
         corpus_loaded: corpus.len(),
         state: CampaignState::Running,
+        states_loaded: coverage.states(),
+        previous_unclean: unclean.is_some(),
         ..Stats::default()
     };
     let mut c = Campaign {
@@ -158,7 +171,7 @@ pub async fn run(
         cfg,
         stop,
         corpus,
-        coverage: Coverage::default(),
+        coverage,
         stats,
         started: Instant::now(),
         progress,
@@ -170,7 +183,14 @@ pub async fn run(
         health: Health::default(),
         last_served: None,
         variants: Default::default(),
+        saved_states: (usize::MAX, usize::MAX),
     };
+    if let Some(state) = &unclean {
+        c.progress.println(&format!(
+            "ftpspec fuzz: the previous campaign in {} did not end cleanly (its stats.json still says {state}); its corpus, coverage and findings are kept",
+            c.cfg.out.display()
+        ));
+    }
     c.progress.println(&format!(
         "ftpspec fuzz → {target_display}: {}; seed {}, {} inputs loaded from {}",
         c.cfg.shape.describe(),
@@ -231,8 +251,10 @@ pub async fn run(
     report::note_variants(&mut c)?;
     c.refresh()?;
     c.progress.finish();
+    let earlier = resume::earlier_findings(&c.cfg.out.join("findings"), &c.reported);
     Ok(CampaignReport {
         stats: c.stats,
+        earlier,
         findings: c.reported,
         interrupted: c.stop.is_set(),
         target_lost: c.target_lost,
@@ -546,7 +568,13 @@ impl Campaign {
         self.stats
             .tick(self.ran_for.unwrap_or_else(|| self.started.elapsed()));
         self.progress.update(&self.stats);
-        self.stats.write(&self.cfg.out.join("stats.json"))
+        let now = (self.stats.states, self.stats.sequences);
+        if now != self.saved_states {
+            let bytes = self.coverage.to_bytes();
+            write_file(&self.cfg.out.join(COVERAGE_FILE), &bytes, false)?;
+            self.saved_states = now;
+        }
+        self.stats.write(&self.cfg.out.join(STATS_FILE))
     }
 }
 

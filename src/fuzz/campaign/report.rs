@@ -117,6 +117,8 @@ impl Reported {
 #[derive(Debug, Clone)]
 pub struct CampaignReport {
     pub stats: Stats,
+    /// Findings earlier campaigns wrote into the same folder (a resumed campaign).
+    pub earlier: Vec<crate::fuzz::campaign::resume::Earlier>,
     /// Findings written by this campaign, in the order found.
     pub findings: Vec<Reported>,
     pub interrupted: bool,

@@ -13,7 +13,8 @@
 //! | `unserved` | dialogues that got no session (connection refused, no greeting, a 421 greeting); not counted in `execs` |
 //! | `commands`, `commands_per_sec` | command lines those dialogues sent (USER and PASS included, the closing QUIT not), and their rate |
 //! | `corpus`, `corpus_loaded` | inputs kept now, and loaded at start from `DIR/corpus/` |
-//! | `states` | distinct (previous reply code, verb, reply code) transitions seen |
+//! | `states`, `states_loaded` | distinct (previous reply code, verb, reply code) transitions seen, counting those an earlier campaign in the same folder saw (`coverage.bin`), and how many of them were loaded at start |
+//! | `previous_unclean` | the campaign before this one in the same folder did not end cleanly (its `stats.json` still said `running`: it was killed) |
 //! | `sequences` | distinct reply-code sequences seen |
 //! | `findings` | distinct findings written to `DIR/findings/` this campaign (their replay failed, or they could not be replayed: crash, hang, unavailable) |
 //! | `unconfirmed_findings` | findings whose scenario did not fail when replayed with the full timeout, written to `DIR/unconfirmed/` instead; they do not change the exit code |
@@ -61,6 +62,7 @@ pub struct Stats {
     pub corpus: usize,
     pub corpus_loaded: usize,
     pub states: usize,
+    pub states_loaded: usize,
     pub sequences: usize,
     pub findings: usize,
     pub unconfirmed_findings: usize,
@@ -69,6 +71,8 @@ pub struct Stats {
     pub unconfirmed: u64,
     pub local_errors: u64,
     pub state: CampaignState,
+    /// The campaign before this one in the same folder did not end cleanly (killed).
+    pub previous_unclean: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unavailable: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
