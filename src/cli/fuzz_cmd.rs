@@ -235,12 +235,7 @@ async fn resolve(
             if !args.fault.is_empty() {
                 display.push_str(&format!(" with fault {}", args.fault.join(", ")));
             }
-            let target = Target {
-                addrs,
-                user: None,
-                password: None,
-                display,
-            };
+            let target = Target::anonymous(addrs, display);
             Ok((target, Some(handle)))
         }
     }

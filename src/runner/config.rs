@@ -37,6 +37,16 @@ pub struct Target {
 }
 
 impl Target {
+    /// An anonymous login on these addresses, shown to people as `display`.
+    pub fn anonymous(addrs: Vec<SocketAddr>, display: impl Into<String>) -> Target {
+        Target {
+            addrs,
+            user: None,
+            password: None,
+            display: display.into(),
+        }
+    }
+
     /// The login name: the URL's user, else `anonymous`.
     pub fn user_name(&self) -> &str {
         self.user.as_deref().unwrap_or("anonymous")

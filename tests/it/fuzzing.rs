@@ -374,23 +374,14 @@ async fn a_dying_target_is_a_crash_finding_and_stops_the_campaign() {
         }
     });
     let dir = scratch("fuzz", "dying");
-    let target = Target {
-        addrs: vec![addr],
-        user: None,
-        password: None,
-        display: "dying".into(),
-    };
+    let target = Target::anonymous(vec![addr], "dying");
+    let exec = ExecConfig::new(target, addr, Duration::from_millis(500));
     let config = CampaignConfig {
-        exec: ExecConfig::new(target, addr, Duration::from_millis(500)),
-        shape: Default::default(),
-        budget: Budget::Runs(50),
         jobs: 1,
         seed: 7,
-        out: dir.clone(),
         max_corpus: 100,
         revive: Duration::from_secs(1),
-        stats_every: Duration::from_secs(2),
-        watch: None,
+        ..CampaignConfig::new(exec, dir.clone(), Budget::Runs(50))
     };
     let report = campaign::run(config, "dying", StopSignal::default(), Progress::new())
         .await
@@ -423,23 +414,14 @@ async fn a_target_that_stops_serving_is_unavailable_not_inconclusive() {
         .expect("bind");
     let addr = server.local_addrs()[0];
     let dir = scratch("fuzz", "stops-serving");
-    let target = Target {
-        addrs: vec![addr],
-        user: None,
-        password: None,
-        display: "stops serving".into(),
-    };
+    let target = Target::anonymous(vec![addr], "stops serving");
+    let exec = ExecConfig::new(target, addr, Duration::from_millis(500));
     let config = CampaignConfig {
-        exec: ExecConfig::new(target, addr, Duration::from_millis(500)),
-        shape: Default::default(),
-        budget: Budget::Runs(5_000),
         jobs: 2,
         seed: 3,
-        out: dir.clone(),
         max_corpus: 100,
         revive: Duration::from_secs(1),
-        stats_every: Duration::from_secs(2),
-        watch: None,
+        ..CampaignConfig::new(exec, dir.clone(), Budget::Runs(5_000))
     };
     let report = campaign::run(
         config,

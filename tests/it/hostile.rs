@@ -45,12 +45,7 @@ where
 }
 
 fn config(addr: SocketAddr) -> RunConfig {
-    let target = Target {
-        addrs: vec![addr],
-        user: None,
-        password: None,
-        display: "hostile".into(),
-    };
+    let target = Target::anonymous(vec![addr], "hostile");
     let mut config = RunConfig::new(target);
     config.step_timeout = Duration::from_millis(500);
     config.scenario_timeout = Duration::from_secs(10);

@@ -47,12 +47,7 @@ pub async fn start_server(faults: FaultSet) -> ServerHandle {
 }
 
 pub fn config_for(handle: &ServerHandle) -> RunConfig {
-    let target = Target {
-        addrs: handle.local_addrs().to_vec(),
-        user: None,
-        password: None,
-        display: "test".into(),
-    };
+    let target = Target::anonymous(handle.local_addrs().to_vec(), "test");
     let mut config = RunConfig::new(target);
     config.jobs = 8;
     // Faults that answer with silence cost one step timeout each: keep it short on loopback.

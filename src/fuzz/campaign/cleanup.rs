@@ -244,23 +244,14 @@ mod tests {
         drop(data);
         assert_eq!(user.reply().await.code, 226);
         let dir = std::env::temp_dir().join(format!("ftpspec-cleanup-{}", token()));
-        let target = Target {
-            addrs: vec![addr],
-            user: None,
-            password: None,
-            display: "reference".into(),
-        };
+        let target = Target::anonymous(vec![addr], "reference");
+        let exec = ExecConfig::new(target, addr, Duration::from_millis(500));
         let config = CampaignConfig {
-            exec: ExecConfig::new(target, addr, Duration::from_millis(500)),
-            shape: Default::default(),
-            budget: Budget::Runs(300),
             jobs: 1,
             seed: 3,
-            out: dir.clone(),
             max_corpus: 100,
             revive: Duration::from_secs(1),
-            stats_every: Duration::from_secs(2),
-            watch: None,
+            ..CampaignConfig::new(exec, dir.clone(), Budget::Runs(300))
         };
         let report = run(config, "reference", StopSignal::default(), Progress::new())
             .await

@@ -49,6 +49,27 @@ pub enum Budget {
     Unlimited,
 }
 
+impl CampaignConfig {
+    /// A campaign of `budget` against `exec`'s target, writing under `out`, with the command
+    /// line's defaults otherwise: the whole grammar, one dialogue at a time, seed 0, a corpus
+    /// of [`MAX_CORPUS`](corpus::MAX_CORPUS), a minute for the target to come back, stats
+    /// every 2 s, no process watch.
+    pub fn new(exec: ExecConfig, out: PathBuf, budget: Budget) -> CampaignConfig {
+        CampaignConfig {
+            exec,
+            shape: Shape::default(),
+            budget,
+            jobs: 1,
+            seed: 0,
+            out,
+            max_corpus: corpus::MAX_CORPUS,
+            revive: Duration::from_secs(60),
+            stats_every: Duration::from_secs(2),
+            watch: None,
+        }
+    }
+}
+
 /// Everything a campaign needs.
 #[derive(Debug, Clone)]
 pub struct CampaignConfig {

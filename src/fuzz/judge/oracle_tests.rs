@@ -104,12 +104,7 @@ async fn converse(stream: TcpStream, script: Script) {
 }
 
 fn config(addr: SocketAddr) -> ExecConfig {
-    let target = Target {
-        addrs: vec![addr],
-        user: None,
-        password: None,
-        display: "scripted".into(),
-    };
+    let target = Target::anonymous(vec![addr], "scripted");
     ExecConfig::new(target, addr, Duration::from_millis(300))
 }
 
