@@ -2,6 +2,11 @@
 //! when it reached a new state, judge it, and report findings — until the run or time budget
 //! is spent, Ctrl-C, or the target is gone for good.
 //!
+//! Beside the loop: `corpus` and `feedback` (what is kept and why), `health` (is the target
+//! still serving sessions?), `report` (a violation becomes a finding file; one defect, one
+//! file), `resume` (what an earlier campaign left in the folder), `cleanup` (what the campaign
+//! stored goes again), `stats` (`stats.json`), `watch` (`--watch-pid`).
+//!
 //! With `--jobs 1` a campaign is a pure function of its seed, its saved corpus and the target's
 //! behaviour: against a deterministic target the same seed replays the same campaign.
 
