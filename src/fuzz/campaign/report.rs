@@ -221,7 +221,13 @@ async fn replays(c: &Campaign, found: &Finding) -> bool {
     let mut target = c.cfg.exec.target.clone();
     target.addrs = vec![c.cfg.exec.addr];
     let mut config = RunConfig::new(target);
-    config.step_timeout = c.cfg.exec.timeout;
+    // A refused login may be answered seconds late on purpose: the replay gives it as long as
+    // the campaign did.
+    config.step_timeout = c
+        .cfg
+        .exec
+        .timeout
+        .max(crate::fuzz::exec::reader::LOGIN_WAIT);
     config.scenario_timeout = c.cfg.exec.timeout * 64;
     let outcome = runner::run_one(&found.scenario, &config).await;
     matches!(

@@ -13,6 +13,11 @@ use crate::proto::ReplyCode;
 use crate::session::{ControlConnection, Recorder, SessionError};
 use std::time::Duration;
 
+/// Most extra replies read after one line (see [`Exec::linger`]).
+const MAX_EXTRA: usize = 4;
+/// How long [`Exec::linger`] gives a second reply.
+const EXTRA_LOOK: std::time::Duration = std::time::Duration::from_millis(100);
+
 impl Exec<'_> {
     /// USER, then PASS when asked (RFC 959 §4.1.1), with the target's credentials. A refused
     /// login is no reason to stop: the dialogue goes on logged out.
@@ -99,6 +104,36 @@ impl Exec<'_> {
                 Err(())
             }
         }
+    }
+
+    /// After a line a server may take as two (an over-long line whose rest it reads as another
+    /// command), a second reply can follow the first a moment later: it is read now, within the
+    /// short look, and kept as the line's own extra reply — taken for the next
+    /// command's reply, it would shift every reply after it (pyftpdlib 2.2.0 answers an
+    /// over-long line with `500 Command too long.` and then `500 Command "" not understood.`).
+    pub(super) async fn linger(&mut self) -> Flow {
+        if self.ledger.owed().is_some() || !self.cfg.latency.looks_for_extra() {
+            return Ok(());
+        }
+        // Long enough for a second small write held back by Nagle's algorithm until our
+        // delayed ACK of the first (40 ms on Linux); a target that never sends one stops being
+        // looked at after a few lines.
+        let look = EXTRA_LOOK.min(self.cfg.timeout);
+        for _ in 0..MAX_EXTRA {
+            match self.ctrl.read_reply(look).await {
+                Ok(reply) => {
+                    self.cfg.latency.extra_seen();
+                    self.ledger.unsolicited(&reply);
+                }
+                Err(SessionError::Malformed(e)) => {
+                    self.ledger.malformed_unsolicited(e);
+                    return Err(());
+                }
+                // Nothing more (or the connection went: the next command finds out).
+                Err(_) => return Ok(()),
+            }
+        }
+        Ok(())
     }
 
     /// Sending failed: the connection is gone.

@@ -43,7 +43,15 @@ pub struct Latency {
     srtt_us: AtomicU64,
     /// RTTVAR in microseconds.
     rttvar_us: AtomicU64,
+    /// Over-long lines after which a second reply was looked for, and whether one ever came:
+    /// the target's habit, learnt once per campaign (see [`Latency::looks_for_extra`]).
+    extra_looks: AtomicU64,
+    extra_seen: std::sync::atomic::AtomicBool,
 }
+
+/// Over-long lines after which a campaign looks for a second reply before it concludes that
+/// the target never sends one.
+const EXTRA_TRIALS: u64 = 8;
 
 /// The wait for a reply that may never come: a floor for scheduling noise, plus this many
 /// SRTTs, plus this many RTTVARs (TCP's RTO uses 1 and 4; a missed reply costs more here than
@@ -72,6 +80,19 @@ impl Latency {
         };
         self.srtt_us.store(srtt.max(1), Ordering::Relaxed);
         self.rttvar_us.store(rttvar, Ordering::Relaxed);
+    }
+
+    /// Whether to look for a second reply after an over-long line: for the first
+    /// [`EXTRA_TRIALS`] such lines of a campaign, and for good once one came — so a target
+    /// that never sends one costs a few looks, not one per line.
+    pub fn looks_for_extra(&self) -> bool {
+        self.extra_seen.load(Ordering::Relaxed)
+            || self.extra_looks.fetch_add(1, Ordering::Relaxed) < EXTRA_TRIALS
+    }
+
+    /// A second reply to an over-long line came.
+    pub fn extra_seen(&self) {
+        self.extra_seen.store(true, Ordering::Relaxed);
     }
 
     /// The smoothed reply time (a slow guess before any reply was measured).
@@ -111,6 +132,17 @@ impl Latency {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extra_replies_are_looked_for_a_few_times_or_for_good_once_seen() {
+        let never = Latency::default();
+        let looks = (0..20).filter(|_| never.looks_for_extra()).count();
+        assert_eq!(looks as u64, EXTRA_TRIALS);
+        let seen = Latency::default();
+        assert!(seen.looks_for_extra());
+        seen.extra_seen();
+        assert!((0..20).all(|_| seen.looks_for_extra()));
+    }
 
     const MS: fn(u64) -> Duration = Duration::from_millis;
     const US: fn(u64) -> Duration = Duration::from_micros;

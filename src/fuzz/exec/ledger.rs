@@ -235,10 +235,31 @@ impl Ledger {
     pub fn reply(&mut self, cmd: usize, reply: &Reply) -> bool {
         let preliminary = reply.code.class() == 1;
         self.record(cmd, reply);
-        if !preliminary && self.owed() == Some(cmd) {
-            self.queue.pop_front();
+        if !preliminary && let Some(at) = self.queue.iter().position(|&q| q == cmd) {
+            self.queue.remove(at);
         }
         preliminary
+    }
+
+    /// Which owed command a reply with `code` answers: the first owed — unless that is a
+    /// transfer, which no 2xx but 226/250 and no 3xx can end (RFC 959 §5.4: RETR, STOR, LIST
+    /// and NLST end in 226, 250, 4xx or 5xx), and a later command is owed: then the server
+    /// answered that one while the transfer waits (pyftpdlib answers an EPRT while a RETR with
+    /// no data setup waits for its connection), and matching the reply to the transfer would
+    /// shift every reply after it.
+    pub fn owner_of(&self, code: ReplyCode) -> Option<usize> {
+        let head = self.owed()?;
+        let transfer = self.trace.commands[head].transfer;
+        let ends_transfer = matches!(code.0, 226 | 250) || matches!(code.class(), 1 | 4 | 5);
+        if transfer && !ends_transfer {
+            let next = self
+                .queue
+                .iter()
+                .copied()
+                .find(|&q| !self.trace.commands[q].transfer);
+            return Some(next.unwrap_or(head));
+        }
+        Some(head)
     }
 
     /// A reply no command is owed: attributed to an unfinished line that the server answered
@@ -320,7 +341,9 @@ impl Ledger {
                 self.malformed(cmd, err);
                 None
             }
-            SessionError::Timeout { .. } if transfer => {
+            // A transfer may wait for its data connection as long as the server likes — but
+            // not once an ABOR came: RFC 959 §4.1.3, it ends with 426 or 226 at once.
+            SessionError::Timeout { .. } if transfer && !self.abort_pending => {
                 self.trace.end =
                     End::Inconclusive(format!("no final reply to a transfer within {waited:?}"));
                 None
@@ -687,5 +710,19 @@ mod tests {
             source: std::io::ErrorKind::ConnectionReset.into(),
         };
         assert_eq!(l.lost_on_send(&reset), Some((1, NoReply::ClosedAfterReply)));
+    }
+
+    #[test]
+    fn a_reply_no_transfer_can_end_goes_to_the_command_behind_it() {
+        let mut l = ledger();
+        l.sent(b"RETR f\r\n");
+        l.reply(0, &reply("150 opening\r\n"));
+        l.sent(b"EPRT |1|127.0.0.1|5000|\r\n");
+        let ok = reply("200 EPRT command successful.\r\n");
+        assert_eq!(l.owner_of(ok.code), Some(1));
+        l.reply(1, &ok);
+        assert_eq!(l.owed(), Some(0), "the transfer still waits");
+        assert!(l.transfer_first());
+        assert_eq!(l.owner_of(reply("226 done\r\n").code), Some(0));
     }
 }

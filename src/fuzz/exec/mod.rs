@@ -23,7 +23,7 @@ pub(crate) mod data;
 pub mod inproc;
 pub mod latency;
 pub mod ledger;
-mod reader;
+pub mod reader;
 pub mod trace;
 
 pub use control::{probe_liveness, probe_service};
@@ -181,7 +181,10 @@ impl Exec<'_> {
             Op::Transfer(t) => self.transfer(t).await,
             Op::UrgentAbort => self.urgent_abort().await,
             Op::Raw(raw) => self.command(&raw.render(), false).await,
-            Op::Overlong(o) => self.command(&o.render(), true).await,
+            Op::Overlong(o) => {
+                self.command(&o.render(), true).await?;
+                self.linger().await
+            }
             Op::Pipeline(cmds) => {
                 let mut line = Line::default();
                 for cmd in cmds {

@@ -15,6 +15,11 @@ use tokio::time::Instant;
 /// Most replies taken as unsolicited after an operation.
 const MAX_UNSOLICITED: usize = 8;
 
+/// The least wait for a reply to USER, PASS or ACCT, whatever `--timeout` says: servers delay
+/// a refused login by seconds on purpose (pyftpdlib 2.2.0: 3 s), and RFC 959 §4.1.1 sets no
+/// time.
+pub const LOGIN_WAIT: Duration = Duration::from_secs(5);
+
 /// How long to wait, and for whom.
 #[derive(Debug, Clone, Copy)]
 pub struct Pace<'a> {
@@ -72,7 +77,7 @@ pub async fn settle(
             // pipelined PASV announced a new port, say) and the dialogue is inconclusive.
             let wait = match unserved {
                 true => pace.look,
-                false if ledger.may_be_slow(head) => pace.full.max(pace.reply_wait),
+                false if ledger.may_be_slow(head) => pace.full.max(pace.reply_wait).max(LOGIN_WAIT),
                 false => pace.reply_wait,
             };
             ctrl.read_reply(wait).await
@@ -83,12 +88,13 @@ pub async fn settle(
                 return Ok(false);
             }
             Ok(reply) => {
+                let owner = ledger.owner_of(reply.code).unwrap_or(head);
                 if let Some((latency, sent_at)) = pace.latency
-                    && ledger.is_fresh_reply(head)
+                    && ledger.is_fresh_reply(owner)
                 {
                     latency.observe(sent_at.elapsed());
                 }
-                if ledger.reply(head, &reply) && until == Some(head) {
+                if ledger.reply(owner, &reply) && until == Some(owner) {
                     return Ok(true);
                 }
             }

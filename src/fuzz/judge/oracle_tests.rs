@@ -23,6 +23,9 @@ enum Answer {
     Silent,
     /// This reply, after a pause (a slow server).
     Late(Duration, String),
+    /// Two replies to one line, the second after a pause (a server that reads the rest of an
+    /// over-long line as another command).
+    Twice(String, Duration, String),
     /// Close the connection.
     Close,
 }
@@ -94,6 +97,15 @@ async fn converse(stream: TcpStream, script: Script) {
             Answer::Late(pause, text) => {
                 tokio::time::sleep(pause).await;
                 if write.write_all(text.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+            Answer::Twice(first, pause, second) => {
+                if write.write_all(first.as_bytes()).await.is_err() {
+                    return;
+                }
+                tokio::time::sleep(pause).await;
+                if write.write_all(second.as_bytes()).await.is_err() {
                     return;
                 }
             }
@@ -190,6 +202,37 @@ async fn a_reply_missing_after_abor_of_a_started_transfer_is_one_finding() {
         "{}",
         v.detail
     );
+}
+
+#[tokio::test]
+async fn a_second_reply_to_an_over_long_line_is_not_taken_for_the_next_commands() {
+    // pyftpdlib 2.2.0: "500 Command too long." and, a moment later, "500 Command "" not
+    // understood." for one over-long line. Taken for NOOP's reply, it would hand NOOP's 200 to
+    // the malformed EPRT after it: a false malformed-accepted.
+    let script: Script = Arc::new(|line| match line {
+        l if l.len() > 600 => Answer::Twice(
+            "500 Command too long.\r\n".into(),
+            Duration::from_millis(2),
+            "500 Command \"\" not understood.\r\n".into(),
+        ),
+        l if l.starts_with("EPRT") => Answer::Reply("501 Bad EPRT\r\n".into()),
+        _ => ok(),
+    });
+    let ops = vec![
+        Op::Overlong(crate::fuzz::input::ops::Overlong {
+            verb: Cmd::Noop,
+            len: crate::fuzz::input::ops::OverlongLen::Around2048(0),
+            fill: b'x',
+        }),
+        Op::Cmd(Cmd::Noop),
+        Op::Cmd(Cmd::Eprt(EprtOp {
+            first: EprtMut::Unterminated,
+            second: None,
+        })),
+    ];
+    let addr = peer(Later::Serve, script).await;
+    let trace = execute(&dialogue(ops), &config(addr)).await;
+    assert_eq!(judge(&trace), None, "{trace:#?}");
 }
 
 #[tokio::test]
