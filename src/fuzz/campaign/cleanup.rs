@@ -51,7 +51,9 @@ impl Cleanup {
 /// that campaign's name, and this campaign wrote it again.
 pub fn stored(trace: &Trace, into: &mut BTreeSet<Vec<u8>>) {
     for c in &trace.commands {
-        let accepted = c.replies.iter().any(|r| matches!(r.code.class(), 1 | 2));
+        // Stored only when the transfer completed (RFC 959 §5.4, STOR: 226 or 250); a 150
+        // alone, or a 2xx matched in the wrong order, created nothing.
+        let accepted = c.replies.iter().any(|r| matches!(r.code.0, 226 | 250));
         if c.verb != b"STOR" || !accepted || into.len() >= MAX_DELETIONS {
             continue;
         }
@@ -63,13 +65,17 @@ pub fn stored(trace: &Trace, into: &mut BTreeSet<Vec<u8>>) {
     }
 }
 
-/// True for a name of this process's token.
+/// True for a name of this process's token — also a traversal probe's name without its `../`,
+/// as a listing shows it when the server stored it in the login directory after all.
 fn mine(name: &[u8]) -> bool {
     let t = token().as_bytes();
-    [UPLOAD_PREFIX, TRAVERSAL_PREFIX].iter().any(|p| {
-        name.strip_prefix(p.as_bytes())
-            .is_some_and(|rest| rest.starts_with(t))
-    })
+    let traversal_here = TRAVERSAL_PREFIX.trim_start_matches("../");
+    [UPLOAD_PREFIX, TRAVERSAL_PREFIX, traversal_here]
+        .iter()
+        .any(|p| {
+            name.strip_prefix(p.as_bytes())
+                .is_some_and(|rest| rest.starts_with(t))
+        })
 }
 
 /// Deletes `known` and whatever else of this campaign's a listing shows.
@@ -213,16 +219,26 @@ mod tests {
         let ours = upload_name(b".bin");
         let line = |name: &[u8]| [&b"STOR "[..], name].concat();
         trace.commands = vec![
-            stor(line(&ours), 150),
+            stor(line(&ours), 226),
             stor(line(&traversal_name()), 553),
-            stor(line(b"ftpspec-fuzz-00000000-from-the-corpus"), 150),
-            stor(line(b"hello.txt"), 150),
+            stor(line(b"ftpspec-fuzz-00000000-from-the-corpus"), 250),
+            stor(line(b"hello.txt"), 226),
+            // A 150 alone stored nothing (no data connection, say).
+            stor(line(&upload_name(b".never")), 150),
         ];
         let mut names = BTreeSet::new();
         stored(&trace, &mut names);
         let mut want = BTreeSet::from([ours]);
         want.insert(b"ftpspec-fuzz-00000000-from-the-corpus".to_vec());
         assert_eq!(names, want);
+    }
+
+    #[test]
+    fn a_listing_shows_a_traversal_probe_without_its_dots() {
+        let probe = traversal_name();
+        let here = probe.strip_prefix(b"../").expect("a traversal probe");
+        assert!(mine(&probe) && mine(here));
+        assert!(!mine(b"hello.txt"));
     }
 
     /// Never destructive: a campaign writes only names of its own and

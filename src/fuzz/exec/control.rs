@@ -119,18 +119,27 @@ impl Exec<'_> {
         // delayed ACK of the first (40 ms on Linux); a target that never sends one stops being
         // looked at after a few lines.
         let look = EXTRA_LOOK.min(self.cfg.timeout);
+        match self.ctrl.read_reply(look).await {
+            Ok(reply) => {
+                self.cfg.latency.extra_seen();
+                self.ledger.unsolicited(&reply);
+            }
+            Err(SessionError::Malformed(e)) => {
+                self.ledger.malformed_unsolicited(e);
+                return Err(());
+            }
+            // Nothing more (or the connection went: the next command finds out).
+            Err(_) => return Ok(()),
+        }
+        // One extra reply came: take any more that are already here, without waiting again.
         for _ in 0..MAX_EXTRA {
-            match self.ctrl.read_reply(look).await {
-                Ok(reply) => {
-                    self.cfg.latency.extra_seen();
-                    self.ledger.unsolicited(&reply);
-                }
+            match self.ctrl.try_read_reply() {
+                Ok(Some(reply)) => self.ledger.unsolicited(&reply),
                 Err(SessionError::Malformed(e)) => {
                     self.ledger.malformed_unsolicited(e);
                     return Err(());
                 }
-                // Nothing more (or the connection went: the next command finds out).
-                Err(_) => return Ok(()),
+                Ok(None) | Err(_) => return Ok(()),
             }
         }
         Ok(())

@@ -10,6 +10,7 @@ use crate::fuzz::exec::trace::{LOGIN_OP, Trace};
 use crate::fuzz::exec::{ExecConfig, execute};
 use crate::fuzz::input::bytes::{Ending, Small};
 use crate::fuzz::input::dialogue::{Dialogue, Op};
+use crate::fuzz::input::grammar::{EprtMut, EprtOp};
 use crate::fuzz::input::ops::{ByteLine, Cmd, DataPlan, Transfer};
 use crate::fuzz::judge::finding::{FindingKey, key};
 use crate::fuzz::judge::oracle::{Violation, judge};
@@ -157,6 +158,14 @@ pub fn simpler_ops(op: &Op) -> Vec<Op> {
             }
             vec![Op::Cmd(Cmd::Eprt(one)), Op::Cmd(Cmd::Eprt(other))]
         }
+        // A mutation the finding does not need goes too: an EPRT accepted after EPSV ALL is
+        // the lockout's defect whether or not its argument was malformed.
+        Op::Cmd(Cmd::Eprt(e)) if e.first != EprtMut::None => {
+            vec![Op::Cmd(Cmd::Eprt(EprtOp {
+                first: EprtMut::None,
+                second: None,
+            }))]
+        }
         _ => Vec::new(),
     }
 }
@@ -186,7 +195,6 @@ fn simpler_raw(raw: &ByteLine) -> Vec<Op> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fuzz::input::grammar::{EprtMut, EprtOp};
 
     #[test]
     fn simpler_forms_are_simpler() {
@@ -199,6 +207,16 @@ mod tests {
             second: Some(EprtMut::LowerCase),
         }));
         assert_eq!(simpler_ops(&eprt).len(), 2);
+        let one = Op::Cmd(Cmd::Eprt(EprtOp {
+            first: EprtMut::Unterminated,
+            second: None,
+        }));
+        let plain = Op::Cmd(Cmd::Eprt(EprtOp {
+            first: EprtMut::None,
+            second: None,
+        }));
+        assert_eq!(simpler_ops(&one), vec![plain.clone()]);
+        assert!(simpler_ops(&plain).is_empty());
         assert!(simpler_ops(&Op::Cmd(Cmd::Noop)).is_empty());
         let raw = Op::Raw(ByteLine {
             verb: Cmd::Noop,

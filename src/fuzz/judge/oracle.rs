@@ -273,19 +273,35 @@ fn end(trace: &Trace) -> Option<Violation> {
             }
             // A server that answers an over-long line and closes at once, with the rest of the
             // line still unread, makes its kernel reset the connection — and a reset discards
-            // the reply still unread on our side. The reply may well have been sent.
-            if *how == NoReply::Reset && alive && c.line.len() > LONG_LINE {
+            // the reply still unread on our side. The reply may well have been sent: a close
+            // or reset at an over-long line is not judged.
+            if *how != NoReply::Timeout && alive && c.line.len() > LONG_LINE {
                 return None;
             }
             let verb = String::from_utf8_lossy(&c.verb).into_owned();
             let (oracle, signature) = match liveness {
                 Liveness::Refused => (Oracle::Crash, verb_class(&c.verb)),
                 Liveness::Silent => (Oracle::Hang, verb_class(&c.verb)),
-                Liveness::Alive if *how == NoReply::ClosedAfterReply => (
-                    Oracle::ClosedWithout421,
-                    silence_signature(trace, c, *act, *how),
-                ),
-                Liveness::Alive => (Oracle::Silence, silence_signature(trace, c, *act, *how)),
+                // The close came after the line before was answered. If this line is odd (a
+                // NUL, bytes above 0x7f, over-long), the server most likely read it and died on
+                // it: a command left unanswered (pyftpdlib's session ends on a path with a NUL).
+                // Else the server closed after answering, without a 421.
+                // (A close right after answering an over-long line is that line's close,
+                // whatever comes next: vsftpd closes after answering one.)
+                Liveness::Alive if *how == NoReply::ClosedAfterReply => {
+                    let before = cmd.checked_sub(1).map(|i| &trace.commands[i].line);
+                    let after_long = before.is_some_and(|l| l.len() > LONG_LINE);
+                    match (after_long, odd_line(&c.line)) {
+                        (false, Some(kind)) => {
+                            (Oracle::Silence, format!("connection lost on {kind}"))
+                        }
+                        _ => (
+                            Oracle::ClosedWithout421,
+                            silence_signature(trace, *cmd, *act, *how),
+                        ),
+                    }
+                }
+                Liveness::Alive => (Oracle::Silence, silence_signature(trace, *cmd, *act, *how)),
             };
             let missing = if oracle == Oracle::ClosedWithout421 {
                 format!("the connection closed, without a 421, before a reply to {verb:?}")
@@ -342,6 +358,21 @@ fn framing_in_doubt(commands: &[Exchange]) -> bool {
     })
 }
 
+/// What makes a line odd enough that a server may choke on the line rather than on its
+/// command: its length, bytes outside NVT-ASCII, control bytes (RFC 959 §4.1: commands are
+/// Telnet NVT-ASCII strings ended by CRLF).
+fn odd_line(line: &[u8]) -> Option<&'static str> {
+    let telnet_free = crate::proto::telnet::strip_telnet(line);
+    match () {
+        _ if line.len() > LONG_LINE => Some("an over-long line"),
+        _ if telnet_free.iter().any(|&b| b > 0x7f) => Some("a line with bytes above 0x7f"),
+        _ if telnet_free.iter().any(|&b| b < 0x20 || b == 0x7f) => {
+            Some("a line with control bytes")
+        }
+        _ => None,
+    }
+}
+
 /// The signature of a command unanswered while a passive listener waits.
 const PASSIVE_WAITING: &str =
     "timeout: a command while a passive listener waits for its connection";
@@ -369,7 +400,8 @@ const AFTER_ABOR: &str = "timeout: after ABOR of a transfer that had its 1xx";
 /// a server chokes on is the line (RFC 959 §4.1: commands are Telnet NVT-ASCII), or one for any
 /// reply missing after the ABOR of a transfer that had its 1xx (RFC 959 §4.1.3). A lost connection is one finding per class of the reply
 /// before it, so that "closes after every error" is one finding, whatever command follows.
-fn silence_signature(trace: &Trace, cmd: &Exchange, act: usize, how: NoReply) -> String {
+fn silence_signature(trace: &Trace, index: usize, act: usize, how: NoReply) -> String {
+    let cmd = &trace.commands[index];
     if how == NoReply::Timeout {
         // After an ABOR of a transfer that had its 1xx, replies matched in order cannot tell
         // whose reply is missing (the transfer's 226/426, ABOR's 225/226, a later command's):
@@ -381,7 +413,6 @@ fn silence_signature(trace: &Trace, cmd: &Exchange, act: usize, how: NoReply) ->
                     .iter()
                     .any(|later| later.verb == b"ABOR")
         });
-        let telnet_free = crate::proto::telnet::strip_telnet(&cmd.line);
         return match () {
             _ if aborted => AFTER_ABOR.into(),
             // A server that holds every command while a passive listener waits for its data
@@ -389,14 +420,10 @@ fn silence_signature(trace: &Trace, cmd: &Exchange, act: usize, how: NoReply) ->
             _ if listener_waiting(trace, act) => PASSIVE_WAITING.into(),
             // What such a server chokes on is the line's length or its bytes, not its verb:
             // one finding for each kind of line, whatever the command.
-            _ if cmd.line.len() > LONG_LINE => "timeout: an over-long line".into(),
-            _ if telnet_free.iter().any(|&b| b > 0x7f) => {
-                "timeout: a line with bytes above 0x7f".into()
-            }
-            _ if telnet_free.iter().any(|&b| b < 0x20 || b == 0x7f) => {
-                "timeout: a line with control bytes".into()
-            }
-            _ => format!("timeout: {}", verb_class(&cmd.verb)),
+            _ => match odd_line(&cmd.line) {
+                Some(kind) => format!("timeout: {kind}"),
+                None => format!("timeout: {}", verb_class(&cmd.verb)),
+            },
         };
     }
     let before = trace.acts[..act.min(trace.acts.len())]
@@ -407,9 +434,14 @@ fn silence_signature(trace: &Trace, cmd: &Exchange, act: usize, how: NoReply) ->
             _ => None,
         })
         .unwrap_or(ReplyCode::READY);
-    // A close and a reset are the same failure seen at different moments.
-    match how {
-        NoReply::ClosedAfterReply => format!("closed after {}xx", before.class()),
+    // A close and a reset are the same failure seen at different moments. A close after an
+    // odd line (vsftpd closes after answering an over-long one) is one finding of its own.
+    let odd_before = index
+        .checked_sub(1)
+        .and_then(|i| odd_line(&trace.commands[i].line));
+    match (how, odd_before) {
+        (NoReply::ClosedAfterReply, Some(kind)) => format!("closed after answering {kind}"),
+        (NoReply::ClosedAfterReply, None) => format!("closed after {}xx", before.class()),
         _ => format!("connection lost after {}xx", before.class()),
     }
 }
@@ -513,8 +545,7 @@ mod tests {
     /// The signature of a timeout on the last of `commands`.
     fn timeout_signature(commands: Vec<Exchange>) -> String {
         let trace = trace_of(commands);
-        let last = trace.commands.last().unwrap().clone();
-        silence_signature(&trace, &last, 0, NoReply::Timeout)
+        silence_signature(&trace, trace.commands.len() - 1, 0, NoReply::Timeout)
     }
 
     fn no_reply(commands: Vec<Exchange>, how: NoReply) -> Option<Violation> {
@@ -545,8 +576,7 @@ mod tests {
                     ok: true,
                 });
             }
-            let last = trace.commands[1].clone();
-            silence_signature(&trace, &last, trace.acts.len(), NoReply::Timeout)
+            silence_signature(&trace, 1, trace.acts.len(), NoReply::Timeout)
         };
         assert_eq!(signature(b"NOOP", false), PASSIVE_WAITING);
         assert_eq!(signature(b"STAT", false), PASSIVE_WAITING);
@@ -566,6 +596,24 @@ mod tests {
         // An empty line before: a server may ignore it, and the replies shift.
         let empty = command(b"", &[]);
         assert_eq!(no_reply(vec![empty, stat()], NoReply::Timeout), None);
+        // A close on an odd line (a NUL in a path) after the line before was answered: the
+        // server died on the line, a MUST; on an ordinary one, a close without 421.
+        let nul = command(b"LIST a\0b", &[]);
+        let v = no_reply(
+            vec![command(b"NOOP", &[200]), nul],
+            NoReply::ClosedAfterReply,
+        )
+        .expect("a violation");
+        assert_eq!(v.oracle, Oracle::Silence);
+        assert_eq!(v.signature, "connection lost on a line with control bytes");
+        let long = [b"NOOP ".as_slice(), &[b'x'; 3000]].concat();
+        let v = no_reply(
+            vec![command(&long, &[500]), stat()],
+            NoReply::ClosedAfterReply,
+        )
+        .expect("a violation");
+        assert_eq!(v.oracle, Oracle::ClosedWithout421);
+        assert_eq!(v.signature, "closed after answering an over-long line");
         // A close after the line before was answered, without 421: a SHOULD of its own.
         let v = no_reply(
             vec![command(b"NOOP x", &[501]), stat()],
