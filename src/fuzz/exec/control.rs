@@ -16,7 +16,7 @@ use std::time::Duration;
 /// Most extra replies read after one line (see [`Exec::linger`]).
 const MAX_EXTRA: usize = 4;
 /// How long [`Exec::linger`] gives a second reply.
-const EXTRA_LOOK: std::time::Duration = std::time::Duration::from_millis(100);
+const EXTRA_LOOK: std::time::Duration = std::time::Duration::from_millis(50);
 
 impl Exec<'_> {
     /// USER, then PASS when asked (RFC 959 §4.1.1), with the target's credentials. A refused
