@@ -156,8 +156,8 @@ pub(super) struct Campaign {
     pub created: std::collections::BTreeSet<Vec<u8>>,
     /// Whether the target still serves sessions.
     pub health: Health,
-    /// The last dialogue that reached the target, kept until a later one does (for a target
-    /// that stops serving after it).
+    /// The last dialogue that reached the target (for a target that stops serving after it),
+    /// when `previous` no longer holds it.
     pub last_served: Option<Ran>,
     /// Later dialogues that showed a finding already reported: one defect, one file.
     pub variants: std::collections::HashMap<FindingKey, report::Variants>,
@@ -386,8 +386,16 @@ impl Campaign {
             self.corpus.add(&input, novelty.new_transitions)?;
         }
         let verdict = judge(&trace);
-        let served = (input.clone(), dialogue.clone(), trace.clone());
+        let served = !matches!(outcome, health::Outcome::Unserved(_));
+        // The last dialogue that reached the target is `previous` while `last_served` is None;
+        // it is copied only when `previous` is about to lose it.
+        if self.last_served.is_none() && (verdict.is_some() || !served) {
+            self.last_served = self.previous.take();
+        }
         if let Some(v) = verdict {
+            if served {
+                self.last_served = Some((input.clone(), dialogue.clone(), trace.clone()));
+            }
             let crashed = v.oracle == Oracle::Crash;
             let key = finding::key(&v);
             if self.seen.contains(&key) {
@@ -400,10 +408,10 @@ impl Campaign {
             }
             self.previous = None;
         } else {
+            if served {
+                self.last_served = None;
+            }
             self.previous = Some((input, dialogue, trace));
-        }
-        if !matches!(outcome, health::Outcome::Unserved(_)) {
-            self.last_served = Some(served);
         }
         if let Some(suspicion) = self.health.observe(&outcome) {
             self.check_service(suspicion).await?;
@@ -455,6 +463,9 @@ impl Campaign {
             }
             return Ok(());
         }
+        if self.last_served.is_none() {
+            self.last_served = self.previous.clone();
+        }
         if let Some((input, dialogue, trace)) = self.previous.take() {
             let verdict = crate::fuzz::judge::oracle::Violation {
                 oracle: Oracle::Crash,
@@ -496,7 +507,8 @@ impl Campaign {
     /// it, with what the sessions get now. Not minimised or replayed (the target is not
     /// serving); the kind of refusal is the signature, so a second episode adds no file.
     async fn report_unavailable(&mut self, why: &Unserved, reason: &str) -> std::io::Result<()> {
-        let Some((input, dialogue, trace)) = self.last_served.clone() else {
+        let Some((input, dialogue, trace)) = self.last_served.clone().or(self.previous.clone())
+        else {
             return Ok(());
         };
         let kind = match why {
