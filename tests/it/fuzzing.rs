@@ -354,8 +354,9 @@ async fn a_dying_target_is_a_crash_finding_and_stops_the_campaign() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        // One connection, the campaign's first dialogue; then it is gone.
-        for _ in 0..1 {
+        // Two connections, the campaign's sentinel probe and its first dialogue; then it is
+        // gone.
+        for _ in 0..2 {
             let Ok((stream, _)) = listener.accept().await else {
                 return;
             };

@@ -217,6 +217,10 @@ pub async fn run(
             c.cfg.out.display()
         ));
     }
+    // Does the target answer the sentinel? Dialogues use it only if so (see
+    // `exec::ledger::SENTINEL`); a target that does not costs timers instead.
+    let sentinel = crate::fuzz::exec::probe_sentinel(&c.cfg.exec).await;
+    c.cfg.exec.latency.set_answers_sentinel(sentinel);
     c.progress.println(&format!(
         "ftpspec fuzz → {target_display}: {}; seed {}, {} inputs loaded from {}",
         c.cfg.shape.describe(),

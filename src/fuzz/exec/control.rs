@@ -5,8 +5,9 @@
 //! come, a fresh connection tells a swallowed command (the server lives), a hang (no greeting)
 //! and a crash (refused) apart.
 
+use crate::fuzz::exec::latency::Waits;
 use crate::fuzz::exec::reader::{self, Halt, Pace};
-use crate::fuzz::exec::trace::{Act, Liveness, MAX_TEXT, Unserved};
+use crate::fuzz::exec::trace::{Act, Liveness, MAX_TEXT, NoReply, Unserved};
 use crate::fuzz::exec::{Exec, ExecConfig, Flow};
 use crate::fuzz::input::line::Line;
 use crate::proto::ReplyCode;
@@ -90,6 +91,8 @@ impl Exec<'_> {
             look: self.cfg.look(),
             serving: self.serving,
             latency: Some((&self.cfg.latency, self.sent_at)),
+            cut_slow_logins: self.cfg.waits == Waits::Measured && self.cfg.latency.delays_logins(),
+            sentinel: self.cfg.latency.answers_sentinel(),
         };
         let read = reader::settle(&mut self.ctrl, &mut self.ledger, &pace, until).await;
         if self.ledger.take_data_stale() {
@@ -99,7 +102,11 @@ impl Exec<'_> {
             Ok(phase) => Ok(phase),
             Err(Halt::Ended) => Err(()),
             Err(Halt::Silent { cmd, how }) => {
-                let liveness = self.liveness().await;
+                // The sentinel's reply came: the target is alive, no probe needed.
+                let liveness = match how {
+                    NoReply::Skipped => Liveness::Alive,
+                    _ => self.liveness().await,
+                };
                 self.ledger.no_reply(cmd, how, liveness);
                 Err(())
             }
@@ -111,8 +118,23 @@ impl Exec<'_> {
     /// short look, and kept as the line's own extra reply — taken for the next
     /// command's reply, it would shift every reply after it (pyftpdlib 2.2.0 answers an
     /// over-long line with `500 Command too long.` and then `500 Command "" not understood.`).
+    ///
+    /// Against a target that answers the sentinel, the sentinel follows the line instead of a
+    /// timed look: every reply before its 215 is the line's, and nothing is left to chance.
     pub(super) async fn linger(&mut self) -> Flow {
-        if self.ledger.owed().is_some() || !self.cfg.latency.looks_for_extra() {
+        if self.ledger.owed().is_some() {
+            return Ok(());
+        }
+        if self.cfg.latency.answers_sentinel() && self.ledger.sentinel_allowed() {
+            self.ledger.sent_sentinel();
+            self.sent_at = tokio::time::Instant::now();
+            if let Err(e) = self.ctrl.send(&reader::sentinel_line()).await {
+                self.lost_on_send(e).await;
+                return Err(());
+            }
+            return self.settle(None).await.map(|_| ());
+        }
+        if !self.cfg.latency.looks_for_extra() {
             return Ok(());
         }
         // Long enough for a second small write held back by Nagle's algorithm until our
@@ -167,18 +189,34 @@ pub async fn probe_service(cfg: &ExecConfig, login: bool) -> Result<(), Unserved
         Ok(c) => c,
         Err(e) => return Err(Unserved::Connect(e.to_string())),
     };
-    let served = serve_probe(&mut c, cfg, login, wait).await;
+    let served = serve_probe(&mut c, cfg, login, wait, "NOOP").await;
     let _ = c.send(b"QUIT\r\n").await;
     c.shutdown().await;
-    served
+    served.map(|_| ())
 }
 
+/// Whether the target, logged in, answers the sentinel with 215 (see
+/// [`crate::fuzz::exec::ledger::SENTINEL`]): asked once, when a campaign starts.
+pub async fn probe_sentinel(cfg: &ExecConfig) -> bool {
+    let wait = cfg.timeout;
+    let Ok(mut c) = ControlConnection::connect(cfg.addr, wait, Recorder::discarding()).await else {
+        return false;
+    };
+    let sentinel = String::from_utf8_lossy(crate::fuzz::exec::ledger::SENTINEL).into_owned();
+    let served = serve_probe(&mut c, cfg, true, wait, &sentinel).await;
+    let _ = c.send(b"QUIT\r\n").await;
+    c.shutdown().await;
+    served.is_ok_and(|r| r.code.0 == 215)
+}
+
+/// Greeting, the login when `login`, then `last`: its reply.
 async fn serve_probe(
     c: &mut ControlConnection,
     cfg: &ExecConfig,
     login: bool,
     wait: Duration,
-) -> Result<(), Unserved> {
+    last: &str,
+) -> Result<crate::proto::Reply, Unserved> {
     let greeting = loop {
         match c.read_reply(wait).await {
             Ok(r) if r.code.0 == 120 => continue,
@@ -217,7 +255,7 @@ async fn serve_probe(
             }));
         }
     }
-    ask("NOOP\r\n".into()).await.map(|_| ())
+    ask(format!("{last}\r\n")).await
 }
 
 fn unserved_by(

@@ -117,13 +117,16 @@ impl Exec<'_> {
     }
 
     /// Takes the server's connection for the transfer being served (see
-    /// [`DataListener::accept_newest`]).
+    /// [`DataListener::accept_newest`]). After the transfer's 1xx a server that connects at all
+    /// does so at once; with measured waits it gets a reply's patience, not the full timeout,
+    /// and a connection later than that is still taken by the kernel and served by nobody —
+    /// the transfer then ends inconclusive, never as a finding.
     pub(super) async fn accept_newest(&mut self) {
         let Some(listener) = self.listener.as_ref() else {
             return;
         };
         let got = listener
-            .accept_newest(self.cfg.timeout, 8, &self.recorder)
+            .accept_newest(self.cfg.reply_wait(), 8, &self.recorder)
             .await;
         if let Ok((stream, _from)) = got {
             self.ledger.trace.act(Act::Accept);

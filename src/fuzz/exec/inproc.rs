@@ -186,6 +186,8 @@ impl Driver {
             look: REPLY_WAIT,
             serving: None,
             latency: None,
+            cut_slow_logins: false,
+            sentinel: false,
         };
         match reader::settle(&mut self.ctrl, &mut self.ledger, &pace, None).await {
             Ok(_) => Ok(()),

@@ -47,7 +47,17 @@ pub struct Latency {
     /// the target's habit, learnt once per campaign (see [`Latency::looks_for_extra`]).
     extra_looks: AtomicU64,
     extra_seen: std::sync::atomic::AtomicBool,
+    /// A reply to USER, PASS or ACCT came [`SLOW_LOGIN`] or more after its command: the
+    /// target delays refused logins (see [`Latency::delays_logins`]).
+    slow_logins: std::sync::atomic::AtomicBool,
+    /// The target answered the sentinel with 215 (see `exec::ledger::SENTINEL`).
+    sentinel: std::sync::atomic::AtomicBool,
 }
+
+/// A reply to a login command this late was delayed on purpose: servers slow password
+/// guessing by holding the reply to a refused login for seconds (pyftpdlib 2.2.0: 3 s), while
+/// any server answers a plain command in milliseconds.
+const SLOW_LOGIN: Duration = Duration::from_millis(500);
 
 /// Over-long lines after which a campaign looks for a second reply before it concludes that
 /// the target never sends one.
@@ -88,6 +98,31 @@ impl Latency {
     pub fn looks_for_extra(&self) -> bool {
         self.extra_seen.load(Ordering::Relaxed)
             || self.extra_looks.fetch_add(1, Ordering::Relaxed) < EXTRA_TRIALS
+    }
+
+    /// A reply to USER, PASS or ACCT came `elapsed` after its command. Not a sample of the
+    /// reply time (one delayed refusal would stretch every wait); only a sign of the habit.
+    pub fn observe_login(&self, elapsed: Duration) {
+        if elapsed >= SLOW_LOGIN {
+            self.slow_logins.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether the target has been seen to delay a reply to a login command by
+    /// [`SLOW_LOGIN`] or more. Once it has, a dialogue does not wait for such replies to
+    /// fuzzed login lines: at seconds each, they would take most of a campaign's time.
+    pub fn delays_logins(&self) -> bool {
+        self.slow_logins.load(Ordering::Relaxed)
+    }
+
+    /// Whether the target was seen to answer the sentinel, so dialogues may use it.
+    pub fn answers_sentinel(&self) -> bool {
+        self.sentinel.load(Ordering::Relaxed)
+    }
+
+    /// What a probe found: the target answers the sentinel (or not).
+    pub fn set_answers_sentinel(&self, answers: bool) {
+        self.sentinel.store(answers, Ordering::Relaxed);
     }
 
     /// A second reply to an over-long line came.
@@ -146,6 +181,17 @@ mod tests {
 
     const MS: fn(u64) -> Duration = Duration::from_millis;
     const US: fn(u64) -> Duration = Duration::from_micros;
+
+    #[test]
+    fn a_delayed_login_reply_is_learnt_as_a_habit_not_a_sample() {
+        let l = Latency::default();
+        l.observe(US(300));
+        l.observe_login(MS(40));
+        assert!(!l.delays_logins());
+        l.observe_login(Duration::from_secs(3));
+        assert!(l.delays_logins());
+        assert_eq!(l.smoothed(), US(300));
+    }
 
     #[test]
     fn before_any_sample_the_waits_assume_a_slow_server() {

@@ -64,7 +64,22 @@ pub struct Ledger {
     /// A new data setup was announced since the driver last asked: a data connection opened
     /// for the old one serves nothing now (RFC 959 §4.1.2 PASV).
     data_stale: bool,
+    /// The sentinel sent last ([`Ledger::sent_sentinel`]), while it is owed its reply.
+    sentinel: Option<usize>,
+    /// The last login command's reply logged the session in (230), and no USER or REIN
+    /// came since: servers may refuse SYST before login (vsftpd: 530).
+    logged_in: bool,
 }
+
+/// The sentinel: a command sent after a line whose reply is late or may be followed by more,
+/// so that the order of replies, not a timer, tells what the line got. SYST is harmless (it
+/// changes no state), every server that implements it answers 215 (RFC 959 §4.1.3, §4.2.1),
+/// and no other command is answered with 215 — so its reply cannot be taken for another's.
+/// It is used only against a target seen to answer it with 215.
+pub const SENTINEL: &[u8] = b"SYST";
+
+/// The sentinel's reply code (RFC 959 §4.2.1: "215 NAME system type").
+const SENTINEL_REPLY: u16 = 215;
 
 impl Ledger {
     pub fn new(values: Values) -> Ledger {
@@ -79,6 +94,8 @@ impl Ledger {
             passive: None,
             active_armed: false,
             data_stale: false,
+            sentinel: None,
+            logged_in: false,
         }
     }
 
@@ -126,6 +143,67 @@ impl Ledger {
             None => self.new_command(b"ABOR".to_vec(), true),
         }
         self.passive_stale();
+    }
+
+    /// The sentinel went out (see [`SENTINEL`]): a command of its own, owed its 215.
+    pub fn sent_sentinel(&mut self) {
+        self.trace.act(Act::Sentinel);
+        self.sent(&crate::fuzz::exec::reader::sentinel_line());
+        self.sentinel = self.trace.commands.len().checked_sub(1);
+        self.trace.sentinels.extend(self.sentinel);
+    }
+
+    /// Whether a sentinel may find out what command `cmd`, owed a reply, got. Not when the
+    /// order of replies says nothing certain: an unfinished line would swallow the sentinel, a
+    /// line ended by a bare LF may still wait for its CRLF, an ABOR reorders replies, a
+    /// transfer may rightly wait, a login may be delayed, a close was announced; not after
+    /// a SYST-like line still owed (its own 215 would look like the sentinel's); and one at a
+    /// time.
+    pub fn may_send_sentinel(&self, cmd: usize) -> bool {
+        let c = &self.trace.commands[cmd];
+        self.sentinel_allowed() && !c.transfer && !self.may_be_slow(cmd)
+    }
+
+    /// What [`Ledger::may_send_sentinel`] asks of the whole session, whatever is owed: the
+    /// session is logged in (servers may refuse SYST before login: vsftpd answers 530), and
+    /// the order of replies is certain.
+    pub fn sentinel_allowed(&self) -> bool {
+        let doubt = self.trace.commands.iter().any(|c| c.bare_lf || c.ambiguous);
+        // A SYST-like line still owed would answer 215 itself.
+        let syst_owed = self
+            .queue
+            .iter()
+            .any(|&q| self.trace.commands[q].verb.starts_with(SENTINEL));
+        self.sentinel.is_none()
+            && !syst_owed
+            && self.logged_in
+            && self.partial.is_none()
+            && !self.abort_pending
+            && !self.saw_closing
+            && !doubt
+            && !self.queue.iter().any(|&q| self.trace.commands[q].transfer)
+    }
+
+    /// The command at the head of the queue was still owed its reply when the sentinel behind
+    /// it got its 215: it went unanswered.
+    pub fn skipped(&self) -> Option<usize> {
+        let s = self.sentinel?;
+        let answered = self.trace.commands[s]
+            .replies
+            .iter()
+            .any(|r| r.code.0 == SENTINEL_REPLY);
+        let head = self.owed()?;
+        (answered && head < s).then_some(head)
+    }
+
+    /// A sentinel is owed its reply.
+    pub fn sentinel_owed(&self) -> bool {
+        self.sentinel.is_some_and(|s| self.queue.contains(&s))
+    }
+
+    /// `cmd` is a sentinel (see [`SENTINEL`]).
+    pub fn is_sentinel(&self, cmd: usize) -> bool {
+        self.sentinel == Some(cmd)
     }
 
     fn new_command(&mut self, line: Vec<u8>, complete: bool) {
@@ -220,12 +298,33 @@ impl Ledger {
         )
     }
 
+    /// `cmd` is a USER, PASS or ACCT that one of the dialogue's operations sent, not its login.
+    pub fn is_fuzzed_login(&self, cmd: usize) -> bool {
+        self.may_be_slow(cmd) && self.trace.commands[cmd].op != crate::fuzz::exec::trace::LOGIN_OP
+    }
+
+    /// The reply to `cmd`, a fuzzed login command, was not waited for past `waited`: the
+    /// target delays refused logins, and waiting seconds for each would bound the campaign.
+    /// Nothing after it can be judged.
+    pub fn login_not_waited_for(&mut self, cmd: usize, waited: Duration) {
+        let verb = String::from_utf8_lossy(&self.trace.commands[cmd].verb).into_owned();
+        self.trace.end = End::Inconclusive(format!(
+            "the reply to {verb} was not waited for past {waited:?}: the target delays its \
+             replies to refused logins"
+        ));
+    }
+
     /// The next reply to `cmd` would be the first to the last command sent, a plain one: its
-    /// delay is one sample of the target's reply time.
+    /// delay is one sample of the target's reply time. A login command's is not: one refused
+    /// login delayed by seconds on purpose ([`Ledger::may_be_slow`]) would raise the measured
+    /// reply time, and every wait scaled from it, for hundreds of dialogues.
     pub fn is_fresh_reply(&self, cmd: usize) -> bool {
         let c = &self.trace.commands[cmd];
         let last = cmd + 1 == self.trace.commands.len() && self.partial.is_none();
-        last && !c.transfer && c.replies.is_empty()
+        last && !c.transfer
+            && c.replies.is_empty()
+            && !self.may_be_slow(cmd)
+            && !self.is_sentinel(cmd)
     }
 
     // ------------------------------------------------------------------ what came
@@ -234,6 +333,16 @@ impl Ledger {
     /// preliminary (1xx).
     pub fn reply(&mut self, cmd: usize, reply: &Reply) -> bool {
         let preliminary = reply.code.class() == 1;
+        // A 4xx/5xx taken as a transfer's end while later commands are owed may end the
+        // transfer (a 425 when the server gives up on its data connection) or answer the next
+        // command (pyftpdlib answers commands while its 150'd RETR waits for a connection
+        // nobody opens): no later reply can be matched with certainty, so nothing after it is
+        // judged by its absence.
+        if self.trace.commands[cmd].transfer && matches!(reply.code.class(), 4 | 5) {
+            for &q in self.queue.iter().filter(|&&q| q > cmd) {
+                self.trace.commands[q].ambiguous = true;
+            }
+        }
         self.record(cmd, reply);
         if !preliminary && let Some(at) = self.queue.iter().position(|&q| q == cmd) {
             self.queue.remove(at);
@@ -249,6 +358,18 @@ impl Ledger {
     /// shift every reply after it.
     pub fn owner_of(&self, code: ReplyCode) -> Option<usize> {
         let head = self.owed()?;
+        // With a sentinel owed, 215 is its reply, whoever is ahead of it; any other reply
+        // while it is the first owed is more of what the line before it got (a server that
+        // answers an over-long line twice).
+        if let Some(s) = self.sentinel
+            && self.queue.contains(&s)
+        {
+            match (code.0 == SENTINEL_REPLY, head == s) {
+                (true, _) => return Some(s),
+                (false, true) => return Some(s.saturating_sub(1)),
+                (false, false) => {}
+            }
+        }
         let transfer = self.trace.commands[head].transfer;
         let ends_transfer = matches!(code.0, 226 | 250) || matches!(code.class(), 1 | 4 | 5);
         if transfer && !ends_transfer {
@@ -281,6 +402,12 @@ impl Ledger {
     /// Records a reply for command `cmd` and what it sets up (a passive port, an armed EPRT).
     fn record(&mut self, cmd: usize, reply: &Reply) {
         let code = reply.code;
+        if self.sentinel == Some(cmd)
+            && code.0 == SENTINEL_REPLY
+            && self.queue.front() == Some(&cmd)
+        {
+            self.sentinel = None;
+        }
         let text = reply.last_text();
         let binder = binder_for(code);
         let act = self.trace.act(Act::Reply { cmd, code, binder });
@@ -305,6 +432,11 @@ impl Ledger {
         }
         if code.0 == 221 || code.0 == 421 {
             self.saw_closing = true;
+        }
+        match (&verb[..], code.0) {
+            (b"USER" | b"PASS" | b"ACCT", 230) => self.logged_in = true,
+            (b"USER" | b"REIN", _) => self.logged_in = false,
+            _ => {}
         }
         self.trace.commands[cmd].replies.push(Seen {
             code,
@@ -343,6 +475,14 @@ impl Ledger {
             }
             // A transfer may wait for its data connection as long as the server likes — but
             // not once an ABOR came: RFC 959 §4.1.3, it ends with 426 or 226 at once.
+            // The sentinel is ftpspec's, not the dialogue's: its silence is no finding.
+            SessionError::Timeout { .. } if self.is_sentinel(cmd) => {
+                self.trace.end = End::Inconclusive(format!(
+                    "no reply to the sentinel {} within {waited:?}",
+                    String::from_utf8_lossy(SENTINEL)
+                ));
+                None
+            }
             SessionError::Timeout { .. } if transfer && !self.abort_pending => {
                 self.trace.end =
                     End::Inconclusive(format!("no final reply to a transfer within {waited:?}"));
@@ -697,6 +837,149 @@ mod tests {
         assert!(l.may_be_slow(0) && l.may_be_slow(1) && !l.may_be_slow(2));
         let bare: Vec<bool> = l.trace.commands.iter().map(|c| c.bare_lf).collect();
         assert_eq!(bare, [false, false, true, false]);
+    }
+
+    /// A ledger whose session logged in.
+    fn logged_in() -> Ledger {
+        let mut l = ledger();
+        l.sent(b"USER a\r\n");
+        l.reply(0, &reply("230 in\r\n"));
+        l
+    }
+
+    /// The owner of `wire` by [`Ledger::owner_of`], as the reader does.
+    fn take(l: &mut Ledger, wire: &str) {
+        let r = reply(wire);
+        let owner = l.owner_of(r.code).expect("someone is owed");
+        l.reply(owner, &r);
+    }
+
+    #[test]
+    fn a_transfer_s_refusal_leaves_the_commands_behind_it_in_doubt() {
+        // pyftpdlib: RETR gets 150 and waits for a data connection nobody opens; the 501 of
+        // the REST behind it could be either's.
+        let mut l = logged_in();
+        l.sent(b"RETR f\r\nREST 822\r\n");
+        take(&mut l, "150 opening\r\n");
+        take(&mut l, "501 not in ASCII mode\r\n");
+        assert_eq!(l.owed(), Some(2));
+        assert!(l.trace.commands[2].ambiguous);
+        assert!(!l.may_send_sentinel(2));
+    }
+
+    #[test]
+    fn a_sentinel_answered_first_proves_the_line_before_it_unanswered() {
+        let mut l = logged_in();
+        l.sent(b"EPRT |1|127.0.0.1|9|\r\n");
+        assert!(l.may_send_sentinel(1));
+        l.sent_sentinel();
+        assert!(!l.may_send_sentinel(1), "one sentinel at a time");
+        take(&mut l, "215 UNIX Type: L8\r\n");
+        assert_eq!(l.skipped(), Some(1));
+        assert_eq!(l.trace.commands[2].verb, b"SYST");
+        assert_eq!(l.trace.commands[2].replies.len(), 1);
+    }
+
+    #[test]
+    fn a_late_reply_before_the_sentinel_is_the_line_s_own() {
+        let mut l = logged_in();
+        l.sent(b"STAT\r\n");
+        l.sent_sentinel();
+        take(&mut l, "211 status\r\n");
+        take(&mut l, "215 UNIX Type: L8\r\n");
+        assert_eq!(l.skipped(), None);
+        assert_eq!(l.owed(), None);
+        let codes: Vec<Vec<u16>> = l.trace.commands[1..]
+            .iter()
+            .map(|c| c.replies.iter().map(|r| r.code.0).collect())
+            .collect();
+        assert_eq!(codes, [vec![211], vec![215]]);
+        assert!(l.sentinel_allowed(), "a new sentinel is allowed");
+    }
+
+    #[test]
+    fn replies_before_the_sentinel_s_215_are_more_of_the_line_before() {
+        // pyftpdlib answers an over-long line twice.
+        let mut l = logged_in();
+        l.sent(&[b"NOOP ".as_slice(), &[b'J'; 3000], b"\r\n"].concat());
+        take(&mut l, "500 Command too long.\r\n");
+        assert!(l.sentinel_allowed());
+        l.sent_sentinel();
+        take(&mut l, "500 Command \"\" not understood.\r\n");
+        take(&mut l, "215 UNIX Type: L8\r\n");
+        assert_eq!((l.owed(), l.skipped()), (None, None));
+        assert_eq!(l.trace.commands[1].replies.len(), 2);
+        assert_eq!(l.trace.commands[2].replies.len(), 1);
+    }
+
+    #[test]
+    fn no_sentinel_where_the_order_of_replies_is_in_doubt() {
+        let mut out = ledger();
+        out.sent(b"NOOP\r\n");
+        assert!(
+            !out.may_send_sentinel(0),
+            "not logged in: SYST may be refused"
+        );
+        let mut bare = logged_in();
+        bare.sent(b"NOOP\n");
+        assert!(
+            !bare.may_send_sentinel(1),
+            "a bare LF may still wait for its CRLF"
+        );
+        let mut syst = logged_in();
+        syst.sent(b"syst\r\n");
+        assert!(
+            !syst.may_send_sentinel(1),
+            "its own 215 would pass for the sentinel's"
+        );
+        let mut transfer = logged_in();
+        transfer.sent(b"RETR x\r\nNOOP\r\n");
+        assert!(
+            !transfer.may_send_sentinel(2),
+            "a transfer owed may rightly wait"
+        );
+        let mut login = logged_in();
+        login.sent(b"PASS x\r\n");
+        assert!(
+            !login.may_send_sentinel(1),
+            "a refused login may be delayed"
+        );
+        let mut rein = logged_in();
+        rein.sent(b"REIN\r\n");
+        rein.reply(1, &reply("220 again\r\n"));
+        rein.sent(b"NOOP\r\n");
+        assert!(!rein.may_send_sentinel(2), "REIN logs out");
+    }
+
+    #[test]
+    fn the_sentinel_s_own_silence_is_inconclusive_not_a_finding() {
+        let mut l = logged_in();
+        l.sent(b"NOOP x\r\n");
+        take(&mut l, "200 ok\r\n");
+        l.sent_sentinel();
+        let timeout = SessionError::Timeout {
+            what: "reply",
+            timeout: Duration::from_secs(2),
+        };
+        assert_eq!(l.missing(2, timeout, Duration::from_secs(2)), None);
+        assert!(
+            matches!(l.trace.end, End::Inconclusive(_)),
+            "{:?}",
+            l.trace.end
+        );
+    }
+
+    #[test]
+    fn a_login_reply_is_no_sample_of_the_reply_time() {
+        let mut l = ledger();
+        l.sent(b"PASS wrong\r\n");
+        assert!(
+            !l.is_fresh_reply(0),
+            "a refused login may be delayed on purpose"
+        );
+        l.reply(0, &reply("530 no\r\n"));
+        l.sent(b"NOOP\r\n");
+        assert!(l.is_fresh_reply(1));
     }
 
     #[test]

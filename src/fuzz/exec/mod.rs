@@ -26,7 +26,7 @@ pub mod ledger;
 pub mod reader;
 pub mod trace;
 
-pub use control::{probe_liveness, probe_service};
+pub use control::{probe_liveness, probe_sentinel, probe_service};
 
 use crate::fuzz::exec::latency::{Latency, Waits};
 use crate::fuzz::exec::ledger::Ledger;

@@ -6,7 +6,7 @@
 //! tell (is the server still alive?) is left to the caller: [`Stop::Silent`].
 
 use crate::fuzz::exec::latency::Latency;
-use crate::fuzz::exec::ledger::Ledger;
+use crate::fuzz::exec::ledger::{Ledger, SENTINEL};
 use crate::fuzz::exec::trace::NoReply;
 use crate::session::{ControlConnection, SessionError};
 use std::time::Duration;
@@ -36,6 +36,22 @@ pub struct Pace<'a> {
     pub serving: Option<usize>,
     /// Where to report the target's reply time, and when the last bytes went out.
     pub latency: Option<(&'a Latency, Instant)>,
+    /// The target is known to delay its replies to refused logins (see
+    /// [`Latency::delays_logins`]): a USER, PASS or ACCT that a dialogue's operations sent gets
+    /// only [`Pace::reply_wait`], and when its reply is later than that the dialogue ends
+    /// inconclusive instead of waiting seconds for it. The dialogue's own login (with the
+    /// target's credentials) is always waited for.
+    pub cut_slow_logins: bool,
+    /// The target answers the sentinel (see [`crate::fuzz::exec::ledger::SENTINEL`]): a late
+    /// reply is followed by one, when the ledger allows.
+    pub sentinel: bool,
+}
+
+/// The sentinel command line, CRLF-ended.
+pub fn sentinel_line() -> Vec<u8> {
+    let mut line = SENTINEL.to_vec();
+    line.extend_from_slice(b"\r\n");
+    line
 }
 
 /// Why reading stopped the dialogue.
@@ -64,7 +80,14 @@ pub async fn settle(
     until: Option<usize>,
 ) -> Result<bool, Halt> {
     while let Some(head) = ledger.owed() {
+        if let Some(cmd) = ledger.skipped() {
+            return Err(Halt::Silent {
+                cmd,
+                how: NoReply::Skipped,
+            });
+        }
         let unserved = ledger.unserved(head, pace.serving);
+        let cut = pace.cut_slow_logins && ledger.is_fuzzed_login(head);
         let read = if unserved && ledger.is_stalled(head) {
             match ctrl.try_read_reply() {
                 Ok(Some(reply)) => Ok(reply),
@@ -77,7 +100,12 @@ pub async fn settle(
             // pipelined PASV announced a new port, say) and the dialogue is inconclusive.
             let wait = match unserved {
                 true => pace.look,
-                false if ledger.may_be_slow(head) => pace.full.max(pace.reply_wait).max(LOGIN_WAIT),
+                false if ledger.may_be_slow(head) && !cut => {
+                    pace.full.max(pace.reply_wait).max(LOGIN_WAIT)
+                }
+                // A sentinel is owed: a server that keeps order answers at once, the line or
+                // the sentinel — only a server that answers nothing makes this wait long.
+                false if ledger.sentinel_owed() => pace.full,
                 false => pace.reply_wait,
             };
             ctrl.read_reply(wait).await
@@ -87,12 +115,31 @@ pub async fn settle(
                 ledger.stall(head);
                 return Ok(false);
             }
+            Err(SessionError::Timeout { .. }) if cut => {
+                ledger.login_not_waited_for(head, pace.reply_wait);
+                return Err(Halt::Ended);
+            }
+            // The reply is late: a sentinel behind it tells a slow reply (it comes first)
+            // from none (the sentinel's comes first), where a timer could only guess.
+            Err(SessionError::Timeout { .. })
+                if pace.sentinel && ledger.may_send_sentinel(head) =>
+            {
+                ledger.sent_sentinel();
+                if let Err(e) = ctrl.send(&sentinel_line()).await {
+                    return match ledger.missing(head, e, pace.reply_wait) {
+                        Some(how) => Err(Halt::Silent { cmd: head, how }),
+                        None => Err(Halt::Ended),
+                    };
+                }
+            }
             Ok(reply) => {
                 let owner = ledger.owner_of(reply.code).unwrap_or(head);
-                if let Some((latency, sent_at)) = pace.latency
-                    && ledger.is_fresh_reply(owner)
-                {
-                    latency.observe(sent_at.elapsed());
+                if let Some((latency, sent_at)) = pace.latency {
+                    if ledger.is_fresh_reply(owner) {
+                        latency.observe(sent_at.elapsed());
+                    } else if ledger.may_be_slow(owner) && reply.code.class() != 1 {
+                        latency.observe_login(sent_at.elapsed());
+                    }
                 }
                 if ledger.reply(owner, &reply) && until == Some(owner) {
                     return Ok(true);
@@ -161,6 +208,8 @@ mod tests {
             full: Duration::from_secs(3),
             serving: None,
             latency: None,
+            cut_slow_logins: false,
+            sentinel: false,
         }
     }
 
@@ -173,6 +222,128 @@ mod tests {
         ledger.sent(line);
         ctrl.send(line).await.expect("sent");
         settle(&mut ctrl, &mut ledger, &pace(), None).await
+    }
+
+    /// A peer that answers line by line: `answer(line)` gives the delay and the reply, or
+    /// `None` to swallow the line.
+    fn line_peer(answer: fn(&str) -> Option<(u64, &'static str)>) -> ControlConnection {
+        use tokio::io::AsyncBufReadExt;
+        let (client, server) = tokio::io::duplex(4096);
+        tokio::spawn(async move {
+            let (r, mut w) = tokio::io::split(server);
+            let mut lines = tokio::io::BufReader::new(r).lines();
+            for _ in 0..16 {
+                let Ok(Some(line)) = lines.next_line().await else {
+                    return;
+                };
+                if let Some((ms, wire)) = answer(line.trim_end()) {
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                    let _ = w.write_all(wire.as_bytes()).await;
+                }
+            }
+        });
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 21));
+        ControlConnection::over(client, addr, addr, Recorder::discarding())
+    }
+
+    /// Logs in on `ctrl`, then sends `line` and settles at `pace`.
+    async fn after_login(
+        ctrl: &mut ControlConnection,
+        line: &[u8],
+        at: &Pace<'_>,
+    ) -> (Ledger, Result<bool, Halt>) {
+        let mut ledger = Ledger::new(Values {
+            client_ip: Ipv4Addr::LOCALHOST.into(),
+            data_port: 0,
+        });
+        ledger.trace.current_op = crate::fuzz::exec::trace::LOGIN_OP;
+        ledger.sent(b"USER a\r\n");
+        ctrl.send(b"USER a\r\n").await.expect("sent");
+        assert_eq!(settle(ctrl, &mut ledger, at, None).await, Ok(false));
+        ledger.trace.current_op = 0;
+        ledger.sent(line);
+        ctrl.send(line).await.expect("sent");
+        let halt = settle(ctrl, &mut ledger, at, None).await;
+        (ledger, halt)
+    }
+
+    fn swallows_eprt(line: &str) -> Option<(u64, &'static str)> {
+        match line {
+            "USER a" => Some((0, "230 in\r\n")),
+            "SYST" => Some((0, "215 UNIX Type: L8\r\n")),
+            l if l.starts_with("EPRT") => None,
+            "STAT" => Some((300, "211 late but here\r\n")),
+            "PASS wrong" => Some((3000, "530 no\r\n")),
+            _ => Some((0, "200 ok\r\n")),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_sentinel_tells_a_swallowed_line_without_a_timer() {
+        let with = Pace {
+            sentinel: true,
+            full: Duration::from_secs(600),
+            ..pace()
+        };
+        let started = Instant::now();
+        let mut ctrl = line_peer(swallows_eprt);
+        let (ledger, halt) = after_login(&mut ctrl, b"EPRT |1|127.0.0.1|9|\r\n", &with).await;
+        assert_eq!(
+            halt,
+            Err(Halt::Silent {
+                cmd: 1,
+                how: NoReply::Skipped
+            })
+        );
+        assert!(started.elapsed() < Duration::from_secs(1), "no full wait");
+        assert_eq!(ledger.trace.commands[2].verb, b"SYST");
+        // Without the sentinel the same line costs the wait and is only a timeout.
+        let mut ctrl = line_peer(swallows_eprt);
+        let (_, halt) = after_login(&mut ctrl, b"EPRT |1|127.0.0.1|9|\r\n", &pace()).await;
+        assert_eq!(
+            halt,
+            Err(Halt::Silent {
+                cmd: 1,
+                how: NoReply::Timeout
+            })
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_late_reply_overtaken_by_the_sentinel_is_still_the_line_s() {
+        let with = Pace {
+            sentinel: true,
+            full: Duration::from_secs(600),
+            ..pace()
+        };
+        let mut ctrl = line_peer(swallows_eprt);
+        let (ledger, halt) = after_login(&mut ctrl, b"STAT\r\n", &with).await;
+        assert_eq!(halt, Ok(false));
+        let stat = &ledger.trace.commands[1];
+        assert_eq!(stat.replies.first().map(|r| r.code.0), Some(211));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_delayed_refusal_of_a_fuzzed_login_is_not_waited_for_once_learnt() {
+        let cut = Pace {
+            cut_slow_logins: true,
+            ..pace()
+        };
+        let started = Instant::now();
+        let mut ctrl = line_peer(swallows_eprt);
+        let (ledger, halt) = after_login(&mut ctrl, b"PASS wrong\r\n", &cut).await;
+        assert_eq!(halt, Err(Halt::Ended));
+        assert!(
+            matches!(&ledger.trace.end, crate::fuzz::exec::trace::End::Inconclusive(why) if why.contains("refused logins")),
+            "{:?}",
+            ledger.trace.end
+        );
+        assert!(started.elapsed() < Duration::from_secs(1));
+        // Not learnt: the full wait, and the refusal is read.
+        let mut ctrl = line_peer(swallows_eprt);
+        let (ledger, halt) = after_login(&mut ctrl, b"PASS wrong\r\n", &pace()).await;
+        assert_eq!(halt, Ok(false));
+        assert_eq!(ledger.trace.commands[1].replies[0].code.0, 530);
     }
 
     #[tokio::test(start_paused = true)]

@@ -84,6 +84,8 @@ pub enum Act {
     UrgentAbort {
         op: usize,
     },
+    /// The executor's sentinel went out (`SYST`, see `exec::ledger::SENTINEL`).
+    Sentinel,
     /// One reply read for command `cmd`.
     Reply {
         cmd: usize,
@@ -117,6 +119,10 @@ pub enum Act {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum NoReply {
     Timeout,
+    /// The server answered the sentinel sent after this command (see `exec::ledger`) while
+    /// this command still had no reply: it went unanswered (or was answered out of order,
+    /// which breaks RFC 959 §4.2 as much), known without waiting out a timer.
+    Skipped,
     Closed,
     Reset,
     /// The connection closed (or reset) when every command before this one had its final
@@ -126,9 +132,15 @@ pub enum NoReply {
 }
 
 impl NoReply {
+    /// The connection stayed open and the reply did not come: by a timer, or by the sentinel.
+    pub fn is_silence(self) -> bool {
+        matches!(self, NoReply::Timeout | NoReply::Skipped)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             NoReply::Timeout => "timeout",
+            NoReply::Skipped => "the command sent after it was answered first",
             NoReply::Closed => "closed",
             NoReply::Reset => "reset",
             NoReply::ClosedAfterReply => "closed after answering the command before",
@@ -227,6 +239,10 @@ pub struct Trace {
     pub current_op: usize,
     pub events: Vec<DataEvent>,
     pub end: End,
+    /// The commands that were the executor's sentinels (see `exec::ledger::SENTINEL`), not
+    /// the dialogue's: a finding's scenario leaves them and their replies out, so its replay
+    /// waits for the missing reply itself.
+    pub sentinels: Vec<usize>,
 }
 
 impl Trace {
@@ -239,6 +255,16 @@ impl Trace {
             current_op: LOGIN_OP,
             events: Vec::new(),
             end: End::Completed,
+            sentinels: Vec::new(),
+        }
+    }
+
+    /// Act `act` sent or answered a sentinel.
+    pub fn is_sentinel_act(&self, act: &Act) -> bool {
+        match act {
+            Act::Sentinel => true,
+            Act::Reply { cmd, .. } | Act::Missing { cmd } => self.sentinels.contains(cmd),
+            _ => false,
         }
     }
 

@@ -261,21 +261,21 @@ fn end(trace: &Trace) -> Option<Violation> {
             let alive = *liveness == Liveness::Alive;
             // Which reply went missing is unknown once the order is (see `exec::ledger`): a
             // server may rightly have flushed the commands before an urgent ABOR unanswered.
-            if c.ambiguous && *how == NoReply::Timeout && alive {
+            if c.ambiguous && how.is_silence() && alive {
                 return None;
             }
             // Silence is judged only where the server had a complete command line to answer
             // (RFC 959 §4.1.3: a command ends with CRLF). After a line ended by a bare LF, or an
             // empty line, a server may rightly wait for the CRLF or ignore the line, and then
             // every later reply is matched to the wrong line.
-            if *how == NoReply::Timeout && alive && framing_in_doubt(&trace.commands[..=*cmd]) {
+            if how.is_silence() && alive && framing_in_doubt(&trace.commands[..=*cmd]) {
                 return None;
             }
             // A server that answers an over-long line and closes at once, with the rest of the
             // line still unread, makes its kernel reset the connection — and a reset discards
             // the reply still unread on our side. The reply may well have been sent: a close
             // or reset at an over-long line is not judged.
-            if *how != NoReply::Timeout && alive && c.line.len() > LONG_LINE {
+            if !how.is_silence() && alive && c.line.len() > LONG_LINE {
                 return None;
             }
             let verb = String::from_utf8_lossy(&c.verb).into_owned();
@@ -402,7 +402,7 @@ const AFTER_ABOR: &str = "timeout: after ABOR of a transfer that had its 1xx";
 /// before it, so that "closes after every error" is one finding, whatever command follows.
 fn silence_signature(trace: &Trace, index: usize, act: usize, how: NoReply) -> String {
     let cmd = &trace.commands[index];
-    if how == NoReply::Timeout {
+    if how.is_silence() {
         // After an ABOR of a transfer that had its 1xx, replies matched in order cannot tell
         // whose reply is missing (the transfer's 226/426, ABOR's 225/226, a later command's):
         // one finding, whichever command it was matched to.

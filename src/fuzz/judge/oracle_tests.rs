@@ -401,3 +401,72 @@ async fn a_late_reply_is_missed_by_a_measured_wait_and_not_by_a_full_one() {
         trace.end
     );
 }
+
+/// A peer that logs anyone in, answers SYST with 215, and treats STAT as `stat` says.
+fn sentinel_peer(stat: fn() -> Answer) -> Script {
+    Arc::new(move |line| match line {
+        l if l.starts_with("USER") => Answer::Reply("230 in\r\n".into()),
+        "SYST" => Answer::Reply("215 UNIX Type: L8\r\n".into()),
+        "STAT" => stat(),
+        _ => ok(),
+    })
+}
+
+#[tokio::test]
+async fn the_sentinel_proves_a_swallowed_line_and_its_replay_waits_for_that_line() {
+    let addr = peer(Later::Serve, sentinel_peer(|| Answer::Silent)).await;
+    let cfg = config(addr);
+    cfg.latency.set_answers_sentinel(true);
+    let ops = vec![Op::Cmd(Cmd::Noop), Op::Cmd(Cmd::Stat)];
+    let trace = execute(&Dialogue { login: true, ops }, &cfg).await;
+    assert!(
+        matches!(
+            trace.end,
+            crate::fuzz::exec::trace::End::NoReply {
+                how: crate::fuzz::exec::trace::NoReply::Skipped,
+                ..
+            }
+        ),
+        "{:?}",
+        trace.end
+    );
+    let v = judge(&trace).expect("a verdict");
+    assert_eq!(
+        (v.oracle, v.signature.as_str()),
+        (Oracle::Silence, "timeout: STAT")
+    );
+    // The replay leaves the sentinel out and ends waiting for STAT's reply.
+    let scenario = crate::fuzz::to_scenario(&trace, &v, "fuzz.test.s".into(), "t".into());
+    let text = scenario.to_string();
+    assert!(!text.contains("SYST"), "{text}");
+    let steps: Vec<&str> = text.lines().map(str::trim).collect();
+    let stat = steps.iter().position(|l| *l == "send        STAT");
+    assert_eq!(stat.map(|i| steps[i + 1..].len()), Some(1), "{text}");
+    assert!(
+        steps.last().is_some_and(|l| l.starts_with("expect")),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_slow_reply_overtaken_by_nothing_is_no_finding_with_the_sentinel() {
+    let late = || Answer::Late(Duration::from_millis(150), "211 late\r\n".into());
+    let addr = peer(Later::Serve, sentinel_peer(late)).await;
+    let cfg = ExecConfig {
+        waits: Waits::Measured,
+        ..config(addr)
+    };
+    cfg.latency.set_answers_sentinel(true);
+    for _ in 0..8 {
+        cfg.latency.observe(Duration::from_micros(200));
+    }
+    let ops = vec![Op::Cmd(Cmd::Stat), Op::Cmd(Cmd::Noop)];
+    let trace = execute(&Dialogue { login: true, ops }, &cfg).await;
+    assert_eq!(judge(&trace), None, "{trace:#?}");
+    let stat = trace.commands.iter().find(|c| c.verb == b"STAT");
+    assert_eq!(stat.map(|c| c.replies[0].code.0), Some(211), "{trace:#?}");
+    assert!(
+        trace.sentinels.len() == 1,
+        "the late reply was waited for past the measured wait"
+    );
+}

@@ -118,6 +118,9 @@ pub fn to_scenario(trace: &Trace, verdict: &Violation, id: String, title: String
     let mut steps = Vec::new();
     for (i, act) in trace.acts.iter().enumerate().take(verdict.act + 1) {
         let last = i == verdict.act;
+        if trace.is_sentinel_act(act) && !last {
+            continue;
+        }
         if let Some(action) = step(trace, act, last.then_some(verdict.expect)) {
             steps.push(Step {
                 line: steps.len() + 1,
@@ -169,6 +172,8 @@ fn step(trace: &Trace, act: &Act, last: Option<ReplayCheck>) -> Option<Action> {
             crlf: *crlf,
         },
         Act::UrgentAbort { .. } => Action::Abort { urgent: true },
+        // The executor's own: its replay waits for the missing reply instead.
+        Act::Sentinel => return None,
         Act::Reply { cmd, binder, .. } => {
             // The runner's `login` step reads the login replies itself.
             if trace.commands.get(*cmd).is_some_and(|c| c.op == LOGIN_OP) && last.is_none() {
