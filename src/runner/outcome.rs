@@ -203,6 +203,23 @@ pub struct RunReport {
     /// The failures grouped by cause (one entry per distinct defect).
     pub causes: Vec<Cause>,
     pub duration: Duration,
+    /// On a protected session (FTPS, RFC 4217): what TLS negotiated, as the probe saw it.
+    pub tls: Option<TlsReport>,
+}
+
+/// What a run's TLS negotiated with the target (the probe's connection stands for all).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsReport {
+    /// Explicit (`AUTH TLS`) or implicit.
+    pub mode: crate::proto::TlsMode,
+    /// False under `--tls-insecure`: the certificate was not checked.
+    pub verified: bool,
+    /// `TLSv1.3`.
+    pub version: String,
+    /// `TLS13_AES_256_GCM_SHA384`.
+    pub cipher_suite: String,
+    /// The server certificate's subject (`CN=…`), if it parsed.
+    pub subject: Option<String>,
 }
 
 impl RunReport {

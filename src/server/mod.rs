@@ -41,6 +41,7 @@ mod lines;
 mod ports;
 mod reply;
 mod session;
+pub mod tls;
 mod tree;
 mod urgent;
 mod watch;
