@@ -88,6 +88,16 @@ impl ServerTls {
     }
 }
 
+/// The TLS acceptor of one data connection under `PROT P` (RFC 4217 §9).
+#[derive(Clone)]
+pub struct DataTls(pub TlsAcceptor);
+
+impl std::fmt::Debug for DataTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DataTls")
+    }
+}
+
 /// A control connection's stream: plain until `AUTH TLS` (or from the start, under implicit
 /// TLS), then TLS. One type for both, so the control loop is the same before and after.
 pub enum ServerStream<S> {
