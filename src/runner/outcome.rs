@@ -222,6 +222,26 @@ pub struct TlsReport {
     pub subject: Option<String>,
 }
 
+impl TlsReport {
+    /// `FTPS explicit (AUTH TLS): TLSv1.3, TLS13_AES_256_GCM_SHA384, certificate CN=…`, and
+    /// under `--tls-insecure` a warning that the certificate was not checked.
+    pub fn summary(&self) -> String {
+        let how = match self.mode {
+            crate::proto::TlsMode::Explicit => "explicit (AUTH TLS)",
+            crate::proto::TlsMode::Implicit => "implicit",
+        };
+        let subject = self.subject.as_deref().unwrap_or("(no subject)");
+        let mut line = format!(
+            "FTPS {how}: {}, {}, certificate {subject}",
+            self.version, self.cipher_suite
+        );
+        if !self.verified {
+            line.push_str(" — NOT VERIFIED (--tls-insecure): anyone could be on the other end");
+        }
+        line
+    }
+}
+
 impl RunReport {
     /// How many outcomes have this verdict.
     pub fn count(&self, verdict: Verdict) -> usize {
