@@ -59,6 +59,8 @@ answers costs one --timeout per scenario, never more than --scenario-timeout.
 Examples:
   ftpspec run                                   test the built-in reference server
   ftpspec run --target ftp://127.0.0.1:2121     test your server (anonymous login)
+  ftpspec run --target ftpes://ftp.example.com  the same over explicit FTPS (AUTH TLS)
+  ftpspec run --tls explicit                    the built-in server over FTPS
   ftpspec run rfc2428.eprt --junit              only EPRT scenarios; JUnit in reports/junit.xml
   ftpspec run path/to/findings/                 replay scenario files
   ftpspec run -t ftp://127.0.0.1:2121 --expect interop/expectations/vsftpd.toml
@@ -90,6 +92,24 @@ pub enum TransferArg {
     Retr,
 }
 
+/// `--tls`: FTPS (RFC 4217).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TlsArg {
+    /// AUTH TLS after the greeting (RFC 4217 §4), usually on port 21.
+    Explicit,
+    /// TLS from the first byte, usually on port 990.
+    Implicit,
+}
+
+impl From<TlsArg> for crate::proto::TlsMode {
+    fn from(arg: TlsArg) -> Self {
+        match arg {
+            TlsArg::Explicit => crate::proto::TlsMode::Explicit,
+            TlsArg::Implicit => crate::proto::TlsMode::Implicit,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,
@@ -101,10 +121,23 @@ pub enum ColorChoice {
 pub struct RunArgs {
     #[command(flatten)]
     pub selection: Selection,
-    /// The server to test: ftp://[user[:password]@]host[:port]. Without it, ftpspec starts its
-    /// reference server on loopback and tests that.
+    /// The server to test: ftp://[user[:password]@]host[:port]; ftpes://… for explicit FTPS
+    /// (AUTH TLS, port 21), ftps://… for implicit FTPS (port 990), as in curl and FileZilla.
+    /// Without it, ftpspec starts its reference server on loopback and tests that.
     #[arg(long, short = 't', value_name = "URL", env = "FTPSPEC_TARGET")]
     pub target: Option<String>,
+    /// FTPS (RFC 4217): explicit sends AUTH TLS after the greeting, implicit speaks TLS from
+    /// the first byte; after login, PBSZ 0 and PROT P make data connections TLS too. With no
+    /// --target the built-in server serves TLS and its certificate is trusted.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub tls: Option<TlsArg>,
+    /// Trust only the CA certificates in this PEM file (instead of the Mozilla roots).
+    #[arg(long, value_name = "FILE", conflicts_with = "tls_insecure")]
+    pub tls_ca: Option<PathBuf>,
+    /// Do not check the server's certificate (self-signed test servers only); the run header
+    /// says so.
+    #[arg(long)]
+    pub tls_insecure: bool,
     /// Failed SHOULD requirements count as FAIL, not WARN.
     #[arg(long)]
     pub strict: bool,
@@ -182,6 +215,10 @@ pub struct ServeArgs {
     /// Passive ports to use, as FIRST-LAST (default: any free port).
     #[arg(long, value_name = "FIRST-LAST", value_parser = port_range)]
     pub passive_ports: Option<(u16, u16)>,
+    /// Serve FTPS (RFC 4217) with a throw-away self-signed certificate for localhost,
+    /// 127.0.0.1 and ::1: explicit (AUTH TLS) or implicit (TLS from the first byte).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub tls: Option<TlsArg>,
 }
 
 fn positive_secs(s: &str) -> Result<f64, String> {

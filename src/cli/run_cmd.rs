@@ -1,17 +1,20 @@
 //! `ftpspec run`: load and select scenarios, resolve the target (or start the built-in server),
 //! check it answers, run, report, and choose the exit code.
 
-use super::args::{ColorChoice, RunArgs, Selection, TransferArg};
+use super::args::{ColorChoice, RunArgs, Selection, TlsArg, TransferArg};
 use super::report_file::{self, write_error};
 use super::serve_cmd::parse_faults;
 use super::signal::interrupt_signal;
 use super::{EXIT_FAIL, EXIT_INTERRUPTED, EXIT_USAGE, target};
 use crate::expectations::{ExpectationSet, RunStatus, run_status};
+use crate::proto::TlsMode;
 use crate::report::console::{self, ConsoleOptions};
 use crate::report::{json, junit};
 use crate::runner::{self, Files, RunConfig, RunReport, Target, TransferChoice};
 use crate::server::{self, Config, ServerHandle};
+use crate::session::{TlsClient, Trust};
 use crate::suite::{self, Scenario};
+use rustls::pki_types::CertificateDer;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::net::SocketAddr;
@@ -36,17 +39,24 @@ pub async fn run(args: RunArgs) -> Result<u8, String> {
     let junit_out = args.junit.as_deref().map(open_report).transpose()?;
     let step_timeout = Duration::from_secs_f64(args.timeout);
 
-    let (target, _server) = match &args.target {
+    let (target, _server, tls) = match &args.target {
         Some(url) => {
             target::refuse_faults(&args.fault)?;
-            (target::resolve(url, step_timeout).await?, None)
+            let endpoint = target::resolve_endpoint(url, step_timeout).await?;
+            let mode = tls_mode(args.tls, endpoint.tls, url)?;
+            let tls = tls_client(&args, mode, None, &endpoint.host)?;
+            (endpoint.target, None, tls)
         }
         None => {
-            let (target, handle) = builtin_target(&args.fault).await?;
-            (target, Some(handle))
+            let mode = args.tls.map(TlsMode::from);
+            let (target, handle) = builtin_target(&args.fault, mode).await?;
+            // The built-in server's certificate is made for localhost, 127.0.0.1 and ::1.
+            let tls = tls_client(&args, mode, handle.certificate(), "localhost")?;
+            (target, Some(handle), tls)
         }
     };
     let mut config = RunConfig::new(target);
+    config.tls = tls;
     config.strict = args.strict;
     config.jobs = usize::from(args.jobs);
     config.step_timeout = step_timeout;
@@ -67,9 +77,10 @@ pub async fn run(args: RunArgs) -> Result<u8, String> {
         })
     });
 
-    let banner = runner::probe(&config)
+    let probed = runner::probe_session(&config)
         .await
         .map_err(|e| format!("cannot reach {}: {e}", config.target.display))?;
+    let banner = probed.banner;
 
     let color = use_color(args.color);
     colored::control::set_override(color);
@@ -86,7 +97,9 @@ pub async fn run(args: RunArgs) -> Result<u8, String> {
         flag.store(true, Ordering::SeqCst);
         eprintln!("ftpspec: interrupted; reporting what finished");
     };
-    let report = runner::run_until(scenarios, Arc::new(config), Some(banner), |_| {}, stop).await;
+    let mut report =
+        runner::run_until(scenarios, Arc::new(config), Some(banner), |_| {}, stop).await;
+    report.tls = probed.tls;
     let report = expectations.apply(report);
 
     let stdout = std::io::stdout();
@@ -176,10 +189,58 @@ fn looks_like_path(s: &str) -> bool {
     s.contains('/') || s.ends_with(".ftpspec") || Path::new(s).exists()
 }
 
-async fn builtin_target(faults: &[String]) -> Result<(Target, ServerHandle), String> {
+/// The TLS mode of a run against `url`: `--tls`, or the URL's scheme; both must agree.
+fn tls_mode(
+    flag: Option<TlsArg>,
+    scheme: Option<TlsMode>,
+    url: &str,
+) -> Result<Option<TlsMode>, String> {
+    match (flag.map(TlsMode::from), scheme) {
+        (Some(f), Some(s)) if f != s => Err(format!(
+            "--tls {} contradicts the target URL {url:?}, which means {} FTPS",
+            f.name(),
+            s.name()
+        )),
+        (flag, scheme) => Ok(flag.or(scheme)),
+    }
+}
+
+/// The TLS configuration of a run in `mode` (none without a mode): what `--tls-ca` and
+/// `--tls-insecure` say to trust, else `builtin` (the built-in server's certificate), else the
+/// Mozilla roots.
+fn tls_client(
+    args: &RunArgs,
+    mode: Option<TlsMode>,
+    builtin: Option<&CertificateDer<'static>>,
+    host: &str,
+) -> Result<Option<TlsClient>, String> {
+    let Some(mode) = mode else {
+        if args.tls_ca.is_some() || args.tls_insecure {
+            return Err(
+                "--tls-ca and --tls-insecure need --tls, or an ftpes:// or ftps:// target".into(),
+            );
+        }
+        return Ok(None);
+    };
+    let trust = match (&args.tls_ca, args.tls_insecure, builtin) {
+        (_, true, _) => Trust::Insecure,
+        (Some(path), _, _) => Trust::CaFile(path.clone()),
+        (None, false, Some(cert)) => Trust::Certificates(vec![cert.clone()]),
+        (None, false, None) => Trust::WebPki,
+    };
+    TlsClient::new(mode, &trust, host)
+        .map(Some)
+        .map_err(|e| e.to_string())
+}
+
+async fn builtin_target(
+    faults: &[String],
+    tls: Option<TlsMode>,
+) -> Result<(Target, ServerHandle), String> {
     let config = Config {
         faults: parse_faults(faults)?,
         passive_ports: Some(crate::server::BUILTIN_PASSIVE_RANGE),
+        tls,
         ..Config::default()
     };
     let v4: SocketAddr = ([127, 0, 0, 1], 0).into();

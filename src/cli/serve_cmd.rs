@@ -13,6 +13,7 @@ pub async fn serve(args: ServeArgs) -> Result<u8, String> {
     let config = Config {
         faults: parse_faults(&args.fault)?,
         passive_ports: args.passive_ports,
+        tls: args.tls.map(Into::into),
         ..Config::default()
     };
     let handle = server::start(&args.listen, config)
@@ -20,6 +21,12 @@ pub async fn serve(args: ServeArgs) -> Result<u8, String> {
         .map_err(|e| format!("cannot listen: {e}"))?;
     for addr in handle.local_addrs() {
         println!("ftpspec reference server listening on {addr}");
+    }
+    if let Some(mode) = args.tls {
+        let mode = crate::proto::TlsMode::from(mode).name();
+        println!(
+            "FTPS: {mode}, with a throw-away self-signed certificate (clients need --tls-insecure)"
+        );
     }
     if !args.fault.is_empty() {
         println!("faults: {}", args.fault.join(", "));

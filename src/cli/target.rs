@@ -1,5 +1,6 @@
 //! `ftp://user:pass@host:port` → a resolved [`Target`], with the password kept secret.
 
+use crate::proto::TlsMode;
 use crate::runner::{Secret, Target};
 use percent_encoding::percent_decode_str;
 use std::net::SocketAddr;
@@ -14,23 +15,58 @@ pub fn refuse_faults(faults: &[String]) -> Result<(), String> {
     }
 }
 
-/// Parses and resolves a target URL. Errors are one line, naming what is wrong.
+/// A resolved target, with what its URL says about TLS.
+#[derive(Debug)]
+pub struct Endpoint {
+    pub target: Target,
+    /// The host as written in the URL: the TLS server name.
+    pub host: String,
+    /// `ftpes://` is explicit FTPS, `ftps://` implicit; `ftp://` says nothing.
+    pub tls: Option<TlsMode>,
+}
+
+/// The TLS mode and default port of a URL scheme. `ftps://` is implicit FTPS on port 990 and
+/// `ftpes://` explicit FTPS (AUTH TLS) on port 21, as curl and FileZilla read them.
+fn scheme(name: &str) -> Option<(Option<TlsMode>, u16)> {
+    match name {
+        "ftp" => Some((None, 21)),
+        "ftpes" => Some((Some(TlsMode::Explicit), 21)),
+        "ftps" => Some((Some(TlsMode::Implicit), 990)),
+        _ => None,
+    }
+}
+
+/// Parses and resolves a plain `ftp://` target URL (for the commands that do not speak TLS
+/// yet). Errors are one line, naming what is wrong.
 pub async fn resolve(url_text: &str, wait: Duration) -> Result<Target, String> {
+    let endpoint = resolve_endpoint(url_text, wait).await?;
+    match endpoint.tls {
+        None => Ok(endpoint.target),
+        Some(_) => {
+            Err("FTPS targets (ftps://, ftpes://) are not supported here yet; use ftp://".into())
+        }
+    }
+}
+
+/// Parses and resolves a target URL: `ftp://`, `ftpes://` (explicit FTPS) or `ftps://`
+/// (implicit FTPS). Errors are one line, naming what is wrong.
+pub async fn resolve_endpoint(url_text: &str, wait: Duration) -> Result<Endpoint, String> {
     let url =
         url::Url::parse(url_text).map_err(|e| format!("invalid target URL {url_text:?}: {e}"))?;
-    if url.scheme() != "ftp" {
+    let Some((tls, default_port)) = scheme(url.scheme()) else {
         return Err(format!(
-            "unsupported scheme {:?} in the target URL; use ftp://host[:port]",
+            "unsupported scheme {:?} in the target URL; use ftp://, ftpes:// (explicit FTPS) or \
+             ftps:// (implicit FTPS)",
             url.scheme()
         ));
-    }
+    };
     let host = match url.host() {
         Some(url::Host::Domain(d)) => d.to_string(),
         Some(url::Host::Ipv4(ip)) => ip.to_string(),
         Some(url::Host::Ipv6(ip)) => ip.to_string(),
         None => return Err(format!("the target URL {url_text:?} has no host")),
     };
-    let port = url.port_or_known_default().unwrap_or(21);
+    let port = url.port().unwrap_or(default_port);
     if port == 0 {
         return Err("port 0 is not a valid target port".into());
     }
@@ -44,12 +80,13 @@ pub async fn resolve(url_text: &str, wait: Duration) -> Result<Target, String> {
     } else {
         host.clone()
     };
-    Ok(Target {
+    let target = Target {
         addrs,
         user,
         password,
-        display: format!("ftp://{shown_user}{shown_host}:{port}"),
-    })
+        display: format!("{}://{shown_user}{shown_host}:{port}", url.scheme()),
+    };
+    Ok(Endpoint { target, host, tls })
 }
 
 async fn lookup(host: &str, port: u16, wait: Duration) -> Result<Vec<SocketAddr>, String> {
@@ -108,5 +145,26 @@ mod tests {
             resolve("ftp://127.0.0.1", wait).await.unwrap().addrs[0].port(),
             21
         );
+    }
+
+    /// `ftps://` is implicit FTPS on 990, `ftpes://` explicit on 21 (curl, FileZilla).
+    #[tokio::test]
+    async fn ftps_schemes_choose_the_tls_mode_and_port() {
+        let wait = Duration::from_secs(5);
+        let implicit = resolve_endpoint("ftps://127.0.0.1", wait).await.unwrap();
+        assert_eq!(implicit.tls, Some(TlsMode::Implicit));
+        assert_eq!(implicit.target.addrs[0].port(), 990);
+        assert_eq!(implicit.target.display, "ftps://127.0.0.1:990");
+        let explicit = resolve_endpoint("ftpes://bob@[::1]:2121", wait)
+            .await
+            .unwrap();
+        assert_eq!(explicit.tls, Some(TlsMode::Explicit));
+        assert_eq!(explicit.host, "::1");
+        assert_eq!(explicit.target.display, "ftpes://bob@[::1]:2121");
+        let plain = resolve_endpoint("ftp://localhost:2121", wait)
+            .await
+            .unwrap();
+        assert_eq!((plain.tls, plain.host.as_str()), (None, "localhost"));
+        assert!(resolve("ftps://127.0.0.1", wait).await.is_err());
     }
 }

@@ -245,6 +245,7 @@ mod tests {
             outcomes,
             causes: Vec::new(),
             duration: Duration::ZERO,
+            tls: None,
         }
     }
 

@@ -12,6 +12,7 @@
 //! - [`epsv`]: the EPSV argument and the 229 reply `(<d><d><d><port><d>)` (RFC 2428 §3).
 //! - [`netprt`]: network-protocol numbers and the 522 protocol list `(1,2)` (RFC 2428 §2).
 //! - [`telnet`]: the Telnet bytes of the ABOR "special action" (RFC 959 §4.1.3).
+//! - [`security`]: the TLS mode, AUTH mechanisms, PBSZ and PROT (RFC 2228, RFC 4217).
 //!
 //! Private helpers: `lex` (strict decimals, ports, delimiters, bounded display of peer bytes).
 
@@ -28,6 +29,7 @@ pub mod netprt;
 mod properties;
 pub mod reply;
 mod reply_parse;
+pub mod security;
 pub mod telnet;
 
 pub use code::ReplyCode;
@@ -38,5 +40,6 @@ pub use escape::escape_bytes;
 pub use hostport::HostPort;
 pub use netprt::{NetPrt, ProtocolList};
 pub use reply::{Limits, Reply, ReplyError, ReplyErrorKind, parse_reply};
+pub use security::{ProtLevel, TlsMode};
 
 pub use codec_error::{CodecError, Malformation};

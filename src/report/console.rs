@@ -101,6 +101,9 @@ pub fn render_with(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     writeln!(out, "{}", header(report, opts))?;
+    if let Some(tls) = &report.tls {
+        writeln!(out, "{}", tls_line(tls, opts))?;
+    }
     if let Some(preflight) = &report.preflight {
         writeln!(out, "{}", preflight_line(preflight, opts))?;
     }
@@ -225,6 +228,17 @@ fn header(report: &RunReport, opts: &ConsoleOptions) -> String {
         line.push_str(" [strict: a failed SHOULD is FAIL]");
     }
     line
+}
+
+/// `tls: FTPS explicit (AUTH TLS): TLSv1.3, …, certificate CN=…`; an unchecked certificate
+/// (`--tls-insecure`) is painted like a failure, so nobody mistakes the run for a verified one.
+fn tls_line(tls: &crate::runner::TlsReport, opts: &ConsoleOptions) -> String {
+    let summary = printable(&tls.summary()).into_owned();
+    let summary = match tls.verified {
+        true => summary,
+        false => paint(&summary, Paint::Verdict(Verdict::Fail), opts),
+    };
+    format!("{} {summary}", paint("tls:", Paint::Dim, opts))
 }
 
 /// `preflight: data connections by EPSV; NLST refused (…), LIST works → scenarios transfer with
@@ -909,6 +923,32 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_tls_line_follows_the_header_and_an_unchecked_certificate_is_loud() {
+        let mut report = sample_report();
+        report.tls = Some(crate::runner::TlsReport {
+            mode: crate::proto::TlsMode::Explicit,
+            verified: true,
+            version: "TLSv1.3".into(),
+            cipher_suite: "TLS13_AES_256_GCM_SHA384".into(),
+            subject: Some("CN=ftpspec reference server".into()),
+        });
+        let text = |report: &RunReport| {
+            let mut out = Vec::new();
+            render(report, &PLAIN, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let shown = text(&report);
+        let lines: Vec<&str> = shown.lines().collect();
+        assert_eq!(
+            lines[1],
+            "tls: FTPS explicit (AUTH TLS): TLSv1.3, TLS13_AES_256_GCM_SHA384, certificate \
+             CN=ftpspec reference server"
+        );
+        report.tls.as_mut().unwrap().verified = false;
+        assert!(text(&report).contains("NOT VERIFIED (--tls-insecure)"));
     }
 
     #[test]

@@ -346,6 +346,7 @@ pub(crate) fn sample_report() -> RunReport {
         outcomes,
         causes,
         duration: Duration::from_millis(840),
+        tls: None,
     }
 }
 

@@ -10,7 +10,7 @@
 //!
 //! Version 2 added the BLOCKED verdict (`summary.blocked`), causes (top-level `causes`, a
 //! `cause` per scenario), `covered_by`, `failure.check` and `failure.command`, and
-//! `run.preflight`.
+//! `run.preflight`. Later within version 2: `run.tls`.
 
 use crate::runner::TransferChoice;
 use crate::runner::outcome::{
@@ -66,6 +66,17 @@ struct WireRun<'a> {
     banner: Option<&'a str>,
     strict: bool,
     preflight: Option<WirePreflight<'a>>,
+    tls: Option<WireTls<'a>>,
+}
+
+/// What TLS negotiated on a protected run (`null` for plain FTP). Added within version 2.
+#[derive(Serialize)]
+struct WireTls<'a> {
+    mode: &'static str,
+    version: &'a str,
+    cipher_suite: &'a str,
+    subject: Option<&'a str>,
+    certificate_verified: bool,
 }
 
 /// What the preflight found (`null` when none ran: no scenario needed a transfer, or the
@@ -194,6 +205,13 @@ impl<'a> WireReport<'a> {
                 banner: report.banner.as_deref(),
                 strict: report.strict,
                 preflight: report.preflight.as_ref().map(WirePreflight::from_preflight),
+                tls: report.tls.as_ref().map(|t| WireTls {
+                    mode: t.mode.name(),
+                    version: &t.version,
+                    cipher_suite: &t.cipher_suite,
+                    subject: t.subject.as_deref(),
+                    certificate_verified: t.verified,
+                }),
             },
             summary: WireSummary::count(&report.outcomes),
             causes: report
@@ -431,7 +449,8 @@ mod tests {
             run,
             json!({"started_unix": 1_764_193_864u64, "duration_ms": 840.0,
                    "target": "ftp://anonymous@127.0.0.1:40123",
-                   "banner": "220 ftpspec reference server ready", "strict": false})
+                   "banner": "220 ftpspec reference server ready", "strict": false,
+                   "tls": null})
         );
         assert_eq!(
             doc["summary"],
@@ -656,6 +675,25 @@ mod tests {
         assert_eq!(worst(&report), Warn);
         report.outcomes.clear();
         assert_eq!(worst(&report), Error, "no scenario found");
+    }
+
+    #[test]
+    fn tls_is_in_run() {
+        let mut report = sample_report();
+        assert_eq!(to_json(&report)["run"]["tls"], Value::Null);
+        report.tls = Some(crate::runner::TlsReport {
+            mode: crate::proto::TlsMode::Implicit,
+            verified: false,
+            version: "TLSv1.3".into(),
+            cipher_suite: "TLS13_AES_128_GCM_SHA256".into(),
+            subject: Some("CN=x".into()),
+        });
+        assert_eq!(
+            to_json(&report)["run"]["tls"],
+            json!({"mode": "implicit", "version": "TLSv1.3",
+                   "cipher_suite": "TLS13_AES_128_GCM_SHA256", "subject": "CN=x",
+                   "certificate_verified": false})
+        );
     }
 
     #[test]

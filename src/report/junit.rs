@@ -28,6 +28,8 @@
 //! The preflight's finding is the first line of every `<testsuite>`'s `<system-out>`
 //! (`preflight: data connections by EPSV; … → scenarios transfer with LIST`): `junit-report`
 //! 0.9 writes no `<properties>`, and every area's page then says how its transfers were made.
+//! On a protected run the transport comes first, the same way (`transport: FTPS explicit (AUTH
+//! TLS): TLSv1.3, …`).
 //!
 //! With expectation files (`--expect`): an expected deviation (XFAIL) is a passing testcase
 //! whose `<system-out>` starts `XFAIL (expected FAIL, FILE:LINE): reason`; an unexpected pass
@@ -82,10 +84,18 @@ fn build(report: &RunReport) -> Report {
         .ok()
         .and_then(|secs| OffsetDateTime::from_unix_timestamp(secs).ok())
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    let preflight = report
-        .preflight
-        .as_ref()
-        .map(|p| xml_block(&format!("preflight: {}", printable(&p.summary()))));
+    let head: Vec<String> = report
+        .tls
+        .iter()
+        .map(|t| format!("transport: {}", printable(&t.summary())))
+        .chain(
+            report
+                .preflight
+                .iter()
+                .map(|p| format!("preflight: {}", printable(&p.summary()))),
+        )
+        .collect();
+    let preflight = (!head.is_empty()).then(|| xml_block(&head.join("\n")));
     let mut junit = Report::new();
     for (area, outcomes) in super::text::group_by_area(&report.outcomes) {
         let mut suite = TestSuite::new(&xml_line(area));

@@ -1,5 +1,6 @@
 //! What a run needs to know: the target, its credentials, the files to transfer, the limits.
 
+use crate::session::TlsClient;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -118,6 +119,9 @@ pub struct RunConfig {
     /// Command verb → the scenario that tests it on its own (`covers` headers of every loaded
     /// scenario), named by BLOCKED verdicts whose setup failed on that command.
     pub coverage: BTreeMap<String, String>,
+    /// FTPS (RFC 4217): every control connection is protected, explicitly (AUTH TLS) or
+    /// implicitly, and data connections are TLS after `PROT P`. `None`: plain FTP.
+    pub tls: Option<TlsClient>,
 }
 
 impl RunConfig {
@@ -143,6 +147,7 @@ impl RunConfig {
             burst: 200,
             transfer: None,
             coverage: BTreeMap::new(),
+            tls: None,
         }
     }
 }

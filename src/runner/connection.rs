@@ -6,23 +6,70 @@ use super::config::RunConfig;
 use super::expect;
 use super::stop::Stop;
 use super::vars::Vars;
-use crate::session::{ControlConnection, Recorder};
+use crate::proto::TlsMode;
+use crate::session::{ControlConnection, Recorder, SessionError};
 use crate::suite::TRANSFER_VAR;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-/// Opens a control connection and reads its greeting. Failures are ERROR: the harness could
-/// not get a session, which says nothing about the requirement under test.
+/// Opens a control connection and reads its greeting, protected as `config.tls` says: TLS
+/// before the greeting (implicit), or `AUTH TLS` after it (explicit, RFC 4217 §4). Failures are
+/// ERROR: the harness could not get a session, which says nothing about the requirement under
+/// test.
 pub(super) async fn connect_control(
     addr: SocketAddr,
     config: &RunConfig,
     recorder: &Recorder,
 ) -> Result<ControlConnection, Stop> {
-    let mut ctrl = ControlConnection::connect(addr, config.step_timeout, recorder.clone())
-        .await
-        .map_err(|e| Stop::Error(e.to_string()))?;
+    let wait = config.step_timeout;
+    let error = |e: SessionError| Stop::Error(e.to_string());
+    let tls = config.tls.as_ref();
+    let mut ctrl = match tls.filter(|t| t.mode() == TlsMode::Implicit) {
+        Some(tls) => {
+            ControlConnection::connect_tls(addr, tls.session(), wait, recorder.clone())
+                .await
+                .map_err(error)?
+                .0
+        }
+        None => ControlConnection::connect(addr, wait, recorder.clone())
+            .await
+            .map_err(error)?,
+    };
     read_greeting(&mut ctrl, config).await?;
+    if let Some(tls) = tls.filter(|t| t.mode() == TlsMode::Explicit) {
+        ctrl.auth_tls(tls.session(), wait).await.map_err(error)?;
+    }
     Ok(ctrl)
+}
+
+/// After a login on a protected connection: `PBSZ 0`, then `PROT P`, each answered 200, so
+/// that data connections are TLS too (RFC 4217 §9: "the PBSZ command MUST still be issued, but
+/// must have a parameter of '0'", and it must come before PROT).
+///
+/// After the login, not before USER: RFC 2228 only asks PBSZ to follow the security exchange,
+/// and vsftpd (prelogin) and pyftpdlib accept both before login, but after the login is where
+/// curl and FileZilla send them, so it is the order every FTPS server meets. A refusal is
+/// ERROR: the scenario could not be run over a protected session. Nothing here touches
+/// `${reply.*}` or `if reply`, which still see the login's reply.
+pub(super) async fn protect_data(ctrl: &mut ControlConnection, wait: Duration) -> Result<(), Stop> {
+    if ctrl.tls().is_none() {
+        return Ok(());
+    }
+    for line in ["PBSZ 0", "PROT P"] {
+        let error = |e: SessionError| Stop::Error(format!("{line}: {e}"));
+        ctrl.send(format!("{line}\r\n").as_bytes())
+            .await
+            .map_err(error)?;
+        let reply = ctrl.read_reply(wait).await.map_err(error)?;
+        if reply.code.0 != 200 {
+            return Err(Stop::Error(format!(
+                "{line} was refused (RFC 4217 §9 wants 200): {}",
+                expect::show(&reply)
+            )));
+        }
+    }
+    ctrl.set_private_data(true);
+    Ok(())
 }
 
 /// The greeting: optional 120 replies, then 220 (RFC 959 §5.4, "Connection Establishment").

@@ -9,7 +9,7 @@ use super::stop::Stop;
 use crate::proto::HostPort;
 use crate::session::data::{DrainEnd, Drained, ListenOptions, drain, write_all};
 use crate::session::transcript::{Channel, escape_bytes};
-use crate::session::{DataListener, SessionError, connect_data};
+use crate::session::{DataListener, DataStream, SessionError, connect_data};
 use crate::suite::Template;
 use std::net::IpAddr;
 use std::time::Duration;
@@ -162,7 +162,7 @@ impl ScenarioRun<'_> {
         channel: &str,
         want: Option<IpAddr>,
         newest: bool,
-    ) -> Result<tokio::net::TcpStream, Stop> {
+    ) -> Result<DataStream, Stop> {
         let listener = self
             .listeners
             .get(channel)
@@ -198,7 +198,8 @@ impl ScenarioRun<'_> {
             )
             .checking("accept"));
         }
-        Ok(stream)
+        // RFC 4217 §7: under PROT P ftpspec is the TLS client on an accepted connection too.
+        Ok(DataStream::new(stream, self.ctrl.data_tls()))
     }
 
     pub(super) fn expect_no_connection(&mut self, line: usize, channel: &str) -> Result<(), Stop> {
@@ -247,6 +248,7 @@ impl ScenarioRun<'_> {
                 e.to_string(),
             ),
         })?;
+        let stream = DataStream::new(stream, self.ctrl.data_tls());
         self.streams.insert(channel.to_string(), stream);
         Ok(())
     }

@@ -4,7 +4,7 @@
 //! the steps over values in `value_steps`.
 
 use super::config::RunConfig;
-use super::connection::{connect_control, initial_vars, quit, read_greeting};
+use super::connection::{connect_control, initial_vars, protect_data, quit, read_greeting};
 use super::expect;
 use super::ledger::PASSIVE_VERBS;
 use super::series::SeriesSet;
@@ -13,13 +13,12 @@ use super::vars::Vars;
 use crate::proto::command::verb_of;
 use crate::proto::{Reply, ReplyCode};
 use crate::session::transcript::{Channel, escape_bytes};
-use crate::session::{ControlConnection, DataListener, Recorder, SessionError};
+use crate::session::{ControlConnection, DataListener, DataStream, Recorder, SessionError};
 use crate::suite::{Action, Expect, Need, Scenario, Step, TRANSFER_VAR, Template};
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use tokio::net::TcpStream;
 
 /// The state of one running scenario.
 pub struct ScenarioRun<'a> {
@@ -28,7 +27,8 @@ pub struct ScenarioRun<'a> {
     pub(super) ctrl: ControlConnection,
     pub(super) vars: Vars,
     pub(super) listeners: HashMap<String, DataListener>,
-    pub(super) streams: HashMap<String, TcpStream>,
+    /// Open data connections, TLS under `PROT P` (RFC 4217 §9).
+    pub(super) streams: HashMap<String, DataStream>,
     /// The code of the last reply read by an `expect` or a login, for `if reply`.
     pub(super) last_code: Option<ReplyCode>,
     /// `collect` series (a shared handle: the caller renders them whatever happens).
@@ -238,8 +238,9 @@ impl<'a> ScenarioRun<'a> {
         }
     }
 
-    /// USER, then PASS if asked (RFC 959 §4.1.1). A refusal is ERROR: the credentials are the
-    /// user's configuration, not the requirement under test.
+    /// USER, then PASS if asked (RFC 959 §4.1.1); on a protected connection then PBSZ 0 and
+    /// PROT P ([`protect_data`]). A refusal is ERROR: the credentials are the user's
+    /// configuration, not the requirement under test.
     async fn login(&mut self, user: &str, pass: &str) -> Result<(), Stop> {
         let wait = self.config.step_timeout;
         let harness = |e: SessionError| Stop::Error(format!("login failed: {e}"));
@@ -260,7 +261,7 @@ impl<'a> ScenarioRun<'a> {
             self.remember(&reply);
         }
         match reply.code.0 {
-            230 | 202 => Ok(()),
+            230 | 202 => protect_data(&mut self.ctrl, wait).await,
             _ => Err(Stop::Error(format!(
                 "login refused: {}",
                 expect::show(&reply)

@@ -23,5 +23,10 @@ mod value_steps;
 mod vars;
 
 pub use config::{Files, RunConfig, Secret, Target, TransferChoice};
-pub use outcome::{Cause, Expectation, ExpectationStatus, Failure, Outcome, RunReport, Verdict};
-pub use run::{NOT_RUN, coverage, covering, probe, run, run_one, run_one_over, run_until};
+pub use outcome::{
+    Cause, Expectation, ExpectationStatus, Failure, Outcome, RunReport, TlsReport, Verdict,
+};
+pub use run::{
+    NOT_RUN, Probed, URGENT_OVER_TLS, coverage, covering, probe, probe_session, run, run_one,
+    run_one_over, run_until,
+};

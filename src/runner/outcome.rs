@@ -203,6 +203,43 @@ pub struct RunReport {
     /// The failures grouped by cause (one entry per distinct defect).
     pub causes: Vec<Cause>,
     pub duration: Duration,
+    /// On a protected session (FTPS, RFC 4217): what TLS negotiated, as the probe saw it.
+    pub tls: Option<TlsReport>,
+}
+
+/// What a run's TLS negotiated with the target (the probe's connection stands for all).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsReport {
+    /// Explicit (`AUTH TLS`) or implicit.
+    pub mode: crate::proto::TlsMode,
+    /// False under `--tls-insecure`: the certificate was not checked.
+    pub verified: bool,
+    /// `TLSv1.3`.
+    pub version: String,
+    /// `TLS13_AES_256_GCM_SHA384`.
+    pub cipher_suite: String,
+    /// The server certificate's subject (`CN=…`), if it parsed.
+    pub subject: Option<String>,
+}
+
+impl TlsReport {
+    /// `FTPS explicit (AUTH TLS): TLSv1.3, TLS13_AES_256_GCM_SHA384, certificate CN=…`, and
+    /// under `--tls-insecure` a warning that the certificate was not checked.
+    pub fn summary(&self) -> String {
+        let how = match self.mode {
+            crate::proto::TlsMode::Explicit => "explicit (AUTH TLS)",
+            crate::proto::TlsMode::Implicit => "implicit",
+        };
+        let subject = self.subject.as_deref().unwrap_or("(no subject)");
+        let mut line = format!(
+            "FTPS {how}: {}, {}, certificate {subject}",
+            self.version, self.cipher_suite
+        );
+        if !self.verified {
+            line.push_str(" — NOT VERIFIED (--tls-insecure): anyone could be on the other end");
+        }
+        line
+    }
 }
 
 impl RunReport {

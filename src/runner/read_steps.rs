@@ -35,7 +35,7 @@ impl ScenarioRun<'_> {
         &self,
         line: usize,
         channel: &str,
-        stream: &mut tokio::net::TcpStream,
+        stream: &mut crate::session::DataStream,
     ) -> Result<Vec<u8>, Stop> {
         let (limit, wait) = (self.config.max_data_bytes, self.config.step_timeout);
         read_to_end(channel, stream, limit, wait, &self.recorder)

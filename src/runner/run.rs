@@ -4,11 +4,13 @@
 use super::config::RunConfig;
 use super::exec::{Opening, ScenarioRun, pick_address};
 use super::ledger::RunLedger;
+use super::outcome::TlsReport;
 use super::outcome::{Failure, Outcome, RunReport, Verdict};
 use super::preflight::{self, Preflight};
 use super::series::SeriesSet;
 use super::stop::{Broken, CHECK_REPLY_CODE, Stop};
-use crate::session::{ControlConnection, ControlStream, Recorder};
+use crate::proto::TlsMode;
+use crate::session::{ControlConnection, ControlStream, Recorder, SessionError};
 use crate::suite::{Level, Location, RunCheck, Scenario};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -19,22 +21,80 @@ use tokio::task::JoinSet;
 /// Connects once and reads the greeting, so that an unreachable target is one clear error
 /// before anything runs. Returns the greeting's text.
 pub async fn probe(config: &RunConfig) -> Result<String, String> {
+    probe_session(config).await.map(|p| p.banner)
+}
+
+/// What [`probe_session`] found: the greeting and, on a protected session, what TLS
+/// negotiated.
+#[derive(Debug, Clone)]
+pub struct Probed {
+    pub banner: String,
+    pub tls: Option<TlsReport>,
+}
+
+/// Like [`probe`], and on a protected session (`config.tls`) negotiates TLS as every scenario
+/// will — implicitly before the greeting, or by `AUTH TLS` after it — so that a certificate
+/// that does not verify, a failed handshake or a server without AUTH TLS is one clear error
+/// before anything runs.
+pub async fn probe_session(config: &RunConfig) -> Result<Probed, String> {
     let addr = *config
         .target
         .addrs
         .first()
         .ok_or("the target has no address")?;
-    let mut ctrl = ControlConnection::connect(addr, config.step_timeout, Recorder::new())
-        .await
-        .map_err(|e| e.to_string())?;
+    let wait = config.step_timeout;
+    let recorder = Recorder::new();
+    let tls = config.tls.as_ref();
+    let mut info = None;
+    let mut ctrl = match tls.filter(|t| t.mode() == TlsMode::Implicit) {
+        Some(t) => {
+            let (ctrl, negotiated) =
+                ControlConnection::connect_tls(addr, t.session(), wait, recorder)
+                    .await
+                    .map_err(|e| tls_error(&e))?;
+            info = Some(negotiated);
+            ctrl
+        }
+        None => ControlConnection::connect(addr, wait, recorder)
+            .await
+            .map_err(|e| e.to_string())?,
+    };
     let reply = ctrl
-        .read_reply(config.step_timeout)
+        .read_reply(wait)
         .await
         .map_err(|e| format!("no greeting from {addr}: {e}"))?;
+    if let Some(t) = tls.filter(|t| t.mode() == TlsMode::Explicit) {
+        let negotiated = ctrl
+            .auth_tls(t.session(), wait)
+            .await
+            .map_err(|e| tls_error(&e))?;
+        info = Some(negotiated);
+    }
     let _ = ctrl.send(b"QUIT\r\n").await;
+    let _ = ctrl.read_reply(wait.min(Duration::from_secs(1))).await;
     ctrl.shutdown().await;
     let first = reply.lines.first().cloned().unwrap_or_default();
-    Ok(String::from_utf8_lossy(first.strip_suffix(b"\r\n").unwrap_or(&first)).into_owned())
+    let banner =
+        String::from_utf8_lossy(first.strip_suffix(b"\r\n").unwrap_or(&first)).into_owned();
+    let tls = tls.zip(info).map(|(t, info)| TlsReport {
+        mode: t.mode(),
+        verified: !t.insecure(),
+        version: info.version,
+        cipher_suite: info.cipher_suite,
+        subject: info.subject,
+    });
+    Ok(Probed { banner, tls })
+}
+
+/// One line for a failed TLS negotiation; a certificate that did not verify says what to do.
+fn tls_error(e: &SessionError) -> String {
+    match e.is_certificate_error() {
+        true => format!(
+            "{e} (trust its CA with --tls-ca FILE, or for a test server skip the check with \
+             --tls-insecure)"
+        ),
+        false => e.to_string(),
+    }
 }
 
 /// Runs every scenario, calling `on_outcome` as each finishes, and returns the report with
@@ -62,6 +122,11 @@ pub const EXCLUSIVE_TAG: &str = "exclusive";
 fn is_exclusive(scenario: &Scenario) -> bool {
     scenario.tags.iter().any(|t| t == EXCLUSIVE_TAG)
 }
+
+/// Why a scenario with `abort urgent` is SKIP on a protected session.
+pub const URGENT_OVER_TLS: &str = "TCP urgent data cannot be sent inside TLS (RFC 4217: the \
+     control connection is a TLS stream, and the Synch's urgent byte of RFC 959 §4.1.3 would \
+     travel outside its records, in the clear), so the ABOR special action is not tried over TLS";
 
 /// Reason given to scenarios that had not finished when the run was stopped.
 pub const NOT_RUN: &str = "not run: the run was interrupted before this scenario finished";
@@ -179,6 +244,7 @@ pub async fn run_until(
         outcomes,
         causes,
         duration: started.elapsed(),
+        tls: None,
     }
 }
 
@@ -308,6 +374,9 @@ async fn run_in(
     let mut notes = Vec::new();
     let mut passive_worked = Default::default();
     let opening = match given {
+        _ if config.tls.is_some() && scenario.uses_urgent_data() => {
+            Err(Stop::Skip(URGENT_OVER_TLS.into()))
+        }
         Some(ctrl) => Ok(Opening::Over(ctrl)),
         None => pick_address(scenario, config).map(Opening::Connect),
     };

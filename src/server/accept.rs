@@ -1,7 +1,8 @@
 //! The accept loop: one per listening address, each session a task it owns.
 
-use super::control::serve_stream;
+use super::control::{serve, serve_stream};
 use super::session::Shared;
+use super::tls::{ServerStream, TlsMode};
 use super::urgent::UrgentInline;
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,5 +49,20 @@ fn admit(
     // RFC 959 §4.1.3: the Synch's DM byte is sent as TCP urgent data. Reading it in-band keeps
     // it in order with the bytes around it, where strip_telnet removes it before parsing.
     let stream = UrgentInline::new(stream);
-    sessions.spawn(serve_stream(stream, peer, local, shared.clone()));
+    let implicit = shared
+        .tls
+        .as_ref()
+        .filter(|t| t.mode() == TlsMode::Implicit);
+    let Some(tls) = implicit else {
+        sessions.spawn(serve_stream(stream, peer, local, shared.clone()));
+        return;
+    };
+    // Implicit FTPS: TLS from the first byte, the greeting inside it.
+    let (acceptor, shared) = (tls.acceptor().clone(), shared.clone());
+    sessions.spawn(async move {
+        let limit = shared.config.idle_timeout;
+        if let Ok(Ok(tls)) = tokio::time::timeout(limit, acceptor.accept(stream)).await {
+            serve(ServerStream::Tls(Box::new(tls)), peer, local, shared).await;
+        }
+    });
 }

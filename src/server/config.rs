@@ -1,6 +1,7 @@
 //! How a reference-server instance behaves: faults, passive ports, an account, timeouts.
 
 use super::fault::FaultSet;
+use crate::proto::TlsMode;
 use std::time::Duration;
 
 /// The passive range of the built-in target of `ftpspec run` (and of the project's tests):
@@ -29,6 +30,9 @@ pub struct Config {
     /// transfer running (RFC 959 §4.1.3's second case), even on a loaded machine. Tests that
     /// prove the ABOR faults use it; by default transfers run at full speed.
     pub send_pause: Option<Duration>,
+    /// FTPS (RFC 4217): `AUTH TLS` (explicit) or TLS from the first byte (implicit), with a
+    /// throw-away self-signed certificate made at start. `None`: plain FTP only.
+    pub tls: Option<TlsMode>,
 }
 
 impl Default for Config {
@@ -40,6 +44,7 @@ impl Default for Config {
             data_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(300),
             send_pause: None,
+            tls: None,
         }
     }
 }
@@ -57,5 +62,6 @@ mod tests {
         assert_eq!(c.data_timeout, Duration::from_secs(10));
         assert_eq!(c.idle_timeout, Duration::from_secs(300));
         assert_eq!(c.send_pause, None);
+        assert_eq!(c.tls, None);
     }
 }

@@ -20,6 +20,7 @@ use super::job::{Event, Running, TransferJob};
 use super::lines::{Framing, Incoming, LineReader};
 use super::reply::{ServerReply, write_reply};
 use super::session::{DataSetup, Session, Shared};
+use super::tls::ServerStream;
 use super::watch::{FOREIGN_BACKLOG, ForeignTx, Watch, rejected_text};
 use crate::proto::telnet::strip_telnet;
 use std::collections::VecDeque;
@@ -49,6 +50,8 @@ const HANG_AFTER: u32 = 10;
 enum Flow {
     Continue,
     Stop,
+    /// `AUTH TLS` was answered 234; the loop hands the stream to TLS (RFC 4217 §4).
+    StartTls,
 }
 
 /// What woke the loop while a transfer runs.
@@ -74,25 +77,42 @@ pub async fn serve_stream<S>(stream: S, peer: SocketAddr, local: SocketAddr, sha
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let (reader, writer) = tokio::io::split(stream);
-    let (foreign_tx, foreign) = mpsc::channel(FOREIGN_BACKLOG);
-    let mut control = Control {
-        reader: LineReader::with_framing(reader, framing(&shared)),
-        writer,
-        session: Session::new(peer, local),
-        shared,
-        running: None,
-        deferred: VecDeque::new(),
-        eof: false,
-        hung: false,
-        foreign,
-        foreign_tx,
-    };
+    serve(ServerStream::Plain(stream), peer, local, shared).await;
+}
+
+/// [`serve_stream`] over a stream that may already be TLS (implicit FTPS), upgrading it when
+/// `AUTH TLS` is accepted (RFC 4217 §4).
+pub(super) async fn serve<S>(
+    stream: ServerStream<S>,
+    peer: SocketAddr,
+    local: SocketAddr,
+    shared: Arc<Shared>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let protected = matches!(stream, ServerStream::Tls(_));
+    let mut control = Control::new(stream, Session::new(peer, local), shared);
+    control.session.security.control = protected;
     // An I/O error on the control connection ends the session; there is nobody to tell.
-    let _ = control.run().await;
+    let mut ended = control.greet().await;
+    while let Ok(Ended::StartTls) = ended {
+        match control.start_tls().await {
+            Some(upgraded) => control = upgraded,
+            None => return,
+        }
+        ended = control.run().await;
+    }
     control.end_session();
     let limit = control.shared.config.idle_timeout;
     let _ = tokio::time::timeout(limit, control.writer.shutdown()).await;
+}
+
+/// Why [`Control::run`] returned.
+enum Ended {
+    /// The session is over.
+    Closed,
+    /// `AUTH TLS` was answered 234: negotiate TLS, then go on.
+    StartTls,
 }
 
 /// RFC 1123 §4.1.2.10: read boundaries mean nothing — unless a framing fault says otherwise.
@@ -125,16 +145,76 @@ struct Control<S> {
     foreign_tx: ForeignTx,
 }
 
+impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<ServerStream<S>> {
+    fn new(stream: ServerStream<S>, session: Session, shared: Arc<Shared>) -> Self {
+        let (reader, writer) = tokio::io::split(stream);
+        let (foreign_tx, foreign) = mpsc::channel(FOREIGN_BACKLOG);
+        Control {
+            reader: LineReader::with_framing(reader, framing(&shared)),
+            writer,
+            session,
+            shared,
+            running: None,
+            deferred: VecDeque::new(),
+            eof: false,
+            hung: false,
+            foreign,
+            foreign_tx,
+        }
+    }
+
+    /// After `234`: negotiates TLS as the server within the idle timeout, and returns the
+    /// session over the TLS stream — or `None`, which ends the session, when the handshake
+    /// fails or when the client sent more after AUTH TLS (those bytes came in the clear; taking
+    /// them into the protected session would let anyone on the path inject commands).
+    ///
+    /// A later fault (`234 sent but no handshake`) goes here.
+    async fn start_tls(self) -> Option<Self> {
+        let Control {
+            reader,
+            writer,
+            mut session,
+            shared,
+            ..
+        } = self;
+        let (half, buffered) = reader.into_parts();
+        let ServerStream::Plain(plain) = half.unsplit(writer) else {
+            return None;
+        };
+        if buffered {
+            return None;
+        }
+        let acceptor = shared.tls.as_ref()?.acceptor().clone();
+        let limit = shared.config.idle_timeout;
+        let tls = tokio::time::timeout(limit, acceptor.accept(plain))
+            .await
+            .ok()?
+            .ok()?;
+        session.security.control = true;
+        Some(Control::new(
+            ServerStream::Tls(Box::new(tls)),
+            session,
+            shared,
+        ))
+    }
+}
+
 impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
-    async fn run(&mut self) -> io::Result<()> {
+    /// The greeting (or the 421 of `stops-serving-after-50`), then [`Control::run`].
+    async fn greet(&mut self) -> io::Result<Ended> {
         let served = self.shared.sessions.fetch_add(1, Ordering::Relaxed);
         if self.shared.fault(Fault::StopsServingAfter50) && served >= 50 {
             // RFC 959 §5.4: 421 is a connection-establishment reply; pyftpdlib's wording.
             let full = ServerReply::new(421, "10 users (the maximum)");
             self.send(&full).await?;
-            return Ok(());
+            return Ok(Ended::Closed);
         }
         self.send(&ServerReply::new(220, GREETING)).await?;
+        self.run().await
+    }
+
+    /// Commands until the session ends or `AUTH TLS` is accepted.
+    async fn run(&mut self) -> io::Result<Ended> {
         loop {
             let flow = if self.hung {
                 self.step_hung().await?
@@ -147,8 +227,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
             } else {
                 self.step_idle().await?
             };
-            if flow == Flow::Stop {
-                return Ok(());
+            match flow {
+                Flow::Continue => {}
+                Flow::Stop => return Ok(Ended::Closed),
+                Flow::StartTls => return Ok(Ended::StartTls),
             }
         }
     }
@@ -269,6 +351,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
                 Ok(Flow::Continue)
             }
             Action::Silence => Ok(Flow::Continue),
+            Action::StartTls(reply) => match self.send(&reply).await? {
+                Flow::Stop => Ok(Flow::Stop),
+                _ => Ok(Flow::StartTls),
+            },
             Action::ProbePrivileged(target) => {
                 // `privileged-port-tries-connect`: the PORT/EPRT replaced the pending setup,
                 // and its own connection is gone at once, so nothing is left set up.

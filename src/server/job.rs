@@ -8,13 +8,13 @@
 use super::data::{self, DataError};
 use super::reply::ServerReply;
 use super::session::{DataSetup, Shared};
+use super::tls::DataTls;
 use super::tree::{MAX_FILE_BYTES, StoreError};
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -31,6 +31,9 @@ pub struct TransferJob {
     /// The file a RETR reads and the byte it starts at; an aborted RETR's stopping point is
     /// kept for `abor-keeps-offset`.
     pub retr: Option<(String, usize)>,
+    /// `PROT P`: the data connection is negotiated as the TLS server with this acceptor
+    /// (RFC 4217 §9), after the 150. `None`: clear data.
+    pub tls: Option<DataTls>,
 }
 
 /// The direction and payload of a transfer.
@@ -143,13 +146,35 @@ async fn run(job: TransferJob, ctx: Context) {
     if tx.send(Event::Opened(ack)).await.is_err() || acked.await.is_err() {
         return;
     }
-    let reply = match job.kind {
-        TransferKind::Send(bytes) => {
-            send(stream, &bytes, &sent, limit, shared.config.send_pause).await
-        }
-        TransferKind::Receive(name) => receive(stream, &name, &shared, limit).await,
+    // The TLS handshake comes after the 150, as vsftpd does it: an active-mode client accepts
+    // the connection only once it has read the 150, and only then starts its handshake.
+    let reply = match job.tls {
+        None => transfer(stream, job.kind, &sent, &shared).await,
+        Some(DataTls(acceptor)) => match tokio::time::timeout(limit, acceptor.accept(stream)).await
+        {
+            Ok(Ok(tls)) => transfer(tls, job.kind, &sent, &shared).await,
+            Ok(Err(_)) | Err(_) => {
+                ServerReply::new(425, "Can't open data connection: TLS negotiation failed")
+            }
+        },
     };
     let _ = tx.send(Event::Done(reply)).await;
+}
+
+/// Moves the job's bytes over `stream`, clear or TLS.
+async fn transfer<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
+    kind: TransferKind,
+    sent: &AtomicUsize,
+    shared: &Shared,
+) -> ServerReply {
+    let limit = shared.config.data_timeout;
+    match kind {
+        TransferKind::Send(bytes) => {
+            send(stream, &bytes, sent, limit, shared.config.send_pause).await
+        }
+        TransferKind::Receive(name) => receive(stream, &name, shared, limit).await,
+    }
 }
 
 fn complete() -> ServerReply {
@@ -161,10 +186,11 @@ fn broken() -> ServerReply {
     ServerReply::new(426, "Connection closed; transfer aborted")
 }
 
-/// Writes `bytes`, counting them into `sent`, and closes the connection; every write must
+/// Writes `bytes`, counting them into `sent`, and closes the connection (with a TLS
+/// `close_notify` first on a TLS data connection); every write must
 /// progress within `limit`, and `pause` follows each (see [`super::Config::send_pause`]).
-async fn send(
-    mut stream: TcpStream,
+async fn send<S: AsyncWrite + Unpin>(
+    mut stream: S,
     bytes: &[u8],
     sent: &AtomicUsize,
     limit: Duration,
@@ -191,8 +217,8 @@ async fn send(
 }
 
 /// Reads an upload to its end (at most [`MAX_FILE_BYTES`]) and stores it.
-async fn receive(
-    mut stream: TcpStream,
+async fn receive<S: AsyncRead + Unpin>(
+    mut stream: S,
     name: &str,
     shared: &Shared,
     limit: Duration,

@@ -147,6 +147,12 @@ impl<R: AsyncRead + Unpin> LineReader<R> {
         }
     }
 
+    /// The stream, and whether bytes were read from it and not yet handed out as lines (what
+    /// a client sent after `AUTH TLS`, before its handshake).
+    pub fn into_parts(self) -> (R, bool) {
+        (self.inner, !self.split.buf.is_empty())
+    }
+
     /// The next line; `Ok(None)` at end of stream (an unfinished last line is dropped).
     ///
     /// Cancel-safe: bytes are only taken from the socket by a `read` that completed, and what

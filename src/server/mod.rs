@@ -20,6 +20,8 @@
 //! - `watch`: `theft-extra-reply`'s passive listener, accepted on as soon as it is set up.
 //! - `job`: a transfer running beside the control loop, so ABOR can stop it.
 //! - `session`, `tree`: per-connection state, and the shared in-memory files.
+//! - `tls`: FTPS (RFC 4217) — the throw-away identity, and the control stream before and after
+//!   AUTH TLS; `commands::security`: AUTH, PBSZ, PROT.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -41,6 +43,7 @@ mod lines;
 mod ports;
 mod reply;
 mod session;
+pub mod tls;
 mod tree;
 mod urgent;
 mod watch;
@@ -64,8 +67,19 @@ use tokio::task::JoinHandle;
 
 /// Binds every address (e.g. `127.0.0.1:0` and `[::1]:0`), spawns the accept loops, and returns
 /// at once. Fails if any address cannot be bound.
+///
+/// With `config.tls` a self-signed certificate is made first ([`ServerHandle::certificate`]).
 pub async fn start(listen: &[SocketAddr], config: Config) -> std::io::Result<ServerHandle> {
-    let shared = Arc::new(Shared::new(config));
+    let tls = match config.tls {
+        Some(mode) => Some(tls::ServerTls::generate(mode).map_err(std::io::Error::other)?),
+        None => None,
+    };
+    let certificate = tls.as_ref().map(|t| t.certificate().clone());
+    let shared = match tls {
+        Some(tls) => Shared::new(config).with_tls(tls),
+        None => Shared::new(config),
+    };
+    let shared = Arc::new(shared);
     let mut listeners = Vec::with_capacity(listen.len());
     for addr in listen {
         listeners.push(TcpListener::bind(addr).await?);
@@ -78,7 +92,11 @@ pub async fn start(listen: &[SocketAddr], config: Config) -> std::io::Result<Ser
         .into_iter()
         .map(|l| tokio::spawn(accept::accept_loop(l, shared.clone())))
         .collect();
-    Ok(ServerHandle { addrs, tasks })
+    Ok(ServerHandle {
+        addrs,
+        tasks,
+        certificate,
+    })
 }
 
 /// A running server. Dropping it stops the server too.
@@ -86,12 +104,18 @@ pub async fn start(listen: &[SocketAddr], config: Config) -> std::io::Result<Ser
 pub struct ServerHandle {
     addrs: Vec<SocketAddr>,
     tasks: Vec<JoinHandle<()>>,
+    certificate: Option<rustls::pki_types::CertificateDer<'static>>,
 }
 
 impl ServerHandle {
     /// The addresses actually bound (with the ports the system picked for port 0).
     pub fn local_addrs(&self) -> &[SocketAddr] {
         &self.addrs
+    }
+
+    /// The self-signed certificate of a TLS server (DER): what a client must trust.
+    pub fn certificate(&self) -> Option<&rustls::pki_types::CertificateDer<'static>> {
+        self.certificate.as_ref()
     }
 
     /// Stops accepting and ends every session (their control and data connections close).

@@ -3,9 +3,10 @@
 use super::config::Config;
 use super::fault::Fault;
 use super::ports::PortChooser;
+use super::tls::ServerTls;
 use super::tree::Tree;
 use super::watch::Watch;
-use crate::proto::NetPrt;
+use crate::proto::{NetPrt, ProtLevel};
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Mutex, PoisonError};
@@ -28,6 +29,8 @@ pub struct Shared {
     orphans: Mutex<VecDeque<TcpListener>>,
     /// Sessions greeted so far (`stops-serving-after-50`).
     pub(super) sessions: std::sync::atomic::AtomicU64,
+    /// The TLS identity, when the server was started with TLS (`Config::tls`).
+    pub tls: Option<ServerTls>,
 }
 
 impl Shared {
@@ -39,7 +42,14 @@ impl Shared {
             ports: PortChooser::default(),
             orphans: Mutex::default(),
             sessions: Default::default(),
+            tls: None,
         }
+    }
+
+    /// The same server state, serving FTPS with `tls` (its mode is `tls.mode()`).
+    pub fn with_tls(mut self, tls: ServerTls) -> Shared {
+        self.tls = Some(tls);
+        self
     }
 
     /// `passive-listener-outlives-session`: keeps `listener` open until the server shuts down
@@ -66,6 +76,27 @@ pub enum Auth {
     /// USER given; PASS expected.
     NeedPassword(String),
     LoggedIn,
+}
+
+/// Where a session stands in the FTPS negotiation (RFC 4217).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Security {
+    /// The control connection is TLS (after AUTH TLS, or from the start when implicit).
+    pub control: bool,
+    /// PBSZ was accepted (RFC 2228 §3: it must precede PROT).
+    pub pbsz: bool,
+    /// The data protection level: Clear until `PROT P` (RFC 4217 §9).
+    pub prot: ProtLevel,
+}
+
+impl Default for Security {
+    fn default() -> Security {
+        Security {
+            control: false,
+            pbsz: false,
+            prot: ProtLevel::CLEAR,
+        }
+    }
 }
 
 /// A prepared data connection, used by the next transfer and then gone.
@@ -109,6 +140,8 @@ pub struct Session {
     /// `epsv-dead-port`/`passive-exhausts` only: the bound, never-listening socket that keeps
     /// the announced dead port from being taken by anyone else.
     pub dead_port: Option<tokio::net::TcpSocket>,
+    /// FTPS: TLS on the control connection, PBSZ, PROT.
+    pub security: Security,
 }
 
 impl Session {
@@ -125,6 +158,7 @@ impl Session {
             active_transfers: 0,
             stale_offset: None,
             dead_port: None,
+            security: Security::default(),
         }
     }
 

@@ -4,12 +4,14 @@
 //! [`crate::proto::reply`] is pure). Every byte both ways goes into the [`Recorder`], except that
 //! the argument of `PASS` is replaced by `****` so passwords never reach a transcript.
 //!
-//! It runs over any [`ControlStream`]: TCP from [`ControlConnection::connect`], or a stream
-//! handed to [`ControlConnection::over`] (TLS, an in-memory duplex). This is the one reply
+//! It runs over any [`ControlStream`]: TCP from [`ControlConnection::connect`], TLS from
+//! [`ControlConnection::connect_tls`] (implicit) or [`ControlConnection::auth_tls`] (explicit,
+//! RFC 4217 §4), or a stream handed to [`ControlConnection::over`] (an in-memory duplex). This is the one reply
 //! reader of ftpspec: the runner, the network fuzzer, the in-process fuzz driver and the
 //! reference server's test client all read replies here.
 
-use super::stream::ControlStream;
+use super::stream::{ControlStream, Detached};
+use super::tls::{TlsInfo, TlsSession};
 use super::transcript::{Channel, Direction, escape_bytes};
 use super::{Recorder, SessionError};
 use crate::proto::command::verb_of;
@@ -38,6 +40,11 @@ pub struct ControlConnection {
     peer: SocketAddr,
     local: SocketAddr,
     recorder: Recorder,
+    /// The TLS session of this connection, once it is protected (RFC 4217): its data
+    /// connections resume it.
+    tls: Option<TlsSession>,
+    /// `PROT P` is in effect: data connections are TLS too (RFC 4217 §9).
+    private_data: bool,
 }
 
 impl std::fmt::Debug for ControlConnection {
@@ -47,6 +54,7 @@ impl std::fmt::Debug for ControlConnection {
             .field("local", &self.local)
             .field("buffered", &self.buf.len())
             .field("urgent", &self.stream.urgent().is_some())
+            .field("tls", &self.tls.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -100,7 +108,86 @@ impl ControlConnection {
             peer,
             local,
             recorder,
+            tls: None,
+            private_data: false,
         }
+    }
+
+    /// Implicit FTPS: connects by TCP and negotiates TLS at once, before the greeting, each
+    /// under `wait`. Does not read the greeting.
+    pub async fn connect_tls(
+        addr: SocketAddr,
+        tls: TlsSession,
+        wait: Duration,
+        recorder: Recorder,
+    ) -> Result<(ControlConnection, TlsInfo), SessionError> {
+        let mut conn = ControlConnection::connect(addr, wait, recorder).await?;
+        let info = conn.start_tls(tls, wait).await?;
+        Ok((conn, info))
+    }
+
+    /// Explicit FTPS (RFC 4217 §4): sends `AUTH TLS`, requires 234, then negotiates TLS. Call
+    /// it after the greeting.
+    pub async fn auth_tls(
+        &mut self,
+        tls: TlsSession,
+        wait: Duration,
+    ) -> Result<TlsInfo, SessionError> {
+        self.send(b"AUTH TLS\r\n").await?;
+        let reply = self.read_reply(wait).await?;
+        if reply.code.0 != 234 {
+            let last = reply.lines.last().cloned().unwrap_or_default();
+            let shown = escape_bytes(last.strip_suffix(b"\r\n").unwrap_or(&last));
+            return Err(SessionError::AuthTlsRefused { reply: shown });
+        }
+        self.start_tls(tls, wait).await
+    }
+
+    /// Negotiates TLS over this connection's TCP stream, as the TLS client, under `wait`; the
+    /// connection then reads and writes through TLS. Refuses, before touching the stream, when
+    /// bytes are already buffered (they came in the clear after the 234) or when the stream
+    /// is not plain TCP. A failed handshake leaves the connection unusable.
+    pub async fn start_tls(
+        &mut self,
+        tls: TlsSession,
+        wait: Duration,
+    ) -> Result<TlsInfo, SessionError> {
+        if !self.buf.is_empty() {
+            return Err(SessionError::ClearBytesBeforeHandshake {
+                bytes: self.buf.len(),
+            });
+        }
+        if self.stream.urgent().is_none() {
+            return Err(SessionError::NotUpgradable);
+        }
+        let stream = std::mem::replace(&mut self.stream, Box::new(Detached));
+        let tcp = stream.into_tcp().ok_or(SessionError::NotUpgradable)?;
+        let upgraded = tls
+            .handshake(tcp, wait, "on the control connection")
+            .await
+            .inspect_err(|e| self.recorder.event(Channel::Control, &e.to_string()))?;
+        let info = TlsInfo::of(upgraded.get_ref().1);
+        self.recorder
+            .event(Channel::Control, &format!("TLS: {}", info.summary()));
+        self.stream = Box::new(upgraded);
+        self.tls = Some(tls);
+        Ok(info)
+    }
+
+    /// The TLS session of this connection, if it is protected.
+    pub fn tls(&self) -> Option<&TlsSession> {
+        self.tls.as_ref()
+    }
+
+    /// Records that `PROT P` (true) or `PROT C` (false) was accepted (RFC 4217 §9).
+    pub fn set_private_data(&mut self, private: bool) {
+        self.private_data = private;
+    }
+
+    /// The session data connections must negotiate: `Some` under `PROT P` on a protected
+    /// connection, `None` for clear data.
+    pub fn data_tls(&self) -> Option<&TlsSession> {
+        self.tls.as_ref().filter(|_| self.private_data)
     }
 
     /// The target's address: the only host data connections ever go to.

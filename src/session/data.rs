@@ -7,6 +7,7 @@
 //! port and SO_REUSEADDR, so a scenario can bind the same client port again while the server's
 //! earlier connections to it sit in TIME_WAIT.
 
+use super::data_stream::DataStream;
 use super::transcript::{Channel, Direction};
 use super::{Recorder, SessionError};
 use std::net::{IpAddr, SocketAddr};
@@ -217,10 +218,11 @@ pub async fn connect_data(
     Ok(stream)
 }
 
-/// Reads until EOF, at most `limit` bytes, the whole read under `wait`.
+/// Reads until EOF, at most `limit` bytes, the whole read under `wait` (a TLS handshake
+/// included).
 pub async fn read_to_end(
     name: &str,
-    stream: &mut TcpStream,
+    stream: &mut DataStream,
     limit: usize,
     wait: Duration,
     recorder: &Recorder,
@@ -232,12 +234,16 @@ pub async fn read_to_end(
     loop {
         let n = match tokio::time::timeout_at(deadline, stream.read(&mut chunk)).await {
             Err(_) => {
+                let what = match stream.handshake_pending() {
+                    true => "end of the TLS handshake on the data connection",
+                    false => "end of the data transfer",
+                };
                 recorder.event(
                     channel,
-                    &format!("no EOF within {wait:?} after {} bytes", data.len()),
+                    &format!("no {what} within {wait:?} after {} bytes", data.len()),
                 );
                 return Err(SessionError::Timeout {
-                    what: "end of the data transfer",
+                    what,
                     timeout: wait,
                 });
             }
@@ -250,6 +256,7 @@ pub async fn read_to_end(
             Ok(Ok(n)) => n,
         };
         if n == 0 {
+            note_tls(name, stream, recorder);
             recorder.record(channel.clone(), Direction::Received, &data);
             recorder.event(channel, &format!("EOF after {} bytes", data.len()));
             return Ok(data);
@@ -261,16 +268,31 @@ pub async fn read_to_end(
     }
 }
 
-/// Writes all of `bytes` under `wait`.
+/// Records what a TLS data connection negotiated, and a close without `close_notify`.
+fn note_tls(name: &str, stream: &DataStream, recorder: &Recorder) {
+    let channel = Channel::Data(name.to_string());
+    if let Some(info) = stream.tls_info() {
+        recorder.event(channel.clone(), &format!("TLS: {}", info.summary()));
+    }
+    if stream.truncated() {
+        recorder.event(channel, "closed by the server without a TLS close_notify");
+    }
+}
+
+/// Writes all of `bytes` under `wait` (a TLS handshake included).
 pub async fn write_all(
     name: &str,
-    stream: &mut TcpStream,
+    stream: &mut DataStream,
     bytes: &[u8],
     wait: Duration,
     recorder: &Recorder,
 ) -> Result<(), SessionError> {
     recorder.record(Channel::Data(name.to_string()), Direction::Sent, bytes);
     match timeout(wait, stream.write_all(bytes)).await {
+        Err(_) if stream.handshake_pending() => Err(SessionError::Timeout {
+            what: "end of the TLS handshake on the data connection",
+            timeout: wait,
+        }),
         Err(_) => Err(SessionError::Timeout {
             what: "data write to complete",
             timeout: wait,
@@ -309,7 +331,7 @@ pub struct Drained {
 /// a connection that should get nothing at all, such as a port thief's (RFC 2577 §4).
 pub async fn drain(
     name: &str,
-    stream: &mut TcpStream,
+    stream: &mut DataStream,
     limit: usize,
     wait: Duration,
     recorder: &Recorder,
@@ -342,6 +364,7 @@ pub async fn drain(
         drained.sample.extend_from_slice(&chunk[..n.min(room)]);
         drained.bytes += n as u64;
     }
+    note_tls(name, stream, recorder);
     if !drained.sample.is_empty() {
         recorder.record(channel.clone(), Direction::Received, &drained.sample);
     }
@@ -370,10 +393,11 @@ mod tests {
     }
 
     /// `drain` of the connecting end, up to `limit` bytes, waiting up to 10 s.
-    async fn drain_client(client: &mut TcpStream, limit: usize) -> Drained {
+    async fn drain_client(client: TcpStream, limit: usize) -> Drained {
+        let mut stream = DataStream::from(client);
         drain(
             "d",
-            client,
+            &mut stream,
             limit,
             Duration::from_secs(10),
             &Recorder::new(),
@@ -446,25 +470,25 @@ mod tests {
     #[tokio::test]
     async fn drain_counts_bytes_and_keeps_a_sample() {
         let listener = listener().await;
-        let (mut accepted, mut client) = pair(&listener).await;
+        let (mut accepted, client) = pair(&listener).await;
         accepted.write_all(&[b'x'; 100]).await.unwrap();
         drop(accepted);
-        let got = drain_client(&mut client, 1 << 20).await;
+        let got = drain_client(client, 1 << 20).await;
         assert_eq!(got.bytes, 100);
         assert_eq!(got.sample, [b'x'; DRAIN_SAMPLE]);
         assert_eq!(got.end, DrainEnd::Eof);
-        let (accepted, mut client) = pair(&listener).await;
+        let (accepted, client) = pair(&listener).await;
         drop(accepted);
-        let got = drain_client(&mut client, 1 << 20).await;
+        let got = drain_client(client, 1 << 20).await;
         assert_eq!((got.bytes, got.end), (0, DrainEnd::Eof));
     }
 
     #[tokio::test]
     async fn drain_stops_past_the_limit() {
         let listener = listener().await;
-        let (mut accepted, mut client) = pair(&listener).await;
+        let (mut accepted, client) = pair(&listener).await;
         accepted.write_all(&[0u8; 4096]).await.unwrap();
-        let got = drain_client(&mut client, 10).await;
+        let got = drain_client(client, 10).await;
         assert!(got.bytes > 10);
         assert_eq!(got.end, DrainEnd::Limit);
     }
@@ -472,8 +496,8 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn drain_of_a_silent_stream_times_out_with_nothing() {
         let listener = listener().await;
-        let (_accepted, mut client) = pair(&listener).await;
-        let got = drain_client(&mut client, 10).await;
+        let (_accepted, client) = pair(&listener).await;
+        let got = drain_client(client, 10).await;
         assert_eq!((got.bytes, got.end), (0, DrainEnd::Timeout));
     }
 }

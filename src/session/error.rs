@@ -45,6 +45,25 @@ pub enum SessionError {
     /// the Synch cannot be run over this stream, which says nothing about the server.
     #[error("this control connection cannot send TCP urgent data (the Synch of RFC 959 §4.1.3)")]
     NoUrgentData,
+    /// A TLS handshake failed: the server's certificate did not verify, no common protocol
+    /// version or cipher suite, or the server closed or spoke something else than TLS.
+    #[error("TLS handshake {what} failed: {source}")]
+    Tls {
+        what: &'static str,
+        source: std::io::Error,
+    },
+    /// `AUTH TLS` was not answered 234 (RFC 4217 §4: "If the server is willing to accept the
+    /// named security mechanism [...] it must respond with reply code 234").
+    #[error("the server does not offer AUTH TLS: it answered {reply} (RFC 4217 §4 wants 234)")]
+    AuthTlsRefused { reply: String },
+    /// Bytes arrived after the 234 and before the handshake: they are neither protected nor a
+    /// reply to anything, and reading them as part of the TLS stream would let a third party
+    /// inject plain text into the protected session.
+    #[error("{bytes} bytes arrived in the clear after 234 and before the TLS handshake")]
+    ClearBytesBeforeHandshake { bytes: usize },
+    /// `AUTH TLS` on a stream that is not plain TCP (already TLS, or in-memory).
+    #[error("this control connection cannot be upgraded to TLS (it is not plain TCP)")]
+    NotUpgradable,
 }
 
 fn partial_note(pending: usize) -> String {
@@ -64,6 +83,14 @@ impl SessionError {
             SessionError::Connect { source, .. } | SessionError::Local { source, .. } => {
                 matches!(source.kind(), AddrNotAvailable | AddrInUse)
             }
+            _ => false,
+        }
+    }
+
+    /// True for a handshake that failed because the server's certificate did not verify.
+    pub fn is_certificate_error(&self) -> bool {
+        match self {
+            SessionError::Tls { source, .. } => super::tls::is_certificate_error(source),
             _ => false,
         }
     }

@@ -93,6 +93,14 @@ impl Scenario {
         })
     }
 
+    /// True when a step sends TCP urgent data (`abort urgent`: the Telnet Synch of RFC 959
+    /// §4.1.3), which only a plain TCP control connection can carry.
+    pub fn uses_urgent_data(&self) -> bool {
+        any_step(&self.steps, &|a| {
+            matches!(a, Action::Abort { urgent: true })
+        })
+    }
+
     /// The run-wide check this scenario declares (`run-check reply-syntax`), if it is one.
     pub fn run_check(&self) -> Option<RunCheck> {
         match self.steps.as_slice() {

@@ -8,4 +8,5 @@ mod fuzzing;
 mod hostile;
 mod language;
 mod support;
+mod tls;
 mod verdicts;

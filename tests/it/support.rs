@@ -46,6 +46,24 @@ pub async fn start_server(faults: FaultSet) -> ServerHandle {
     }
 }
 
+/// Starts the reference server serving FTPS in `mode`, as [`start_server`] does otherwise.
+pub async fn start_tls_server(mode: ftpspec::proto::TlsMode) -> ServerHandle {
+    let v4: SocketAddr = ([127, 0, 0, 1], 0).into();
+    let v6: SocketAddr = (Ipv6Addr::LOCALHOST, 0).into();
+    let config = Config {
+        passive_ports: Some(passive_block()),
+        send_pause: Some(Duration::from_millis(1)),
+        tls: Some(mode),
+        ..Config::default()
+    };
+    match server::start(&[v4, v6], config.clone()).await {
+        Ok(h) => h,
+        Err(_) => server::start(&[v4], config)
+            .await
+            .expect("bind 127.0.0.1:0"),
+    }
+}
+
 pub fn config_for(handle: &ServerHandle) -> RunConfig {
     let target = Target::anonymous(handle.local_addrs().to_vec(), "test");
     let mut config = RunConfig::new(target);

@@ -12,7 +12,7 @@ use crate::fuzz::exec::ExecConfig;
 use crate::fuzz::exec::trace::Trace;
 use crate::fuzz::input::safety::{TRAVERSAL_PREFIX, UPLOAD_PREFIX, is_ours, token};
 use crate::proto::{EpsvReply, Reply, telnet::strip_telnet};
-use crate::session::{ControlConnection, Recorder, SessionError, connect_data, data};
+use crate::session::{ControlConnection, DataStream, Recorder, SessionError, connect_data, data};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -147,9 +147,10 @@ async fn listed(ctrl: &mut ControlConnection, wait: Duration) -> Vec<Vec<u8>> {
     };
     let recorder = Recorder::discarding();
     let peer = ctrl.peer().ip();
-    let Ok(mut stream) = connect_data("nlst", peer, epsv.port, None, wait, &recorder).await else {
+    let Ok(stream) = connect_data("nlst", peer, epsv.port, None, wait, &recorder).await else {
         return Vec::new();
     };
+    let mut stream = DataStream::from(stream);
     match command(ctrl, b"NLST\r\n", wait).await {
         Ok(r) if r.code.class() == 1 => {}
         _ => return Vec::new(),

@@ -81,7 +81,7 @@ impl Exec<'_> {
                     via: passive.via,
                     ok: true,
                 });
-                self.data = Some((chan, stream));
+                self.data = Some((chan, stream.into()));
             }
             // 127.0.0.2 is not usable here: nothing to test.
             Err(SessionError::Local { .. }) => {}
@@ -112,7 +112,7 @@ impl Exec<'_> {
         };
         if let Ok((stream, _from)) = listener.accept(wait, &self.recorder).await {
             self.ledger.trace.act(Act::Accept);
-            self.data = Some((Chan::Active, stream));
+            self.data = Some((Chan::Active, stream.into()));
         }
     }
 
@@ -130,7 +130,7 @@ impl Exec<'_> {
             .await;
         if let Ok((stream, _from)) = got {
             self.ledger.trace.act(Act::Accept);
-            self.data = Some((Chan::Active, stream));
+            self.data = Some((Chan::Active, stream.into()));
         }
     }
 

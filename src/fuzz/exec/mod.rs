@@ -35,11 +35,10 @@ use crate::fuzz::input::dialogue::{Dialogue, Op};
 use crate::fuzz::input::line::{Line, Values};
 use crate::fuzz::input::ops::{DataPlan, Transfer};
 use crate::runner::Target;
-use crate::session::{ControlConnection, DataListener, Recorder};
+use crate::session::{ControlConnection, DataListener, DataStream, Recorder};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpStream;
 
 /// Where and how to run dialogues.
 #[derive(Debug, Clone)]
@@ -115,7 +114,7 @@ pub(super) struct Exec<'c> {
     pub recorder: Recorder,
     pub ledger: Ledger,
     pub listener: Option<DataListener>,
-    pub data: Option<(Chan, TcpStream)>,
+    pub data: Option<(Chan, DataStream)>,
     /// The transfer ftpspec is serving now (its data plan is running): wait for it patiently.
     pub serving: Option<usize>,
     /// When the last bytes went out on the control connection (for [`Latency`]).

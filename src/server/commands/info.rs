@@ -16,11 +16,15 @@ pub fn syst(_: &mut Session, shared: &Shared, _: Option<&[u8]>) -> Action {
 }
 
 /// `FEAT` (RFC 2389 §3.2): a multi-line 211 reply, one supported extension per line, each
-/// line starting with a single space, closed by `211 End`. Lists exactly what is implemented.
+/// line starting with a single space, closed by `211 End`. Lists exactly what is implemented
+/// (with TLS: `AUTH TLS`, `PBSZ`, `PROT`, RFC 4217 §6).
 pub fn feat(_: &mut Session, shared: &Shared, _: Option<&[u8]>) -> Action {
     let omit = shared.fault(Fault::FeatOmitsEprtEpsv);
-    let lines: Vec<Vec<u8>> = ["Features:", " EPRT", " EPSV", " PASV", " SIZE", "End"]
+    let tls = super::security::feat_lines(shared);
+    let lines: Vec<Vec<u8>> = ["Features:", " EPRT", " EPSV", " PASV", " SIZE"]
         .iter()
+        .chain(tls)
+        .chain(&["End"])
         .filter(|l| !(omit && matches!(**l, " EPRT" | " EPSV")))
         .map(|l| l.as_bytes().to_vec())
         .collect();

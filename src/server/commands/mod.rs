@@ -13,6 +13,7 @@ mod info;
 mod lenient;
 mod passive;
 mod port;
+pub mod security;
 mod transfer;
 
 use super::fault::Fault;
@@ -41,6 +42,9 @@ pub enum Action {
     /// `privileged-port-tries-connect` returns it, for a PORT/EPRT port below 1024: RFC 2577
     /// §3 suggests "that servers not open data connections to TCP ports less than 1024".
     ProbePrivileged(SocketAddr),
+    /// Write this reply (234), then negotiate TLS on the control connection as the TLS
+    /// server (RFC 4217 §4). Only `AUTH TLS` returns it.
+    StartTls(ServerReply),
 }
 
 /// Whether a command takes an argument (RFC 959 §5.3.1).
@@ -74,12 +78,15 @@ const fn entry(verb: &'static [u8], login: bool, arg: Arg, run: Handler) -> Entr
     }
 }
 
-/// Every command the server knows. Before login only USER, PASS, QUIT, FEAT, SYST, NOOP and
-/// HELP are allowed.
+/// Every command the server knows. Before login only USER, PASS, QUIT, AUTH, PBSZ, PROT, FEAT,
+/// SYST, NOOP and HELP are allowed.
 const TABLE: &[Entry] = &[
     entry(b"USER", false, Arg::Required, auth::user),
     entry(b"PASS", false, Arg::Optional, auth::pass),
     entry(b"QUIT", false, Arg::None, auth::quit),
+    entry(b"AUTH", false, Arg::Required, security::auth),
+    entry(b"PBSZ", false, Arg::Required, security::pbsz),
+    entry(b"PROT", false, Arg::Required, security::prot),
     entry(b"REIN", true, Arg::None, auth::rein),
     entry(b"FEAT", false, Arg::None, info::feat),
     entry(b"SYST", false, Arg::None, info::syst),
@@ -151,7 +158,7 @@ fn cased_verb(shared: &Shared, line: &[u8]) -> bool {
 }
 
 /// RFC 959 §4.2: "Every command must generate at least one reply" — an unknown one gets 500.
-fn unknown_command(shared: &Shared) -> Action {
+pub(super) fn unknown_command(shared: &Shared) -> Action {
     if shared.fault(Fault::SilentUnknownCommand) {
         return Action::Silence;
     }

@@ -25,7 +25,7 @@ fn shared(faults: &[Fault]) -> Shared {
 /// The reply code and last-line text of dispatching `line`.
 fn run(s: &mut Session, shared: &Shared, line: &[u8]) -> (u16, String) {
     match dispatch(s, shared, line) {
-        Action::Reply(r) | Action::Close(r) => {
+        Action::Reply(r) | Action::Close(r) | Action::StartTls(r) => {
             let bytes = r.to_bytes();
             let text = String::from_utf8_lossy(&bytes);
             let last = text
@@ -175,5 +175,46 @@ async fn hostile_arguments_never_panic() {
                 let _ = dispatch(&mut s, &sh, entry.verb);
             }
         }
+    }
+}
+
+/// RFC 2228 §3 and RFC 4217 §4, §9: AUTH TLS → 234; PBSZ before AUTH and PROT before PBSZ →
+/// 503; PBSZ 0 → 200 PBSZ=0; PROT C/P → 200, S/E → 536, others 504; FEAT lists all three. A
+/// server without TLS knows none of them.
+#[test]
+fn auth_pbsz_prot_follow_rfc_4217() {
+    use crate::proto::{ProtLevel, TlsMode};
+    let plain = shared(&[]);
+    let mut s = session();
+    for line in [&b"AUTH TLS"[..], b"PBSZ 0", b"PROT P"] {
+        assert_eq!(code(&mut s, &plain, line), 500);
+    }
+    let tls = crate::server::tls::ServerTls::generate(TlsMode::Explicit).unwrap();
+    let sh = shared(&[]).with_tls(tls);
+    let mut s = session();
+    s.auth = Auth::LoggedOut;
+    assert_eq!(code(&mut s, &sh, b"PBSZ 0"), 503);
+    assert_eq!(code(&mut s, &sh, b"AUTH GSSAPI"), 504);
+    assert!(matches!(dispatch(&mut s, &sh, b"AUTH TLS"), Action::StartTls(r) if r.code().0 == 234));
+    s.security.control = true;
+    assert_eq!(code(&mut s, &sh, b"AUTH TLS"), 503);
+    assert_eq!(code(&mut s, &sh, b"PROT P"), 503);
+    assert_eq!(code(&mut s, &sh, b"PBSZ x"), 501);
+    assert_eq!(run(&mut s, &sh, b"PBSZ 0"), (200, "PBSZ=0".into()));
+    assert_eq!(code(&mut s, &sh, b"PROT S"), 536);
+    assert_eq!(code(&mut s, &sh, b"PROT X"), 504);
+    assert_eq!(s.security.prot, ProtLevel::CLEAR);
+    assert_eq!(code(&mut s, &sh, b"prot p"), 200);
+    assert_eq!(s.security.prot, ProtLevel::PRIVATE);
+    assert!(super::security::data_acceptor(&s, &sh).is_some());
+    assert_eq!(code(&mut s, &sh, b"PROT C"), 200);
+    assert!(super::security::data_acceptor(&s, &sh).is_none());
+    s.auth = Auth::LoggedIn;
+    let Action::Reply(feat) = dispatch(&mut s, &sh, b"FEAT") else {
+        panic!("FEAT is a reply");
+    };
+    let text = String::from_utf8_lossy(&feat.to_bytes()).into_owned();
+    for line in ["\r\n AUTH TLS\r\n", "\r\n PBSZ\r\n", "\r\n PROT\r\n"] {
+        assert!(text.contains(line), "{text}");
     }
 }

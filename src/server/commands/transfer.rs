@@ -12,10 +12,22 @@ use crate::server::session::{DataSetup, Session, Shared};
 use crate::server::tree::{Tree, file_name, is_root};
 use std::sync::Arc;
 
-/// RFC 959 §4.2.2: "425 Can't open data connection" when nothing was set up.
-fn start(s: &mut Session, kind: TransferKind, retr: Option<(String, usize)>) -> Action {
+/// RFC 959 §4.2.2: "425 Can't open data connection" when nothing was set up. Under PROT P
+/// the job carries the TLS acceptor of its data connection (RFC 4217 §9).
+fn start(
+    s: &mut Session,
+    shared: &Shared,
+    kind: TransferKind,
+    retr: Option<(String, usize)>,
+) -> Action {
+    let tls = super::security::data_acceptor(s, shared);
     match s.data.take() {
-        Some(setup) => Action::Transfer(TransferJob { setup, kind, retr }),
+        Some(setup) => Action::Transfer(TransferJob {
+            setup,
+            kind,
+            retr,
+            tls,
+        }),
         None => reply(425, "Use PORT, PASV, EPRT or EPSV first"),
     }
 }
@@ -40,7 +52,7 @@ pub fn retr(s: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
     } else {
         Arc::from(&data[offset.min(data.len())..])
     };
-    start(s, TransferKind::Send(data), Some((name, offset)))
+    start(s, shared, TransferKind::Send(data), Some((name, offset)))
 }
 
 /// `abor-keeps-offset`: the next RETR of a file whose RETR was aborted resumes where that one
@@ -60,7 +72,7 @@ fn stale_offset(s: &mut Session, shared: &Shared, name: &str) -> usize {
 
 /// `STOR file` → 150, the upload, 226 (or 552 when it exceeds the tree's bounds). The seeded
 /// files are read-only (550), so concurrent sessions can rely on them.
-pub fn stor(s: &mut Session, _: &Shared, arg: Option<&[u8]>) -> Action {
+pub fn stor(s: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
     let Some(name) = file_name(arg.unwrap_or_default()) else {
         s.data = None;
         return reply(553, "File name not allowed");
@@ -69,7 +81,7 @@ pub fn stor(s: &mut Session, _: &Shared, arg: Option<&[u8]>) -> Action {
         s.data = None;
         return reply(550, "Permission denied: built-in file is read-only");
     }
-    start(s, TransferKind::Receive(name), None)
+    start(s, shared, TransferKind::Receive(name), None)
 }
 
 /// `NLST [path]`: names, one per line, CRLF-terminated. A bare `NLST` lists the current
@@ -117,7 +129,12 @@ fn listing(
         .iter()
         .map(|(name, size)| line(name, *size))
         .collect();
-    start(s, TransferKind::Send(text.into_bytes().into()), None)
+    start(
+        s,
+        shared,
+        TransferKind::Send(text.into_bytes().into()),
+        None,
+    )
 }
 
 /// No argument, or an empty one (`NLST ` with its SP): RFC 959 §5.3.1 `NLST [<SP> <pathname>]`.

@@ -1,0 +1,104 @@
+//! AUTH, PBSZ, PROT (RFC 2228 §3, RFC 4217 §4 and §9), on a server started with TLS.
+//!
+//! ```text
+//! AUTH TLS → 234, then the TLS handshake     (503 once protected, 504 another mechanism)
+//! PBSZ 0   → 200 PBSZ=0                      (503 before AUTH, 501 not a 32-bit decimal)
+//! PROT P   → 200, data connections are TLS  (503 before PBSZ, 536 S/E, 504 unknown level)
+//! ```
+//!
+//! A server without TLS does not know these commands (500), as a server without RFC 2228
+//! support would answer. All three are allowed before login: RFC 2228 only asks PBSZ to follow
+//! the security exchange, and vsftpd and pyftpdlib accept them before USER.
+//!
+//! The points where later faults slot in (`PBSZ/PROT order not enforced`, `PROT P data sent in
+//! clear`) are [`prot`]'s PBSZ check and [`data_acceptor`].
+
+use super::{Action, reply, unknown_command};
+use crate::proto::ProtLevel;
+use crate::proto::security::{is_tls_mechanism, parse_pbsz};
+use crate::server::reply::ServerReply;
+use crate::server::session::{Session, Shared};
+use crate::server::tls::DataTls;
+
+/// `AUTH TLS` → 234 and a handshake. RFC 4217 §4: "If the server is willing to accept the
+/// named security mechanism, and does not require any security data, it must respond with
+/// reply code 234". RFC 2228 §3: 504 for an unsupported mechanism, 503 when a security
+/// exchange has already happened (this server does not renegotiate).
+pub fn auth(s: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
+    if shared.tls.is_none() {
+        return unknown_command(shared);
+    }
+    if !is_tls_mechanism(arg.unwrap_or_default()) {
+        return reply(504, "Security mechanism not understood; use AUTH TLS");
+    }
+    if s.security.control {
+        return reply(503, "Already protected by TLS");
+    }
+    Action::StartTls(ServerReply::new(234, "AUTH TLS successful"))
+}
+
+/// `PBSZ 0` → `200 PBSZ=0`. RFC 2228 §3: "If the server has not completed a security data
+/// exchange with the client, it should respond with a 503 reply code"; a size that is not a
+/// 32-bit decimal is 501; RFC 4217 §9: for TLS the size is 0, and "PBSZ=0" tells a client
+/// that asked for more.
+pub fn pbsz(s: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
+    if shared.tls.is_none() {
+        return unknown_command(shared);
+    }
+    if !s.security.control {
+        return reply(
+            503,
+            "PBSZ needs a protected control connection: AUTH TLS first",
+        );
+    }
+    if parse_pbsz(arg.unwrap_or_default()).is_none() {
+        return reply(501, "PBSZ takes a decimal size, 0 for TLS");
+    }
+    s.security.pbsz = true;
+    reply(200, "PBSZ=0")
+}
+
+/// `PROT C` / `PROT P` → 200. RFC 2228 §3: PBSZ must come first ("the client must issue a
+/// PBSZ command before it can issue the first PROT command"), else 503; 536 "Requested PROT
+/// level not supported by mechanism" for S and E, which TLS does not offer (RFC 4217 §9); 504
+/// for a level RFC 2228 does not know.
+pub fn prot(s: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
+    if shared.tls.is_none() {
+        return unknown_command(shared);
+    }
+    if !s.security.pbsz {
+        return reply(503, "PROT needs PBSZ first");
+    }
+    let Some(level) = ProtLevel::parse(arg.unwrap_or_default()) else {
+        return reply(504, "Unknown protection level; use C or P");
+    };
+    match level {
+        ProtLevel::CLEAR | ProtLevel::PRIVATE => {
+            s.security.prot = level;
+            let what = match level == ProtLevel::PRIVATE {
+                true => "PROT now Private",
+                false => "PROT now Clear",
+            };
+            reply(200, what)
+        }
+        level if level.is_known() => reply(536, "Only PROT C and PROT P are supported with TLS"),
+        _ => reply(504, "Unknown protection level; use C or P"),
+    }
+}
+
+/// The TLS acceptor the next data connection is negotiated with: under `PROT P` on a
+/// protected session, the server's (RFC 4217 §9: "P - Private ... the data connection is
+/// protected by TLS"); `None` for clear data.
+pub fn data_acceptor(s: &Session, shared: &Shared) -> Option<DataTls> {
+    let tls = shared.tls.as_ref()?;
+    (s.security.control && s.security.prot == ProtLevel::PRIVATE)
+        .then(|| DataTls(tls.acceptor().clone()))
+}
+
+/// FEAT lines of a TLS server (RFC 4217 §6: "AUTH TLS", "PBSZ" and "PROT").
+pub fn feat_lines(shared: &Shared) -> &'static [&'static str] {
+    match shared.tls {
+        Some(_) => &[" AUTH TLS", " PBSZ", " PROT"],
+        None => &[],
+    }
+}
