@@ -75,6 +75,9 @@ impl CampaignConfig {
     }
 }
 
+/// Most dialogues an `unavailable` finding replays before its last one.
+const SINCE_CLEAN: usize = 32;
+
 /// Everything a campaign needs.
 #[derive(Debug, Clone)]
 pub struct CampaignConfig {
@@ -159,6 +162,10 @@ pub(super) struct Campaign {
     /// The last dialogue that reached the target (for a target that stops serving after it),
     /// when `previous` no longer holds it.
     pub last_served: Option<Ran>,
+    /// The dialogues that reached the target but ended waiting (inconclusive) since the last
+    /// one that ended cleanly, at most [`SINCE_CLEAN`]: what an `unavailable` finding replays
+    /// before its last dialogue (a target that runs out of sessions after many that hung).
+    pub since_clean: std::collections::VecDeque<Trace>,
     /// Later dialogues that showed a finding already reported: one defect, one file.
     pub variants: std::collections::HashMap<FindingKey, report::Variants>,
     /// (states, sequences) when `coverage.bin` was last written.
@@ -208,6 +215,7 @@ pub async fn run(
         created: Default::default(),
         health: Health::default(),
         last_served: None,
+        since_clean: Default::default(),
         variants: Default::default(),
         saved_states: (usize::MAX, usize::MAX),
     };
@@ -374,6 +382,16 @@ impl Campaign {
             return Ok(());
         }
         let outcome = self.health.outcome(&trace, dialogue.login);
+        match outcome {
+            health::Outcome::Served => self.since_clean.clear(),
+            health::Outcome::Inconclusive => {
+                if self.since_clean.len() == SINCE_CLEAN {
+                    self.since_clean.pop_front();
+                }
+                self.since_clean.push_back(trace.clone());
+            }
+            health::Outcome::Unserved(_) => {}
+        }
         if let End::Unreachable(_) = trace.end {
             // It never reached the target: not an exec, and no rate counts it.
             self.stats.unserved += 1;
@@ -405,7 +423,7 @@ impl Campaign {
             if self.seen.contains(&key) {
                 self.variants.entry(key).or_default().add(&v.detail);
             } else if let Some((trace, v)) = self.confirm(&dialogue, trace, v).await {
-                report::report(self, &input, &dialogue, trace, v).await?;
+                report::report(self, &input, &dialogue, trace, v, &[]).await?;
             }
             if crashed {
                 self.wait_for_target().await;
@@ -480,7 +498,7 @@ impl Campaign {
                 rule: None,
             };
             if !self.seen.contains(&finding::key(&verdict)) {
-                report::report(self, &input, &dialogue, trace, verdict).await?;
+                report::report(self, &input, &dialogue, trace, verdict, &[]).await?;
             }
         }
         self.wait_for_target().await;
@@ -535,7 +553,11 @@ impl Campaign {
         if self.seen.contains(&finding::key(&verdict)) {
             return Ok(());
         }
-        report::report(self, &input, &dialogue, trace, verdict).await
+        let mut prelude: Vec<Trace> = std::mem::take(&mut self.since_clean).into();
+        if prelude.last() == Some(&trace) {
+            prelude.pop();
+        }
+        report::report(self, &input, &dialogue, trace, verdict, &prelude).await
     }
 
     /// Backoff (1 s, 2 s, 4 s …) until a full session is served again or `revive` has passed;

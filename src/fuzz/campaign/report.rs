@@ -136,6 +136,7 @@ pub(super) async fn report(
     dialogue: &Dialogue,
     trace: Trace,
     verdict: Violation,
+    prelude: &[Trace],
 ) -> std::io::Result<()> {
     c.seen.insert(finding::key(&verdict));
     let found_after = (c.stats.execs, c.started.elapsed());
@@ -173,6 +174,7 @@ pub(super) async fn report(
         original_input: input,
         replayed: None,
         found_after,
+        prelude,
     };
     let mut found = Finding::new(&trace, &verdict, &provenance, &dir);
     let time_remains = c.time_left().is_none_or(|left| !left.is_zero());

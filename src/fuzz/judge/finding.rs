@@ -9,7 +9,7 @@ use crate::fuzz::campaign::corpus::{fnv1a, write_file};
 use crate::fuzz::exec::trace::Trace;
 use crate::fuzz::input::dialogue::Dialogue;
 use crate::fuzz::judge::oracle::{Oracle, Violation};
-use crate::fuzz::judge::scenario::to_scenario;
+use crate::fuzz::judge::scenario::to_scenario_after;
 use crate::session::transcript::escape_bytes;
 use crate::suite::Scenario;
 use std::collections::HashSet;
@@ -54,6 +54,9 @@ pub struct Provenance<'a> {
     pub found_after: (u64, std::time::Duration),
     /// How the replay check went: `Some(true)` replayed to a failure, `None` not checked.
     pub replayed: Option<bool>,
+    /// Earlier dialogues the finding needs before its own (oldest first), each a session of
+    /// its own in the scenario: for a target that stopped serving after them.
+    pub prelude: &'a [Trace],
 }
 
 impl Finding {
@@ -62,7 +65,7 @@ impl Finding {
         let (oracle, hash) = key(verdict);
         let id = format!("fuzz.{}.{hash:08x}", oracle.name());
         let title = format!("{}: {}", oracle.name(), printable(&verdict.detail, 160));
-        let scenario = to_scenario(trace, verdict, id, title);
+        let scenario = to_scenario_after(p.prelude, trace, verdict, id, title);
         let mut comment = vec![
             format!("Found by ftpspec fuzz. Oracle: {}.", oracle.name()),
             format!("Signature: {}", printable(&verdict.signature, 200)),
@@ -84,6 +87,15 @@ impl Finding {
                 p.original.ops.len()
             ),
         ];
+        if !p.prelude.is_empty() {
+            comment.insert(
+                comment.len() - 1,
+                format!(
+                    "Sessions: the {} dialogue(s) since the last one that ended cleanly come first, one session each, then the last.",
+                    p.prelude.len()
+                ),
+            );
+        }
         comment.extend(
             p.original
                 .describe()

@@ -470,3 +470,33 @@ async fn a_slow_reply_overtaken_by_nothing_is_no_finding_with_the_sentinel() {
         "the late reply was waited for past the measured wait"
     );
 }
+
+#[tokio::test]
+async fn earlier_sessions_come_first_in_a_series_scenario_and_it_reparses() {
+    let addr = peer(Later::Serve, Arc::new(|_| ok())).await;
+    let cfg = config(addr);
+    let first = execute(&dialogue(vec![Op::Cmd(Cmd::Stat)]), &cfg).await;
+    let last = execute(&dialogue(vec![Op::Cmd(Cmd::Noop)]), &cfg).await;
+    let verdict = crate::fuzz::judge::oracle::Violation {
+        oracle: Oracle::Unavailable,
+        signature: "target stopped serving: greeting 421".into(),
+        act: last.acts.len() - 1,
+        detail: "pretend".into(),
+        expect: crate::fuzz::judge::oracle::ReplayCheck::AnyReply,
+        rule: None,
+    };
+    let scenario = crate::fuzz::judge::scenario::to_scenario_after(
+        std::slice::from_ref(&first),
+        &last,
+        &verdict,
+        "fuzz.test.u".into(),
+        "t".into(),
+    );
+    let text = scenario.to_string();
+    let steps: Vec<&str> = text.lines().map(str::trim).collect();
+    let at = |s: &str| steps.iter().position(|l| *l == s);
+    assert!(at("send        STAT") < at("reconnect"), "{text}");
+    assert!(at("reconnect") < at("send        NOOP"), "{text}");
+    crate::suite::parse_str(&text, std::path::Path::new("u.ftpspec"))
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
+}

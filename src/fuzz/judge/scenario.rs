@@ -114,8 +114,39 @@ fn expect(codes: Vec<CodePattern>, bind: Option<Binder>) -> Action {
 
 /// The scenario for `verdict` on `trace`, with the given ID and title.
 pub fn to_scenario(trace: &Trace, verdict: &Violation, id: String, title: String) -> Scenario {
+    to_scenario_after(&[], trace, verdict, id, title)
+}
+
+/// The scenario for `verdict` on `trace`, after the sessions of `prelude` (oldest first), each
+/// replayed in full on a session of its own (`reconnect` between them) with any reply
+/// accepted: for a defect that only the sum of many dialogues shows, such as a target that
+/// stops serving after them.
+pub fn to_scenario_after(
+    prelude: &[Trace],
+    trace: &Trace,
+    verdict: &Violation,
+    id: String,
+    title: String,
+) -> Scenario {
     let (rfc, section, level, text) = requirement(verdict.oracle, &verdict.signature);
     let mut steps = Vec::new();
+    for earlier in prelude {
+        for act in &earlier.acts {
+            if earlier.is_sentinel_act(act) {
+                continue;
+            }
+            if let Some(action) = step(earlier, act, None) {
+                steps.push(Step {
+                    line: steps.len() + 1,
+                    action,
+                });
+            }
+        }
+        steps.push(Step {
+            line: steps.len() + 1,
+            action: Action::Reconnect,
+        });
+    }
     for (i, act) in trace.acts.iter().enumerate().take(verdict.act + 1) {
         let last = i == verdict.act;
         if trace.is_sentinel_act(act) && !last {
