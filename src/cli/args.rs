@@ -44,6 +44,37 @@ pub enum Mode {
     /// distinct way it breaks as a minimised, replayable scenario.
     #[command(after_help = super::fuzz_cmd::FUZZ_HELP)]
     Fuzz(super::fuzz_cmd::FuzzArgs),
+    /// Compare two JSON reports of `ftpspec run`: what changed per scenario (exit 1 on a
+    /// regression).
+    #[command(after_help = REPORT_HELP)]
+    Report(ReportArgs),
+}
+
+const REPORT_HELP: &str = "\
+A regression is a scenario that got worse: PASS/XFAIL/INFO → WARN, or anything that did not fail
+→ FAIL, XPASS, ERROR or BLOCKED (SKIP before counts as not failing). Scenarios only in one report
+are listed as added or removed and change no exit code.
+
+Exit codes:
+  0  no regression
+  1  at least one regression
+  2  a report cannot be read, or is not an ftpspec JSON report
+
+Examples:
+  ftpspec run -t ftp://127.0.0.1:2121 --json before.json     (old server)
+  ftpspec run -t ftp://127.0.0.1:2121 --json after.json      (new server)
+  ftpspec report --diff before.json after.json
+  ftpspec report --diff before.json after.json --markdown \"$GITHUB_STEP_SUMMARY\"";
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The two JSON reports to compare (`ftpspec run --json`): the older run, then the newer.
+    #[arg(long, num_args = 2, value_names = ["OLD", "NEW"], required = true)]
+    pub diff: Vec<PathBuf>,
+    /// Also write the changes as a Markdown table to FILE (a pull-request comment, or
+    /// `$GITHUB_STEP_SUMMARY` in a GitHub Actions job).
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<PathBuf>,
 }
 
 const RUN_HELP: &str = concat!(

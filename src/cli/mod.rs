@@ -4,6 +4,7 @@
 mod args;
 mod fuzz_cmd;
 mod list_cmd;
+mod report_cmd;
 mod report_file;
 mod run_cmd;
 mod serve_cmd;
@@ -38,6 +39,7 @@ pub fn main() -> ExitCode {
             Mode::List(args) => list_cmd::list(args),
             Mode::Serve(args) => serve_cmd::serve(args).await,
             Mode::Fuzz(args) => fuzz_cmd::fuzz(args).await,
+            Mode::Report(args) => report_cmd::report(args),
         }
     });
     match result {

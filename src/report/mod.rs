@@ -6,6 +6,7 @@
 //! the JUnit mapping are documented in `reports/README.md`.
 
 pub mod console;
+pub mod diff;
 pub mod fuzz_junit;
 pub mod fuzz_progress;
 pub mod json;

@@ -399,3 +399,58 @@ fn privileged_port_scenarios_skip_where_ports_below_1024_cannot_be_bound() {
         "{stdout}"
     );
 }
+
+#[test]
+fn report_diff_exits_1_on_a_planted_regression_and_0_otherwise() {
+    let dir = scratch("cli", "diff");
+    let clean = dir.join("clean.json");
+    let faulted = dir.join("faulted.json");
+    let markdown = dir.join("summary.md");
+    let path = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    let run = |json: &str, fault: &[&str]| {
+        let mut args = vec!["run", "--color", "never", "rfc2428.eprt", "--json", json];
+        args.extend_from_slice(fault);
+        ftpspec(&args)
+    };
+    assert_eq!(run(&path(&clean), &[]).status.code(), Some(0));
+    let fault = ["--fault", "eprt-any-delimiter"];
+    assert_eq!(run(&path(&faulted), &fault).status.code(), Some(1));
+
+    let same = ftpspec(&["report", "--diff", &path(&clean), &path(&clean)]);
+    assert_eq!(same.status.code(), Some(0), "{}", text(&same.stdout));
+    assert!(text(&same.stdout).contains("0 regressions"));
+
+    let worse = ftpspec(&[
+        "report",
+        "--diff",
+        &path(&clean),
+        &path(&faulted),
+        "--markdown",
+        &path(&markdown),
+    ]);
+    let stdout = text(&worse.stdout);
+    assert_eq!(worse.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("regression    PASS     → FAIL     rfc2428.eprt.delimiter-del"),
+        "{stdout}"
+    );
+    let md = std::fs::read_to_string(&markdown).unwrap();
+    assert!(
+        md.contains("| **regression** | `rfc2428.eprt.delimiter-del` | PASS | FAIL |"),
+        "{md}"
+    );
+
+    // The other way round, the fault's scenarios are fixed: no regression.
+    let better = ftpspec(&["report", "--diff", &path(&faulted), &path(&clean)]);
+    assert_eq!(better.status.code(), Some(0));
+    assert!(text(&better.stdout).contains("fixed"));
+
+    // Not a report: exit 2, one line naming the file.
+    let bogus = dir.join("bogus.json");
+    std::fs::write(&bogus, b"{}").unwrap();
+    let bad = ftpspec(&["report", "--diff", &path(&bogus), &path(&clean)]);
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = text(&bad.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("bogus.json"), "{stderr}");
+}
