@@ -153,36 +153,44 @@ impl Line {
     ///
     /// [`safety::may_send`]: crate::fuzz::input::safety::may_send
     fn unsafe_line_starts(&self, values: &Values) -> Vec<(usize, usize)> {
-        use crate::fuzz::input::safety::{is_line_end, may_send};
-        let mut found = Vec::new();
-        let mut segment: Vec<u8> = Vec::new();
-        let mut start: Option<(usize, usize)> = None;
-        let mut check = |segment: &mut Vec<u8>, start: &mut Option<(usize, usize)>| {
-            if !segment.is_empty() && !may_send(segment, values.client_ip) {
-                found.extend(start.take());
-            }
-            segment.clear();
-            *start = None;
-        };
+        use crate::fuzz::input::safety::{is_line_end, may_send_ended};
+        // The line's bytes with where each literal byte came from; a hole's value is an
+        // address or a port: no line end, no verb.
+        let mut flat: Vec<(u8, Option<(usize, usize)>)> = Vec::new();
         for (i, piece) in self.pieces.iter().enumerate() {
             match piece {
                 Piece::Lit(bytes) => {
-                    for (j, &b) in bytes.iter().enumerate() {
-                        if is_line_end(b) {
-                            check(&mut segment, &mut start);
-                            continue;
-                        }
-                        if segment.is_empty() {
-                            start = Some((i, j));
-                        }
-                        segment.push(b);
-                    }
+                    flat.extend(bytes.iter().enumerate().map(|(j, &b)| (b, Some((i, j)))));
                 }
-                // A hole's value is an address or a port: no line end, no verb.
-                Piece::Var(v) => segment.extend_from_slice(v.value(values).as_bytes()),
+                Piece::Var(v) => flat.extend(v.value(values).bytes().map(|b| (b, None))),
             }
         }
-        check(&mut segment, &mut start);
+        let mut found = Vec::new();
+        let mut segment: Vec<u8> = Vec::new();
+        let mut start: Option<(usize, usize)> = None;
+        for (k, &(b, at)) in flat.iter().enumerate() {
+            if is_line_end(b) {
+                if !segment.is_empty() {
+                    // Ended by CRLF, every server ends the command here; by a bare CR or LF,
+                    // a server that waits for CRLF reads on (pyftpdlib).
+                    let crlf = b == b'\r' && flat.get(k + 1).is_some_and(|&(n, _)| n == b'\n');
+                    if !may_send_ended(&segment, values.client_ip, crlf) {
+                        found.extend(start);
+                    }
+                }
+                segment.clear();
+                start = None;
+                continue;
+            }
+            if segment.is_empty() {
+                start = at;
+            }
+            segment.push(b);
+        }
+        // The last segment is ended by the CRLF the executor appends (or by nothing).
+        if !segment.is_empty() && !may_send_ended(&segment, values.client_ip, true) {
+            found.extend(start);
+        }
         found
     }
 
@@ -293,6 +301,15 @@ mod tests {
             String::from_utf8(crate::fuzz::input::safety::upload_name(b".bin")).unwrap()
         ));
         assert_eq!(ours.render(&values), ours.pieces_bytes());
+        // Our name, but a bare LF after it: a server that ends lines at CRLF only would store
+        // `…\nNOOP`, a name no DELE can give; with CRLF it is sent as it is.
+        let bare = Line::lit("STOR ftpspec-fuzz-1234abcd\nNOOP\r\n");
+        assert_eq!(
+            bare.render(&values),
+            b"XTOR ftpspec-fuzz-1234abcd\nNOOP\r\n"
+        );
+        let proper = Line::lit("STOR ftpspec-fuzz-1234abcd\r\nNOOP\n");
+        assert_eq!(proper.render(&values), proper.pieces_bytes());
     }
 
     impl Line {

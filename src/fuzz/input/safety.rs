@@ -58,16 +58,37 @@ pub fn traversal_name() -> Vec<u8> {
 }
 
 /// True when `arg` is one of the fuzzer's own names (from this process or an earlier one: a
-/// replayed finding carries its campaign's token).
+/// replayed finding carries its campaign's token), in bytes the cleanup can name again:
+/// `[A-Za-z0-9._-]` after the prefix. A name with a CR, LF or byte above 0x7f in it would be
+/// stored by some servers and could not be deleted by a `DELE` line.
 pub fn is_ours(arg: &[u8]) -> bool {
-    arg.starts_with(UPLOAD_PREFIX.as_bytes()) || arg.starts_with(TRAVERSAL_PREFIX.as_bytes())
+    let rest = arg
+        .strip_prefix(UPLOAD_PREFIX.as_bytes())
+        .or_else(|| arg.strip_prefix(TRAVERSAL_PREFIX.as_bytes()));
+    rest.is_some_and(|r| {
+        r.iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    })
 }
 
-/// True when the command line `segment` (one line as a server reads it, without its line end)
-/// may be sent: it changes files only under one of the fuzzer's names, and it names no data
-/// address but loopback or `client` (ftpspec's own). Telnet commands are removed first and
-/// leading blanks skipped, as a server may do before it reads the verb.
-pub fn may_send(segment: &[u8], client: IpAddr) -> bool {
+/// [`may_send`], for a segment that `crlf` says was ended by CRLF or not: a command that
+/// changes files is sent only when it is, because a server that ends a command only at CRLF
+/// reads the bytes after a bare CR or LF as more of the name (pyftpdlib stored
+/// `ftpspec-traversal-…\nNLST`, which no `DELE` can name).
+pub fn may_send_ended(segment: &[u8], client: IpAddr, crlf: bool) -> bool {
+    may_send(segment, client) && (crlf || !changes_files(segment))
+}
+
+/// The segment's verb is one of [`WRITE_VERBS`] or [`NEVER_VERBS`].
+fn changes_files(segment: &[u8]) -> bool {
+    let (verb, _) = verb_and_arg(segment);
+    WRITE_VERBS.contains(&verb.as_slice()) || NEVER_VERBS.contains(&verb.as_slice())
+}
+
+/// The upper-cased verb and the argument of a command line, as a server may read them:
+/// Telnet commands removed, leading blanks (and NULs) skipped, the argument without its
+/// leading spaces.
+fn verb_and_arg(segment: &[u8]) -> (Vec<u8>, Vec<u8>) {
     let line = strip_telnet(segment);
     let start = line
         .iter()
@@ -77,7 +98,17 @@ pub fn may_send(segment: &[u8], client: IpAddr) -> bool {
     let verb_end = line.iter().position(|&b| b == b' ').unwrap_or(line.len());
     let verb = line[..verb_end].to_ascii_uppercase();
     let arg = line.get(verb_end + 1..).unwrap_or_default();
-    let arg = &arg[arg.iter().position(|&b| b != b' ').unwrap_or(arg.len())..];
+    let arg = arg[arg.iter().position(|&b| b != b' ').unwrap_or(arg.len())..].to_vec();
+    (verb, arg)
+}
+
+/// True when the command line `segment` (one line as a server reads it, without its line end)
+/// may be sent: it changes files only under one of the fuzzer's names, and it names no data
+/// address but loopback or `client` (ftpspec's own). Telnet commands are removed first and
+/// leading blanks skipped, as a server may do before it reads the verb.
+pub fn may_send(segment: &[u8], client: IpAddr) -> bool {
+    let (verb, arg) = verb_and_arg(segment);
+    let arg = arg.as_slice();
     match verb.as_slice() {
         v if NEVER_VERBS.contains(&v) => false,
         v if WRITE_VERBS.contains(&v) => is_ours(arg),
@@ -236,9 +267,22 @@ mod tests {
             b"STOU ftpspec-fuzz-x",
             b"SITE CHMOD 777 x",
             b"STOR",
+            b"STOR ftpspec-fuzz-1234abcd\xfb\0",
+            b"STOR ../ftpspec-traversal-1234abcd/../../x",
         ] {
             assert!(!writes_are_ours(bad), "{:?}", String::from_utf8_lossy(bad));
         }
+    }
+
+    #[test]
+    fn a_write_is_sent_only_when_crlf_ends_it() {
+        let stor = b"STOR ftpspec-fuzz-1234abcd";
+        assert!(may_send_ended(stor, CLIENT, true));
+        assert!(
+            !may_send_ended(stor, CLIENT, false),
+            "a server ending lines at CRLF only would store more than the name"
+        );
+        assert!(may_send_ended(b"NOOP", CLIENT, false));
     }
 
     #[test]
