@@ -207,6 +207,7 @@ mod tests {
                 unparsed: None,
             }],
             ambiguous: false,
+            behind_setup: false,
             bare_lf: false,
         }
     }

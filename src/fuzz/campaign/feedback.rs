@@ -203,6 +203,7 @@ mod tests {
                     unparsed: None,
                 }],
                 ambiguous: false,
+                behind_setup: false,
                 bare_lf: false,
             });
         }

@@ -152,6 +152,7 @@ mod tests {
                     unparsed: None,
                 }],
                 ambiguous: false,
+                behind_setup: false,
                 bare_lf: false,
             });
         }

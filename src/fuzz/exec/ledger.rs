@@ -215,6 +215,7 @@ impl Ledger {
             transfer: false,
             replies: Vec::new(),
             ambiguous: false,
+            behind_setup: false,
             bare_lf: false,
         });
         let i = self.trace.commands.len() - 1;
@@ -231,6 +232,21 @@ impl Ledger {
         c.transfer = is_transfer_verb(&c.verb);
         if c.verb == b"ABOR" {
             self.abort_pending = true;
+        }
+        // Behind a PORT, EPRT or LPRT still owed its reply, replies may come out of order: a
+        // server that connects before it answers may answer the commands behind first
+        // (pyftpdlib 2.2.0 sends "200 Active data connection established." after them). RFC
+        // 959 §4.2 wants them in order, but which reply is whose cannot be told.
+        let setup_owed = self.queue.iter().any(|&q| {
+            matches!(
+                &self.trace.commands[q].verb[..],
+                b"PORT" | b"EPRT" | b"LPRT"
+            )
+        });
+        let after = self.trace.commands[..i].iter().any(|c| c.behind_setup);
+        if setup_owed || after {
+            self.trace.commands[i].ambiguous = true;
+            self.trace.commands[i].behind_setup = true;
         }
         if !self.answered_early.contains(&i) {
             let in_progress = self.queue.front().is_some_and(|&head| {
@@ -669,6 +685,7 @@ mod tests {
             transfer,
             replies: Vec::new(),
             ambiguous: false,
+            behind_setup: false,
             bare_lf: false,
         }
     }
@@ -865,6 +882,22 @@ mod tests {
         assert_eq!(l.owed(), Some(2));
         assert!(l.trace.commands[2].ambiguous);
         assert!(!l.may_send_sentinel(2));
+    }
+
+    #[test]
+    fn commands_behind_an_unanswered_data_setup_may_be_answered_first() {
+        // pyftpdlib: EPRT, EPSV ALL, EPRT pipelined → 220, 501, then the first EPRT's 200.
+        let mut l = logged_in();
+        l.sent(b"EPRT |1|127.0.0.1|9|\r\nEPSV ALL\r\nEPRT\r\n");
+        let ambiguous: Vec<bool> = l.trace.commands.iter().map(|c| c.ambiguous).collect();
+        assert_eq!(ambiguous, [false, false, true, true]);
+        assert!(l.trace.commands[2].behind_setup && l.trace.commands[3].behind_setup);
+        // Sent after the setup was answered: in order.
+        let mut after = logged_in();
+        after.sent(b"PORT 127,0,0,1,0,9\r\n");
+        take(&mut after, "200 ok\r\n");
+        after.sent(b"NOOP\r\n");
+        assert!(!after.trace.commands[2].ambiguous);
     }
 
     #[test]

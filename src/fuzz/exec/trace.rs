@@ -30,6 +30,10 @@ pub struct Exchange {
     /// Which replies are its cannot be known for sure (ABOR behind a transfer, see
     /// `exec::ledger`): oracles that depend on the attribution skip it.
     pub ambiguous: bool,
+    /// Sent while a PORT, EPRT or LPRT before it still owed its reply (or after such a
+    /// command): a server that connects before it answers may answer out of order or drop a
+    /// reply (see `exec::ledger`), so a missing reply is one defect, whichever it was.
+    pub behind_setup: bool,
     /// The line ended with a bare LF, not CRLF. RFC 959 §4.1.3 ends a command with CRLF; a
     /// server that waits for it rightly answers only when a CRLF comes, so the replies after it
     /// cannot be matched to lines with certainty.

@@ -261,7 +261,7 @@ fn end(trace: &Trace) -> Option<Violation> {
             let alive = *liveness == Liveness::Alive;
             // Which reply went missing is unknown once the order is (see `exec::ledger`): a
             // server may rightly have flushed the commands before an urgent ABOR unanswered.
-            if c.ambiguous && how.is_silence() && alive {
+            if c.ambiguous && how.is_silence() && alive && !c.behind_setup {
                 return None;
             }
             // Silence is judged only where the server had a complete command line to answer
@@ -308,6 +308,10 @@ fn end(trace: &Trace) -> Option<Violation> {
             } else if signature == AFTER_ABOR {
                 format!(
                     "a reply missing after the ABOR of a transfer that had its 1xx (the one for {verb:?} in order)"
+                )
+            } else if signature == BEHIND_SETUP {
+                format!(
+                    "a reply missing among the commands sent while a PORT/EPRT/LPRT was unanswered (the one for {verb:?} in order)"
                 )
             } else {
                 format!("no reply to {verb:?}")
@@ -393,6 +397,11 @@ fn listener_waiting(trace: &Trace, act: usize) -> bool {
 /// The signature of any reply missing after the ABOR of a transfer that had its 1xx.
 const AFTER_ABOR: &str = "timeout: after ABOR of a transfer that had its 1xx";
 
+/// The signature of any reply missing among commands sent while a PORT, EPRT or LPRT still
+/// owed its reply: which one is missing cannot be told (the server may answer out of order),
+/// that one is, can.
+const BEHIND_SETUP: &str = "timeout: a reply lost behind an unanswered data setup";
+
 /// `timeout: ABOR`, `timeout: a line with bytes above 0x7f` or `connection lost after 5xx`.
 /// Any command unanswered while a passive listener waits for its connection is one finding.
 /// A command left unanswered is one finding per verb — or one for every over-long line, every
@@ -414,6 +423,7 @@ fn silence_signature(trace: &Trace, index: usize, act: usize, how: NoReply) -> S
                     .any(|later| later.verb == b"ABOR")
         });
         return match () {
+            _ if cmd.behind_setup => BEHIND_SETUP.into(),
             _ if aborted => AFTER_ABOR.into(),
             // A server that holds every command while a passive listener waits for its data
             // connection: one defect, whatever command it held.
@@ -529,6 +539,7 @@ mod tests {
                 })
                 .collect(),
             ambiguous: false,
+            behind_setup: false,
             bare_lf: false,
         }
     }

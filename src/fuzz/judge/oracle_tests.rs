@@ -500,3 +500,29 @@ async fn earlier_sessions_come_first_in_a_series_scenario_and_it_reparses() {
     crate::suite::parse_str(&text, std::path::Path::new("u.ftpspec"))
         .unwrap_or_else(|e| panic!("{e}\n{text}"));
 }
+
+#[tokio::test]
+async fn a_reply_lost_behind_an_unanswered_data_setup_is_one_defect_whichever_it_was() {
+    // pyftpdlib 2.2.0 connects before it answers EPRT, answers what came behind first, and
+    // loses the EPRT's reply when a later command cancels the connection.
+    let script: Script = Arc::new(|line| match line {
+        l if l.starts_with("EPRT") => Answer::Silent,
+        _ => ok(),
+    });
+    let ops = vec![Op::Pipeline(vec![
+        Cmd::Eprt(EprtOp {
+            first: EprtMut::None,
+            second: None,
+        }),
+        Cmd::Noop,
+        Cmd::Stat,
+    ])];
+    let v = verdict_of(Later::Serve, script, ops).await;
+    assert_eq!(
+        v,
+        Some((
+            Oracle::Silence,
+            "timeout: a reply lost behind an unanswered data setup".into()
+        ))
+    );
+}
