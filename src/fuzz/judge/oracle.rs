@@ -303,7 +303,17 @@ fn end(trace: &Trace) -> Option<Violation> {
                 }
                 Liveness::Alive => (Oracle::Silence, silence_signature(trace, *cmd, *act, *how)),
             };
-            let missing = if oracle == Oracle::ClosedWithout421 {
+            // The sentinel is ftpspec's own line: name the dialogue's line it followed.
+            let before = cmd.checked_sub(1).and_then(|i| trace.commands.get(i));
+            let missing = if oracle == Oracle::ClosedWithout421
+                && trace.sentinels.contains(cmd)
+                && let Some(b) = before
+            {
+                format!(
+                    "the connection closed, without a 421, after the reply to {:?}",
+                    String::from_utf8_lossy(&b.verb)
+                )
+            } else if oracle == Oracle::ClosedWithout421 {
                 format!("the connection closed, without a 421, before a reply to {verb:?}")
             } else if signature == AFTER_ABOR {
                 format!(

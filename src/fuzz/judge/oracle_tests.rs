@@ -28,6 +28,8 @@ enum Answer {
     Twice(String, Duration, String),
     /// Close the connection.
     Close,
+    /// This reply, then close the connection (vsftpd after an over-long line).
+    ReplyAndClose(String),
 }
 
 /// How the peer treats connections after the first.
@@ -111,6 +113,10 @@ async fn converse(stream: TcpStream, script: Script) {
             }
             Answer::Silent => {}
             Answer::Close => return,
+            Answer::ReplyAndClose(text) => {
+                let _ = write.write_all(text.as_bytes()).await;
+                return;
+            }
         }
     }
 }
@@ -525,4 +531,39 @@ async fn a_reply_lost_behind_an_unanswered_data_setup_is_one_defect_whichever_it
             "timeout: a reply lost behind an unanswered data setup".into()
         ))
     );
+}
+
+#[tokio::test]
+async fn a_close_after_an_over_long_line_names_that_line_not_the_sentinel() {
+    let script: Script = Arc::new(|line| match line {
+        l if l.starts_with("USER") => Answer::Reply("230 in\r\n".into()),
+        "SYST" => Answer::Reply("215 UNIX Type: L8\r\n".into()),
+        l if l.len() > 1024 => Answer::ReplyAndClose("500 too long\r\n".into()),
+        _ => ok(),
+    });
+    let addr = peer(Later::Serve, script).await;
+    let cfg = config(addr);
+    cfg.latency.set_answers_sentinel(true);
+    let long = Op::Overlong(crate::fuzz::input::ops::Overlong {
+        verb: Cmd::Noop,
+        len: crate::fuzz::input::ops::OverlongLen::Any(3000),
+        fill: b'J',
+    });
+    let trace = execute(
+        &Dialogue {
+            login: true,
+            ops: vec![long],
+        },
+        &cfg,
+    )
+    .await;
+    let v = judge(&trace).expect("a verdict");
+    assert_eq!(v.oracle, Oracle::ClosedWithout421, "{trace:#?}");
+    assert_eq!(v.signature, "closed after answering an over-long line");
+    assert!(
+        v.detail.contains("after the reply to \"NOOP\""),
+        "{}",
+        v.detail
+    );
+    assert!(!v.detail.contains("SYST"), "{}", v.detail);
 }
