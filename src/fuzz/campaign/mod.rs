@@ -14,6 +14,7 @@ pub mod cleanup;
 pub mod corpus;
 pub mod feedback;
 pub mod health;
+mod refuted;
 pub mod report;
 pub mod resume;
 pub mod stats;
@@ -166,6 +167,8 @@ pub(super) struct Campaign {
     /// one that ended cleanly, at most [`SINCE_CLEAN`]: what an `unavailable` finding replays
     /// before its last dialogue (a target that runs out of sessions after many that hung).
     pub since_clean: std::collections::VecDeque<Trace>,
+    /// How often a rerun with full waits refuted each kind of missed reply.
+    pub refuted: refuted::Refuted,
     /// Later dialogues that showed a finding already reported: one defect, one file.
     pub variants: std::collections::HashMap<FindingKey, report::Variants>,
     /// (states, sequences) when `coverage.bin` was last written.
@@ -216,6 +219,7 @@ pub async fn run(
         health: Health::default(),
         last_served: None,
         since_clean: Default::default(),
+        refuted: Default::default(),
         variants: Default::default(),
         saved_states: (usize::MAX, usize::MAX),
     };
@@ -460,13 +464,21 @@ impl Campaign {
         if self.cfg.exec.waits == Waits::Full || !timed_out {
             return Some((trace, verdict));
         }
+        // A kind of miss that full waits refuted again and again is the target's slowness
+        // there, not a defect: it is not rerun any more (each rerun costs a full timeout).
+        let key = finding::key(&verdict);
+        if !self.refuted.worth_rerun(&key) {
+            self.stats.unconfirmed += 1;
+            return None;
+        }
         let full = self.cfg.exec.full();
         let rerun = bounded_execute(dialogue, &full).await;
         self.stats.execs += 1;
         match judge(&rerun) {
-            Some(again) if finding::key(&again) == finding::key(&verdict) => Some((rerun, again)),
+            Some(again) if finding::key(&again) == key => Some((rerun, again)),
             _ => {
                 self.stats.unconfirmed += 1;
+                self.refuted.refute(key);
                 None
             }
         }
