@@ -152,13 +152,33 @@ async fn run(job: TransferJob, ctx: Context) {
         None => transfer(stream, job.kind, &sent, &shared).await,
         Some(DataTls(acceptor)) => match tokio::time::timeout(limit, acceptor.accept(stream)).await
         {
-            Ok(Ok(tls)) => transfer(tls, job.kind, &sent, &shared).await,
+            Ok(Ok(tls)) if reuses_session(&tls) => transfer(tls, job.kind, &sent, &shared).await,
+            Ok(Ok(tls)) => refuse_new_session(tls),
             Ok(Err(_)) | Err(_) => {
                 ServerReply::new(425, "Can't open data connection: TLS negotiation failed")
             }
         },
     };
     let _ = tx.send(Event::Done(reply)).await;
+}
+
+/// True when a TLS data connection resumed a session (RFC 4217 §10 lets a server require that a
+/// data connection's TLS session be "a continuation" of the control connection's, as vsftpd's
+/// `require_ssl_reuse` does). rustls does not say which session was resumed;
+/// the tickets it hands out are only ever sent over this server's TLS connections, and a client
+/// resumes its own control connection's.
+fn reuses_session<S>(tls: &tokio_rustls::server::TlsStream<S>) -> bool {
+    tls.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed)
+}
+
+/// A TLS data connection that resumed nothing: closed, and the transfer refused with 425 —
+/// promptly, never silence (RFC 959 §4.2).
+fn refuse_new_session<S>(tls: tokio_rustls::server::TlsStream<S>) -> ServerReply {
+    drop(tls);
+    ServerReply::new(
+        425,
+        "Can't open data connection: the TLS session of the control connection must be reused",
+    )
 }
 
 /// Moves the job's bytes over `stream`, clear or TLS.

@@ -4,14 +4,16 @@
 //! AUTH TLS → 234, then the TLS handshake     (503 once protected, 504 another mechanism)
 //! PBSZ 0   → 200 PBSZ=0                      (503 before AUTH, 501 not a 32-bit decimal)
 //! PROT P   → 200, data connections are TLS  (503 before PBSZ, 536 S/E, 504 unknown level)
+//! CCC      → 534, the connection stays TLS  (533 on a clear connection)
+//! USER     → 530 on a clear connection of a server that requires TLS (`Config::tls_required`)
 //! ```
 //!
 //! A server without TLS does not know these commands (500), as a server without RFC 2228
 //! support would answer. All three are allowed before login: RFC 2228 only asks PBSZ to follow
 //! the security exchange, and vsftpd and pyftpdlib accept them before USER.
 //!
-//! The points where later faults slot in (`PBSZ/PROT order not enforced`, `PROT P data sent in
-//! clear`) are [`prot`]'s PBSZ check and [`data_acceptor`].
+//! Whether a data connection resumed the control connection's TLS session is checked where
+//! it is negotiated, in `server::job`.
 
 use super::{Action, reply, unknown_command};
 use crate::proto::ProtLevel;
@@ -84,6 +86,42 @@ pub fn prot(s: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
         level if level.is_known() => reply(536, "Only PROT C and PROT P are supported with TLS"),
         _ => reply(504, "Unknown protection level; use C or P"),
     }
+}
+
+/// `CCC` (RFC 2228 §3, RFC 4217 §5): this server keeps its control connections protected, so
+/// it refuses: "If the server is not willing to turn off the integrity requirement, it should
+/// respond with a 534 reply code", and "If the command is not integrity-protected, the server
+/// must respond with a 533 reply code". RFC 4217 §15.3 explains why a server may refuse it.
+pub fn ccc(s: &mut Session, shared: &Shared, _: Option<&[u8]>) -> Action {
+    if shared.tls.is_none() {
+        return unknown_command(shared);
+    }
+    if !s.security.control {
+        return reply(
+            533,
+            "Command protection level denied: CCC must come over TLS",
+        );
+    }
+    reply(534, "CCC refused: the control connection stays protected")
+}
+
+/// True when `verb` must be refused on this session because the server requires TLS and the
+/// control connection is still clear (`Config::tls_required`): USER and PASS, so that no
+/// credentials and no session ever travel in the clear (RFC 4217 §11; vsftpd's
+/// `force_local_logins_ssl`). Everything else needs a login anyway, or is part of the
+/// security exchange (AUTH, PBSZ, PROT, CCC) or harmless (FEAT, SYST, NOOP, HELP, QUIT).
+pub fn refused_in_clear(s: &Session, shared: &Shared, verb: &[u8]) -> bool {
+    shared.config.tls_required
+        && shared.tls.is_some()
+        && !s.security.control
+        && matches!(verb, b"USER" | b"PASS")
+}
+
+/// The reply to a command [`refused_in_clear`]: 530, as RFC 959 §4.1.1 answers a login the
+/// server will not accept (vsftpd answers the same, "530 Non-anonymous sessions must use
+/// encryption.").
+pub fn tls_required() -> Action {
+    reply(530, "TLS required: send AUTH TLS first")
 }
 
 /// The TLS acceptor the next data connection is negotiated with: under `PROT P` on a

@@ -218,3 +218,26 @@ fn auth_pbsz_prot_follow_rfc_4217() {
         assert!(text.contains(line), "{text}");
     }
 }
+
+/// CCC is refused (534 over TLS, 533 in the clear), and a server that requires TLS answers a
+/// clear USER or PASS with 530.
+#[test]
+fn ccc_and_tls_required() {
+    use crate::proto::TlsMode;
+    let tls = crate::server::tls::ServerTls::generate(TlsMode::Explicit).unwrap();
+    let with = |required: bool| {
+        let mut sh = shared(&[]).with_tls(tls.clone());
+        sh.config.tls_required = required;
+        sh
+    };
+    let clean = with(true);
+    let mut s = session();
+    s.auth = Auth::LoggedOut;
+    assert_eq!(code(&mut s, &clean, b"CCC"), 533);
+    assert_eq!(code(&mut s, &clean, b"USER anonymous"), 530);
+    assert_eq!(code(&mut s, &clean, b"PASS x"), 530);
+    assert_eq!(code(&mut s, &with(false), b"USER anonymous"), 331);
+    s.security.control = true;
+    assert_eq!(code(&mut s, &clean, b"CCC"), 534);
+    assert_eq!(code(&mut s, &clean, b"USER anonymous"), 331);
+}
