@@ -106,6 +106,7 @@ pub(super) fn initial_vars(ctrl: &ControlConnection, config: &RunConfig) -> Vars
     vars.set("target.ip", ctrl.peer().ip().to_string());
     vars.set("target.port", ctrl.peer().port().to_string());
     vars.set("target.netprt", netprt(ctrl.peer()));
+    vars.set("target.user", config.target.user_name().to_string());
     vars.set("file.small", config.files.small.clone());
     vars.set("file.large", config.files.large.clone());
     vars.set("file.upload", config.files.upload.clone());
