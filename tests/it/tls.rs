@@ -213,3 +213,38 @@ async fn under_prot_p_the_server_sends_no_clear_data() {
     assert_eq!(ctrl.read_reply(wait).await.unwrap().code.0, 425);
     handle.shutdown().await;
 }
+
+/// `ftpspec run --tls explicit --tls-required` starts the built-in server requiring TLS and
+/// passes the RFC 4217 suite, the clear-login check included; `--tls-required` without TLS is
+/// a usage error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rfc4217_suite_passes_against_the_builtin_server_requiring_tls() {
+    let args = ["run", "--tls", "explicit", "--tls-required", "rfc4217"];
+    let out = run_binary(args.iter().map(|s| s.to_string()).collect()).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("clear-login-refused"), "{stdout}");
+    assert!(
+        !stdout.contains("  SKIP "),
+        "every RFC 4217 scenario runs: {stdout}"
+    );
+    let out = run_binary(vec!["run".into(), "--tls-required".into()]).await;
+    assert_one_line_exit_2(&out, "--tls-required needs --tls");
+}
+
+/// Without --tls the RFC 4217 scenarios are SKIP with the reason, and the run stays green.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_tls_the_rfc4217_suite_is_skip() {
+    let out = run_binary(vec!["run".into(), "rfc4217".into()]).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("needs a run over TLS"), "{stdout}");
+    assert!(
+        stdout.contains("needs a target that offers AUTH TLS"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("PASS "),
+        "nothing runs in the clear: {stdout}"
+    );
+}
