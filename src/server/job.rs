@@ -168,9 +168,10 @@ async fn run(job: TransferJob, ctx: Context) {
 /// True when a TLS data connection resumed a session (RFC 4217 §10 lets a server require that a
 /// data connection's TLS session be "a continuation" of the control connection's, as vsftpd's
 /// `require_ssl_reuse` does), or when the
-/// `tls-no-session-reuse-check` fault takes any. rustls does not say which session was resumed;
-/// the tickets it hands out are only ever sent over this server's TLS connections, and a client
-/// resumes its own control connection's.
+/// `tls-no-session-reuse-check` fault takes any. rustls does not say which session was resumed,
+/// so this is weaker than vsftpd's check: a ticket from any session of this server passes, not
+/// only one of this control connection's. A data connection that resumes nothing, the case the
+/// suite tests (`connect … new-session`), is refused all the same.
 fn reuses_session<S>(tls: &tokio_rustls::server::TlsStream<S>, shared: &Shared) -> bool {
     let resumed = tls.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
     resumed || shared.fault(Fault::TlsNoSessionReuseCheck)

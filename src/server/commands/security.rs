@@ -104,7 +104,8 @@ pub fn prot(s: &mut Session, shared: &Shared, arg: Option<&[u8]>) -> Action {
 /// `CCC` (RFC 2228 §3, RFC 4217 §5): this server keeps its control connections protected, so
 /// it refuses: "If the server is not willing to turn off the integrity requirement, it should
 /// respond with a 534 reply code", and "If the command is not integrity-protected, the server
-/// must respond with a 533 reply code". RFC 4217 §15.3 explains why a server may refuse it.
+/// must respond with a 533 reply code". RFC 4217 §5 makes CCC optional; a clear control
+/// connection after login would expose every later command.
 pub fn ccc(s: &mut Session, shared: &Shared, _: Option<&[u8]>) -> Action {
     if shared.tls.is_none() {
         return unknown_command(shared);
