@@ -169,6 +169,10 @@ pub struct RunArgs {
     /// says so.
     #[arg(long)]
     pub tls_insecure: bool,
+    /// The target refuses clear sessions (RFC 4217 §11): run the scenarios that check how
+    /// (`needs tls-required`). With no --target the built-in server requires TLS. Needs --tls.
+    #[arg(long)]
+    pub tls_required: bool,
     /// Failed SHOULD requirements count as FAIL, not WARN.
     #[arg(long)]
     pub strict: bool,
@@ -250,6 +254,10 @@ pub struct ServeArgs {
     /// 127.0.0.1 and ::1: explicit (AUTH TLS) or implicit (TLS from the first byte).
     #[arg(long, value_enum, value_name = "MODE")]
     pub tls: Option<TlsArg>,
+    /// With --tls: refuse USER and PASS (530) until the control connection is protected, as
+    /// servers configured to require TLS do.
+    #[arg(long, requires = "tls")]
+    pub tls_required: bool,
 }
 
 fn positive_secs(s: &str) -> Result<f64, String> {

@@ -49,14 +49,19 @@ pub async fn run(args: RunArgs) -> Result<u8, String> {
         }
         None => {
             let mode = args.tls.map(TlsMode::from);
-            let (target, handle) = builtin_target(&args.fault, mode).await?;
+            let required = args.tls_required && mode.is_some();
+            let (target, handle) = builtin_target(&args.fault, mode, required).await?;
             // The built-in server's certificate is made for localhost, 127.0.0.1 and ::1.
             let tls = tls_client(&args, mode, handle.certificate(), "localhost")?;
             (target, Some(handle), tls)
         }
     };
+    if args.tls_required && tls.is_none() {
+        return Err("--tls-required needs --tls, or an ftpes:// or ftps:// target".into());
+    }
     let mut config = RunConfig::new(target);
     config.tls = tls;
+    config.tls_required = args.tls_required;
     config.strict = args.strict;
     config.jobs = usize::from(args.jobs);
     config.step_timeout = step_timeout;
@@ -236,11 +241,13 @@ fn tls_client(
 async fn builtin_target(
     faults: &[String],
     tls: Option<TlsMode>,
+    tls_required: bool,
 ) -> Result<(Target, ServerHandle), String> {
     let config = Config {
         faults: parse_faults(faults)?,
         passive_ports: Some(crate::server::BUILTIN_PASSIVE_RANGE),
         tls,
+        tls_required,
         ..Config::default()
     };
     let v4: SocketAddr = ([127, 0, 0, 1], 0).into();

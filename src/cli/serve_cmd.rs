@@ -14,6 +14,7 @@ pub async fn serve(args: ServeArgs) -> Result<u8, String> {
         faults: parse_faults(&args.fault)?,
         passive_ports: args.passive_ports,
         tls: args.tls.map(Into::into),
+        tls_required: args.tls_required,
         ..Config::default()
     };
     let handle = server::start(&args.listen, config)
@@ -27,6 +28,9 @@ pub async fn serve(args: ServeArgs) -> Result<u8, String> {
         println!(
             "FTPS: {mode}, with a throw-away self-signed certificate (clients need --tls-insecure)"
         );
+        if args.tls_required {
+            println!("TLS required: USER and PASS are refused on a clear control connection");
+        }
     }
     if !args.fault.is_empty() {
         println!("faults: {}", args.fault.join(", "));

@@ -122,6 +122,9 @@ pub struct RunConfig {
     /// FTPS (RFC 4217): every control connection is protected, explicitly (AUTH TLS) or
     /// implicitly, and data connections are TLS after `PROT P`. `None`: plain FTP.
     pub tls: Option<TlsClient>,
+    /// The target refuses clear sessions (`--tls-required`): scenarios with `needs
+    /// tls-required` check how (RFC 4217 §11).
+    pub tls_required: bool,
 }
 
 impl RunConfig {
@@ -148,6 +151,7 @@ impl RunConfig {
             transfer: None,
             coverage: BTreeMap::new(),
             tls: None,
+            tls_required: false,
         }
     }
 }

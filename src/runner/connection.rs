@@ -13,13 +13,15 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 /// Opens a control connection and reads its greeting, protected as `config.tls` says: TLS
-/// before the greeting (implicit), or `AUTH TLS` after it (explicit, RFC 4217 §4). Failures are
+/// before the greeting (implicit), or `AUTH TLS` after it (explicit, RFC 4217 §4) — unless
+/// `own_tls` (a scenario that `needs auth-tls`), which sends AUTH TLS itself. Failures are
 /// ERROR: the harness could not get a session, which says nothing about the requirement under
 /// test.
 pub(super) async fn connect_control(
     addr: SocketAddr,
     config: &RunConfig,
     recorder: &Recorder,
+    own_tls: bool,
 ) -> Result<ControlConnection, Stop> {
     let wait = config.step_timeout;
     let error = |e: SessionError| Stop::Error(e.to_string());
@@ -36,7 +38,7 @@ pub(super) async fn connect_control(
             .map_err(error)?,
     };
     read_greeting(&mut ctrl, config).await?;
-    if let Some(tls) = tls.filter(|t| t.mode() == TlsMode::Explicit) {
+    if let Some(tls) = tls.filter(|t| t.mode() == TlsMode::Explicit && !own_tls) {
         ctrl.auth_tls(tls.session(), wait).await.map_err(error)?;
     }
     Ok(ctrl)
@@ -104,6 +106,7 @@ pub(super) fn initial_vars(ctrl: &ControlConnection, config: &RunConfig) -> Vars
     vars.set("target.ip", ctrl.peer().ip().to_string());
     vars.set("target.port", ctrl.peer().port().to_string());
     vars.set("target.netprt", netprt(ctrl.peer()));
+    vars.set("target.user", config.target.user_name().to_string());
     vars.set("file.small", config.files.small.clone());
     vars.set("file.large", config.files.large.clone());
     vars.set("file.upload", config.files.upload.clone());

@@ -38,7 +38,7 @@ impl ScenarioRun<'_> {
     pub(super) async fn reconnect(&mut self) -> Result<(), Stop> {
         quit(&mut self.ctrl, self.config.step_timeout).await;
         let addr = self.ctrl.peer();
-        let ctrl = connect_control(addr, self.config, &self.recorder)
+        let ctrl = connect_control(addr, self.config, &self.recorder, self.own_tls)
             .await
             .map_err(|stop| match stop {
                 Stop::Error(why) => Stop::Error(format!("reconnect: {why}")),

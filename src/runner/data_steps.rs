@@ -10,7 +10,7 @@ use crate::proto::HostPort;
 use crate::session::data::{DrainEnd, Drained, ListenOptions, drain, write_all};
 use crate::session::transcript::{Channel, escape_bytes};
 use crate::session::{DataListener, DataStream, SessionError, connect_data};
-use crate::suite::Template;
+use crate::suite::{DataProtection, Template};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -224,6 +224,7 @@ impl ScenarioRun<'_> {
         channel: &str,
         port: &Template,
         from: Option<&Template>,
+        protection: DataProtection,
     ) -> Result<(), Stop> {
         let (port, from_ip) = self.data_target(port, from)?;
         // Always the control connection's peer: never an address a reply named (DESIGN, RFC 2577).
@@ -248,7 +249,12 @@ impl ScenarioRun<'_> {
                 e.to_string(),
             ),
         })?;
-        let stream = DataStream::new(stream, self.ctrl.data_tls());
+        // RFC 4217 §9: TLS under PROT P; `clear` skips it, `new-session` resumes nothing (§10).
+        let stream = match (protection, self.ctrl.data_tls()) {
+            (DataProtection::Clear, _) | (_, None) => DataStream::new(stream, None),
+            (DataProtection::Session, tls) => DataStream::new(stream, tls),
+            (DataProtection::NewSession, Some(tls)) => DataStream::new(stream, Some(&tls.fresh())),
+        };
         self.streams.insert(channel.to_string(), stream);
         Ok(())
     }

@@ -46,6 +46,9 @@ pub struct ScenarioRun<'a> {
     pub(super) last_sent: Option<String>,
     /// The passive commands (EPSV, PASV) that got their success code in this scenario.
     pub passive_worked: BTreeSet<&'static str>,
+    /// The scenario `needs auth-tls`: it negotiates TLS, PBSZ and PROT itself, so neither
+    /// the connection (`reconnect`) nor `login` does (RFC 4217 §4, §9).
+    pub(super) own_tls: bool,
     pub notes: Vec<String>,
 }
 
@@ -67,6 +70,7 @@ type StepFuture<'s> = Pin<Box<dyn Future<Output = Result<(), Stop>> + Send + 's>
 
 /// Picks the target address a scenario's needs allow, or the reason to skip.
 pub fn pick_address(scenario: &Scenario, config: &RunConfig) -> Result<SocketAddr, Stop> {
+    super::tls_steps::check_tls_needs(scenario, config)?;
     let addrs = &config.target.addrs;
     let wanted = |v6: bool| addrs.iter().copied().find(|a| a.is_ipv6() == v6);
     if scenario.needs.contains(&Need::Ipv6) {
@@ -98,9 +102,10 @@ impl<'a> ScenarioRun<'a> {
         config: &'a RunConfig,
         recorder: Recorder,
         series: SeriesSet,
+        own_tls: bool,
     ) -> Result<ScenarioRun<'a>, Stop> {
         let ctrl = match opening {
-            Opening::Connect(addr) => connect_control(addr, config, &recorder).await?,
+            Opening::Connect(addr) => connect_control(addr, config, &recorder, own_tls).await?,
             Opening::Over(mut ctrl) => {
                 read_greeting(&mut ctrl, config).await?;
                 ctrl
@@ -122,6 +127,7 @@ impl<'a> ScenarioRun<'a> {
             last_verb: None,
             last_sent: None,
             passive_worked: BTreeSet::new(),
+            own_tls,
             notes: Vec::new(),
         })
     }
@@ -167,7 +173,11 @@ impl<'a> ScenarioRun<'a> {
                 channel,
                 port,
                 from,
-            } => self.connect(line, channel, port, from.as_ref()).await,
+                protection,
+            } => {
+                self.connect(line, channel, port, from.as_ref(), *protection)
+                    .await
+            }
             Action::ConnectRefused {
                 channel,
                 port,
@@ -231,6 +241,11 @@ impl<'a> ScenarioRun<'a> {
                 self.ctrl.shutdown().await;
                 Ok(())
             }
+            Action::StartTls => self.start_tls(line).await,
+            Action::Skip(reason) => {
+                let text = self.vars.render_text(reason).map_err(Stop::Error)?;
+                Err(Stop::Skip(text))
+            }
             Action::RunCheck(check) => Err(Stop::Skip(format!(
                 "run-check {} is judged over a whole run (`ftpspec run`), not one dialogue",
                 check.keyword()
@@ -261,6 +276,7 @@ impl<'a> ScenarioRun<'a> {
             self.remember(&reply);
         }
         match reply.code.0 {
+            230 | 202 if self.own_tls => Ok(()),
             230 | 202 => protect_data(&mut self.ctrl, wait).await,
             _ => Err(Stop::Error(format!(
                 "login refused: {}",
@@ -339,6 +355,7 @@ impl<'a> ScenarioRun<'a> {
             Err(e) => return Err(Stop::from_reply_error(line, &expect::describe(expect), e)),
         };
         self.remember(&reply);
+        self.follow_prot(&reply);
         expect::check(line, expect, &reply, &mut self.vars)
     }
 

@@ -18,6 +18,7 @@ mod read_steps;
 mod run;
 pub mod series;
 pub mod stop;
+mod tls_steps;
 mod transfer_steps;
 mod value_steps;
 mod vars;

@@ -457,7 +457,8 @@ async fn execute(
         &mut std::collections::BTreeSet<&'static str>,
     ),
 ) -> Result<(), Stop> {
-    let mut run = ScenarioRun::open(opening, config, recorder, series).await?;
+    let own_tls = scenario.needs.contains(&crate::suite::Need::AuthTls);
+    let mut run = ScenarioRun::open(opening, config, recorder, series, own_tls).await?;
     let result = run.run_steps(&scenario.steps).await;
     notes.append(&mut run.notes);
     passive_worked.append(&mut run.passive_worked);

@@ -33,6 +33,10 @@ pub struct Config {
     /// FTPS (RFC 4217): `AUTH TLS` (explicit) or TLS from the first byte (implicit), with a
     /// throw-away self-signed certificate made at start. `None`: plain FTP only.
     pub tls: Option<TlsMode>,
+    /// With `tls`: USER and PASS are refused (530) until the control connection is protected,
+    /// as on servers configured to require TLS (vsftpd `force_local_logins_ssl`, ProFTPD
+    /// `TLSRequired on`). RFC 4217 §11 leaves the policy to the server.
+    pub tls_required: bool,
 }
 
 impl Default for Config {
@@ -45,6 +49,7 @@ impl Default for Config {
             idle_timeout: Duration::from_secs(300),
             send_pause: None,
             tls: None,
+            tls_required: false,
         }
     }
 }
@@ -63,5 +68,6 @@ mod tests {
         assert_eq!(c.idle_timeout, Duration::from_secs(300));
         assert_eq!(c.send_pause, None);
         assert_eq!(c.tls, None);
+        assert!(!c.tls_required);
     }
 }

@@ -178,6 +178,33 @@ faults! {
         "a read that ends inside a command line is taken as the whole line, so a split command is two bad ones (RFC 1123 §4.1.2.10)";
     CaseSensitiveCommands = "case-sensitive-commands",
         "command verbs are recognised in upper case only, noop gets 500 (RFC 959 §5.3: upper and lower case are to be treated identically)";
+    // FTPS (RFC 4217, with the commands of RFC 2228). Each needs a server started with TLS.
+    AuthUnknownMechanism501 = "auth-unknown-mechanism-501",
+        "AUTH with a mechanism other than TLS is answered 501 Syntax error (RFC 2228 §3: a mechanism the server does not understand should get 504)";
+    Auth234NoHandshake = "auth-234-no-handshake",
+        "AUTH TLS is answered 234 but the server goes on reading clear command lines and never negotiates TLS (RFC 4217 §4: after 234 the client and server negotiate TLS on the control connection)";
+    PbszBeforeAuthAccepted = "pbsz-before-auth-accepted",
+        "PBSZ on a clear control connection, before AUTH TLS, is answered 200 (RFC 2228 §3: PBSZ must be preceded by a security data exchange; else 503)";
+    PbszZeroRefused = "pbsz-zero-refused",
+        "PBSZ 0 is answered 501 (RFC 4217 §9: for TLS the PBSZ parameter is 0; RFC 2228 §3: otherwise the server must reply 200)";
+    PbszProtOrderNotEnforced = "pbsz-prot-order-not-enforced",
+        "PROT before any PBSZ is accepted with 200 (RFC 2228 §3: PROT must be preceded by a successful PBSZ; else 503)";
+    ProtAnyLevel200 = "prot-any-level-200",
+        "PROT with any level letter (S, E, or one RFC 2228 does not define) is answered 200 and leaves the data clear (RFC 2228 §3: 504 for an unknown level, 536 for one TLS does not support)";
+    ProtCIgnored = "prot-c-ignored",
+        "PROT C is answered 200 but data connections stay TLS (RFC 2228 §3, RFC 4217 §9: under Clear the data connection carries the raw data with no security applied)";
+    ProtPDataInClear = "prot-p-data-in-clear",
+        "under PROT P the data connection is not TLS: the file is sent in the clear (RFC 4217 §9: Private data connections are protected by TLS)";
+    TlsNoSessionReuseCheck = "tls-no-session-reuse-check",
+        "a TLS data connection that does not resume the control connection's session is served, where the clean server requires reuse like vsftpd's require_ssl_reuse (RFC 4217 §10: the server may require the data connection's TLS session to continue the control connection's)";
+    TlsReuseRefusalSilent = "tls-reuse-refusal-silent",
+        "a TLS data connection that does not resume the control connection's session is closed and the transfer command never gets its final reply (RFC 959 §4.2: every command must generate at least one reply)";
+    PlainLoginWhenTlsRequired = "plain-login-when-tls-required",
+        "on a server started with TLS required, USER and PASS are accepted on a clear control connection (RFC 4217 §11: a server whose policy requires TLS refuses a clear session; RFC 959 §4.1.1: 530 Not logged in)";
+    FeatOmitsTls = "feat-omits-tls",
+        "FEAT does not list AUTH TLS, PBSZ and PROT (RFC 4217 §6: a server that supports them lists them in FEAT)";
+    Ccc533WhenProtected = "ccc-533-when-protected",
+        "CCC on a protected control connection is answered 533 Command protection level denied (RFC 2228 §3: 533 is for a CCC that was not integrity-protected; a refusal of a protected one is 534)";
     // The server as a campaign meets it (seen by `ftpspec fuzz`, not by a scenario). The first
     // two are conforming quirks of real servers that the fuzzer must not report.
     CrlfOnlyLines = "crlf-only-lines",

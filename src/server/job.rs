@@ -6,6 +6,7 @@
 //! and the final reply. Aborting the task drops the data connection, which closes it.
 
 use super::data::{self, DataError};
+use super::fault::Fault;
 use super::reply::ServerReply;
 use super::session::{DataSetup, Shared};
 use super::tls::DataTls;
@@ -152,13 +153,45 @@ async fn run(job: TransferJob, ctx: Context) {
         None => transfer(stream, job.kind, &sent, &shared).await,
         Some(DataTls(acceptor)) => match tokio::time::timeout(limit, acceptor.accept(stream)).await
         {
-            Ok(Ok(tls)) => transfer(tls, job.kind, &sent, &shared).await,
+            Ok(Ok(tls)) if reuses_session(&tls, &shared) => {
+                transfer(tls, job.kind, &sent, &shared).await
+            }
+            Ok(Ok(tls)) => refuse_new_session(tls, &shared).await,
             Ok(Err(_)) | Err(_) => {
                 ServerReply::new(425, "Can't open data connection: TLS negotiation failed")
             }
         },
     };
     let _ = tx.send(Event::Done(reply)).await;
+}
+
+/// True when a TLS data connection resumed a session (RFC 4217 §10 lets a server require that a
+/// data connection's TLS session be "a continuation" of the control connection's, as vsftpd's
+/// `require_ssl_reuse` does), or when the
+/// `tls-no-session-reuse-check` fault takes any. rustls does not say which session was resumed,
+/// so this is weaker than vsftpd's check: a ticket from any session of this server passes, not
+/// only one of this control connection's. A data connection that resumes nothing, the case the
+/// suite tests (`connect … new-session`), is refused all the same.
+fn reuses_session<S>(tls: &tokio_rustls::server::TlsStream<S>, shared: &Shared) -> bool {
+    let resumed = tls.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
+    resumed || shared.fault(Fault::TlsNoSessionReuseCheck)
+}
+
+/// A TLS data connection that resumed nothing: closed, and the transfer refused with 425 —
+/// promptly, never silence (RFC 959 §4.2) — unless the `tls-reuse-refusal-silent` fault keeps
+/// the final reply back for good.
+async fn refuse_new_session<S>(
+    tls: tokio_rustls::server::TlsStream<S>,
+    shared: &Shared,
+) -> ServerReply {
+    drop(tls);
+    if shared.fault(Fault::TlsReuseRefusalSilent) {
+        return std::future::pending().await;
+    }
+    ServerReply::new(
+        425,
+        "Can't open data connection: the TLS session of the control connection must be reused",
+    )
 }
 
 /// Moves the job's bytes over `stream`, clear or TLS.

@@ -18,6 +18,15 @@ use tokio_rustls::server::TlsStream;
 
 pub use crate::proto::TlsMode;
 
+/// TLS 1.2 sessions the server remembers for resumption (TLS 1.3 uses stateless tickets).
+const SESSION_CACHE: usize = 4096;
+
+/// The session-ticket key of the ring provider, as [`crate::session::tls::provider`] chooses it.
+#[allow(deprecated)]
+fn ring_ticketer() -> Result<std::sync::Arc<dyn rustls::server::ProducesTickets>, rustls::Error> {
+    rustls::crypto::ring::Ticketer::new()
+}
+
 /// The subject of the throw-away certificate.
 pub const SUBJECT_CN: &str = "ftpspec reference server";
 
@@ -50,9 +59,9 @@ impl std::fmt::Debug for ServerTls {
 }
 
 impl ServerTls {
-    /// A fresh self-signed identity (ECDSA P-256) for [`NAMES`]. The one `ServerConfig` keeps
-    /// rustls's in-memory session cache, so data connections can resume the control
-    /// connection's session (RFC 4217 §10).
+    /// A fresh self-signed identity (ECDSA P-256) for [`NAMES`]. The one `ServerConfig` hands
+    /// out session tickets (and keeps a TLS 1.2 session cache), so data connections can resume
+    /// the control connection's session (RFC 4217 §10), which the server requires.
     pub fn generate(mode: TlsMode) -> Result<ServerTls, TlsIdentityError> {
         let mut params = rcgen::CertificateParams::new(NAMES.map(String::from).to_vec())?;
         params.distinguished_name = rcgen::DistinguishedName::new();
@@ -63,10 +72,14 @@ impl ServerTls {
         let cert = params.self_signed(&key)?;
         let certificate = cert.der().clone();
         let private = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-        let config = ServerConfig::builder_with_provider(crate::session::tls::provider())
+        let mut config = ServerConfig::builder_with_provider(crate::session::tls::provider())
             .with_safe_default_protocol_versions()?
             .with_no_client_auth()
             .with_single_cert(vec![certificate.clone()], private)?;
+        // Stateless tickets: resumption does not depend on a cache that sessions running side
+        // by side could evict, now that data connections must resume (RFC 4217 §10).
+        config.ticketer = ring_ticketer()?;
+        config.session_storage = rustls::server::ServerSessionMemoryCache::new(SESSION_CACHE);
         Ok(ServerTls {
             mode,
             acceptor: TlsAcceptor::from(Arc::new(config)),

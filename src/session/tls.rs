@@ -110,13 +110,19 @@ impl TlsClient {
     /// A fresh session for one control connection and its data connections: the same trust,
     /// a session cache of its own (see the module doc).
     pub fn session(&self) -> TlsSession {
-        let mut config = (*self.config).clone();
-        config.resumption = rustls::client::Resumption::in_memory_sessions(SESSION_CACHE);
+        let config = with_own_cache(&self.config);
         TlsSession {
             connector: TlsConnector::from(Arc::new(config)),
             server_name: self.server_name.clone(),
         }
     }
+}
+
+/// A copy of `config` with a session cache of its own, empty.
+fn with_own_cache(config: &ClientConfig) -> ClientConfig {
+    let mut config = config.clone();
+    config.resumption = rustls::client::Resumption::in_memory_sessions(SESSION_CACHE);
+    config
 }
 
 /// The crypto provider of every TLS connection of ftpspec, client and reference server: ring.
@@ -203,6 +209,17 @@ impl TlsSession {
                 what: "TLS handshake",
                 timeout: wait,
             }),
+        }
+    }
+
+    /// The same trust and server name with an empty session cache: a data connection made with
+    /// it negotiates a full handshake that resumes nothing (RFC 4217 §10), as a client that
+    /// does not reuse the control connection's session would (`connect … new-session`).
+    pub fn fresh(&self) -> TlsSession {
+        let config = with_own_cache(self.connector.config());
+        TlsSession {
+            connector: TlsConnector::from(Arc::new(config)),
+            server_name: self.server_name.clone(),
         }
     }
 

@@ -181,13 +181,71 @@ impl RunCheck {
     }
 }
 
-/// A precondition: `needs ipv6`.
+/// A precondition: `needs ipv6`, `needs tls`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Need {
     /// The control connection must be IPv4 (the target has an IPv4 address).
     Ipv4,
     /// The control connection must be IPv6 (the target has an IPv6 address).
     Ipv6,
+    /// `needs tls`: the run is over TLS (`--tls explicit|implicit`), so the session is
+    /// protected from its start, as every scenario of such a run is (RFC 4217).
+    Tls,
+    /// `needs auth-tls`: the target offers `AUTH TLS` (the run is `--tls explicit`), and the
+    /// scenario starts on a **clear** control connection: it sends `AUTH TLS`, `starttls`,
+    /// `PBSZ` and `PROT` itself, and `login` adds nothing (RFC 4217 §4, §9).
+    AuthTls,
+    /// `needs tls-required`: the run says the target refuses clear sessions (`--tls-required`).
+    TlsRequired,
+}
+
+impl Need {
+    /// Every precondition, in the order the language reference lists them.
+    pub const ALL: [Need; 5] = [
+        Need::Ipv4,
+        Need::Ipv6,
+        Need::Tls,
+        Need::AuthTls,
+        Need::TlsRequired,
+    ];
+
+    /// The word after `needs`.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            Need::Ipv4 => "ipv4",
+            Need::Ipv6 => "ipv6",
+            Need::Tls => "tls",
+            Need::AuthTls => "auth-tls",
+            Need::TlsRequired => "tls-required",
+        }
+    }
+}
+
+/// How `connect` protects a passive data connection (RFC 4217 §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum DataProtection {
+    /// As the session says: TLS resuming the control connection's session under `PROT P`,
+    /// clear otherwise.
+    #[default]
+    Session,
+    /// `connect … clear`: no TLS, whatever `PROT` says — a client (or a thief) that skips the
+    /// handshake, to check that a server under `PROT P` does not serve it.
+    Clear,
+    /// `connect … new-session`: TLS under `PROT P`, but a fresh TLS session that does not
+    /// resume the control connection's (RFC 4217 §10), to check how a server that requires
+    /// reuse refuses it.
+    NewSession,
+}
+
+impl DataProtection {
+    /// The option word of `connect`, `None` for the default.
+    pub fn keyword(self) -> Option<&'static str> {
+        match self {
+            DataProtection::Session => None,
+            DataProtection::Clear => Some("clear"),
+            DataProtection::NewSession => Some("new-session"),
+        }
+    }
 }
 
 /// A step and the line it is on (for `file:line` in failures).
@@ -231,11 +289,13 @@ pub enum Action {
     /// `expect-no-connection bounce`: no connection has arrived on the listener so far.
     ExpectNoConnection { channel: String },
     /// `connect data to ${epsv.port}` or `connect thief to ${epsv.port} from 127.0.0.2`: a passive
-    /// data connection, always to the control connection's peer address.
+    /// data connection, always to the control connection's peer address; `clear` or
+    /// `new-session` at the end chooses its protection (see [`DataProtection`]).
     Connect {
         channel: String,
         port: Template,
         from: Option<Template>,
+        protection: DataProtection,
     },
     /// `read data`, `read data equals "hello\n"`, `read data contains "x"`, `read data length 1024`,
     /// `read data save first`, `read data same-as first`: read until EOF (bounded) and check.
@@ -325,6 +385,12 @@ pub enum Action {
     Disconnect,
     /// `run-check reply-syntax`: the scenario is a check over the whole run (see [`RunCheck`]).
     RunCheck(RunCheck),
+    /// `starttls`: negotiates TLS on the control connection as the TLS client, after a 234 to
+    /// `AUTH TLS` (RFC 4217 §4). Only in a scenario with `needs auth-tls`.
+    StartTls,
+    /// `skip the server does not offer CCC`: ends the scenario as SKIP with that reason, for a
+    /// precondition only a reply can show (a command answered 500 or 502).
+    Skip(Template),
 }
 
 impl Action {
@@ -334,6 +400,7 @@ impl Action {
             Action::Send { payload: t, .. }
             | Action::Write { payload: t, .. }
             | Action::Note(t)
+            | Action::Skip(t)
             | Action::Collect { value: t, .. }
             | Action::SendLong { verb: t, .. }
             | Action::CheckMatches { value: t, .. } => f(t),
@@ -374,6 +441,7 @@ impl Action {
             | Action::CheckVaries { .. }
             | Action::Setup { .. }
             | Action::Disconnect
+            | Action::StartTls
             | Action::RunCheck(_) => {}
         }
     }
@@ -412,6 +480,8 @@ impl Action {
             Action::Transfer { .. } => "transfer",
             Action::Disconnect => "disconnect",
             Action::RunCheck(_) => "run-check",
+            Action::StartTls => "starttls",
+            Action::Skip(_) => "skip",
         }
     }
 

@@ -1,6 +1,7 @@
 //! File- and header-level parse errors: line, column and what the message says was expected.
 //! Bodies start on line 4 (after [`PRELUDE`]).
 
+use super::ast::{Action, Need};
 use super::testutil::*;
 use super::{parse_bytes, parse_str};
 use std::path::Path;
@@ -17,7 +18,7 @@ fn unknown_step_lists_the_steps() {
         "login\n  sned NOOP\n",
         5,
         3,
-        "check-varies, run-check, repeat, if, else, setup, end",
+        "check-varies, run-check, starttls, skip, repeat, if, else, setup, end",
     );
 }
 
@@ -171,9 +172,32 @@ fn tags_and_needs_are_checked() {
         "needs ipv5\n",
         4,
         7,
-        "expected ipv4 or ipv6, found \"ipv5\"",
+        "expected ipv4, ipv6, tls, auth-tls, tls-required, found \"ipv5\"",
     );
-    body_err("needs\n", 4, 6, "expected ipv4 or ipv6");
+    body_err(
+        "needs\n",
+        4,
+        6,
+        "expected ipv4, ipv6, tls, auth-tls, tls-required",
+    );
+    body_err("needs tls ipv4 auth-tls\n", 4, 16, "exclude each other");
+    body_err("needs auth-tls\nneeds tls\n", 5, 7, "exclude each other");
+}
+
+#[test]
+fn starttls_needs_auth_tls() {
+    body_err(
+        "send AUTH TLS\nexpect 234\nstarttls\n",
+        6,
+        1,
+        "needs auth-tls",
+    );
+    let s = one_with_headers(
+        "needs auth-tls tls-required\n",
+        "send AUTH TLS\nexpect 234\nstarttls\n",
+    );
+    assert_eq!(s.needs, [Need::AuthTls, Need::TlsRequired]);
+    assert_eq!(s.steps[2].action, Action::StartTls);
 }
 
 #[test]

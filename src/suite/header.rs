@@ -213,21 +213,33 @@ fn covers(h: &mut Header, c: &mut Cursor) -> PResult<()> {
     Ok(())
 }
 
-/// `needs ipv4|ipv6…`.
+/// `needs ipv4|ipv6|tls|auth-tls|tls-required…`. `tls` (protected from the start) and
+/// `auth-tls` (clear until the scenario's own `AUTH TLS`) exclude each other.
 fn needs(h: &mut Header, c: &mut Cursor) -> PResult<()> {
+    let words: Vec<&str> = Need::ALL.iter().map(|n| n.keyword()).collect();
+    let expected = format!("expected {}", words.join(", "));
     if c.at_end() {
-        return Err(c.error_here("expected ipv4 or ipv6 after needs"));
+        return Err(c.error_here(format!("{expected} after needs")));
     }
     while let Some(w) = c.word() {
-        let need = match w.text {
-            "ipv4" => Need::Ipv4,
-            "ipv6" => Need::Ipv6,
-            other => {
-                return Err(c
-                    .line
-                    .error(w.pos, format!("expected ipv4 or ipv6, found \"{other}\"")));
-            }
+        let Some(need) = Need::ALL.iter().copied().find(|n| n.keyword() == w.text) else {
+            let msg = format!("{expected}, found \"{}\"", w.text);
+            return Err(c.line.error(w.pos, msg));
         };
+        let clash = match need {
+            Need::Tls => Some(Need::AuthTls),
+            Need::AuthTls => Some(Need::Tls),
+            _ => None,
+        };
+        if let Some(other) = clash.filter(|o| h.needs.contains(o)) {
+            let msg = format!(
+                "`needs {}` and `needs {}` exclude each other: a session is protected from its \
+                 start, or clear until the scenario's own AUTH TLS",
+                need.keyword(),
+                other.keyword()
+            );
+            return Err(c.line.error(w.pos, msg));
+        }
         h.needs.push(need);
     }
     Ok(())

@@ -12,7 +12,7 @@
 //!   expect      200
 //! ```
 
-use super::ast::{Location, Scenario, Step};
+use super::ast::{Location, Need, Scenario, Step};
 use super::blocks::Blocks;
 use super::error::{Diag, PResult, ParseError};
 use super::header::{self, HEADERS, Header};
@@ -175,6 +175,11 @@ impl Builder {
             );
             return Err(c.line.error(kw.pos, msg));
         };
+        if kw.text == "starttls" && !self.header.needs.contains(&Need::AuthTls) {
+            let msg = "`starttls` needs the header `needs auth-tls`: only such a scenario \
+                       starts on a clear control connection of a target that offers AUTH TLS";
+            return Err(c.line.error(kw.pos, msg));
+        }
         if self.scope.is_disconnected() && steps::NEEDS_CONTROL.contains(&kw.text) {
             let msg = format!(
                 "`{}` after `disconnect`: the control connection is closed; add `reconnect` first",

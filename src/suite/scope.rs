@@ -21,6 +21,7 @@ pub(crate) const BUILTINS: &[&str] = &[
     "target.ip",
     "target.port",
     "target.netprt",
+    "target.user",
     "file.small",
     "file.large",
     "file.upload",

@@ -208,7 +208,7 @@ fn data_channels() {
             "connect d to 1 refused refused\n",
             4,
             24,
-            "expected `from`, `refused`, `within` or the end of the line, found \"refused\"",
+            "expected `from`, `clear`, `new-session`, `refused`, `within` or the end of the line, found \"refused\"",
         ),
         ("connect d to 1 from 1 from 2\n", 4, 23, "found \"from\""),
         ("connect d to 1 refuse\n", 4, 16, "found \"refuse\""),
@@ -614,4 +614,36 @@ fn covers() {
         9,
         "expected one or more commands",
     );
+}
+
+/// `connect … clear | new-session` and `skip`.
+#[test]
+fn tls_steps() {
+    check_all(&[
+        (
+            "connect d to 1 clear new-session\n",
+            4,
+            22,
+            "or the end of the line",
+        ),
+        (
+            "connect d to 1 clear refused\n",
+            4,
+            22,
+            "or the end of the line",
+        ),
+        (
+            "connect d to 1 refused clear\n",
+            4,
+            24,
+            "or the end of the line",
+        ),
+        (
+            "connect d to 1 clear from 127.0.0.2\n",
+            4,
+            22,
+            "or the end of the line",
+        ),
+        ("skip\n", 4, 5, "expected the reason to skip"),
+    ]);
 }

@@ -7,7 +7,7 @@
 use super::args::{
     channel, keyword, name, number, number_up_to, optional, payload, template_arg, unexpected,
 };
-use super::ast::{Action, DataCheck, RunCheck};
+use super::ast::{Action, DataCheck, DataProtection, RunCheck};
 use super::error::PResult;
 use super::expect;
 use super::lexer::Cursor;
@@ -45,6 +45,8 @@ pub(crate) const STEPS: &[(&str, StepFn)] = &[
     ("check", values::check),
     ("check-varies", values::check_varies),
     ("run-check", run_check),
+    ("starttls", starttls),
+    ("skip", skip),
 ];
 
 /// Steps that use the control connection: refused after `disconnect` until `reconnect`.
@@ -58,6 +60,7 @@ pub(crate) const NEEDS_CONTROL: &[&str] = &[
     "expect-silence",
     "abort",
     "transfer",
+    "starttls",
 ];
 
 /// The largest `send-long` count: a megabyte is far past any line limit a server may have.
@@ -171,27 +174,37 @@ fn expect_no_connection(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
 /// The longest `connect … refused within` wait, in milliseconds.
 pub const MAX_REFUSED_WITHIN_MS: u32 = 60_000;
 
-/// `connect <name> to <port> [from <addr>] [refused [within <ms>]]`. There is no host: the
-/// runner always connects to the control connection's peer (RFC 2428 §3, and a hostile 227
-/// must not redirect us). With `refused` the connection must fail, and the channel is not
-/// opened; `within` gives the server that long to stop accepting.
+/// `connect <name> to <port> [from <addr>] [clear | new-session | refused [within <ms>]]`.
+/// There is no host: the runner always connects to the control connection's peer (RFC 2428
+/// §3, and a hostile 227 must not redirect us). With `refused` the connection must fail, and
+/// the channel is not opened; `within` gives the server that long to stop accepting. `clear`
+/// and `new-session` choose how an open connection is protected (RFC 4217 §9, §10).
 fn connect(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     let (channel, _) = channel(c)?;
     keyword(c, "to", "after the channel name")?;
     let port = template_arg(c, scope, "a port after `to` (like ${epsv.port})")?;
     let (mut from, mut refused, mut within_ms) = (None, false, None);
+    let mut protection = DataProtection::Session;
+    let unset = |p: DataProtection| p == DataProtection::Session;
     while let Some(w) = c.word() {
         match w.text {
-            "refused" if !refused => refused = true,
+            "refused" if !refused && unset(protection) => refused = true,
             "within" if refused && within_ms.is_none() => {
                 let what = format!("milliseconds from 1 to {MAX_REFUSED_WITHIN_MS}");
                 within_ms = Some(number_up_to(c, MAX_REFUSED_WITHIN_MS, &what)?);
             }
-            "from" if from.is_none() && within_ms.is_none() => {
+            "from" if from.is_none() && within_ms.is_none() && unset(protection) => {
                 let what = "a local address to connect from after `from`";
                 from = Some(template_arg(c, scope, what)?);
             }
-            _ => return Err(unexpected(c, w, &["from", "refused", "within"])),
+            "clear" if !refused && unset(protection) => protection = DataProtection::Clear,
+            "new-session" if !refused && unset(protection) => {
+                protection = DataProtection::NewSession
+            }
+            _ => {
+                let words = ["from", "clear", "new-session", "refused", "within"];
+                return Err(unexpected(c, w, &words));
+            }
         }
     }
     if refused {
@@ -207,6 +220,7 @@ fn connect(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
         channel,
         port,
         from,
+        protection,
     })
 }
 
@@ -384,6 +398,20 @@ fn run_check(c: &mut Cursor, _: &mut Scope) -> PResult<Action> {
 fn reconnect(_: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
     scope.reconnected();
     Ok(Action::Reconnect)
+}
+
+/// `starttls`: the TLS handshake on the control connection, after `AUTH TLS` got 234. Whether
+/// the scenario `needs auth-tls` is checked by the file parser, which sees the headers.
+fn starttls(_: &mut Cursor, _: &mut Scope) -> PResult<Action> {
+    Ok(Action::StartTls)
+}
+
+/// `skip <reason>`: the scenario ends as SKIP with the reason (a payload, like `note`).
+fn skip(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {
+    if c.at_end() {
+        return Err(c.error_here("expected the reason to skip after `skip`"));
+    }
+    payload(c, scope).map(Action::Skip)
 }
 
 fn note(c: &mut Cursor, scope: &mut Scope) -> PResult<Action> {

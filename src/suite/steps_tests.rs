@@ -174,6 +174,7 @@ fn expect_as_pasv_binds_ip_and_port() {
             channel: "d".into(),
             port: t(vec![var("pasv.port")]),
             from: Some(t(vec![var("pasv.ip")])),
+            protection: DataProtection::Session,
         }
     );
 }
@@ -214,7 +215,8 @@ fn data_channel_steps() {
             Action::Connect {
                 channel: ch("p"),
                 port: lit("6446"),
-                from: None
+                from: None,
+                protection: DataProtection::Session,
             },
             Action::Read {
                 channel: ch("data"),

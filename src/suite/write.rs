@@ -7,9 +7,7 @@
 //! end with a blank (then quoted); texts after `contains`, `equals` and `write` always quoted;
 //! `check` values and the `send-long` verb bare when they are one word, else quoted.
 
-use super::ast::{
-    Action, CodePattern, DataCheck, Expect, Need, Scenario, Step, Template, TextCheck,
-};
+use super::ast::{Action, CodePattern, DataCheck, Expect, Scenario, Step, Template, TextCheck};
 use super::escape::{Style, encode_template, encode_text};
 use std::fmt::{self, Write};
 
@@ -42,7 +40,7 @@ impl fmt::Display for Scenario {
             line(f, 1, "tags", &self.tags.join(" "))?;
         }
         if !self.needs.is_empty() {
-            let needs: Vec<&str> = self.needs.iter().map(|n| need_word(*n)).collect();
+            let needs: Vec<&str> = self.needs.iter().map(|n| n.keyword()).collect();
             line(f, 1, "needs", &needs.join(" "))?;
         }
         if !self.covers.is_empty() {
@@ -57,13 +55,6 @@ impl fmt::Display for Scenario {
             line(f, 1, "covers", &covers.join(" "))?;
         }
         steps(f, 1, &self.steps)
-    }
-}
-
-fn need_word(need: Need) -> &'static str {
-    match need {
-        Need::Ipv4 => "ipv4",
-        Need::Ipv6 => "ipv6",
     }
 }
 
@@ -149,9 +140,14 @@ fn step_words(action: &Action) -> (&'static str, String) {
             channel,
             port,
             from,
+            protection,
         } => {
             let to = format!("{channel} to {}", token(port));
-            ("connect", with_option(&to, "from", from.as_ref()))
+            let head = with_option(&to, "from", from.as_ref());
+            match protection.keyword() {
+                Some(word) => ("connect", format!("{head} {word}")),
+                None => ("connect", head),
+            }
         }
         Action::Read { channel, checks } => ("read", read_args(channel, checks)),
         Action::Write { channel, payload } => ("write", format!("{channel} {}", quoted(payload))),
@@ -216,6 +212,8 @@ fn step_words(action: &Action) -> (&'static str, String) {
         }
         Action::Disconnect => ("disconnect", String::new()),
         Action::RunCheck(check) => ("run-check", check.keyword().to_string()),
+        Action::StartTls => ("starttls", String::new()),
+        Action::Skip(reason) => ("skip", payload_text(reason)),
     }
 }
 

@@ -69,7 +69,9 @@ fn every_byte_scenario() -> Scenario {
             channel: ch("p"),
             port: lit(reversed.clone()),
             from: Some(lit(all.clone())),
+            protection: DataProtection::NewSession,
         }),
+        step(Action::Skip(bytes_then_var(&all, "reply.code"))),
         step(Action::Read {
             channel: ch("p"),
             checks: vec![
@@ -417,4 +419,28 @@ fn mutated_bytes_never_panic() {
             all.iter().for_each(assert_round_trip);
         }
     }
+}
+
+/// The FTPS constructs: `needs tls|auth-tls|tls-required`, `starttls`, `skip`, and `connect`
+/// with `clear` or `new-session`, written canonically and read back.
+#[test]
+fn tls_constructs_round_trip() {
+    let src = "scenario rfc4217.x.y \"t\"\nspec RFC4217 §4 MUST\nrequirement \"r\"\nneeds auth-tls tls-required\nsend AUTH TLS\nexpect 234\nstarttls\nsend EPSV\nexpect 229 as epsv\nconnect a to ${epsv.port} clear\nconnect b to ${epsv.port} from 127.0.0.1 new-session\nskip  not offered  \n";
+    let parsed = crate::suite::parse_str(src, std::path::Path::new("t")).unwrap();
+    let text = parsed[0].to_string();
+    assert!(
+        text.contains("  needs       auth-tls tls-required\n"),
+        "{text}"
+    );
+    assert!(text.contains("  starttls\n"), "{text}");
+    assert!(
+        text.contains("  connect     a to ${epsv.port} clear\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  connect     b to ${epsv.port} from 127.0.0.1 new-session\n"),
+        "{text}"
+    );
+    assert!(text.contains("  skip        not offered\n"), "{text}");
+    assert_round_trip(&parsed[0]);
 }

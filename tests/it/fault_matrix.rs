@@ -4,6 +4,7 @@
 //! other scenario still passes. Every scenario is aimed at by at least one fault: a check that
 //! cannot fail is a defect. A SKIP or a BLOCKED never counts as catching a fault.
 
+use crate::fault_matrix_tls::TLS_MATRIX;
 use crate::support::{all_scenarios, run_suite};
 use ftpspec::runner::{RunReport, Verdict};
 use ftpspec::server::{Fault, FaultSet};
@@ -651,7 +652,7 @@ const MATRIX: &[Row] = &[
     },
 ];
 
-fn matches(pattern: &str, id: &str) -> bool {
+pub(crate) fn matches(pattern: &str, id: &str) -> bool {
     match pattern.strip_suffix('*') {
         Some(prefix) => id.starts_with(prefix),
         None => pattern == id,
@@ -663,7 +664,7 @@ fn all_ids() -> Vec<String> {
     all_scenarios().into_iter().map(|s| s.id).collect()
 }
 
-fn aimed_at(groups: &[&[&str]]) -> BTreeSet<String> {
+pub(crate) fn aimed_at(groups: &[&[&str]]) -> BTreeSet<String> {
     all_ids()
         .into_iter()
         .filter(|id| groups.iter().flat_map(|g| g.iter()).any(|p| matches(p, id)))
@@ -672,7 +673,7 @@ fn aimed_at(groups: &[&[&str]]) -> BTreeSet<String> {
 
 /// The scenarios the clean server SKIPs here: a precondition this machine does not meet (no
 /// IPv6, no 127.0.0.2, no port below 1024). They can be neither caught nor blocked by a fault.
-fn skipped(report: &RunReport) -> BTreeSet<String> {
+pub(crate) fn skipped(report: &RunReport) -> BTreeSet<String> {
     report
         .outcomes
         .iter()
@@ -719,62 +720,104 @@ async fn each_fault_fails_exactly_its_scenarios() {
         reports.extend(done.into_iter().map(|(_, report)| report));
     }
     for (row, report) in MATRIX.iter().zip(reports) {
-        let name = row.fault;
-        // Only a FAIL, WARN or INFO catches a fault: a scenario that SKIPs or is BLOCKED under it
-        // has not shown the violation. Scenarios this machine cannot run at all are left out.
-        let fails: BTreeSet<String> = aimed_at(row.fails).difference(&clean).cloned().collect();
-        let blocked: BTreeSet<String> = aimed_at(row.blocked).difference(&clean).cloned().collect();
-        assert!(
-            !aimed_at(row.fails).is_empty(),
-            "{name} makes no scenario fail"
-        );
-        let mut broken = BTreeSet::new();
-        let mut stopped = BTreeSet::new();
-        for o in &report.outcomes {
-            match o.verdict {
-                Verdict::Pass => {}
-                Verdict::Skip => assert!(
-                    clean.contains(&o.id),
-                    "{name}: {} is SKIP under the fault but runs on the clean server: {:?}",
-                    o.id,
-                    o.reason
-                ),
-                Verdict::Fail | Verdict::Warn | Verdict::Info => {
-                    // A MUST fails, a SHOULD warns, a MAY records INFO; never another way round.
-                    let want = match o.spec.level {
-                        Level::Must => Verdict::Fail,
-                        Level::Should => Verdict::Warn,
-                        Level::May => Verdict::Info,
-                    };
-                    assert_eq!(o.verdict, want, "{name}: {} has the wrong verdict", o.id);
-                    broken.insert(o.id.clone());
-                }
-                Verdict::Blocked => {
-                    let reason = o.reason.as_deref().unwrap_or_default();
-                    assert!(
-                        reason.starts_with("could not exercise the requirement: "),
-                        "{name}: {} is BLOCKED without saying why: {reason}",
-                        o.id
-                    );
-                    stopped.insert(o.id.clone());
-                }
-                Verdict::Error => panic!("{name}: {} is ERROR: {:?}", o.id, o.reason),
+        let expected = Expected {
+            fails: aimed_at(row.fails),
+            blocked: aimed_at(row.blocked),
+            errors: BTreeSet::new(),
+        };
+        assert_row(row.fault, &expected, &clean, &report);
+    }
+}
+
+/// What a fault must do to the scenarios of a run: which fail (FAIL, WARN or INFO by level),
+/// which are BLOCKED, which are ERROR (the harness could not get a session at all); every other
+/// scenario passes.
+pub(crate) struct Expected {
+    pub fails: BTreeSet<String>,
+    pub blocked: BTreeSet<String>,
+    pub errors: BTreeSet<String>,
+}
+
+/// Checks one fault's report against what it must do. `clean` holds the scenarios the clean
+/// server SKIPs here: they are left out (this machine cannot run them).
+pub(crate) fn assert_row(
+    name: &str,
+    expected: &Expected,
+    clean: &BTreeSet<String>,
+    report: &RunReport,
+) {
+    // Only a FAIL, WARN or INFO catches a fault: a scenario that SKIPs or is BLOCKED under it
+    // has not shown the violation. Scenarios this machine cannot run at all are left out.
+    let fails: BTreeSet<String> = expected.fails.difference(clean).cloned().collect();
+    let blocked: BTreeSet<String> = expected.blocked.difference(clean).cloned().collect();
+    let errors: BTreeSet<String> = expected.errors.difference(clean).cloned().collect();
+    assert!(!expected.fails.is_empty(), "{name} makes no scenario fail");
+    let (mut broken, mut stopped, mut errored) =
+        (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    for o in &report.outcomes {
+        match o.verdict {
+            Verdict::Pass => {}
+            Verdict::Skip => assert!(
+                clean.contains(&o.id),
+                "{name}: {} is SKIP under the fault but runs on the clean server: {:?}",
+                o.id,
+                o.reason
+            ),
+            Verdict::Fail | Verdict::Warn | Verdict::Info => {
+                // A MUST fails, a SHOULD warns, a MAY records INFO; never another way round.
+                let want = match o.spec.level {
+                    Level::Must => Verdict::Fail,
+                    Level::Should => Verdict::Warn,
+                    Level::May => Verdict::Info,
+                };
+                assert_eq!(o.verdict, want, "{name}: {} has the wrong verdict", o.id);
+                broken.insert(o.id.clone());
+            }
+            Verdict::Blocked => {
+                let reason = o.reason.as_deref().unwrap_or_default();
+                assert!(
+                    reason.starts_with("could not exercise the requirement: "),
+                    "{name}: {} is BLOCKED without saying why: {reason}",
+                    o.id
+                );
+                stopped.insert(o.id.clone());
+            }
+            Verdict::Error => {
+                let reason = o.reason.as_deref().unwrap_or_default();
+                assert!(
+                    errors.contains(&o.id),
+                    "{name}: {} is ERROR: {reason}",
+                    o.id
+                );
+                // Prompt and clear: the harness says what went wrong, it did not hang.
+                assert!(
+                    !reason.is_empty() && !reason.contains("did not finish within its limit"),
+                    "{name}: {} is ERROR without a prompt reason: {reason}",
+                    o.id
+                );
+                errored.insert(o.id.clone());
             }
         }
-        assert_eq!(
-            broken, fails,
-            "fault {name}: scenarios failed (left) vs aimed at (right)"
-        );
-        assert_eq!(
-            stopped, blocked,
-            "fault {name}: scenarios blocked (left) vs expected blocked (right)"
-        );
     }
+    assert_eq!(
+        broken, fails,
+        "fault {name}: scenarios failed (left) vs aimed at (right)"
+    );
+    assert_eq!(
+        stopped, blocked,
+        "fault {name}: scenarios blocked (left) vs expected blocked (right)"
+    );
+    assert_eq!(
+        errored, errors,
+        "fault {name}: scenarios in ERROR (left) vs expected in ERROR (right)"
+    );
 }
 
 #[test]
 fn every_scenario_is_aimed_at_by_a_fault() {
-    let covered: BTreeSet<String> = MATRIX.iter().flat_map(|r| aimed_at(r.fails)).collect();
+    let plain = MATRIX.iter().flat_map(|r| aimed_at(r.fails));
+    let tls = TLS_MATRIX.iter().flat_map(|r| aimed_at(r.fails));
+    let covered: BTreeSet<String> = plain.chain(tls).collect();
     for id in all_ids() {
         assert!(covered.contains(&id), "no fault makes {id} fail");
     }
@@ -784,6 +827,7 @@ fn every_scenario_is_aimed_at_by_a_fault() {
 fn every_fault_is_in_the_matrix() {
     for fault in Fault::ALL {
         let covered = MATRIX.iter().any(|r| r.fault == fault.name())
+            || TLS_MATRIX.iter().any(|r| r.fault == fault.name())
             || NARROW_RANGE_FAULTS.contains(&fault.name())
             || FUZZ_ONLY_FAULTS.contains(&fault.name());
         assert!(covered, "fault {} has no matrix row", fault.name());

@@ -3,6 +3,7 @@
 mod cli;
 mod expect;
 mod fault_matrix;
+mod fault_matrix_tls;
 mod fuzz_replay;
 mod fuzzing;
 mod hostile;

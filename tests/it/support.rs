@@ -131,3 +131,37 @@ pub fn scratch(area: &str, name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
 }
+
+/// The ID prefix of the RFC 4217 suite.
+pub const RFC4217: &str = "rfc4217.";
+
+/// Runs the RFC 4217 suite against the reference server with `faults`, serving explicit FTPS
+/// and requiring TLS, with ftpspec told so (`--tls explicit --tls-required`).
+pub async fn run_tls_suite(faults: FaultSet) -> RunReport {
+    use ftpspec::proto::TlsMode;
+    use ftpspec::session::{TlsClient, Trust};
+    let v4: SocketAddr = ([127, 0, 0, 1], 0).into();
+    let config = Config {
+        faults,
+        passive_ports: Some(passive_block()),
+        send_pause: Some(Duration::from_millis(1)),
+        tls: Some(TlsMode::Explicit),
+        tls_required: true,
+        ..Config::default()
+    };
+    let handle = server::start(&[v4], config)
+        .await
+        .expect("bind 127.0.0.1:0");
+    let mut run = config_for(&handle);
+    let cert = handle.certificate().expect("a TLS server").clone();
+    let trust = Trust::Certificates(vec![cert]);
+    run.tls = Some(TlsClient::new(TlsMode::Explicit, &trust, "localhost").expect("TLS client"));
+    run.tls_required = true;
+    let scenarios: Vec<Scenario> = all_scenarios()
+        .into_iter()
+        .filter(|s| s.id.starts_with(RFC4217))
+        .collect();
+    let report = runner::run(scenarios, Arc::new(run), None, |_| {}).await;
+    handle.shutdown().await;
+    report
+}

@@ -7,6 +7,7 @@ use ftpspec::proto::TlsMode;
 use ftpspec::runner::{self, URGENT_OVER_TLS, Verdict};
 use ftpspec::server::FaultSet;
 use ftpspec::session::{TlsClient, Trust};
+use ftpspec::suite::Need;
 use std::sync::Arc;
 
 /// Every scenario of the default suite, by the same IDs, over a protected session: all pass,
@@ -27,6 +28,16 @@ async fn whole_suite_over(mode: TlsMode) {
         .map(|s| s.id.clone())
         .collect();
     assert!(!urgent.is_empty(), "the suite has urgent-ABOR scenarios");
+    // Without --tls-required the scenarios that need it are SKIP; under implicit TLS so are
+    // those that start clear and send AUTH TLS themselves.
+    let precondition: Vec<String> = scenarios
+        .iter()
+        .filter(|s| {
+            s.needs.contains(&Need::TlsRequired)
+                || (mode == TlsMode::Implicit && s.needs.contains(&Need::AuthTls))
+        })
+        .map(|s| s.id.clone())
+        .collect();
     let mut ids: Vec<String> = scenarios.iter().map(|s| s.id.clone()).collect();
     ids.sort();
     let report = runner::run(scenarios, Arc::new(config), None, |_| {}).await;
@@ -34,6 +45,10 @@ async fn whole_suite_over(mode: TlsMode) {
     let got: Vec<String> = report.outcomes.iter().map(|o| o.id.clone()).collect();
     assert_eq!(got, ids, "the same scenario IDs as a plain run");
     for o in &report.outcomes {
+        if precondition.contains(&o.id) {
+            assert_eq!(o.verdict, Verdict::Skip, "{}", o.id);
+            continue;
+        }
         if urgent.contains(&o.id) {
             assert_eq!(o.verdict, Verdict::Skip, "{}", o.id);
             assert_eq!(o.reason.as_deref(), Some(URGENT_OVER_TLS), "{}", o.id);
@@ -197,4 +212,39 @@ async fn under_prot_p_the_server_sends_no_clear_data() {
     );
     assert_eq!(ctrl.read_reply(wait).await.unwrap().code.0, 425);
     handle.shutdown().await;
+}
+
+/// `ftpspec run --tls explicit --tls-required` starts the built-in server requiring TLS and
+/// passes the RFC 4217 suite, the clear-login check included; `--tls-required` without TLS is
+/// a usage error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rfc4217_suite_passes_against_the_builtin_server_requiring_tls() {
+    let args = ["run", "--tls", "explicit", "--tls-required", "rfc4217"];
+    let out = run_binary(args.iter().map(|s| s.to_string()).collect()).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("clear-login-refused"), "{stdout}");
+    assert!(
+        !stdout.contains("  SKIP "),
+        "every RFC 4217 scenario runs: {stdout}"
+    );
+    let out = run_binary(vec!["run".into(), "--tls-required".into()]).await;
+    assert_one_line_exit_2(&out, "--tls-required needs --tls");
+}
+
+/// Without --tls the RFC 4217 scenarios are SKIP with the reason, and the run stays green.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_tls_the_rfc4217_suite_is_skip() {
+    let out = run_binary(vec!["run".into(), "rfc4217".into()]).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("needs a run over TLS"), "{stdout}");
+    assert!(
+        stdout.contains("needs a target that offers AUTH TLS"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("PASS "),
+        "nothing runs in the clear: {stdout}"
+    );
 }

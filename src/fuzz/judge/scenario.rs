@@ -240,6 +240,7 @@ fn step(trace: &Trace, act: &Act, last: Option<ReplayCheck>) -> Option<Action> {
                 },
                 from: (*chan == Chan::Thief)
                     .then(|| Template::literal(crate::fuzz::exec::data::THIEF_IP.to_string())),
+                protection: Default::default(),
             }
         }
         Act::Accept => Action::Accept {

@@ -78,8 +78,8 @@ const fn entry(verb: &'static [u8], login: bool, arg: Arg, run: Handler) -> Entr
     }
 }
 
-/// Every command the server knows. Before login only USER, PASS, QUIT, AUTH, PBSZ, PROT, FEAT,
-/// SYST, NOOP and HELP are allowed.
+/// Every command the server knows. Before login only USER, PASS, QUIT, AUTH, PBSZ, PROT, CCC,
+/// FEAT, SYST, NOOP and HELP are allowed.
 const TABLE: &[Entry] = &[
     entry(b"USER", false, Arg::Required, auth::user),
     entry(b"PASS", false, Arg::Optional, auth::pass),
@@ -87,6 +87,7 @@ const TABLE: &[Entry] = &[
     entry(b"AUTH", false, Arg::Required, security::auth),
     entry(b"PBSZ", false, Arg::Required, security::pbsz),
     entry(b"PROT", false, Arg::Required, security::prot),
+    entry(b"CCC", false, Arg::None, security::ccc),
     entry(b"REIN", true, Arg::None, auth::rein),
     entry(b"FEAT", false, Arg::None, info::feat),
     entry(b"SYST", false, Arg::None, info::syst),
@@ -131,6 +132,9 @@ pub fn dispatch(s: &mut Session, shared: &Shared, line: &[u8]) -> Action {
     };
     if entry.login && !s.logged_in() {
         return not_logged_in();
+    }
+    if security::refused_in_clear(s, shared, entry.verb) {
+        return security::tls_required();
     }
     if glued {
         // `EPRT|1|…`: a known verb with its argument glued on. RFC 2428 §2: "The EPRT command

@@ -218,3 +218,71 @@ fn auth_pbsz_prot_follow_rfc_4217() {
         assert!(text.contains(line), "{text}");
     }
 }
+
+/// CCC is refused (534 over TLS, 533 in the clear), and a server that requires TLS answers a
+/// clear USER or PASS with 530 — each FTPS fault bends exactly its reply.
+#[test]
+fn ccc_and_tls_required() {
+    use crate::proto::TlsMode;
+    let tls = crate::server::tls::ServerTls::generate(TlsMode::Explicit).unwrap();
+    let with = |faults: &[Fault], required: bool| {
+        let mut sh = shared(faults).with_tls(tls.clone());
+        sh.config.tls_required = required;
+        sh
+    };
+    let clean = with(&[], true);
+    let mut s = session();
+    s.auth = Auth::LoggedOut;
+    assert_eq!(code(&mut s, &clean, b"CCC"), 533);
+    assert_eq!(code(&mut s, &clean, b"USER anonymous"), 530);
+    assert_eq!(code(&mut s, &clean, b"PASS x"), 530);
+    assert_eq!(code(&mut s, &with(&[], false), b"USER anonymous"), 331);
+    let lax = with(&[Fault::PlainLoginWhenTlsRequired], true);
+    assert_eq!(code(&mut s, &lax, b"USER anonymous"), 331);
+    assert_eq!(
+        code(
+            &mut s,
+            &with(&[Fault::PbszBeforeAuthAccepted], true),
+            b"PBSZ 0"
+        ),
+        200
+    );
+    assert_eq!(
+        code(
+            &mut s,
+            &with(&[Fault::AuthUnknownMechanism501], true),
+            b"AUTH X"
+        ),
+        501
+    );
+    let Action::Reply(r) = dispatch(
+        &mut s,
+        &with(&[Fault::Auth234NoHandshake], true),
+        b"AUTH TLS",
+    ) else {
+        panic!("234 without a handshake is a plain reply");
+    };
+    assert_eq!(r.code().0, 234);
+    s.security.control = true;
+    assert_eq!(code(&mut s, &clean, b"CCC"), 534);
+    assert_eq!(code(&mut s, &clean, b"USER anonymous"), 331);
+    assert_eq!(
+        code(&mut s, &with(&[Fault::Ccc533WhenProtected], true), b"CCC"),
+        533
+    );
+    assert_eq!(
+        code(&mut s, &with(&[Fault::PbszZeroRefused], true), b"PBSZ 0"),
+        501
+    );
+    let order = with(&[Fault::PbszProtOrderNotEnforced], true);
+    assert_eq!(code(&mut s, &order, b"PROT P"), 200);
+    let any = with(&[Fault::ProtAnyLevel200], true);
+    assert_eq!(code(&mut s, &any, b"PROT S"), 200);
+    assert_eq!(code(&mut s, &any, b"PROT X"), 200);
+    assert!(super::security::data_acceptor(&s, &any).is_none());
+    let ignored = with(&[Fault::ProtCIgnored], true);
+    assert_eq!(code(&mut s, &ignored, b"PROT P"), 200);
+    assert_eq!(code(&mut s, &ignored, b"PROT C"), 200);
+    assert!(super::security::data_acceptor(&s, &ignored).is_some());
+    assert!(super::security::data_acceptor(&s, &with(&[Fault::ProtPDataInClear], true)).is_none());
+}
