@@ -63,6 +63,9 @@ impl Exec<'_> {
             return;
         }
         let chan = if foreign { Chan::Thief } else { Chan::Passive };
+        if foreign {
+            self.ledger.foreign_connection();
+        }
         let from = foreign.then_some(THIEF_IP);
         let peer = self.ctrl.peer().ip();
         let result = connect_data(

@@ -69,6 +69,9 @@ pub struct Ledger {
     /// The last login command's reply logged the session in (230), and no USER or REIN
     /// came since: servers may refuse SYST before login (vsftpd: 530).
     logged_in: bool,
+    /// A data connection came from another address than ftpspec's (the RFC 2577 §4 thief):
+    /// the server may say so on the control connection at any moment, unasked.
+    foreign_seen: bool,
 }
 
 /// The sentinel: a command sent after a line whose reply is late or may be followed by more,
@@ -96,6 +99,7 @@ impl Ledger {
             data_stale: false,
             sentinel: None,
             logged_in: false,
+            foreign_seen: false,
         }
     }
 
@@ -143,6 +147,15 @@ impl Ledger {
             None => self.new_command(b"ABOR".to_vec(), true),
         }
         self.passive_stale();
+    }
+
+    /// A data connection from another address (the thief of RFC 2577 §4) reached, or tried,
+    /// the server's passive port. A server that defends the port may tell of it with a reply
+    /// nobody asked for (pyftpdlib 2.2.0: `425 Rejected data connection from foreign address`),
+    /// which would be taken for the next command's and shift every reply after it: from now
+    /// on the order of replies is in doubt.
+    pub fn foreign_connection(&mut self) {
+        self.foreign_seen = true;
     }
 
     /// The sentinel went out (see [`SENTINEL`]): a command of its own, owed its 215.
@@ -247,6 +260,9 @@ impl Ledger {
         if setup_owed || after {
             self.trace.commands[i].ambiguous = true;
             self.trace.commands[i].behind_setup = true;
+        }
+        if self.foreign_seen {
+            self.trace.commands[i].ambiguous = true;
         }
         if !self.answered_early.contains(&i) {
             let in_progress = self.queue.front().is_some_and(|&head| {
@@ -898,6 +914,20 @@ mod tests {
         take(&mut after, "200 ok\r\n");
         after.sent(b"NOOP\r\n");
         assert!(!after.trace.commands[2].ambiguous);
+    }
+
+    #[test]
+    fn after_a_foreign_data_connection_replies_are_matched_with_doubt() {
+        let mut l = logged_in();
+        l.sent(b"PASV\r\n");
+        take(&mut l, "227 Entering passive mode (127,0,0,1,4,1)\r\n");
+        l.foreign_connection();
+        l.sent(b"PASV\r\nEPRT |1|127.0.0.1|9|\r\n");
+        assert!(l.trace.commands[2].ambiguous && l.trace.commands[3].ambiguous);
+        assert!(
+            !l.trace.commands[2].behind_setup,
+            "a silence there is not judged"
+        );
     }
 
     #[test]
