@@ -109,7 +109,13 @@ PY
 # The CA key is deleted once it has signed.
 make_cert() {
     local dir=$1
-    command -v openssl >/dev/null || die "openssl (the command) is needed to make the test certificate"
+    if ! command -v openssl >/dev/null; then
+        log "installing openssl (apt-get), to make the test certificate"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get install -y -qq openssl >/dev/null 2>&1 ||
+            { apt-get update -qq >/dev/null && apt-get install -y -qq openssl >/dev/null; } ||
+            die "cannot install openssl (the command), needed to make the test certificate"
+    fi
     mkdir -p "$dir"
     rm -f "$dir"/ca.* "$dir"/server.*
     (
