@@ -79,17 +79,63 @@ wait_for_file() {
     return 1
 }
 
-# greets HOST PORT: true when a 220 greeting arrives on HOST:PORT within 5 s.
+# greets HOST PORT [CA]: true when a 220 greeting arrives on HOST:PORT within 5 s. With CA
+# (a PEM file), the connection is implicit TLS from the first byte, checked against CA.
 greets() {
-    "$PYTHON" - "$1" "$2" <<'PY'
-import socket, sys
+    "$PYTHON" - "$1" "$2" "${3:-}" <<'PY'
+import socket, ssl, sys
+host, port, ca = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 try:
-    with socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5) as s:
+    with socket.create_connection((host, port), timeout=5) as raw:
+        s = raw
+        if ca:
+            s = ssl.create_default_context(cafile=ca).wrap_socket(raw, server_hostname=host)
         s.settimeout(5)
         ok = s.recv(512).startswith(b"220")
         s.sendall(b"QUIT\r\n")
-except OSError:
+except (OSError, ssl.SSLError):
     ok = False
 sys.exit(0 if ok else 1)
 PY
+}
+
+# make_cert DIR: a throw-away certificate authority and a server certificate it signs, for
+# the TLS interop servers (openssl CLI; ftpspec itself has no OpenSSL in it):
+#   DIR/ca.pem                 the CA certificate: what `ftpspec run --tls-ca` trusts
+#   DIR/server.pem, server.key the server's certificate (then the CA's: the chain) and key,
+#                              for localhost, 127.0.0.1 and ::1 (subjectAltName), so that
+#                              rustls checks it against the host in the target URL
+# ECDSA P-256 keys, valid for 30 days, made afresh at each start: nothing outlives the run.
+# The CA key is deleted once it has signed.
+make_cert() {
+    local dir=$1
+    if ! command -v openssl >/dev/null; then
+        log "installing openssl (apt-get), to make the test certificate"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get install -y -qq openssl >/dev/null 2>&1 ||
+            { apt-get update -qq >/dev/null && apt-get install -y -qq openssl >/dev/null; } ||
+            die "cannot install openssl (the command), needed to make the test certificate"
+    fi
+    mkdir -p "$dir"
+    rm -f "$dir"/ca.* "$dir"/server.*
+    (
+        cd "$dir"
+        umask 077
+        openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -keyout ca.key -out ca.pem -days 30 -subj "/CN=ftpspec interop test CA" \
+            -addext "basicConstraints=critical,CA:TRUE" \
+            -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+        openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -keyout server.key -out server.csr -subj "/CN=localhost" 2>/dev/null
+        printf '%s\n' \
+            "basicConstraints=critical,CA:FALSE" \
+            "keyUsage=critical,digitalSignature" \
+            "extendedKeyUsage=serverAuth" \
+            "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1" >server.ext
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+            -days 30 -extfile server.ext -out server.crt 2>/dev/null
+        cat server.crt ca.pem >server.pem
+        rm -f ca.key ca.srl server.csr server.ext server.crt
+        chmod 0644 ca.pem server.pem
+    ) || die "cannot make the test certificate in $dir"
 }

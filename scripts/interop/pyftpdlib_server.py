@@ -6,6 +6,11 @@ one IO loop, never a wildcard address), with a small passive port range. Logins:
 `ftpspec`/`ftpspec`, both with read and write access to the data root. pyftpdlib's defaults
 for RFC 2577 stay as they are (no foreign addresses in PORT/EPRT, no privileged ports).
 
+With --tls-cert (and --tls-key), the handler is pyftpdlib's TLS_FTPHandler (pyOpenSSL) and
+TLS is required: AUTH TLS before USER/PASS (tls_control_required) and PROT P before any data
+setup command (tls_data_required); the URLs are then ftpes:// (explicit FTPS, RFC 4217 §4;
+pyftpdlib has no implicit mode).
+
 Once listening it writes the target URLs to --url-file (first line: the URL to test with; a
 second line `ipv6 ftp://[::1]:P` when ::1 is served), atomically, so the caller can wait for it.
 """
@@ -59,6 +64,8 @@ def main():
     p.add_argument("--url-file", required=True)
     p.add_argument("--log-level", default="INFO")
     p.add_argument("--poller", default="default", choices=["default", "epoll", "poll", "select"])
+    p.add_argument("--tls-cert", help="PEM certificate chain: serve FTPS, TLS required")
+    p.add_argument("--tls-key", help="PEM private key of --tls-cert")
     args = p.parse_args()
 
     logging.basicConfig(
@@ -74,6 +81,17 @@ def main():
     authorizer.add_user("ftpspec", "ftpspec", args.root, perm=PERMS)
 
     handler = FTPHandler
+    scheme = "ftp"
+    if args.tls_cert:
+        # Imported here: plain runs need no pyOpenSSL.
+        from pyftpdlib.handlers import TLS_FTPHandler
+
+        handler = TLS_FTPHandler
+        handler.certfile = args.tls_cert
+        handler.keyfile = args.tls_key
+        handler.tls_control_required = True
+        handler.tls_data_required = True
+        scheme = "ftpes"
     handler.authorizer = authorizer
     handler.passive_ports = list(range(first, last + 1))
     handler.banner = f"pyftpdlib {PYFTPDLIB_VERSION} ready (ftpspec interop)"
@@ -82,15 +100,16 @@ def main():
     servers = [FTPServer(s, handler, ioloop=ioloop) for s in socks]
 
     host = "localhost" if ipv6 and localhost_has_ipv6() else "127.0.0.1"
-    lines = [f"ftp://{host}:{port}"]
+    lines = [f"{scheme}://{host}:{port}"]
     if ipv6:
-        lines.append(f"ipv6 ftp://[::1]:{port}")
+        lines.append(f"ipv6 {scheme}://[::1]:{port}")
     logging.info(
-        "pyftpdlib %s on %s, passive ports %d-%d",
+        "pyftpdlib %s on %s, passive ports %d-%d%s",
         PYFTPDLIB_VERSION,
         ", ".join(str(s.address) for s in servers),
         first,
         last,
+        ", TLS required (%s)" % handler.__name__ if args.tls_cert else "",
     )
     write_atomically(args.url_file, "\n".join(lines) + "\n")
     servers[0].serve_forever(handle_exit=True)

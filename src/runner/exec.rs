@@ -378,6 +378,7 @@ impl<'a> ScenarioRun<'a> {
     }
 
     async fn abort(&mut self, urgent: bool) -> Result<(), Stop> {
+        self.settle_data_handshakes().await;
         self.remember_sent(b"ABOR");
         let sent = if urgent {
             self.ctrl.send_urgent_abort().await
@@ -388,6 +389,26 @@ impl<'a> ScenarioRun<'a> {
             self.note_unsent(&e);
         }
         Ok(())
+    }
+
+    /// Before ABOR: lets the TLS handshakes of open data connections end, all within one
+    /// step timeout. ABOR interrupts a transfer under way (RFC 959 §4.1.3), and over TLS a
+    /// transfer is under way once its data connection has negotiated (under PROT P the data
+    /// travel inside TLS, RFC 4217 §9); a TLS client that aborts, even one that stopped reading,
+    /// has finished that handshake. Without the wait, ABOR sent right after the 150 races the
+    /// handshake, and the server may see it before it has sent a byte. A handshake that does
+    /// not end (the server never took the connection) is noted, and ABOR goes anyway.
+    async fn settle_data_handshakes(&mut self) {
+        let deadline = tokio::time::Instant::now() + self.config.step_timeout;
+        for (name, stream) in self.streams.iter_mut() {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if !stream.settle_handshake(left).await {
+                self.recorder.event(
+                    Channel::Data(name.clone()),
+                    "TLS handshake not finished before ABOR; ABOR sent anyway",
+                );
+            }
+        }
     }
 
     pub(super) fn render_ip(&self, template: &Template) -> Result<IpAddr, Stop> {

@@ -1,15 +1,22 @@
 //! A data connection as the harness reads and writes it: plain TCP, or TLS under `PROT P`
 //! (RFC 4217 §9), with one set of read/write helpers for both (`super::data`).
 //!
-//! The TLS handshake of a data connection is **lazy**: it starts with the first read or write,
-//! not when the connection opens. A server negotiates TLS on a data connection only once it
-//! uses it — after the transfer command, and after its 150 (vsftpd does so) — while a
-//! scenario opens a passive connection *before* sending RETR, and an active one is accepted
-//! only after the 150. Completing the handshake at connect time would wait for a server that
-//! is waiting for the command. RFC 4217 §7: the FTP client is the TLS client either way.
+//! The TLS handshake of a data connection **runs in the background**: it starts when the
+//! connection opens, in a task of its own, and the first read or write waits for its end. A
+//! server negotiates TLS on a data connection only once it uses it — after the transfer
+//! command, and after its 150 (vsftpd does so) — while a scenario opens a passive connection
+//! *before* sending RETR, and an active one is accepted only after the 150: waiting for the
+//! handshake at connect time would wait for a server that is waiting for the command. Nor may
+//! it wait for the first read or write: a client that stalls (an ABOR scenario that stops
+//! reading mid-transfer) must stall a transfer that has started, as a TLS client such as curl
+//! does, which negotiates as soon as the server answers — a handshake left for the first read
+//! would keep the server from sending a byte, and the scenario would test another situation
+//! (pyftpdlib answers ABOR then "225 … data channel closed", no transfer having begun).
+//! RFC 4217 §7: the FTP client is the TLS client either way.
 //!
-//! A handshake that fails comes out of the read or write as an error that says so; one that
-//! does not finish is bounded by the step timeout of that read or write, like any other wait.
+//! A handshake that fails comes out of the first read or write as an error that says so; one
+//! that does not finish is bounded by the step timeout of that read or write, like any other
+//! wait. Dropping or shutting down the stream ends the task (and so the TCP connection).
 
 use super::TlsInfo;
 use super::tls::TlsSession;
@@ -19,14 +26,15 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
+use tokio::task::{JoinError, JoinHandle};
 use tokio_rustls::client::TlsStream;
 
 /// One data connection.
 pub enum DataStream {
     /// Clear data (no TLS, or `PROT C`).
     Tcp(TcpStream),
-    /// `PROT P`: TLS, negotiated on first use.
-    Tls(Box<LazyTls>),
+    /// `PROT P`: TLS, negotiated in the background from the start.
+    Tls(Box<TlsData>),
 }
 
 impl std::fmt::Debug for DataStream {
@@ -49,11 +57,13 @@ impl From<TcpStream> for DataStream {
 
 impl DataStream {
     /// `tcp`, protected by `tls` when given (the control connection's session, resumed).
+    /// With `tls`, the handshake starts at once in a task of its own (see the module doc), so
+    /// this must be called within a tokio runtime.
     pub fn new(tcp: TcpStream, tls: Option<&TlsSession>) -> DataStream {
         match tls {
             None => DataStream::Tcp(tcp),
-            Some(session) => DataStream::Tls(Box::new(LazyTls {
-                state: State::Handshaking(session.start(tcp)),
+            Some(session) => DataStream::Tls(Box::new(TlsData {
+                state: State::Handshaking(tokio::spawn(session.start(tcp))),
                 truncated: false,
             })),
         }
@@ -64,8 +74,8 @@ impl DataStream {
         matches!(self, DataStream::Tls(_))
     }
 
-    /// True while a TLS handshake has not finished (nothing was read or written yet, or the
-    /// server has not answered).
+    /// True while a TLS handshake has not finished (the server has not answered yet), or has
+    /// finished but not been seen by a read or write yet.
     pub fn handshake_pending(&self) -> bool {
         match self {
             DataStream::Tls(t) => t.handshake_pending(),
@@ -96,37 +106,87 @@ impl DataStream {
     }
 }
 
-/// A client TLS stream whose handshake finishes on first use.
-pub struct LazyTls {
+/// A client TLS stream whose handshake runs in the background until the first use.
+pub struct TlsData {
     state: State,
     /// The peer closed without `close_notify` (see [`DataStream::truncated`]).
     truncated: bool,
 }
 
+// The stream is the large variant, and the one in use for a connection's life; the whole
+// `TlsData` is boxed in `DataStream` already.
+#[allow(clippy::large_enum_variant)]
 enum State {
-    Handshaking(tokio_rustls::Connect<TcpStream>),
+    /// The handshake's task: it owns the TCP connection until it hands over the TLS stream.
+    Handshaking(JoinHandle<io::Result<TlsStream<TcpStream>>>),
     Ready(TlsStream<TcpStream>),
+    /// The handshake failed, seen by [`DataStream::settle_handshake`]: the error the first
+    /// read or write returns.
+    Refused(io::Error),
     /// The handshake failed (its error was returned once) or the stream was shut down before
     /// it finished.
     Failed,
 }
 
-impl LazyTls {
+/// What a finished handshake task leaves.
+type Handshake = Result<io::Result<TlsStream<TcpStream>>, JoinError>;
+
+impl State {
+    fn settled(handshake: Handshake) -> State {
+        match handshake {
+            Ok(Ok(stream)) => State::Ready(stream),
+            Ok(Err(e)) => {
+                let text = format!("TLS handshake on the data connection failed: {e}");
+                State::Refused(io::Error::new(e.kind(), text))
+            }
+            Err(e) => {
+                let text = format!("TLS handshake on the data connection did not end: {e}");
+                State::Refused(io::Error::other(text))
+            }
+        }
+    }
+}
+
+impl DataStream {
+    /// Waits, at most `wait`, for a TLS handshake still running in the background to end,
+    /// without reading or writing: true when none is pending afterwards (plain TCP, done, or
+    /// failed — a failure is then the error of the first read or write).
+    ///
+    /// For a client that acts on a transfer under way, as ABOR does: over TLS a transfer is
+    /// under way once its data connection has negotiated, and a TLS client that aborts a
+    /// transfer has finished that handshake (it reads and writes the data through it).
+    pub async fn settle_handshake(&mut self, wait: std::time::Duration) -> bool {
+        let DataStream::Tls(t) = self else {
+            return true;
+        };
+        let State::Handshaking(task) = &mut t.state else {
+            return true;
+        };
+        match tokio::time::timeout(wait, task).await {
+            Ok(handshake) => {
+                t.state = State::settled(handshake);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+}
+
+impl TlsData {
     fn handshake_pending(&self) -> bool {
         matches!(self.state, State::Handshaking(_))
     }
 
-    /// Drives the handshake to its end; the ready stream, or the handshake's error (once).
+    /// Waits for the handshake's end; the ready stream, or the handshake's error (once).
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<&mut TlsStream<TcpStream>>> {
-        if let State::Handshaking(connect) = &mut self.state {
-            match ready!(Pin::new(connect).poll(cx)) {
-                Ok(stream) => self.state = State::Ready(stream),
-                Err(e) => {
-                    self.state = State::Failed;
-                    let text = format!("TLS handshake on the data connection failed: {e}");
-                    return Poll::Ready(Err(io::Error::new(e.kind(), text)));
-                }
-            }
+        if let State::Handshaking(task) = &mut self.state {
+            let handshake = ready!(Pin::new(task).poll(cx));
+            self.state = State::settled(handshake);
+        }
+        if let State::Refused(_) = self.state
+            && let State::Refused(e) = std::mem::replace(&mut self.state, State::Failed)
+        {
+            return Poll::Ready(Err(e));
         }
         match &mut self.state {
             State::Ready(stream) => Poll::Ready(Ok(stream)),
@@ -193,10 +253,26 @@ impl AsyncWrite for DataStream {
             DataStream::Tls(t) => match &mut t.state {
                 State::Ready(stream) => Pin::new(stream).poll_shutdown(cx),
                 _ => {
-                    t.state = State::Failed;
+                    t.abandon();
                     Poll::Ready(Ok(()))
                 }
             },
         }
+    }
+}
+
+impl TlsData {
+    /// Ends a handshake still running (its task owns the TCP connection, which closes).
+    fn abandon(&mut self) {
+        if let State::Handshaking(task) = &self.state {
+            task.abort();
+        }
+        self.state = State::Failed;
+    }
+}
+
+impl Drop for TlsData {
+    fn drop(&mut self) {
+        self.abandon();
     }
 }

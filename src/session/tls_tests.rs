@@ -113,7 +113,7 @@ async fn a_private_data_connection_starts_with_a_client_hello() {
     let session = client.session();
     let mut data = DataStream::new(tcp, Some(&session));
     assert!(data.is_tls() && data.handshake_pending());
-    // The handshake starts with the first read; the peer never answers, so the read times out.
+    // The peer never answers the ClientHello, so the first read times out on the handshake.
     let reading = tokio::spawn(async move {
         let recorder = Recorder::new();
         read_to_end("d", &mut data, 1024, Duration::from_millis(500), &recorder).await
@@ -185,4 +185,103 @@ async fn data_connections_resume_the_control_session() {
     );
     let (resumed, _control) = serving.await.unwrap();
     assert_eq!(resumed, Some(rustls::HandshakeKind::Resumed));
+}
+
+/// The handshake of a data connection does not wait for the client's first read: a server
+/// that negotiates and then sends finds its handshake done and its data going out while the
+/// client reads nothing, as with a TLS client that stalls mid-transfer (the ABOR scenarios of
+/// RFC 959 §4.1.3 "with the client stalled"). A handshake left for the first read kept
+/// pyftpdlib from sending a byte, and it answered ABOR with 225 instead of 426 and 226.
+#[tokio::test]
+async fn a_data_handshake_completes_before_the_first_read() {
+    let (server_tls, client) = pair();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let tcp = TcpStream::connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let (peer, _) = listener.accept().await.unwrap();
+    let session = client.session();
+    let mut data = DataStream::new(tcp, Some(&session));
+    // The server's side finishes its handshake and sends, the client touching nothing.
+    let mut served = tokio::time::timeout(WAIT, server_tls.acceptor().accept(peer))
+        .await
+        .expect("the handshake ends without a read on the client's side")
+        .unwrap();
+    served.write_all(b"sent before any read").await.unwrap();
+    served.shutdown().await.unwrap();
+    let got = read_to_end("d", &mut data, 1024, WAIT, &Recorder::new())
+        .await
+        .unwrap();
+    assert_eq!(got, b"sent before any read");
+    assert!(!data.handshake_pending() && data.tls_info().is_some());
+}
+
+/// A data connection dropped while its handshake runs in the background ends that handshake:
+/// the server sees the TCP connection close, not a client that lingers.
+#[tokio::test]
+async fn dropping_a_data_connection_ends_its_handshake() {
+    let (_server_tls, client) = pair();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let tcp = TcpStream::connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let (mut peer, _) = listener.accept().await.unwrap();
+    let session = client.session();
+    let data = DataStream::new(tcp, Some(&session));
+    drop(data);
+    let mut rest = Vec::new();
+    // The ClientHello (sent before the drop, or not) and then EOF: never a hang.
+    tokio::time::timeout(WAIT, peer.read_to_end(&mut rest))
+        .await
+        .expect("the connection closes")
+        .unwrap();
+}
+
+/// `settle_handshake` (what ABOR waits for): true once the server has negotiated, without a
+/// read; false, within its bound, while the server has not answered (the handshake then goes
+/// on); and a failed handshake is still the error of the first read.
+#[tokio::test]
+async fn settling_a_data_handshake_waits_for_the_server_and_keeps_failures() {
+    let (server_tls, client) = pair();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let session = client.session();
+
+    // A server that does not answer yet: not settled within the bound, still pending.
+    let mut data = DataStream::new(TcpStream::connect(addr).await.unwrap(), Some(&session));
+    let (peer, _) = listener.accept().await.unwrap();
+    assert!(!data.settle_handshake(Duration::from_millis(100)).await);
+    assert!(data.handshake_pending());
+    // Then it negotiates: settled, and the data are there to read.
+    let acceptor = server_tls.acceptor().clone();
+    let serving = tokio::spawn(async move {
+        let mut served = acceptor.accept(peer).await.unwrap();
+        served.write_all(b"after the handshake").await.unwrap();
+        served.shutdown().await.unwrap();
+    });
+    assert!(data.settle_handshake(WAIT).await);
+    assert!(!data.handshake_pending() && data.tls_info().is_some());
+    let got = read_to_end("d", &mut data, 1024, WAIT, &Recorder::new())
+        .await
+        .unwrap();
+    assert_eq!(got, b"after the handshake");
+    serving.await.unwrap();
+
+    // A plain peer: the handshake fails; settled, and the first read says why.
+    let mut plain = DataStream::new(TcpStream::connect(addr).await.unwrap(), Some(&session));
+    let (mut peer, _) = listener.accept().await.unwrap();
+    peer.write_all(b"150 not TLS\r\n").await.unwrap();
+    assert!(plain.settle_handshake(WAIT).await);
+    let err = read_to_end("d", &mut plain, 1024, WAIT, &Recorder::new())
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("TLS handshake on the data connection failed"),
+        "{err}"
+    );
+
+    // Plain TCP has nothing to settle.
+    let mut tcp = DataStream::new(TcpStream::connect(addr).await.unwrap(), None);
+    assert!(tcp.settle_handshake(Duration::ZERO).await);
 }
