@@ -5,6 +5,7 @@ use crate::support::{ftpspec, scratch, text};
 use ftpspec::fuzz::exec::trace::{Act, Chan, End};
 use ftpspec::fuzz::input::grammar::{EprtMut, EprtOp, EpsvOp};
 use ftpspec::fuzz::input::ops::{Cmd, DataPlan, Transfer, TransferCmd};
+use ftpspec::fuzz::input::security::{AuthArg, ProtArg};
 use ftpspec::fuzz::{Dialogue, ExecConfig, Op, execute};
 use ftpspec::proto::TlsMode;
 use ftpspec::runner::Target;
@@ -212,4 +213,90 @@ async fn a_target_without_auth_tls_or_a_bad_certificate_is_exit_2() {
     clear.shutdown().await;
     implicit.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A TLS server and an executor configuration for it (`tls`: protected sessions, or clear).
+async fn tls_server(mode: TlsMode, protected: bool) -> (ftpspec::server::ServerHandle, ExecConfig) {
+    use ftpspec::server::{self, Config};
+    let config = Config {
+        tls: Some(mode),
+        ..Config::default()
+    };
+    let server = server::start(&[([127, 0, 0, 1], 0).into()], config)
+        .await
+        .expect("bind");
+    let addr = server.local_addrs()[0];
+    let cert = server
+        .certificate()
+        .expect("a TLS server has a certificate");
+    let trust = Trust::Certificates(vec![cert.clone()]);
+    let tls = TlsClient::new(mode, &trust, "localhost").expect("TLS client");
+    let cfg = ExecConfig {
+        tls: protected.then_some(tls),
+        ..ExecConfig::new(
+            Target::anonymous(vec![addr], "tls"),
+            addr,
+            Duration::from_secs(2),
+        )
+    };
+    (server, cfg)
+}
+
+fn transfer(kind: TransferCmd) -> Op {
+    Op::Transfer(Transfer {
+        kind,
+        plan: DataPlan::Auto,
+    })
+}
+
+/// A dialogue's own `PROT C` and `PROT P` that got 200 decide the data connections after them:
+/// a listing in the clear, then one over TLS (either taken the wrong way, the read fails).
+#[tokio::test]
+async fn a_dialogues_prot_decides_its_later_data_connections() {
+    let (server, cfg) = tls_server(TlsMode::Explicit, true).await;
+    let dialogue = Dialogue {
+        login: true,
+        ops: vec![
+            Op::Cmd(Cmd::Prot(ProtArg::Clear)),
+            Op::Cmd(Cmd::Epsv(EpsvOp::Plain)),
+            transfer(TransferCmd::Nlst),
+            Op::Cmd(Cmd::Prot(ProtArg::LowerCase(true))),
+            Op::Cmd(Cmd::Epsv(EpsvOp::Plain)),
+            transfer(TransferCmd::Nlst),
+        ],
+    };
+    let trace = execute(&dialogue, &cfg).await;
+    server.shutdown().await;
+    assert_eq!(trace.end, End::Completed, "{trace:?}");
+    let reads = trace
+        .acts
+        .iter()
+        .filter(|a| matches!(a, Act::Read { chan: Chan::Passive, len } if *len > 0))
+        .count();
+    assert_eq!(reads, 2, "{:?}", trace.acts);
+}
+
+/// A 234 to a dialogue's AUTH TLS on a clear session: the server now waits for a handshake
+/// the dialogue does not do, so it ends there, inconclusive, and nothing after is judged.
+#[tokio::test]
+async fn an_accepted_auth_ends_the_dialogue_inconclusive() {
+    let (server, cfg) = tls_server(TlsMode::Explicit, false).await;
+    let dialogue = Dialogue {
+        login: true,
+        ops: vec![
+            Op::Cmd(Cmd::Noop),
+            Op::Cmd(Cmd::Auth(AuthArg::Tls)),
+            Op::Cmd(Cmd::Noop),
+            Op::Cmd(Cmd::Ccc),
+        ],
+    };
+    let trace = execute(&dialogue, &cfg).await;
+    server.shutdown().await;
+    match &trace.end {
+        End::Inconclusive(why) => assert!(why.contains("AUTH was accepted"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(ftpspec::fuzz::judge(&trace).is_none(), "{trace:?}");
+    let last = trace.commands.last().map(|c| c.verb.clone());
+    assert_eq!(last.as_deref(), Some(&b"AUTH"[..]), "{trace:?}");
 }

@@ -24,6 +24,7 @@ pub mod inproc;
 pub mod latency;
 pub mod ledger;
 pub mod reader;
+mod security;
 pub mod tls;
 pub mod trace;
 
@@ -124,6 +125,8 @@ pub(super) struct Exec<'c> {
     pub serving: Option<usize>,
     /// When the last bytes went out on the control connection (for [`Latency`]).
     pub sent_at: tokio::time::Instant,
+    /// Commands whose security effects were applied (see `security`).
+    pub security_seen: usize,
 }
 
 /// Runs `dialogue` on a fresh control connection. Never fails: every ending is in the trace.
@@ -157,12 +160,15 @@ pub async fn execute(dialogue: &Dialogue, cfg: &ExecConfig) -> Trace {
         data: None,
         serving: None,
         sent_at: tokio::time::Instant::now(),
+        security_seen: 0,
     };
     ex.ledger.trace.tls = cfg.tls.is_some();
     if ex.greet().await.is_ok() && ex.secure().await.is_ok() && ex.run(dialogue).await.is_ok() {
         ex.ledger.trace.current_op = dialogue.ops.len();
         ex.final_settle().await;
     }
+    // Replies read last (or late) may hold an accepted AUTH or CCC too.
+    let _ = ex.security();
     ex.goodbye().await;
     ex.ledger.trace
 }
@@ -177,6 +183,7 @@ impl Exec<'_> {
         for (index, op) in dialogue.ops.iter().enumerate() {
             self.ledger.trace.current_op = index;
             self.op(op).await?;
+            self.security()?;
         }
         Ok(())
     }
