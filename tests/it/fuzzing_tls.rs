@@ -34,8 +34,14 @@ fn a_campaign_over_explicit_and_implicit_tls_finds_nothing_on_the_reference_serv
         let stdout = text(&out.stdout);
         assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
         assert!(stdout.contains(&format!("over {mode} FTPS")), "{stdout}");
-        assert!(stdout.contains(": 60 dialogues in"), "{stdout}");
         let stats = std::fs::read_to_string(dir.join("stats.json")).expect("stats");
+        // At least the 60 asked for (a dialogue rerun with full waits may add one).
+        let execs: u64 = stats
+            .split_once("\"execs\": ")
+            .and_then(|(_, rest)| rest.split_once(','))
+            .and_then(|(n, _)| n.trim().parse().ok())
+            .unwrap_or(0);
+        assert!(execs >= 60, "{stats}");
         assert!(stats.contains("\"findings\": 0"), "{stats}");
         assert!(stats.contains("\"unserved\": 0"), "{stats}");
         let _ = std::fs::remove_dir_all(&dir);
