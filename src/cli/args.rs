@@ -141,6 +141,23 @@ impl From<TlsArg> for crate::proto::TlsMode {
     }
 }
 
+/// The TLS options of `run` and `fuzz` (see `tls_opts`).
+#[derive(Debug, Clone, Args)]
+pub struct TlsOpts {
+    /// FTPS (RFC 4217): explicit sends AUTH TLS after the greeting, implicit speaks TLS from
+    /// the first byte; after login, PBSZ 0 and PROT P make data connections TLS too. With no
+    /// --target the built-in server serves TLS and its certificate is trusted.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub tls: Option<TlsArg>,
+    /// Trust only the CA certificates in this PEM file (instead of the Mozilla roots).
+    #[arg(long, value_name = "FILE", conflicts_with = "tls_insecure")]
+    pub tls_ca: Option<PathBuf>,
+    /// Do not check the server's certificate (self-signed test servers only); the run header
+    /// says so.
+    #[arg(long)]
+    pub tls_insecure: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,
@@ -157,18 +174,8 @@ pub struct RunArgs {
     /// Without it, ftpspec starts its reference server on loopback and tests that.
     #[arg(long, short = 't', value_name = "URL", env = "FTPSPEC_TARGET")]
     pub target: Option<String>,
-    /// FTPS (RFC 4217): explicit sends AUTH TLS after the greeting, implicit speaks TLS from
-    /// the first byte; after login, PBSZ 0 and PROT P make data connections TLS too. With no
-    /// --target the built-in server serves TLS and its certificate is trusted.
-    #[arg(long, value_enum, value_name = "MODE")]
-    pub tls: Option<TlsArg>,
-    /// Trust only the CA certificates in this PEM file (instead of the Mozilla roots).
-    #[arg(long, value_name = "FILE", conflicts_with = "tls_insecure")]
-    pub tls_ca: Option<PathBuf>,
-    /// Do not check the server's certificate (self-signed test servers only); the run header
-    /// says so.
-    #[arg(long)]
-    pub tls_insecure: bool,
+    #[command(flatten)]
+    pub tls_opts: TlsOpts,
     /// The target refuses clear sessions (RFC 4217 §11): run the scenarios that check how
     /// (`needs tls-required`). With no --target the built-in server requires TLS. Needs --tls.
     #[arg(long)]

@@ -1,20 +1,23 @@
 //! `ftpspec fuzz`: resolve the target (or start the built-in server), check it answers, run a
 //! campaign, print the final report, write JUnit, choose the exit code.
 
-use super::args::secs_up_to;
+use super::args::{TlsOpts, secs_up_to};
 use super::report_file::{self, write_error};
 use super::serve_cmd::parse_faults;
 use super::signal::interrupt_signal;
+use super::tls_opts::{tls_client, tls_mode};
 use super::{EXIT_FAIL, EXIT_INTERRUPTED, EXIT_USAGE, target};
 use crate::fuzz::campaign;
 use crate::fuzz::{
     Budget, CampaignConfig, CampaignReport, ExecConfig, MAX_CORPUS, MAX_OPS, Shape, StopSignal,
     Verb, Waits, clock, parse_duration,
 };
+use crate::proto::TlsMode;
 use crate::report::fuzz_junit as junit;
 use crate::report::fuzz_progress::Progress;
 use crate::runner::{self, RunConfig, Target};
 use crate::server::{self, Config, ServerHandle};
+use crate::session::TlsClient;
 use clap::Args;
 use std::io::{BufWriter, Write};
 use std::net::SocketAddr;
@@ -63,14 +66,19 @@ Examples:
   ftpspec fuzz --duration 60s                              the built-in server, one minute
   ftpspec fuzz --fault epsv-malformed-229 --runs 300      find a planted fault
   ftpspec fuzz --only eprt,epsv --max-ops 4 --duration 10m  focus on EPRT and EPSV lines
+  ftpspec fuzz --tls explicit --duration 60s              the built-in server over FTPS
   ftpspec fuzz --target ftp://127.0.0.1:2121 --duration 8h --jobs 4 --junit";
 
 #[derive(Debug, Args)]
 pub struct FuzzArgs {
-    /// The server to fuzz: ftp://[user[:password]@]host[:port]. Without it, ftpspec starts its
-    /// reference server on 127.0.0.1 (port 0) and fuzzes that.
+    /// The server to fuzz: ftp://[user[:password]@]host[:port]; ftpes://… for explicit FTPS,
+    /// ftps://… for implicit FTPS. Without it, ftpspec starts its reference server on
+    /// 127.0.0.1 (port 0) and fuzzes that.
     #[arg(long, short = 't', value_name = "URL", env = "FTPSPEC_TARGET")]
     pub target: Option<String>,
+    /// FTPS: every dialogue runs on a protected session (see `ftpspec run --help`).
+    #[command(flatten)]
+    pub tls_opts: TlsOpts,
     /// How long to fuzz: 60s, 10m, 8h, 1d. Without --duration or --runs: until Ctrl-C.
     #[arg(long, value_name = "TIME", value_parser = parse_duration, conflicts_with = "runs")]
     pub duration: Option<Duration>,
@@ -146,11 +154,14 @@ pub async fn fuzz(args: FuzzArgs) -> Result<u8, String> {
     if let Some(pid) = args.watch_pid {
         crate::fuzz::campaign::watch::check(pid)?;
     }
-    let (target, _server) = resolve(&args, timeout).await?;
+    let (target, _server, tls) = resolve(&args, timeout).await?;
     let addr = *target.addrs.first().ok_or("the target has no address")?;
     let mut probe = RunConfig::new(target.clone());
     probe.step_timeout = timeout;
-    runner::probe(&probe)
+    // Over TLS the probe negotiates as every dialogue will: a certificate that does not
+    // verify or a server without AUTH TLS is one line and exit 2, before anything runs.
+    probe.tls = tls.clone();
+    runner::probe_session(&probe)
         .await
         .map_err(|e| format!("cannot reach {}: {e}", target.display))?;
 
@@ -167,6 +178,7 @@ pub async fn fuzz(args: FuzzArgs) -> Result<u8, String> {
     let config = CampaignConfig {
         exec: ExecConfig {
             waits: args.waits,
+            tls,
             ..ExecConfig::new(target.clone(), addr, timeout)
         },
         shape: Shape {
@@ -212,31 +224,43 @@ fn exit_code(report: &CampaignReport) -> u8 {
     }
 }
 
+/// The target, the built-in server's handle when there is no `--target`, and the TLS
+/// configuration of the campaign's sessions (parsed as `ftpspec run` parses it).
 async fn resolve(
     args: &FuzzArgs,
     timeout: Duration,
-) -> Result<(Target, Option<ServerHandle>), String> {
+) -> Result<(Target, Option<ServerHandle>, Option<TlsClient>), String> {
     match &args.target {
         Some(url) => {
             target::refuse_faults(&args.fault)?;
-            Ok((target::resolve(url, timeout).await?, None))
+            let endpoint = target::resolve_endpoint(url, timeout).await?;
+            let mode = tls_mode(args.tls_opts.tls, endpoint.tls, url)?;
+            let tls = tls_client(&args.tls_opts, mode, None, &endpoint.host)?;
+            Ok((endpoint.target, None, tls))
         }
         None => {
+            let mode = args.tls_opts.tls.map(TlsMode::from);
             let config = Config {
                 faults: parse_faults(&args.fault)?,
+                tls: mode,
                 ..Config::default()
             };
             let v4: SocketAddr = ([127, 0, 0, 1], 0).into();
             let handle = server::start(&[v4], config)
                 .await
                 .map_err(|e| format!("cannot start the built-in server: {e}"))?;
+            // The built-in server's certificate is made for localhost, 127.0.0.1 and ::1.
+            let tls = tls_client(&args.tls_opts, mode, handle.certificate(), "localhost")?;
             let addrs = handle.local_addrs().to_vec();
             let mut display = format!("built-in reference server ({})", addrs[0]);
+            if let Some(mode) = mode {
+                display.push_str(&format!(" over {} FTPS", mode.name()));
+            }
             if !args.fault.is_empty() {
                 display.push_str(&format!(" with fault {}", args.fault.join(", ")));
             }
             let target = Target::anonymous(addrs, display);
-            Ok((target, Some(handle)))
+            Ok((target, Some(handle), tls))
         }
     }
 }

@@ -10,6 +10,7 @@ mod run_cmd;
 mod serve_cmd;
 mod signal;
 mod target;
+mod tls_opts;
 
 pub use args::Cli;
 use args::Mode;

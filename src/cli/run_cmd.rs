@@ -1,10 +1,11 @@
 //! `ftpspec run`: load and select scenarios, resolve the target (or start the built-in server),
 //! check it answers, run, report, and choose the exit code.
 
-use super::args::{ColorChoice, RunArgs, Selection, TlsArg, TransferArg};
+use super::args::{ColorChoice, RunArgs, Selection, TransferArg};
 use super::report_file::{self, write_error};
 use super::serve_cmd::parse_faults;
 use super::signal::interrupt_signal;
+use super::tls_opts::{tls_client, tls_mode};
 use super::{EXIT_FAIL, EXIT_INTERRUPTED, EXIT_USAGE, target};
 use crate::expectations::{ExpectationSet, RunStatus, run_status};
 use crate::proto::TlsMode;
@@ -12,9 +13,7 @@ use crate::report::console::{self, ConsoleOptions};
 use crate::report::{json, junit};
 use crate::runner::{self, Files, RunConfig, RunReport, Target, TransferChoice};
 use crate::server::{self, Config, ServerHandle};
-use crate::session::{TlsClient, Trust};
 use crate::suite::{self, Scenario};
-use rustls::pki_types::CertificateDer;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::net::SocketAddr;
@@ -43,16 +42,16 @@ pub async fn run(args: RunArgs) -> Result<u8, String> {
         Some(url) => {
             target::refuse_faults(&args.fault)?;
             let endpoint = target::resolve_endpoint(url, step_timeout).await?;
-            let mode = tls_mode(args.tls, endpoint.tls, url)?;
-            let tls = tls_client(&args, mode, None, &endpoint.host)?;
+            let mode = tls_mode(args.tls_opts.tls, endpoint.tls, url)?;
+            let tls = tls_client(&args.tls_opts, mode, None, &endpoint.host)?;
             (endpoint.target, None, tls)
         }
         None => {
-            let mode = args.tls.map(TlsMode::from);
+            let mode = args.tls_opts.tls.map(TlsMode::from);
             let required = args.tls_required && mode.is_some();
             let (target, handle) = builtin_target(&args.fault, mode, required).await?;
             // The built-in server's certificate is made for localhost, 127.0.0.1 and ::1.
-            let tls = tls_client(&args, mode, handle.certificate(), "localhost")?;
+            let tls = tls_client(&args.tls_opts, mode, handle.certificate(), "localhost")?;
             (target, Some(handle), tls)
         }
     };
@@ -192,50 +191,6 @@ fn choose(all: &[Scenario], selection: &Selection) -> Result<Vec<Scenario>, Stri
 /// with `.ftpspec`; otherwise it is an ID or ID prefix.
 fn looks_like_path(s: &str) -> bool {
     s.contains('/') || s.ends_with(".ftpspec") || Path::new(s).exists()
-}
-
-/// The TLS mode of a run against `url`: `--tls`, or the URL's scheme; both must agree.
-fn tls_mode(
-    flag: Option<TlsArg>,
-    scheme: Option<TlsMode>,
-    url: &str,
-) -> Result<Option<TlsMode>, String> {
-    match (flag.map(TlsMode::from), scheme) {
-        (Some(f), Some(s)) if f != s => Err(format!(
-            "--tls {} contradicts the target URL {url:?}, which means {} FTPS",
-            f.name(),
-            s.name()
-        )),
-        (flag, scheme) => Ok(flag.or(scheme)),
-    }
-}
-
-/// The TLS configuration of a run in `mode` (none without a mode): what `--tls-ca` and
-/// `--tls-insecure` say to trust, else `builtin` (the built-in server's certificate), else the
-/// Mozilla roots.
-fn tls_client(
-    args: &RunArgs,
-    mode: Option<TlsMode>,
-    builtin: Option<&CertificateDer<'static>>,
-    host: &str,
-) -> Result<Option<TlsClient>, String> {
-    let Some(mode) = mode else {
-        if args.tls_ca.is_some() || args.tls_insecure {
-            return Err(
-                "--tls-ca and --tls-insecure need --tls, or an ftpes:// or ftps:// target".into(),
-            );
-        }
-        return Ok(None);
-    };
-    let trust = match (&args.tls_ca, args.tls_insecure, builtin) {
-        (_, true, _) => Trust::Insecure,
-        (Some(path), _, _) => Trust::CaFile(path.clone()),
-        (None, false, Some(cert)) => Trust::Certificates(vec![cert.clone()]),
-        (None, false, None) => Trust::WebPki,
-    };
-    TlsClient::new(mode, &trust, host)
-        .map(Some)
-        .map_err(|e| e.to_string())
 }
 
 async fn builtin_target(

@@ -36,18 +36,6 @@ fn scheme(name: &str) -> Option<(Option<TlsMode>, u16)> {
     }
 }
 
-/// Parses and resolves a plain `ftp://` target URL (for the commands that do not speak TLS
-/// yet). Errors are one line, naming what is wrong.
-pub async fn resolve(url_text: &str, wait: Duration) -> Result<Target, String> {
-    let endpoint = resolve_endpoint(url_text, wait).await?;
-    match endpoint.tls {
-        None => Ok(endpoint.target),
-        Some(_) => {
-            Err("FTPS targets (ftps://, ftpes://) are not supported here yet; use ftp://".into())
-        }
-    }
-}
-
 /// Parses and resolves a target URL: `ftp://`, `ftpes://` (explicit FTPS) or `ftps://`
 /// (implicit FTPS). Errors are one line, naming what is wrong.
 pub async fn resolve_endpoint(url_text: &str, wait: Duration) -> Result<Endpoint, String> {
@@ -112,6 +100,10 @@ async fn lookup(host: &str, port: u16, wait: Duration) -> Result<Vec<SocketAddr>
 mod tests {
     use super::*;
 
+    async fn resolve(url: &str, wait: Duration) -> Result<Target, String> {
+        resolve_endpoint(url, wait).await.map(|e| e.target)
+    }
+
     #[tokio::test]
     async fn parses_credentials_and_hides_password() {
         let t = resolve("ftp://bob:s%40cret@127.0.0.1:2121", Duration::from_secs(5))
@@ -165,6 +157,5 @@ mod tests {
             .await
             .unwrap();
         assert_eq!((plain.tls, plain.host.as_str()), (None, "localhost"));
-        assert!(resolve("ftps://127.0.0.1", wait).await.is_err());
     }
 }

@@ -6,6 +6,7 @@ mod fault_matrix;
 mod fault_matrix_tls;
 mod fuzz_replay;
 mod fuzzing;
+mod fuzzing_tls;
 mod hostile;
 mod language;
 mod support;

@@ -8,8 +8,8 @@
 //! so. Every wait is bounded by the campaign's timeout, and at most [`MAX_DELETIONS`] names
 //! are tried.
 
-use crate::fuzz::exec::ExecConfig;
 use crate::fuzz::exec::trace::Trace;
+use crate::fuzz::exec::{ExecConfig, tls};
 use crate::fuzz::input::safety::{TRAVERSAL_PREFIX, UPLOAD_PREFIX, is_ours, token};
 use crate::proto::{EpsvReply, Reply, telnet::strip_telnet};
 use crate::session::{ControlConnection, DataStream, Recorder, SessionError, connect_data, data};
@@ -113,13 +113,16 @@ pub async fn cleanup(cfg: &ExecConfig, known: &BTreeSet<Vec<u8>>) -> Cleanup {
 /// A logged-in control connection, or why there is none.
 async fn session(cfg: &ExecConfig) -> Result<ControlConnection, String> {
     let wait = cfg.timeout;
-    let mut ctrl = ControlConnection::connect(cfg.addr, wait, Recorder::discarding())
+    let mut ctrl = tls::open(cfg, Recorder::discarding())
         .await
         .map_err(|e| e.to_string())?;
     let greeting = ctrl.read_reply(wait).await.map_err(|e| e.to_string())?;
     if greeting.code.0 != 220 {
         return Err(format!("greeted with {}", text(&greeting)));
     }
+    tls::secure(&mut ctrl, cfg)
+        .await
+        .map_err(|e| e.to_string())?;
     let user = format!("USER {}\r\n", cfg.target.user_name());
     let mut r = command(&mut ctrl, user.as_bytes(), wait)
         .await
@@ -131,7 +134,13 @@ async fn session(cfg: &ExecConfig) -> Result<ControlConnection, String> {
             .map_err(|e| e.to_string())?;
     }
     match r.code.0 {
-        230 | 202 => Ok(ctrl),
+        230 | 202 => {
+            // Over TLS the listing's data connection is TLS too (RFC 4217 §9).
+            tls::protect(&mut ctrl, wait)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(ctrl)
+        }
         _ => Err(format!("login refused: {}", text(&r))),
     }
 }
@@ -150,7 +159,7 @@ async fn listed(ctrl: &mut ControlConnection, wait: Duration) -> Vec<Vec<u8>> {
     let Ok(stream) = connect_data("nlst", peer, epsv.port, None, wait, &recorder).await else {
         return Vec::new();
     };
-    let mut stream = DataStream::from(stream);
+    let mut stream = DataStream::new(stream, ctrl.data_tls());
     match command(ctrl, b"NLST\r\n", wait).await {
         Ok(r) if r.code.class() == 1 => {}
         _ => return Vec::new(),

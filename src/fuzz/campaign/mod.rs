@@ -489,8 +489,7 @@ impl Campaign {
     /// target to come back. If it is up but refusing (a 421 greeting), the health watch
     /// decides.
     async fn unreachable(&mut self, outcome: health::Outcome) -> std::io::Result<()> {
-        let liveness =
-            crate::fuzz::exec::probe_liveness(self.cfg.exec.addr, self.cfg.exec.timeout).await;
+        let liveness = crate::fuzz::exec::probe_liveness(&self.cfg.exec).await;
         if liveness == crate::fuzz::exec::trace::Liveness::Alive {
             if let Some(suspicion) = self.health.observe(&outcome) {
                 self.check_service(suspicion).await?;
@@ -551,6 +550,7 @@ impl Campaign {
             Unserved::Greeting { code, .. } => format!("greeting {code}"),
             Unserved::Login { code, .. } => format!("login {code}"),
             Unserved::NoService(_) => "no reply after login".to_string(),
+            Unserved::Tls(_) => "no TLS".to_string(),
         };
         let verdict = crate::fuzz::judge::oracle::Violation {
             oracle: Oracle::Unavailable,
@@ -591,7 +591,7 @@ impl Campaign {
     async fn wait_for_target(&mut self) {
         self.stats.unavailable = Some("the target does not answer".into());
         self.wait("the target does not answer", async |c: &Campaign| {
-            crate::fuzz::exec::probe_liveness(c.cfg.exec.addr, c.cfg.exec.timeout).await
+            crate::fuzz::exec::probe_liveness(&c.cfg.exec).await
                 == crate::fuzz::exec::trace::Liveness::Alive
         })
         .await;

@@ -223,6 +223,8 @@ async fn replays(c: &Campaign, found: &Finding) -> bool {
     let mut target = c.cfg.exec.target.clone();
     target.addrs = vec![c.cfg.exec.addr];
     let mut config = RunConfig::new(target);
+    // Over TLS as the campaign: the scenario `needs tls`.
+    config.tls = c.cfg.exec.tls.clone();
     // A refused login may be answered seconds late on purpose: the replay gives it as long as
     // the campaign did.
     config.step_timeout = c

@@ -8,7 +8,7 @@
 use crate::fuzz::exec::latency::Waits;
 use crate::fuzz::exec::reader::{self, Halt, Pace};
 use crate::fuzz::exec::trace::{Act, Liveness, MAX_TEXT, NoReply, Unserved};
-use crate::fuzz::exec::{Exec, ExecConfig, Flow};
+use crate::fuzz::exec::{Exec, ExecConfig, Flow, tls};
 use crate::fuzz::input::line::Line;
 use crate::proto::ReplyCode;
 use crate::session::{ControlConnection, Recorder, SessionError};
@@ -70,7 +70,17 @@ impl Exec<'_> {
     }
 
     /// `IAC IP IAC`, DM as urgent data, `ABOR\r\n` (RFC 959 §4.1.3): one command, ABOR.
+    ///
+    /// Over TLS a plain `ABOR\r\n` instead, recorded as the line it is: the Synch is TCP
+    /// urgent data, outside TLS's record layer, so it cannot be sent inside a protected control
+    /// connection (RFC 4217 protects the stream, not its out-of-band byte), and the Telnet
+    /// `IAC IP` alone would only be bytes in a command line. A replay over TLS sends the same.
     pub(super) async fn urgent_abort(&mut self) -> Flow {
+        if self.ctrl.tls().is_some() {
+            let mut abor = Line::default();
+            abor.push_lit("ABOR");
+            return self.command(&abor, true).await;
+        }
         let op = self.ledger.trace.current_op;
         self.ledger.trace.act(Act::UrgentAbort { op });
         self.ledger.sent_urgent_abort();
@@ -177,7 +187,7 @@ impl Exec<'_> {
 
     /// A fresh control connection: greeting → alive, refused → down, nothing → hanging.
     pub(super) async fn liveness(&self) -> Liveness {
-        probe_liveness(self.cfg.addr, self.cfg.timeout).await
+        probe_liveness(self.cfg).await
     }
 }
 
@@ -185,7 +195,7 @@ impl Exec<'_> {
 /// the login when `login` (RFC 959 §4.1.1), and a reply to NOOP. `Err` says what failed.
 pub async fn probe_service(cfg: &ExecConfig, login: bool) -> Result<(), Unserved> {
     let wait = cfg.timeout;
-    let mut c = match ControlConnection::connect(cfg.addr, wait, Recorder::discarding()).await {
+    let mut c = match tls::open(cfg, Recorder::discarding()).await {
         Ok(c) => c,
         Err(e) => return Err(Unserved::Connect(e.to_string())),
     };
@@ -199,7 +209,7 @@ pub async fn probe_service(cfg: &ExecConfig, login: bool) -> Result<(), Unserved
 /// [`crate::fuzz::exec::ledger::SENTINEL`]): asked once, when a campaign starts.
 pub async fn probe_sentinel(cfg: &ExecConfig) -> bool {
     let wait = cfg.timeout;
-    let Ok(mut c) = ControlConnection::connect(cfg.addr, wait, Recorder::discarding()).await else {
+    let Ok(mut c) = tls::open(cfg, Recorder::discarding()).await else {
         return false;
     };
     let sentinel = String::from_utf8_lossy(crate::fuzz::exec::ledger::SENTINEL).into_owned();
@@ -209,7 +219,7 @@ pub async fn probe_sentinel(cfg: &ExecConfig) -> bool {
     served.is_ok_and(|r| r.code.0 == 215)
 }
 
-/// Greeting, the login when `login`, then `last`: its reply.
+/// Greeting, AUTH TLS for explicit FTPS, the login when `login`, then `last`: its reply.
 async fn serve_probe(
     c: &mut ControlConnection,
     cfg: &ExecConfig,
@@ -230,6 +240,9 @@ async fn serve_probe(
             text,
         }));
     }
+    tls::secure(c, cfg)
+        .await
+        .map_err(|e| Unserved::Tls(e.to_string()))?;
     let mut ask = async |line: String| -> Result<crate::proto::Reply, Unserved> {
         c.send(line.as_bytes())
             .await
@@ -266,12 +279,17 @@ fn unserved_by(
     make(reply.code, text.chars().take(MAX_TEXT).collect())
 }
 
-/// Connects once and waits for a greeting (RFC 959 §5.4).
-pub async fn probe_liveness(addr: std::net::SocketAddr, wait: Duration) -> Liveness {
-    match ControlConnection::connect(addr, wait, Recorder::new()).await {
+/// Connects once and waits for a greeting (RFC 959 §5.4) — for implicit FTPS after the TLS
+/// handshake, which a server that hangs does not finish either.
+pub async fn probe_liveness(cfg: &ExecConfig) -> Liveness {
+    let wait = cfg.timeout;
+    match tls::open(cfg, Recorder::new()).await {
         // No local port to connect from says nothing about the target: never a crash.
         Err(e) if e.is_local_port_shortage() => Liveness::Alive,
         Err(SessionError::Connect { .. }) => Liveness::Refused,
+        Err(SessionError::Timeout { .. }) => Liveness::Silent,
+        // Connected, and the TLS handshake failed (implicit FTPS): the server is there.
+        Err(SessionError::Tls { .. }) => Liveness::Alive,
         Err(_) => Liveness::Silent,
         Ok(mut c) => {
             let liveness = match c.read_reply(wait).await {

@@ -84,7 +84,7 @@ impl Exec<'_> {
                     via: passive.via,
                     ok: true,
                 });
-                self.data = Some((chan, stream.into()));
+                self.data = Some((chan, self.data_stream(stream)));
             }
             // 127.0.0.2 is not usable here: nothing to test.
             Err(SessionError::Local { .. }) => {}
@@ -115,7 +115,7 @@ impl Exec<'_> {
         };
         if let Ok((stream, _from)) = listener.accept(wait, &self.recorder).await {
             self.ledger.trace.act(Act::Accept);
-            self.data = Some((Chan::Active, stream.into()));
+            self.data = Some((Chan::Active, self.data_stream(stream)));
         }
     }
 
@@ -133,7 +133,7 @@ impl Exec<'_> {
             .await;
         if let Ok((stream, _from)) = got {
             self.ledger.trace.act(Act::Accept);
-            self.data = Some((Chan::Active, stream.into()));
+            self.data = Some((Chan::Active, self.data_stream(stream)));
         }
     }
 

@@ -103,6 +103,11 @@ impl Ledger {
         }
     }
 
+    /// The session is logged in: the last login command got 230 (RFC 959 §4.1.1).
+    pub fn logged_in(&self) -> bool {
+        self.logged_in
+    }
+
     // ------------------------------------------------------------------ what was sent
 
     /// Bytes went out on the control connection.

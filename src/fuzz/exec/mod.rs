@@ -24,6 +24,8 @@ pub mod inproc;
 pub mod latency;
 pub mod ledger;
 pub mod reader;
+mod security;
+pub mod tls;
 pub mod trace;
 
 pub use control::{probe_liveness, probe_sentinel, probe_service};
@@ -35,7 +37,7 @@ use crate::fuzz::input::dialogue::{Dialogue, Op};
 use crate::fuzz::input::line::{Line, Values};
 use crate::fuzz::input::ops::{DataPlan, Transfer};
 use crate::runner::Target;
-use crate::session::{ControlConnection, DataListener, DataStream, Recorder};
+use crate::session::{ControlConnection, DataListener, DataStream, Recorder, TlsClient};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -53,6 +55,9 @@ pub struct ExecConfig {
     pub waits: Waits,
     /// The target's reply time, shared by every dialogue of a campaign.
     pub latency: Arc<Latency>,
+    /// FTPS (RFC 4217): every control connection is protected as [`tls`] says, and data
+    /// connections after a login are TLS too. `None`: the clear.
+    pub tls: Option<TlsClient>,
 }
 
 impl ExecConfig {
@@ -64,6 +69,7 @@ impl ExecConfig {
             timeout,
             waits: Waits::Full,
             latency: Arc::default(),
+            tls: None,
         }
     }
 
@@ -119,6 +125,8 @@ pub(super) struct Exec<'c> {
     pub serving: Option<usize>,
     /// When the last bytes went out on the control connection (for [`Latency`]).
     pub sent_at: tokio::time::Instant,
+    /// Commands whose security effects were applied (see `security`).
+    pub security_seen: usize,
 }
 
 /// Runs `dialogue` on a fresh control connection. Never fails: every ending is in the trace.
@@ -128,7 +136,7 @@ pub async fn execute(dialogue: &Dialogue, cfg: &ExecConfig) -> Trace {
         client_ip: std::net::Ipv4Addr::LOCALHOST.into(),
         data_port: 0,
     };
-    let ctrl = match ControlConnection::connect(cfg.addr, cfg.timeout, recorder.clone()).await {
+    let ctrl = match tls::open(cfg, recorder.clone()).await {
         Ok(c) => c,
         Err(e) => {
             let mut trace = Trace::new(unknown);
@@ -152,11 +160,15 @@ pub async fn execute(dialogue: &Dialogue, cfg: &ExecConfig) -> Trace {
         data: None,
         serving: None,
         sent_at: tokio::time::Instant::now(),
+        security_seen: 0,
     };
-    if ex.greet().await.is_ok() && ex.run(dialogue).await.is_ok() {
+    ex.ledger.trace.tls = cfg.tls.is_some();
+    if ex.greet().await.is_ok() && ex.secure().await.is_ok() && ex.run(dialogue).await.is_ok() {
         ex.ledger.trace.current_op = dialogue.ops.len();
         ex.final_settle().await;
     }
+    // Replies read last (or late) may hold an accepted AUTH or CCC too.
+    let _ = ex.security();
     ex.goodbye().await;
     ex.ledger.trace
 }
@@ -166,10 +178,12 @@ impl Exec<'_> {
         if dialogue.login {
             self.ledger.trace.current_op = LOGIN_OP;
             self.login().await?;
+            self.protect().await?;
         }
         for (index, op) in dialogue.ops.iter().enumerate() {
             self.ledger.trace.current_op = index;
             self.op(op).await?;
+            self.security()?;
         }
         Ok(())
     }
@@ -310,6 +324,35 @@ impl Exec<'_> {
             "no 220 after repeated 120 replies".into(),
         ));
         Err(())
+    }
+
+    /// Explicit FTPS: `AUTH TLS` and the handshake after the greeting (see [`tls`]). A failure
+    /// leaves the dialogue unserved: the health watch decides whether the target still serves.
+    async fn secure(&mut self) -> Flow {
+        tls::secure(&mut self.ctrl, self.cfg).await.map_err(|e| {
+            self.ledger.trace.end = End::Unreachable(Unserved::Tls(e.to_string()));
+        })
+    }
+
+    /// On a protected connection, after a login that succeeded: PBSZ 0 and PROT P (see
+    /// [`tls::protect`]), the harness's own lines, not the dialogue's. A login that failed, or
+    /// replies still owed, leave the data connections clear, as the server then expects.
+    async fn protect(&mut self) -> Flow {
+        if self.ctrl.tls().is_none() || self.ledger.owed().is_some() || !self.ledger.logged_in() {
+            return Ok(());
+        }
+        tls::protect(&mut self.ctrl, self.cfg.timeout)
+            .await
+            .map_err(|e| {
+                self.ledger.trace.end =
+                    End::Inconclusive(format!("the data connections were not protected: {e}"));
+            })
+    }
+
+    /// A data connection's stream: TLS, resuming the control connection's session, under an
+    /// accepted `PROT P` (RFC 4217 §9); else the clear.
+    fn data_stream(&self, tcp: tokio::net::TcpStream) -> DataStream {
+        DataStream::new(tcp, self.ctrl.data_tls())
     }
 
     /// Says goodbye, best effort and briefly: nothing here is judged.

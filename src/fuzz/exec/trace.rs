@@ -190,6 +190,8 @@ pub enum Unserved {
     Login { code: ReplyCode, text: String },
     /// A session that logged in got no reply to NOOP (the health probe's last step).
     NoService(String),
+    /// FTPS: `AUTH TLS` was refused or the TLS handshake failed (RFC 4217 §4).
+    Tls(String),
 }
 
 impl std::fmt::Display for Unserved {
@@ -200,6 +202,7 @@ impl std::fmt::Display for Unserved {
             Unserved::Greeting { code, text } => write!(f, "greetings are \"{code} {text}\""),
             Unserved::Login { code, text } => write!(f, "logins are refused (\"{code} {text}\")"),
             Unserved::NoService(e) => write!(f, "a logged-in session gets no reply ({e})"),
+            Unserved::Tls(e) => write!(f, "TLS cannot be set up ({e})"),
         }
     }
 }
@@ -247,6 +250,8 @@ pub struct Trace {
     /// the dialogue's: a finding's scenario leaves them and their replies out, so its replay
     /// waits for the missing reply itself.
     pub sentinels: Vec<usize>,
+    /// The dialogue ran on a protected session (FTPS, RFC 4217): its scenario `needs tls`.
+    pub tls: bool,
 }
 
 impl Trace {
@@ -260,6 +265,7 @@ impl Trace {
             events: Vec::new(),
             end: End::Completed,
             sentinels: Vec::new(),
+            tls: false,
         }
     }
 

@@ -17,4 +17,5 @@ pub mod line;
 pub mod mutate;
 pub mod ops;
 pub mod safety;
+pub mod security;
 pub mod shape;

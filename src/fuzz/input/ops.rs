@@ -8,6 +8,7 @@
 use crate::fuzz::input::bytes::{Ending, Small, Word};
 use crate::fuzz::input::grammar::{EprtOp, EpsvOp, PortOp, small_line};
 use crate::fuzz::input::line::Line;
+use crate::fuzz::input::security::{AuthArg, PbszArg, ProtArg, auth_line, pbsz_line, prot_line};
 use arbitrary::{Arbitrary, Result, Unstructured};
 
 /// Longest over-long line generated, in bytes (several times a typical server limit: the
@@ -40,6 +41,12 @@ pub enum Cmd {
     Stat,
     /// A transfer verb sent as a plain line, without preparing a data connection.
     BareTransfer(TransferCmd),
+    /// The security exchange of RFC 2228 §3 / RFC 4217 (see `input::security`).
+    Auth(AuthArg),
+    Pbsz(PbszArg),
+    Prot(ProtArg),
+    /// `CCC`: the control connection back in the clear (RFC 4217 §6).
+    Ccc,
 }
 
 /// REST arguments (RFC 959 §4.1.3, RFC 3659 §5).
@@ -168,7 +175,7 @@ impl<'a> Arbitrary<'a> for DataPlan {
 impl<'a> Arbitrary<'a> for Cmd {
     /// Weighted: EPRT 8, EPSV 4, PORT 3, PASV 2, the rest 1 each.
     fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        const WEIGHTS: [u32; 16] = [8, 4, 3, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1];
+        const WEIGHTS: [u32; 20] = [8, 4, 3, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1];
         Ok(match pick(u, &WEIGHTS)? {
             0 => Cmd::Eprt(u.arbitrary()?),
             1 => Cmd::Epsv(u.arbitrary()?),
@@ -185,7 +192,11 @@ impl<'a> Arbitrary<'a> for Cmd {
             12 => Cmd::Noop,
             13 => Cmd::Feat,
             14 => Cmd::Stat,
-            _ => Cmd::BareTransfer(u.arbitrary()?),
+            15 => Cmd::BareTransfer(u.arbitrary()?),
+            16 => Cmd::Auth(u.arbitrary()?),
+            17 => Cmd::Pbsz(u.arbitrary()?),
+            18 => Cmd::Prot(u.arbitrary()?),
+            _ => Cmd::Ccc,
         })
     }
 }
@@ -234,6 +245,10 @@ impl Cmd {
             Cmd::Feat => Line::lit("FEAT"),
             Cmd::Stat => Line::lit("STAT"),
             Cmd::BareTransfer(kind) => kind.render(),
+            Cmd::Auth(arg) => auth_line(arg),
+            Cmd::Pbsz(arg) => pbsz_line(arg),
+            Cmd::Prot(arg) => prot_line(arg),
+            Cmd::Ccc => Line::lit("CCC"),
         }
     }
 }

@@ -29,11 +29,15 @@ pub enum Verb {
     Noop,
     Feat,
     Stat,
+    Auth,
+    Pbsz,
+    Prot,
+    Ccc,
 }
 
 impl Verb {
     /// Every verb, in the order `--help` lists them.
-    pub const ALL: [Verb; 15] = [
+    pub const ALL: [Verb; 19] = [
         Verb::Eprt,
         Verb::Epsv,
         Verb::Port,
@@ -49,6 +53,10 @@ impl Verb {
         Verb::Noop,
         Verb::Feat,
         Verb::Stat,
+        Verb::Auth,
+        Verb::Pbsz,
+        Verb::Prot,
+        Verb::Ccc,
     ];
 
     /// The name on the command line: the verb in lower case (`eprt`).
@@ -69,6 +77,10 @@ impl Verb {
             Verb::Noop => "noop",
             Verb::Feat => "feat",
             Verb::Stat => "stat",
+            Verb::Auth => "auth",
+            Verb::Pbsz => "pbsz",
+            Verb::Prot => "prot",
+            Verb::Ccc => "ccc",
         }
     }
 }
@@ -186,6 +198,10 @@ fn focused_cmd(u: &mut Unstructured<'_>, verbs: &[Verb]) -> Result<Cmd> {
         Verb::Noop => Cmd::Noop,
         Verb::Feat => Cmd::Feat,
         Verb::Stat => Cmd::Stat,
+        Verb::Auth => Cmd::Auth(u.arbitrary()?),
+        Verb::Pbsz => Cmd::Pbsz(u.arbitrary()?),
+        Verb::Prot => Cmd::Prot(u.arbitrary()?),
+        Verb::Ccc => Cmd::Ccc,
     })
 }
 
@@ -208,6 +224,10 @@ impl Verb {
             Verb::Noop => "NOOP",
             Verb::Feat => "FEAT",
             Verb::Stat => "STAT",
+            Verb::Auth => "AUTH",
+            Verb::Pbsz => "PBSZ",
+            Verb::Prot => "PROT",
+            Verb::Ccc => "CCC",
         }
     }
 }

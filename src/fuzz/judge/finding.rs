@@ -81,7 +81,10 @@ impl Finding {
                 Some(false) => "Unconfirmed: this scenario did not fail when replayed with the full timeout (flaky or timing-dependent); it is kept apart, under unconfirmed/.".into(),
                 None => "Not replayed (the target was down or hanging when it was found).".into(),
             },
-            "Replay: ftpspec run --target <URL> <this file>   (--strict for SHOULD-level findings)".into(),
+            match trace.tls {
+                true => "Replay: ftpspec run --target <URL> --tls explicit|implicit <this file>   (over TLS, as found; --strict for SHOULD-level findings)".into(),
+                false => "Replay: ftpspec run --target <URL> <this file>   (--strict for SHOULD-level findings)".into(),
+            },
             format!(
                 "Original dialogue ({} operations, before minimisation):",
                 p.original.ops.len()

@@ -177,7 +177,12 @@ pub fn to_scenario_after(
             (_, None) => text.into(),
         },
         tags: vec!["fuzz".into(), verdict.oracle.name().into()],
-        needs: Vec::new(),
+        // Over TLS the replay's session is protected as the campaign's were (`ftpspec run
+        // --tls …`), and a run in the clear SKIPs it.
+        needs: match trace.tls {
+            true => vec![crate::suite::Need::Tls],
+            false => Vec::new(),
+        },
         covers: Vec::new(),
         steps,
         location: Location {
