@@ -79,6 +79,7 @@ impl Exec<'_> {
         .await;
         match result {
             Ok(stream) => {
+                self.ledger.passive_connected();
                 self.ledger.trace.act(Act::Connect {
                     chan,
                     via: passive.via,

@@ -255,16 +255,25 @@ impl Ledger {
         // server that connects before it answers may answer the commands behind first
         // (pyftpdlib 2.2.0 sends "200 Active data connection established." after them). RFC
         // 959 §4.2 wants them in order, but which reply is whose cannot be told.
-        let setup_owed = self.queue.iter().any(|&q| {
-            matches!(
-                &self.trace.commands[q].verb[..],
-                b"PORT" | b"EPRT" | b"LPRT"
-            )
-        });
+        // The setup itself is in doubt too: its first reply in order may be the later
+        // command's (`PORT …` then `ABOR`: pyftpdlib answers only `225` to the ABOR).
+        let setups: Vec<usize> = self
+            .queue
+            .iter()
+            .copied()
+            .filter(|&q| {
+                matches!(
+                    &self.trace.commands[q].verb[..],
+                    b"PORT" | b"EPRT" | b"LPRT"
+                )
+            })
+            .collect();
         let after = self.trace.commands[..i].iter().any(|c| c.behind_setup);
-        if setup_owed || after {
-            self.trace.commands[i].ambiguous = true;
-            self.trace.commands[i].behind_setup = true;
+        if !setups.is_empty() || after {
+            for q in setups.into_iter().chain([i]) {
+                self.trace.commands[q].ambiguous = true;
+                self.trace.commands[q].behind_setup = true;
+            }
         }
         if self.foreign_seen {
             self.trace.commands[i].ambiguous = true;
@@ -594,6 +603,15 @@ impl Ledger {
         self.passive
     }
 
+    /// A data connection to the announced passive port was made: a server may stop listening
+    /// once it has its one connection (RFC 959 §4.1.2 PASV: "listen on a data port … and to
+    /// wait for a connection"), so a later refusal there is no dead port.
+    pub fn passive_connected(&mut self) {
+        if let Some(p) = self.passive.as_mut() {
+            p.fresh = false;
+        }
+    }
+
     /// A transfer command went out: it uses the data setup, once. Returns whether an
     /// EPRT/PORT had armed the listener for it.
     pub fn setup_used(&mut self) -> bool {
@@ -911,7 +929,11 @@ mod tests {
         let mut l = logged_in();
         l.sent(b"EPRT |1|127.0.0.1|9|\r\nEPSV ALL\r\nEPRT\r\n");
         let ambiguous: Vec<bool> = l.trace.commands.iter().map(|c| c.ambiguous).collect();
-        assert_eq!(ambiguous, [false, false, true, true]);
+        assert_eq!(
+            ambiguous,
+            [false, true, true, true],
+            "the EPRT too: its first reply in order may be a later command's"
+        );
         assert!(l.trace.commands[2].behind_setup && l.trace.commands[3].behind_setup);
         // Sent after the setup was answered: in order.
         let mut after = logged_in();
@@ -933,6 +955,16 @@ mod tests {
             !l.trace.commands[2].behind_setup,
             "a silence there is not judged"
         );
+    }
+
+    #[test]
+    fn a_passive_port_that_had_its_connection_is_no_longer_fresh() {
+        let mut l = logged_in();
+        l.sent(b"EPSV\r\n");
+        take(&mut l, "229 Entering Extended Passive Mode (|||4001|)\r\n");
+        assert!(l.passive().is_some_and(|p| p.fresh));
+        l.passive_connected();
+        assert!(!l.passive().expect("still named").fresh);
     }
 
     #[test]
