@@ -317,7 +317,7 @@ impl Ledger {
     /// does) and no ABOR hurries: the server may rightly hold its reply until its own data
     /// timeout.
     pub fn unserved(&self, cmd: usize, serving: Option<usize>) -> bool {
-        self.trace.commands[cmd].transfer && serving != Some(cmd) && !self.abort_pending
+        self.trace.commands[cmd].transfer && serving != Some(cmd) && !self.hurried(cmd)
     }
 
     pub fn is_stalled(&self, cmd: usize) -> bool {
@@ -327,6 +327,16 @@ impl Ledger {
     /// Transfer `cmd` did not answer promptly: from now on nothing waits on it.
     pub fn stall(&mut self, cmd: usize) {
         self.stalled = Some(cmd);
+    }
+
+    /// Transfer `cmd` has an ABOR owed a reply sent *after* it: RFC 959 §4.1.3 wants the
+    /// transfer's 426/226 at once. An ABOR before it (pipelined ahead, or answered already)
+    /// hurries nothing: the transfer may rightly wait for its data connection.
+    fn hurried(&self, cmd: usize) -> bool {
+        self.abort_pending
+            && self.trace.commands[cmd + 1..]
+                .iter()
+                .any(|c| c.verb == b"ABOR")
     }
 
     /// Every owed reply came (or the dialogue is over): no ABOR is waiting any longer.
@@ -529,7 +539,7 @@ impl Ledger {
                 ));
                 None
             }
-            SessionError::Timeout { .. } if transfer && !self.abort_pending => {
+            SessionError::Timeout { .. } if transfer && !self.hurried(cmd) => {
                 self.trace.end =
                     End::Inconclusive(format!("no final reply to a transfer within {waited:?}"));
                 None
@@ -965,6 +975,27 @@ mod tests {
         assert!(l.passive().is_some_and(|p| p.fresh));
         l.passive_connected();
         assert!(!l.passive().expect("still named").fresh);
+    }
+
+    #[test]
+    fn an_abor_before_a_transfer_does_not_hurry_it() {
+        // pyftpdlib: `ABOR`, `LIST` pipelined → 225, then 150 and a wait for a data
+        // connection nobody opens: no reply is missing.
+        let mut l = logged_in();
+        l.sent(b"ABOR\r\nLIST\r\n");
+        take(&mut l, "225 No transfer to abort\r\n");
+        take(&mut l, "150 Here it comes\r\n");
+        assert!(l.unserved(2, None), "the LIST may wait");
+        let timeout = SessionError::Timeout {
+            what: "reply",
+            timeout: Duration::from_secs(2),
+        };
+        assert_eq!(l.missing(2, timeout, Duration::from_secs(2)), None);
+        assert!(matches!(l.trace.end, End::Inconclusive(_)));
+        // An ABOR after it does hurry it.
+        let mut after = logged_in();
+        after.sent(b"LIST\r\nABOR\r\n");
+        assert!(!after.unserved(1, None));
     }
 
     #[test]
