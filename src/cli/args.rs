@@ -91,6 +91,9 @@ Examples:
   ftpspec run                                   test the built-in reference server
   ftpspec run --target ftp://127.0.0.1:2121     test your server (anonymous login)
   ftpspec run --target ftpes://ftp.example.com  the same over explicit FTPS (AUTH TLS)
+  ftpspec run -t v4=ftp://127.0.0.1:2121 -t v6=ftp://[::1]:2121
+                                                both endpoints in one report, a column each
+  ftpspec run --targets ci/targets.toml --json  every target of the file; JSON for them all
   ftpspec run --tls explicit                    the built-in server over FTPS
   ftpspec run rfc2428.eprt --junit              only EPRT scenarios; JUnit in reports/junit.xml
   ftpspec run path/to/findings/                 replay scenario files
@@ -169,11 +172,16 @@ pub enum ColorChoice {
 pub struct RunArgs {
     #[command(flatten)]
     pub selection: Selection,
-    /// The server to test: ftp://[user[:password]@]host[:port]; ftpes://… for explicit FTPS
-    /// (AUTH TLS, port 21), ftps://… for implicit FTPS (port 990), as in curl and FileZilla.
-    /// Without it, ftpspec starts its reference server on loopback and tests that.
+    /// The server to test: [LABEL=]ftp://[user[:password]@]host[:port]; ftpes://… for
+    /// explicit FTPS (AUTH TLS, port 21), ftps://… for implicit FTPS (port 990), as in curl and
+    /// FileZilla. Repeatable: each target is a column of one report (LABEL names it; else its
+    /// greeting does). Without it, ftpspec starts its reference server on loopback and tests that.
     #[arg(long, short = 't', value_name = "URL", env = "FTPSPEC_TARGET")]
-    pub target: Option<String>,
+    pub target: Vec<String>,
+    /// A TOML file listing targets ([[target]] tables: url, label, user, password-env, expect,
+    /// file-small, transfer, tls, …), run after any --target. See the README.
+    #[arg(long, value_name = "FILE")]
+    pub targets: Option<PathBuf>,
     #[command(flatten)]
     pub tls_opts: TlsOpts,
     /// The target refuses clear sessions (RFC 4217 §11): run the scenarios that check how

@@ -7,9 +7,11 @@ mod list_cmd;
 mod report_cmd;
 mod report_file;
 mod run_cmd;
+mod run_targets;
 mod serve_cmd;
 mod signal;
 mod target;
+mod targets;
 mod tls_opts;
 
 pub use args::Cli;

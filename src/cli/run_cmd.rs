@@ -1,17 +1,21 @@
-//! `ftpspec run`: load and select scenarios, resolve the target (or start the built-in server),
-//! check it answers, run, report, and choose the exit code.
+//! `ftpspec run`: load and select scenarios, resolve the targets (or start the built-in server),
+//! check each answers, run them one after the other, report — one target as it always was,
+//! several as columns of one report (console table, `ftpspec-matrix` JSON, a JUnit suite per
+//! target) — and choose the exit code, the worst of the targets'.
 
-use super::args::{ColorChoice, RunArgs, Selection, TransferArg};
+use super::args::{ColorChoice, RunArgs, Selection};
 use super::report_file::{self, write_error};
+use super::run_targets::{Column, base_config, load_expectations, name_columns, prepare};
 use super::serve_cmd::parse_faults;
 use super::signal::interrupt_signal;
-use super::tls_opts::{tls_client, tls_mode};
+use super::targets::{self, TargetSpec};
+use super::tls_opts::tls_client;
 use super::{EXIT_FAIL, EXIT_INTERRUPTED, EXIT_USAGE, target};
-use crate::expectations::{ExpectationSet, RunStatus, run_status};
+use crate::expectations::{RunStatus, run_status};
 use crate::proto::TlsMode;
 use crate::report::console::{self, ConsoleOptions};
-use crate::report::{json, junit};
-use crate::runner::{self, Files, RunConfig, RunReport, Target, TransferChoice};
+use crate::report::{json, junit, matrix};
+use crate::runner::{self, RunReport, Target};
 use crate::server::{self, Config, ServerHandle};
 use crate::suite::{self, Scenario};
 use std::fs::File;
@@ -20,7 +24,6 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 pub async fn run(args: RunArgs) -> Result<u8, String> {
     let all = load_suites(&args.selection)?;
@@ -28,63 +31,30 @@ pub async fn run(args: RunArgs) -> Result<u8, String> {
     // BLOCKED verdicts name the scenario that tests the failed command, selected or not.
     let coverage = runner::coverage(&all);
     // Expectation files are checked against every loaded scenario, before anything runs.
-    let expectations = ExpectationSet::load(&args.expect).map_err(|e| e.to_string())?;
-    expectations
-        .check_stale(all.iter().map(|s| s.id.as_str()))
-        .map_err(|e| e.to_string())?;
+    let ids: Vec<String> = all.iter().map(|s| s.id.clone()).collect();
     drop(all);
     // Report paths are checked before anything runs: a typo must not cost a whole run.
     let json_out = args.json.as_deref().map(open_report).transpose()?;
     let junit_out = args.junit.as_deref().map(open_report).transpose()?;
-    let step_timeout = Duration::from_secs_f64(args.timeout);
 
-    let (target, _server, tls) = match &args.target {
-        Some(url) => {
-            target::refuse_faults(&args.fault)?;
-            let endpoint = target::resolve_endpoint(url, step_timeout).await?;
-            let mode = tls_mode(args.tls_opts.tls, endpoint.tls, url)?;
-            let tls = tls_client(&args.tls_opts, mode, None, &endpoint.host)?;
-            (endpoint.target, None, tls)
+    let specs = target_specs(&args)?;
+    let several = specs.len() > 1;
+    // The built-in server lives as long as the run.
+    let mut _server = None;
+    let mut columns = Vec::with_capacity(specs.len().max(1));
+    if specs.is_empty() {
+        let (column, handle) = builtin_column(&args, &ids).await?;
+        columns.push(column);
+        _server = Some(handle);
+    } else {
+        target::refuse_faults(&args.fault)?;
+        for spec in &specs {
+            columns.push(prepare(spec, &args, &args.expect, &ids, several).await?);
         }
-        None => {
-            let mode = args.tls_opts.tls.map(TlsMode::from);
-            let required = args.tls_required && mode.is_some();
-            let (target, handle) = builtin_target(&args.fault, mode, required).await?;
-            // The built-in server's certificate is made for localhost, 127.0.0.1 and ::1.
-            let tls = tls_client(&args.tls_opts, mode, handle.certificate(), "localhost")?;
-            (target, Some(handle), tls)
-        }
-    };
-    if args.tls_required && tls.is_none() {
-        return Err("--tls-required needs --tls, or an ftpes:// or ftps:// target".into());
     }
-    let mut config = RunConfig::new(target);
-    config.tls = tls;
-    config.tls_required = args.tls_required;
-    config.strict = args.strict;
-    config.jobs = usize::from(args.jobs);
-    config.step_timeout = step_timeout;
-    config.scenario_timeout = Duration::from_secs_f64(args.scenario_timeout);
-    config.repeat = u32::from(args.repeat);
-    config.burst = args.burst;
-    config.files = Files {
-        small: args.file_small.clone(),
-        large: args.file_large.clone(),
-        upload: args.file_upload.clone(),
-    };
-    config.coverage = coverage;
-    config.transfer = args.transfer.map(|t| {
-        TransferChoice::Command(match t {
-            TransferArg::Nlst => "NLST".to_string(),
-            TransferArg::List => "LIST".to_string(),
-            TransferArg::Retr => format!("RETR {}", args.file_small),
-        })
-    });
-
-    let probed = runner::probe_session(&config)
-        .await
-        .map_err(|e| format!("cannot reach {}: {e}", config.target.display))?;
-    let banner = probed.banner;
+    if several {
+        name_columns(&mut columns);
+    }
 
     let color = use_color(args.color);
     colored::control::set_override(color);
@@ -92,46 +62,142 @@ pub async fn run(args: RunArgs) -> Result<u8, String> {
         color,
         verbose: args.verbose,
     };
-    // Ctrl-C stops the run: what finished is reported, the rest is marked not run.
+    // Ctrl-C stops the run: what finished is reported, the rest (and every later target) is
+    // marked not run.
     let interrupted = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&interrupted);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let sigint = interrupt_signal()?;
-    let stop = async move {
+    let flag = Arc::clone(&interrupted);
+    let _signal = AbortOnDrop(tokio::spawn(async move {
         sigint.await;
         flag.store(true, Ordering::SeqCst);
         eprintln!("ftpspec: interrupted; reporting what finished");
-    };
-    let mut report =
-        runner::run_until(scenarios, Arc::new(config), Some(banner), |_| {}, stop).await;
-    report.tls = probed.tls;
-    let report = expectations.apply(report);
+        let _ = stop_tx.send(true);
+    }));
+    let mut reports = Vec::with_capacity(columns.len());
+    let mut warnings = Vec::with_capacity(columns.len());
+    for column in columns {
+        let mut rx = stop_rx.clone();
+        let stop = async move {
+            if rx.wait_for(|&stopped| stopped).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        let mut config = column.config;
+        config.coverage = coverage.clone();
+        let mut report = runner::run_until(
+            scenarios.clone(),
+            Arc::new(config),
+            Some(column.banner),
+            |_| {},
+            stop,
+        )
+        .await;
+        report.tls = column.tls;
+        report.label = column.label;
+        let report = column.expectations.apply(report);
+        // A `cause` entry of an expectation file that matched nothing is worth a line, not an
+        // error: the server may simply have fixed the defect.
+        warnings.push(
+            column
+                .expectations
+                .unmatched_causes(&report)
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<String>>(),
+        );
+        reports.push(report);
+    }
 
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    // A `cause` entry of an expectation file that matched nothing is worth a line, not an
-    // error: the server may simply have fixed the defect.
-    let warnings: Vec<String> = expectations
-        .unmatched_causes(&report)
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    console::render_with(&report, &warnings, &opts, &mut out)
-        .map_err(|e| format!("cannot write to stdout: {e}"))?;
+    let shown = match &reports[..] {
+        [report] => console::render_with(report, &warnings[0], &opts, &mut out),
+        _ => matrix::render_many(&reports, &warnings, &opts, &mut out),
+    };
+    shown.map_err(|e| format!("cannot write to stdout: {e}"))?;
     if let Some((path, file)) = json_out {
         let mut w = BufWriter::new(file);
-        json::write(&report, &mut w)
-            .and_then(|_| w.flush())
-            .map_err(|e| write_error(path, e))?;
+        match &reports[..] {
+            [report] => json::write(report, &mut w),
+            _ => json::write_matrix(&reports, &mut w),
+        }
+        .and_then(|_| w.flush())
+        .map_err(|e| write_error(path, e))?;
     }
     if let Some((path, file)) = junit_out {
         let mut w = BufWriter::new(file);
-        junit::write(&report, &mut w).map_err(|e| write_error(path, e))?;
+        match &reports[..] {
+            [report] => junit::write(report, &mut w),
+            _ => junit::write_matrix(&reports, &mut w),
+        }
+        .map_err(|e| write_error(path, e))?;
         w.flush().map_err(|e| write_error(path, e))?;
     }
     if interrupted.load(Ordering::SeqCst) {
         return Ok(EXIT_INTERRUPTED);
     }
-    Ok(exit_code(&report))
+    Ok(reports.iter().map(exit_code).fold(0, worse_exit))
+}
+
+/// Aborts a background task when dropped (the Ctrl-C watcher, once the run has ended).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The exit code of several targets: a conformance failure (1) anywhere outranks a run that
+/// could not judge everything (2), which outranks a pass.
+fn worse_exit(a: u8, b: u8) -> u8 {
+    let rank = |code: u8| match code {
+        EXIT_FAIL => 2,
+        0 => 0,
+        _ => 1,
+    };
+    if rank(b) > rank(a) { b } else { a }
+}
+
+/// The targets of the command line: `--targets FILE` entries, then each `--target`.
+fn target_specs(args: &RunArgs) -> Result<Vec<TargetSpec>, String> {
+    let mut specs = match &args.targets {
+        Some(path) => targets::load(path)?,
+        None => Vec::new(),
+    };
+    for (i, arg) in args.target.iter().enumerate() {
+        specs.push(targets::parse_target_arg(arg, i + 1)?);
+    }
+    Ok(specs)
+}
+
+/// The built-in reference server on loopback (IPv4 and, where the machine has it, IPv6), as
+/// the run's only column.
+async fn builtin_column(args: &RunArgs, ids: &[String]) -> Result<(Column, ServerHandle), String> {
+    let mode = args.tls_opts.tls.map(TlsMode::from);
+    let required = args.tls_required && mode.is_some();
+    if args.tls_required && mode.is_none() {
+        return Err("--tls-required needs --tls, or an ftpes:// or ftps:// target".into());
+    }
+    let (target, handle) = builtin_target(&args.fault, mode, required).await?;
+    // The built-in server's certificate is made for localhost, 127.0.0.1 and ::1.
+    let tls = tls_client(&args.tls_opts, mode, handle.certificate(), "localhost")?;
+    let mut config = base_config(args, target);
+    config.tls = tls;
+    config.tls_required = args.tls_required;
+    let expectations = load_expectations(&args.expect, ids)?;
+    let probed = runner::probe_session(&config)
+        .await
+        .map_err(|e| format!("cannot reach {}: {e}", config.target.display))?;
+    let column = Column {
+        config,
+        expectations,
+        banner: probed.banner,
+        tls: probed.tls,
+        label: None,
+    };
+    Ok((column, handle))
 }
 
 /// 1 for any unexpected FAIL or XPASS; otherwise 2 for any unexpected ERROR (the run could not
@@ -229,6 +295,7 @@ async fn builtin_target(
             user: None,
             password: None,
             display,
+            lent: Vec::new(),
         },
         handle,
     ))

@@ -25,6 +25,17 @@ pub struct Endpoint {
     pub tls: Option<TlsMode>,
 }
 
+impl Endpoint {
+    /// Logs in as `user` instead of the URL's user (a target file's `user`), and shows it.
+    pub fn set_user(&mut self, user: &str) {
+        let display = &self.target.display;
+        let (scheme, rest) = display.split_once("://").unwrap_or(("ftp", display));
+        let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+        self.target.display = format!("{scheme}://{user}@{host}");
+        self.target.user = Some(user.to_string());
+    }
+}
+
 /// The TLS mode and default port of a URL scheme. `ftps://` is implicit FTPS on port 990 and
 /// `ftpes://` explicit FTPS (AUTH TLS) on port 21, as curl and FileZilla read them.
 fn scheme(name: &str) -> Option<(Option<TlsMode>, u16)> {
@@ -73,6 +84,7 @@ pub async fn resolve_endpoint(url_text: &str, wait: Duration) -> Result<Endpoint
         user,
         password,
         display: format!("{}://{shown_user}{shown_host}:{port}", url.scheme()),
+        lent: Vec::new(),
     };
     Ok(Endpoint { target, host, tls })
 }
@@ -137,6 +149,20 @@ mod tests {
             resolve("ftp://127.0.0.1", wait).await.unwrap().addrs[0].port(),
             21
         );
+    }
+
+    #[tokio::test]
+    async fn a_user_given_apart_replaces_the_urls() {
+        let wait = Duration::from_secs(5);
+        let mut e = resolve_endpoint("ftp://bob:pw@127.0.0.1:2121", wait)
+            .await
+            .unwrap();
+        e.set_user("alice");
+        assert_eq!(e.target.display, "ftp://alice@127.0.0.1:2121");
+        assert_eq!(e.target.user_name(), "alice");
+        let mut e = resolve_endpoint("ftpes://[::1]:21", wait).await.unwrap();
+        e.set_user("carol");
+        assert_eq!(e.target.display, "ftpes://carol@[::1]:21");
     }
 
     /// `ftps://` is implicit FTPS on 990, `ftpes://` explicit on 21 (curl, FileZilla).

@@ -239,6 +239,7 @@ mod tests {
             tool_version: "0".into(),
             started_unix: 0,
             target: "t".into(),
+            label: None,
             banner: None,
             strict: false,
             preflight: None,

@@ -100,13 +100,7 @@ pub fn render_with(
     opts: &ConsoleOptions,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    writeln!(out, "{}", header(report, opts))?;
-    if let Some(tls) = &report.tls {
-        writeln!(out, "{}", tls_line(tls, opts))?;
-    }
-    if let Some(preflight) = &report.preflight {
-        writeln!(out, "{}", preflight_line(preflight, opts))?;
-    }
+    write_head(report, opts, out)?;
     for (area, outcomes) in group_by_area(&report.outcomes) {
         writeln!(out)?;
         writeln!(out, "{}", paint(&printable(area), Paint::Bold, opts))?;
@@ -118,6 +112,41 @@ pub fn render_with(
             }
         }
     }
+    write_tail(report, warnings, opts, out)
+}
+
+/// The report of one target among several: header, preflight, the recap of what did not pass
+/// and the summary, without the per-scenario lines (the matrix table that follows has them by
+/// area; `--verbose` gives every target the whole [`render_with`]).
+pub fn render_compact(
+    report: &RunReport,
+    warnings: &[String],
+    opts: &ConsoleOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    write_head(report, opts, out)?;
+    write_tail(report, warnings, opts, out)
+}
+
+/// Header, transport and preflight lines.
+fn write_head(report: &RunReport, opts: &ConsoleOptions, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "{}", header(report, opts))?;
+    if let Some(tls) = &report.tls {
+        writeln!(out, "{}", tls_line(tls, opts))?;
+    }
+    if let Some(preflight) = &report.preflight {
+        writeln!(out, "{}", preflight_line(preflight, opts))?;
+    }
+    Ok(())
+}
+
+/// The recap of what did not pass, warnings and the summary line.
+fn write_tail(
+    report: &RunReport,
+    warnings: &[String],
+    opts: &ConsoleOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let recap = recap(report, opts);
     if !recap.is_empty() {
         writeln!(out)?;
@@ -575,7 +604,7 @@ fn transcript(outcome: &Outcome, opts: &ConsoleOptions) -> Vec<String> {
 
 /// What a piece of text should look like when colour is on.
 #[derive(Debug, Clone, Copy)]
-enum Paint {
+pub(crate) enum Paint {
     /// A verdict label or count: PASS green, FAIL red bold, WARN yellow, INFO cyan, SKIP blue
     /// and dim, BLOCKED orange bold (256-colour 208), ERROR magenta bold. BLOCKED gets a colour
     /// of its own because it is neither a pass nor a failure of the requirement (which was never
@@ -595,7 +624,7 @@ enum Paint {
 }
 
 /// `text` as is when colour is off, else wrapped in an SGR sequence and a reset.
-fn paint(text: &str, style: Paint, opts: &ConsoleOptions) -> String {
+pub(crate) fn paint(text: &str, style: Paint, opts: &ConsoleOptions) -> String {
     if !opts.color || text.is_empty() {
         return text.to_owned();
     }

@@ -340,6 +340,7 @@ pub(crate) fn sample_report() -> RunReport {
         tool_version: "0.1.0".into(),
         started_unix: 1_764_193_864,
         target: "ftp://anonymous@127.0.0.1:40123".into(),
+        label: None,
         banner: Some("220 ftpspec reference server ready".into()),
         strict: false,
         preflight: Some(preflight()),

@@ -41,6 +41,54 @@ pub fn write(report: &RunReport, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(b"\n")
 }
 
+/// The value of the `schema` field of a several-target run's document.
+const MATRIX_SCHEMA_NAME: &str = "ftpspec-matrix";
+
+/// The version of the `ftpspec-matrix` document.
+pub const MATRIX_SCHEMA_VERSION: u32 = 1;
+
+/// A several-target run as JSON: `{"schema": "ftpspec-matrix", "version": 1, "tool": …,
+/// "summary": …, "targets": [REPORT, …]}`, each element of `targets` a whole `ftpspec-report`
+/// (with `run.label`), and `summary` the sum of theirs.
+pub fn to_json_matrix(reports: &[RunReport]) -> serde_json::Value {
+    serde_json::to_value(WireMatrix::from_reports(reports)).unwrap_or(serde_json::Value::Null)
+}
+
+/// Writes a several-target run as pretty-printed JSON (see [`to_json_matrix`]).
+pub fn write_matrix(reports: &[RunReport], out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &WireMatrix::from_reports(reports))?;
+    out.write_all(b"\n")
+}
+
+#[derive(Serialize)]
+struct WireMatrix<'a> {
+    schema: &'static str,
+    version: u32,
+    tool: WireTool<'a>,
+    summary: WireSummary,
+    targets: Vec<WireReport<'a>>,
+}
+
+impl<'a> WireMatrix<'a> {
+    fn from_reports(reports: &'a [RunReport]) -> Self {
+        let targets: Vec<WireReport<'a>> = reports.iter().map(WireReport::from_report).collect();
+        let mut summary = WireSummary::default();
+        for t in &targets {
+            summary.add(&t.summary);
+        }
+        WireMatrix {
+            schema: MATRIX_SCHEMA_NAME,
+            version: MATRIX_SCHEMA_VERSION,
+            tool: WireTool {
+                name: "ftpspec",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            summary,
+            targets,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct WireReport<'a> {
     schema: &'static str,
@@ -63,6 +111,8 @@ struct WireRun<'a> {
     started_unix: u64,
     duration_ms: f64,
     target: &'a str,
+    /// The column name in a several-target run (added within version 2).
+    label: Option<&'a str>,
     banner: Option<&'a str>,
     strict: bool,
     preflight: Option<WirePreflight<'a>>,
@@ -202,6 +252,7 @@ impl<'a> WireReport<'a> {
                 started_unix: report.started_unix,
                 duration_ms: millis(report.duration),
                 target: &report.target,
+                label: report.label.as_deref(),
                 banner: report.banner.as_deref(),
                 strict: report.strict,
                 preflight: report.preflight.as_ref().map(WirePreflight::from_preflight),
@@ -284,6 +335,20 @@ fn worst_verdict(cause: &Cause, outcomes: &[Outcome]) -> Verdict {
 }
 
 impl WireSummary {
+    fn add(&mut self, other: &WireSummary) {
+        self.total += other.total;
+        self.pass += other.pass;
+        self.fail += other.fail;
+        self.warn += other.warn;
+        self.info += other.info;
+        self.skip += other.skip;
+        self.blocked += other.blocked;
+        self.error += other.error;
+        self.expected += other.expected;
+        self.unexpected_pass += other.unexpected_pass;
+        self.mismatch += other.mismatch;
+    }
+
     fn count(outcomes: &[Outcome]) -> Self {
         let mut summary = WireSummary {
             total: outcomes.len(),
@@ -449,6 +514,7 @@ mod tests {
             run,
             json!({"started_unix": 1_764_193_864u64, "duration_ms": 840.0,
                    "target": "ftp://anonymous@127.0.0.1:40123",
+                   "label": null,
                    "banner": "220 ftpspec reference server ready", "strict": false,
                    "tls": null})
         );
@@ -467,6 +533,36 @@ mod tests {
             "version",
         ];
         assert_eq!(keys(&doc), expected);
+    }
+
+    /// A several-target run: each target a whole report with its label, the summary their sum.
+    #[test]
+    fn matrix_holds_each_target_as_a_whole_report() {
+        let mut v4 = sample_report();
+        v4.label = Some("v4".into());
+        let mut v6 = sample_report();
+        v6.label = Some("v6".into());
+        v6.target = "ftp://anonymous@[::1]:40123".into();
+        let doc = to_json_matrix(&[v4.clone(), v6]);
+        assert_eq!(doc["schema"], "ftpspec-matrix");
+        assert_eq!(doc["version"], MATRIX_SCHEMA_VERSION);
+        assert_eq!(
+            keys(&doc),
+            ["schema", "summary", "targets", "tool", "version"]
+        );
+        let targets = doc["targets"].as_array().unwrap();
+        assert_eq!(targets.len(), 2);
+        let mut first = targets[0].clone();
+        assert_eq!(first["run"]["label"], "v4");
+        first["run"]["label"] = serde_json::Value::Null;
+        assert_eq!(first, to_json(&sample_report()));
+        assert_eq!(targets[1]["run"]["target"], "ftp://anonymous@[::1]:40123");
+        assert_eq!(doc["summary"]["total"], 18);
+        assert_eq!(doc["summary"]["fail"], 4);
+        let mut written = Vec::new();
+        write_matrix(&[v4], &mut written).unwrap();
+        let parsed: serde_json::Value = serde_json::from_slice(&written).unwrap();
+        assert_eq!(parsed["targets"][0]["run"]["label"], "v4");
     }
 
     #[test]

@@ -79,12 +79,46 @@ pub fn write(report: &RunReport, out: &mut dyn Write) -> Result<(), JunitError> 
     out.write_all(&xml).map_err(JunitError::Io)
 }
 
-fn build(report: &RunReport) -> Report {
-    let timestamp = i64::try_from(report.started_unix)
+/// Writes a several-target run as JUnit XML: one `<testsuite>` per target, named by its label,
+/// whose `<system-out>` starts with the target and its greeting; testcases as in [`write`], with
+/// `classname` = `LABEL.AREA` (dots of the label made `_`, so CI pages that read classnames
+/// as packages group by target, then area).
+pub fn write_matrix(reports: &[RunReport], out: &mut dyn Write) -> Result<(), JunitError> {
+    let mut junit = Report::new();
+    for report in reports {
+        let label = report.label.as_deref().unwrap_or(&report.target);
+        let mut suite = TestSuite::new(&xml_line(label));
+        suite.set_timestamp(timestamp(report));
+        let package = label.replace('.', "_");
+        suite.add_testcases(report.outcomes.iter().map(|o| {
+            let classname = xml_line(&format!("{package}.{}", o.area));
+            testcase(report, o, &classname)
+        }));
+        let mut head = vec![match &report.banner {
+            Some(banner) => format!("target: {} ({})", report.target, banner),
+            None => format!("target: {}", report.target),
+        }];
+        head.extend(run_head(report));
+        suite.set_system_out(&xml_block(&head.join("\n")));
+        junit.add_testsuite(suite);
+    }
+    let mut xml = Vec::new();
+    junit.write_xml(&mut xml)?;
+    xml.push(b'\n');
+    out.write_all(&xml).map_err(JunitError::Io)
+}
+
+/// The run's start, as the suites' timestamp.
+fn timestamp(report: &RunReport) -> OffsetDateTime {
+    i64::try_from(report.started_unix)
         .ok()
         .and_then(|secs| OffsetDateTime::from_unix_timestamp(secs).ok())
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    let head: Vec<String> = report
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// The transport and preflight lines that head every suite's `<system-out>`.
+fn run_head(report: &RunReport) -> Vec<String> {
+    report
         .tls
         .iter()
         .map(|t| format!("transport: {}", printable(&t.summary())))
@@ -94,13 +128,22 @@ fn build(report: &RunReport) -> Report {
                 .iter()
                 .map(|p| format!("preflight: {}", printable(&p.summary()))),
         )
-        .collect();
+        .collect()
+}
+
+fn build(report: &RunReport) -> Report {
+    let timestamp = timestamp(report);
+    let head = run_head(report);
     let preflight = (!head.is_empty()).then(|| xml_block(&head.join("\n")));
     let mut junit = Report::new();
     for (area, outcomes) in super::text::group_by_area(&report.outcomes) {
         let mut suite = TestSuite::new(&xml_line(area));
         suite.set_timestamp(timestamp);
-        suite.add_testcases(outcomes.into_iter().map(|o| testcase(report, o)));
+        suite.add_testcases(
+            outcomes
+                .into_iter()
+                .map(|o| testcase(report, o, &xml_line(&o.area))),
+        );
         if let Some(preflight) = &preflight {
             suite.set_system_out(preflight);
         }
@@ -110,7 +153,7 @@ fn build(report: &RunReport) -> Report {
 }
 
 /// The testcase of one outcome; the expectation, else the verdict, decides its element.
-fn testcase(report: &RunReport, o: &Outcome) -> TestCase {
+fn testcase(report: &RunReport, o: &Outcome, classname: &str) -> TestCase {
     let name = xml_line(&o.id);
     let time = Duration::try_from(o.duration).unwrap_or(Duration::MAX);
     let status = o.expectation.as_ref().map(|e| e.status);
@@ -128,7 +171,7 @@ fn testcase(report: &RunReport, o: &Outcome) -> TestCase {
         },
     };
     case.time = time;
-    case.set_classname(&xml_line(&o.area));
+    case.set_classname(classname);
     let out = match status {
         Some(ExpectationStatus::Expected) => expected_out(report, o),
         Some(ExpectationStatus::UnexpectedPass | ExpectationStatus::Mismatch) | None => {
@@ -383,6 +426,48 @@ mod tests {
     #[test]
     fn report_with_every_verdict_validates_against_the_jenkins_schema() {
         assert_valid(&xml_of(&sample_report()), "sample");
+    }
+
+    /// A several-target run: one suite per target named by its label, classnames under it, the
+    /// target and a hostile greeting in its `<system-out>` as text; valid for Jenkins.
+    #[test]
+    fn matrix_has_one_suite_per_target() {
+        let mut v4 = sample_report();
+        v4.label = Some("pyftpdlib 2.2 v4".into());
+        v4.banner = Some("220 <b>]]>\u{1b}[31m".into());
+        let mut v6 = sample_report();
+        v6.label = Some("v6".into());
+        let mut out = Vec::new();
+        write_matrix(&[v4, v6], &mut out).unwrap();
+        let xml = String::from_utf8(out).unwrap();
+        assert_valid(&xml, "matrix");
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let suites: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testsuite"))
+            .filter_map(|n| n.attribute("name"))
+            .collect();
+        assert_eq!(suites, ["pyftpdlib 2.2 v4", "v6"]);
+        let v4_suite = suite_of(&doc, "pyftpdlib 2.2 v4");
+        let cases = v4_suite
+            .children()
+            .filter(|n| n.has_tag_name("testcase"))
+            .count();
+        assert_eq!(cases, sample_report().outcomes.len());
+        let fail = v4_suite
+            .children()
+            .find(|n| n.attribute("name") == Some("rfc2428.eprt.delimiter-del"))
+            .unwrap();
+        assert_eq!(
+            fail.attribute("classname"),
+            Some("pyftpdlib 2_2 v4.rfc2428.eprt")
+        );
+        assert_eq!(elements_of(fail)[0], "failure");
+        let head = system_out_of(v4_suite);
+        assert!(
+            head.starts_with("target: ftp://anonymous@127.0.0.1:40123 (220 <b>]]\\x3e\\x1b[31m)"),
+            "{head}"
+        );
     }
 
     #[test]

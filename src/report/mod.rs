@@ -11,6 +11,7 @@ pub mod fuzz_junit;
 pub mod fuzz_progress;
 pub mod json;
 pub mod junit;
+pub mod matrix;
 mod text;
 
 #[cfg(test)]

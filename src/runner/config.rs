@@ -35,6 +35,18 @@ pub struct Target {
     pub password: Option<Secret>,
     /// How to show the target to people: `ftp://bob@127.0.0.1:2121` (never the password).
     pub display: String,
+    /// Addresses of the same server in a family `addrs` lacks, lent by another target of a
+    /// several-target run (its IPv6 endpoint, say): a scenario that needs that family runs
+    /// there instead of being SKIP, with a note saying so.
+    pub lent: Vec<Lent>,
+}
+
+/// An address of another endpoint of the same server (see [`Target::lent`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lent {
+    pub addr: SocketAddr,
+    /// The lending target as shown to people: `ftp://[::1]:2121`.
+    pub from: String,
 }
 
 impl Target {
@@ -45,6 +57,7 @@ impl Target {
             user: None,
             password: None,
             display: display.into(),
+            lent: Vec::new(),
         }
     }
 

@@ -68,21 +68,48 @@ const MAX_SENT_SHOWN: usize = 64;
 
 type StepFuture<'s> = Pin<Box<dyn Future<Output = Result<(), Stop>> + Send + 's>>;
 
-/// Picks the target address a scenario's needs allow, or the reason to skip.
-pub fn pick_address(scenario: &Scenario, config: &RunConfig) -> Result<SocketAddr, Stop> {
+/// The address a scenario's control connection goes to, and a note when it is another
+/// endpoint's (a [`Lent`](super::config::Lent) address).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picked {
+    pub addr: SocketAddr,
+    pub note: Option<String>,
+}
+
+/// Picks the target address a scenario's needs allow, or the reason to skip. A family the
+/// target lacks is taken from a lent address of the same server, if another target lent one.
+pub fn pick_address(scenario: &Scenario, config: &RunConfig) -> Result<Picked, Stop> {
     super::tls_steps::check_tls_needs(scenario, config)?;
-    let addrs = &config.target.addrs;
-    let wanted = |v6: bool| addrs.iter().copied().find(|a| a.is_ipv6() == v6);
-    if scenario.needs.contains(&Need::Ipv6) {
-        return wanted(true).ok_or_else(|| Stop::Skip("the target has no IPv6 address".into()));
+    let target = &config.target;
+    let own = |v6: bool| target.addrs.iter().copied().find(|a| a.is_ipv6() == v6);
+    let family = if scenario.needs.contains(&Need::Ipv6) {
+        Some(true)
+    } else if scenario.needs.contains(&Need::Ipv4) {
+        Some(false)
+    } else {
+        None
+    };
+    let Some(v6) = family else {
+        return target
+            .addrs
+            .first()
+            .map(|&addr| Picked { addr, note: None })
+            .ok_or_else(|| Stop::Error("the target has no address".into()));
+    };
+    let name = if v6 { "IPv6" } else { "IPv4" };
+    if let Some(addr) = own(v6) {
+        return Ok(Picked { addr, note: None });
     }
-    if scenario.needs.contains(&Need::Ipv4) {
-        return wanted(false).ok_or_else(|| Stop::Skip("the target has no IPv4 address".into()));
+    match target.lent.iter().find(|l| l.addr.is_ipv6() == v6) {
+        Some(lent) => Ok(Picked {
+            addr: lent.addr,
+            note: Some(format!(
+                "ran on {}, the {name} endpoint of the same server: {} has no {name} address",
+                lent.from, target.display
+            )),
+        }),
+        None => Err(Stop::Skip(format!("the target has no {name} address"))),
     }
-    addrs
-        .first()
-        .copied()
-        .ok_or_else(|| Stop::Error("the target has no address".into()))
 }
 
 /// Where a scenario's control connection comes from.

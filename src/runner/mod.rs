@@ -17,13 +17,14 @@ pub mod preflight;
 mod read_steps;
 mod run;
 pub mod series;
+pub mod siblings;
 pub mod stop;
 mod tls_steps;
 mod transfer_steps;
 mod value_steps;
 mod vars;
 
-pub use config::{Files, RunConfig, Secret, Target, TransferChoice};
+pub use config::{Files, Lent, RunConfig, Secret, Target, TransferChoice};
 pub use outcome::{
     Cause, Expectation, ExpectationStatus, Failure, Outcome, RunReport, TlsReport, Verdict,
 };

@@ -194,6 +194,9 @@ pub struct RunReport {
     pub started_unix: u64,
     /// The target as shown to people: `ftp://anonymous@127.0.0.1:2121` (never a password).
     pub target: String,
+    /// The target's column name in a several-target run (`label=URL`, a target file's
+    /// `label`, else made from the banner); `None` for a run's only target unless one was given.
+    pub label: Option<String>,
     /// The greeting (220) text, if one was read.
     pub banner: Option<String>,
     pub strict: bool,

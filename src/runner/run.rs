@@ -238,6 +238,7 @@ pub async fn run_until(
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         started_unix,
         target: config.target.display.clone(),
+        label: None,
         banner,
         strict: config.strict,
         preflight,
@@ -378,7 +379,10 @@ async fn run_in(
             Err(Stop::Skip(URGENT_OVER_TLS.into()))
         }
         Some(ctrl) => Ok(Opening::Over(ctrl)),
-        None => pick_address(scenario, config).map(Opening::Connect),
+        None => pick_address(scenario, config).map(|picked| {
+            notes.extend(picked.note);
+            Opening::Connect(picked.addr)
+        }),
     };
     let ended = match opening {
         Err(stop) => Err(stop),

@@ -134,6 +134,7 @@ async fn reconnect_without_a_greeting_is_an_error() {
         user: None,
         password: None,
         display: "fake".into(),
+        lent: Vec::new(),
     });
     let o = runner::run_one(&scenario("send NOOP\nexpect 200\nreconnect\n"), &config).await;
     assert_eq!(o.verdict, Verdict::Error, "{:?}", o.failure);

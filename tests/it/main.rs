@@ -10,5 +10,6 @@ mod fuzzing_tls;
 mod hostile;
 mod language;
 mod support;
+mod targets;
 mod tls;
 mod verdicts;
