@@ -5,6 +5,7 @@
 //! not in the [`RunReport`](crate::runner::RunReport) (passwords never are). The JSON schema and
 //! the JUnit mapping are documented in `reports/README.md`.
 
+pub mod columns;
 pub mod console;
 pub mod diff;
 pub mod fuzz_junit;
@@ -13,5 +14,7 @@ pub mod json;
 pub mod junit;
 mod text;
 
+#[cfg(test)]
+mod columns_tests;
 #[cfg(test)]
 pub(crate) mod fixture;
