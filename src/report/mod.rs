@@ -1,4 +1,5 @@
-//! Reporters: console, JSON, JUnit. They read outcomes; they never run anything.
+//! Reporters: console, JSON, JUnit, and the HTML matrix (from JSON reports, through
+//! `columns`). They read outcomes; they never run anything.
 //!
 //! Each maps every [`Verdict`](crate::runner::Verdict) with an exhaustive `match`, so that a new
 //! verdict cannot be written as the wrong thing by accident, and none prints anything that is
@@ -10,6 +11,9 @@ pub mod console;
 pub mod diff;
 pub mod fuzz_junit;
 pub mod fuzz_progress;
+mod grid;
+pub mod html;
+mod html_view;
 pub mod json;
 pub mod junit;
 mod text;
@@ -18,3 +22,5 @@ mod text;
 mod columns_tests;
 #[cfg(test)]
 pub(crate) mod fixture;
+#[cfg(test)]
+mod html_tests;
