@@ -1,6 +1,6 @@
 //! Typed command-line flags (clap derive). Doc comments are the `--help` text.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -44,37 +44,56 @@ pub enum Mode {
     /// distinct way it breaks as a minimised, replayable scenario.
     #[command(after_help = super::fuzz_cmd::FUZZ_HELP)]
     Fuzz(super::fuzz_cmd::FuzzArgs),
-    /// Compare two JSON reports of `ftpspec run`: what changed per scenario (exit 1 on a
-    /// regression).
+    /// Read JSON reports of `ftpspec run`: compare two (--diff: what changed per scenario, exit 1
+    /// on a regression), or lay several out as an HTML conformance matrix (--html).
     #[command(after_help = REPORT_HELP)]
     Report(ReportArgs),
 }
 
 const REPORT_HELP: &str = "\
-A regression is a scenario that got worse: PASS/XFAIL/INFO → WARN, or anything that did not fail
-→ FAIL, XPASS, ERROR or BLOCKED (SKIP before counts as not failing). Scenarios only in one report
-are listed as added or removed and change no exit code.
+--diff: a regression is a scenario that got worse: PASS/XFAIL/INFO → WARN, or anything that did
+not fail → FAIL, XPASS, ERROR or BLOCKED (SKIP before counts as not failing). Scenarios only in
+one report are listed as added or removed and change no exit code.
+
+--html: one self-contained page (nothing loaded from anywhere; open it from disk): scenarios
+grouped by area down the side, one column per target (`run.label`, else the target URL), a cell
+per verdict that opens the requirement, expected and actual, and the transcript; each target's
+totals on top; filters by text and verdict. FILE may be a report or an ftpspec-matrix document
+(several targets); the columns follow the order of the files.
 
 Exit codes:
-  0  no regression
-  1  at least one regression
-  2  a report cannot be read, or is not an ftpspec JSON report
+  0  no regression (--diff); the page was written (--html)
+  1  at least one regression (--diff)
+  2  a report cannot be read, or is not an ftpspec JSON report; the page cannot be written
 
 Examples:
   ftpspec run -t ftp://127.0.0.1:2121 --json before.json     (old server)
   ftpspec run -t ftp://127.0.0.1:2121 --json after.json      (new server)
   ftpspec report --diff before.json after.json
-  ftpspec report --diff before.json after.json --markdown \"$GITHUB_STEP_SUMMARY\"";
+  ftpspec report --diff before.json after.json --markdown \"$GITHUB_STEP_SUMMARY\"
+  ftpspec report vsftpd.json pyftpdlib.json --html matrix.html
+  ftpspec report matrix.json --html - > matrix.html";
 
+/// `report`: exactly one of `--diff OLD NEW` and `--html OUT` (the group `mode`), FILEs only with
+/// --html and --markdown only with --diff; clap's usage error (exit 2) otherwise.
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("mode").required(true).args(["diff", "html"])))]
 pub struct ReportArgs {
+    /// With --html: the JSON reports (`ftpspec run --json`) or ftpspec-matrix documents to lay
+    /// out, one column per target, in this order.
+    #[arg(value_name = "FILE", conflicts_with = "diff")]
+    pub files: Vec<PathBuf>,
     /// The two JSON reports to compare (`ftpspec run --json`): the older run, then the newer.
-    #[arg(long, num_args = 2, value_names = ["OLD", "NEW"], required = true)]
+    #[arg(long, num_args = 2, value_names = ["OLD", "NEW"])]
     pub diff: Vec<PathBuf>,
-    /// Also write the changes as a Markdown table to FILE (a pull-request comment, or
-    /// `$GITHUB_STEP_SUMMARY` in a GitHub Actions job).
-    #[arg(long, value_name = "FILE")]
+    /// With --diff: also write the changes as a Markdown table to FILE (a pull-request comment,
+    /// or `$GITHUB_STEP_SUMMARY` in a GitHub Actions job).
+    #[arg(long, value_name = "FILE", conflicts_with = "html")]
     pub markdown: Option<PathBuf>,
+    /// Write the conformance matrix of the FILEs as one self-contained HTML page to OUT (`-`:
+    /// standard output).
+    #[arg(long, value_name = "OUT", requires = "files")]
+    pub html: Option<PathBuf>,
 }
 
 const RUN_HELP: &str = concat!(

@@ -9,6 +9,7 @@ mod fuzzing;
 mod fuzzing_tls;
 mod hostile;
 mod language;
+mod report_html;
 mod support;
 mod targets;
 mod tls;
