@@ -14,7 +14,8 @@ Exit codes:
   1  at least one conformance failure (FAIL), or with --expect an unexpected pass (XPASS)
   2  usage, scenario-file, expectation-file, configuration or connection error, or a scenario
      ERROR or BLOCKED (its requirement could not be exercised) and no FAIL
-  130  interrupted (Ctrl-C): reports are written for what finished, the rest marked not run"
+  130  interrupted (Ctrl-C): reports are written for what finished, the rest marked not run
+With several targets: 1 if any target has a failure, else 2 if any could not be judged, else 0."
     };
 }
 
@@ -228,6 +229,11 @@ pub struct RunArgs {
     /// Write the JSON report (default file: reports/ftpspec.json).
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "reports/ftpspec.json")]
     pub json: Option<PathBuf>,
+    /// Write the conformance matrix as one self-contained HTML page (default file:
+    /// reports/ftpspec.html): areas down the side, a column per target, a cell per verdict that
+    /// opens the requirement, expected/actual and the transcript.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "reports/ftpspec.html")]
+    pub html: Option<PathBuf>,
     /// Write the JUnit XML report (default file: reports/junit.xml).
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "reports/junit.xml")]
     pub junit: Option<PathBuf>,

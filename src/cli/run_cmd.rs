@@ -14,7 +14,7 @@ use super::{EXIT_FAIL, EXIT_INTERRUPTED, EXIT_USAGE, target};
 use crate::expectations::{RunStatus, run_status};
 use crate::proto::TlsMode;
 use crate::report::console::{self, ConsoleOptions};
-use crate::report::{json, junit, matrix};
+use crate::report::{columns, html, json, junit, matrix};
 use crate::runner::{self, RunReport, Target};
 use crate::server::{self, Config, ServerHandle};
 use crate::suite::{self, Scenario};
@@ -36,6 +36,7 @@ pub async fn run(args: RunArgs) -> Result<u8, String> {
     // Report paths are checked before anything runs: a typo must not cost a whole run.
     let json_out = args.json.as_deref().map(open_report).transpose()?;
     let junit_out = args.junit.as_deref().map(open_report).transpose()?;
+    let html_out = args.html.as_deref().map(open_report).transpose()?;
 
     let specs = target_specs(&args)?;
     let several = specs.len() > 1;
@@ -133,6 +134,19 @@ pub async fn run(args: RunArgs) -> Result<u8, String> {
         }
         .map_err(|e| write_error(path, e))?;
         w.flush().map_err(|e| write_error(path, e))?;
+    }
+    if let Some((path, file)) = html_out {
+        let doc = match &reports[..] {
+            [report] => json::to_json(report),
+            _ => json::to_json_matrix(&reports),
+        };
+        let page = columns::columns_from_value(&doc)
+            .map_err(|e| e.to_string())
+            .and_then(|columns| html::render(&columns).map_err(|e| e.to_string()))?;
+        let mut w = BufWriter::new(file);
+        w.write_all(page.as_bytes())
+            .and_then(|_| w.flush())
+            .map_err(|e| write_error(path, e))?;
     }
     if interrupted.load(Ordering::SeqCst) {
         return Ok(EXIT_INTERRUPTED);

@@ -41,8 +41,11 @@ fn ipv4_and_ipv6_endpoints_are_two_columns_without_family_skips() {
     let dir = scratch("targets", "families");
     let json = dir.join("m.json");
     let junit = dir.join("m.xml");
+    let html = dir.join("m.html");
     let out = ftpspec(&[
         "run",
+        "--html",
+        html.to_str().unwrap(),
         "-t",
         &format!("v4={}", url(v4)),
         "-t",
@@ -118,6 +121,13 @@ fn ipv4_and_ipv6_endpoints_are_two_columns_without_family_skips() {
         .filter_map(|n| n.attribute("name"))
         .collect();
     assert_eq!(suites, ["v4", "v6"]);
+
+    // The HTML matrix of the same run has both columns (the browser test reads such pages).
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>"), "{}", &page[..80]);
+    for label in ["v4", "v6"] {
+        assert!(page.contains(&format!(">{label}<")), "no column {label}");
+    }
 }
 
 /// One target that fails makes the run fail, whichever column it is; labels made from equal
