@@ -265,7 +265,11 @@ def main():
     parser.add_argument("--hostile", type=int, required=True)
     parser.add_argument("--shots", type=pathlib.Path, required=True)
     args = parser.parse_args()
-    reports = [json.loads(p.read_text(encoding="utf-8")) for p in args.reports]
+    reports = []
+    for path in args.reports:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        # A several-target run's document holds a report per target, in column order.
+        reports.extend(doc["targets"] if doc.get("schema") == "ftpspec-matrix" else [doc])
     page = args.page.resolve()
     args.shots.mkdir(parents=True, exist_ok=True)
     rows = len({s["id"] for r in reports for s in r["scenarios"]})
