@@ -54,7 +54,8 @@ pub enum Mode {
 const REPORT_HELP: &str = "\
 --diff: a regression is a scenario that got worse: PASS/XFAIL/INFO → WARN, or anything that did
 not fail → FAIL, XPASS, ERROR or BLOCKED (SKIP before counts as not failing). Scenarios only in
-one report are listed as added or removed and change no exit code.
+one report are listed as added or removed and change no exit code. Reports of several-target
+runs (ftpspec-matrix documents) are compared target by target, paired by label.
 
 --html: one self-contained page (nothing loaded from anywhere; open it from disk): scenarios
 grouped by area down the side, one column per target (`run.label`, else the target URL), a cell

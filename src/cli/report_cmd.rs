@@ -29,14 +29,14 @@ fn compare(args: &ReportArgs) -> Result<u8, String> {
         // clap requires exactly two values; this is only a guard.
         return Err("--diff takes two JSON reports: OLD NEW".into());
     };
-    let d = diff::diff(&read(old)?, &read(new)?);
+    let d = diff::diff_runs(&read(old)?, &read(new)?);
     let mut stdout = std::io::stdout().lock();
     stdout
-        .write_all(diff::to_text(&d).as_bytes())
+        .write_all(diff::runs_to_text(&d).as_bytes())
         .map_err(|e| format!("cannot write to stdout: {e}"))?;
     if let Some(path) = &args.markdown {
         let mut file = report_file::create(path)?;
-        file.write_all(diff::to_markdown(&d).as_bytes())
+        file.write_all(diff::runs_to_markdown(&d).as_bytes())
             .map_err(|e| report_file::write_error(path, e))?;
     }
     Ok(if d.regressions() > 0 { EXIT_FAIL } else { 0 })
@@ -77,9 +77,10 @@ fn matrix(files: &[PathBuf], out: &Path) -> Result<u8, String> {
     Ok(0)
 }
 
-/// A report file; an unreadable one is exit 2 with one line naming it (see `cli::fatal`).
-fn read(path: &Path) -> Result<Report, String> {
-    Report::parse(&read_bytes(path)?).map_err(|e| format!("{}: {e}", path.display()))
+/// A report file, or a several-target run's document (its reports); an unreadable one is exit
+/// 2 with one line naming it (see `cli::fatal`).
+fn read(path: &Path) -> Result<Vec<Report>, String> {
+    Report::parse_all(&read_bytes(path)?).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// The columns of a report or matrix file; exit 2 with one line naming it otherwise.

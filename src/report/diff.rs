@@ -19,6 +19,9 @@
 //! one report are listed as added or removed; they change no exit code (a newer ftpspec may
 //! have more scenarios).
 //!
+//! Reports of several-target runs (`ftpspec-matrix` documents) are compared target by target,
+//! paired by label (else target URL): see [`diff_runs`].
+//!
 //! Parsing is pure (`serde_json` over bytes) and the comparison has no I/O; the CLI reads the
 //! files and prints.
 
@@ -28,6 +31,15 @@ use std::fmt::Write as _;
 
 /// The schema name a report must carry.
 const SCHEMA_NAME: &str = "ftpspec-report";
+
+/// The schema name of a several-target run's document, which holds a report per target.
+const MATRIX_SCHEMA_NAME: &str = "ftpspec-matrix";
+
+/// The parts of an `ftpspec-matrix` document the diff reads.
+#[derive(Debug, Clone, Deserialize)]
+struct Matrix {
+    targets: Vec<Report>,
+}
 
 /// The parts of a JSON report the diff reads. Unknown fields are ignored, so reports of any
 /// later version within the schema still read.
@@ -42,6 +54,9 @@ pub struct Report {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Run {
     pub target: String,
+    /// The column name in a several-target run.
+    #[serde(default)]
+    pub label: Option<String>,
     #[serde(default)]
     pub banner: Option<String>,
 }
@@ -65,7 +80,9 @@ pub struct Expectation {
 pub enum ReadError {
     #[error("not JSON: {0}")]
     Json(#[from] serde_json::Error),
-    #[error("not an ftpspec report (schema {0:?}, expected {SCHEMA_NAME:?})")]
+    #[error(
+        "not an ftpspec report (schema {0:?}, expected {SCHEMA_NAME:?} or {MATRIX_SCHEMA_NAME:?})"
+    )]
     Schema(String),
 }
 
@@ -77,6 +94,27 @@ impl Report {
             return Err(ReadError::Schema(report.schema));
         }
         Ok(report)
+    }
+
+    /// Parses a JSON report, or a several-target run's `ftpspec-matrix` document into its
+    /// reports (in column order).
+    pub fn parse_all(bytes: &[u8]) -> Result<Vec<Report>, ReadError> {
+        let doc: serde_json::Value = serde_json::from_slice(bytes)?;
+        match doc.get("schema").and_then(serde_json::Value::as_str) {
+            Some(MATRIX_SCHEMA_NAME) => {
+                let matrix: Matrix = serde_json::from_value(doc)?;
+                match matrix.targets.iter().find(|r| r.schema != SCHEMA_NAME) {
+                    Some(bad) => Err(ReadError::Schema(bad.schema.clone())),
+                    None => Ok(matrix.targets),
+                }
+            }
+            _ => Report::parse(bytes).map(|r| vec![r]),
+        }
+    }
+
+    /// The report's column name: its label, else its target.
+    pub fn column(&self) -> &str {
+        self.run.label.as_deref().unwrap_or(&self.run.target)
     }
 }
 
@@ -154,6 +192,8 @@ pub struct Entry {
 /// The comparison of two runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diff {
+    /// The target's column name, when the runs had several targets.
+    pub label: Option<String>,
     pub old_target: String,
     pub new_target: String,
     /// Scenarios whose verdict changed, regressions first, then by ID.
@@ -206,11 +246,98 @@ pub fn diff(old: &Report, new: &Report) -> Diff {
     }
     entries.sort_by(|a, b| (a.change, &a.id).cmp(&(b.change, &b.id)));
     Diff {
+        label: None,
         old_target: old.run.target.clone(),
         new_target: new.run.target.clone(),
         entries,
         unchanged,
     }
+}
+
+/// The comparison of two runs of one target or several.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunsDiff {
+    /// A diff per target present in both runs, in the new run's column order.
+    pub targets: Vec<Diff>,
+    /// Column names only in the old run, or only in the new one.
+    pub removed: Vec<String>,
+    pub added: Vec<String>,
+}
+
+impl RunsDiff {
+    pub fn regressions(&self) -> usize {
+        self.targets.iter().map(Diff::regressions).sum()
+    }
+}
+
+/// Compares two runs. One report each: compared as they are, whatever their targets (an old
+/// and a new server on different ports). Otherwise targets are paired by column name (label,
+/// else target URL); one in only one run is listed as added or removed and is no regression.
+pub fn diff_runs(old: &[Report], new: &[Report]) -> RunsDiff {
+    if let ([o], [n]) = (old, new) {
+        return RunsDiff {
+            targets: vec![diff(o, n)],
+            removed: Vec::new(),
+            added: Vec::new(),
+        };
+    }
+    let targets = new
+        .iter()
+        .filter_map(|n| {
+            let o = old.iter().find(|o| o.column() == n.column())?;
+            Some(Diff {
+                label: Some(n.column().to_string()),
+                ..diff(o, n)
+            })
+        })
+        .collect();
+    let columns = |reports: &[Report], others: &[Report]| -> Vec<String> {
+        reports
+            .iter()
+            .filter(|r| !others.iter().any(|o| o.column() == r.column()))
+            .map(|r| r.column().to_string())
+            .collect()
+    };
+    RunsDiff {
+        targets,
+        removed: columns(old, new),
+        added: columns(new, old),
+    }
+}
+
+/// [`to_text`] for every target, then the targets only in one run.
+pub fn runs_to_text(d: &RunsDiff) -> String {
+    let mut out: String = d.targets.iter().map(to_text).collect();
+    for (what, columns) in [("removed", &d.removed), ("added", &d.added)] {
+        for column in columns.iter() {
+            let _ = writeln!(out, "target {what}: {column}");
+        }
+    }
+    if d.targets.len() > 1 {
+        let _ = writeln!(
+            out,
+            "{} over {} targets",
+            plural(d.regressions(), "regression", "regressions"),
+            d.targets.len()
+        );
+    }
+    out
+}
+
+/// [`to_markdown`] for every target, then the targets only in one run.
+pub fn runs_to_markdown(d: &RunsDiff) -> String {
+    let mut out = d
+        .targets
+        .iter()
+        .map(to_markdown)
+        .collect::<Vec<_>>()
+        .join("\n");
+    for (what, columns) in [("removed", &d.removed), ("added", &d.added)] {
+        for column in columns.iter() {
+            let _ = writeln!(out, "\nTarget {what}: {}", md(column));
+        }
+    }
+    out
 }
 
 fn entry(change: Change, s: &Scenario, old: Option<String>, new: Option<String>) -> Entry {
@@ -251,9 +378,14 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 /// The diff as plain text, one changed scenario a line.
 pub fn to_text(d: &Diff) -> String {
     let mut out = String::new();
+    let label = d
+        .label
+        .as_deref()
+        .map(|l| format!(" [{l}]"))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "ftpspec report --diff: {} → {}",
+        "ftpspec report --diff{label}: {} → {}",
         d.old_target, d.new_target
     );
     for e in &d.entries {
@@ -275,9 +407,14 @@ pub fn to_text(d: &Diff) -> String {
 /// string from a report is escaped: a title or target is data, never markup.
 pub fn to_markdown(d: &Diff) -> String {
     let mut out = String::new();
+    let label = d
+        .label
+        .as_deref()
+        .map(|l| format!(" [{}]", md(l)))
+        .unwrap_or_default();
     let _ = writeln!(
         out,
-        "### ftpspec: {} → {}\n",
+        "### ftpspec{label}: {} → {}\n",
         md(&d.old_target),
         md(&d.new_target)
     );
@@ -350,6 +487,71 @@ mod tests {
             "scenarios": scenarios,
         });
         Report::parse(doc.to_string().as_bytes()).expect("parses")
+    }
+
+    /// A several-target run's document: targets paired by label, regressions counted over all,
+    /// a target in one run only listed and no regression.
+    #[test]
+    fn matrices_are_compared_target_by_target() {
+        let target = |label: &str, verdict: &str| {
+            serde_json::json!({
+                "schema": "ftpspec-report", "version": 2,
+                "run": {"target": format!("ftp://{label}"), "label": label},
+                "scenarios": [{"id": "a.x", "title": "t", "verdict": verdict}],
+            })
+        };
+        let matrix = |targets: Vec<serde_json::Value>| {
+            let doc = serde_json::json!({"schema": "ftpspec-matrix", "version": 1,
+                                         "targets": targets});
+            Report::parse_all(doc.to_string().as_bytes()).expect("parses")
+        };
+        let old = matrix(vec![
+            target("v4", "PASS"),
+            target("v6", "PASS"),
+            target("gone", "PASS"),
+        ]);
+        let new = matrix(vec![
+            target("v6", "FAIL"),
+            target("v4", "PASS"),
+            target("new", "FAIL"),
+        ]);
+        assert_eq!(old.len(), 3);
+        let d = diff_runs(&old, &new);
+        assert_eq!(d.regressions(), 1);
+        assert_eq!(d.targets.len(), 2);
+        assert_eq!(d.targets[0].label.as_deref(), Some("v6"));
+        assert_eq!(
+            (d.removed.as_slice(), d.added.as_slice()),
+            (&["gone".to_string()][..], &["new".to_string()][..])
+        );
+        let text = runs_to_text(&d);
+        assert!(
+            text.starts_with("ftpspec report --diff [v6]: ftp://v6 → ftp://v6\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("target removed: gone\ntarget added: new\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("1 regression over 2 targets\n"), "{text}");
+        let md = runs_to_markdown(&d);
+        assert!(md.starts_with("### ftpspec [v6]: "), "{md}");
+        assert!(md.contains("Target added: new"), "{md}");
+
+        // One report each: compared as they are, whatever the targets are called.
+        let one = |t: &str| Report::parse_all(target(t, "PASS").to_string().as_bytes()).unwrap();
+        let d = diff_runs(&one("old"), &one("new"));
+        assert_eq!((d.targets.len(), d.targets[0].label.clone()), (1, None));
+        assert!(!runs_to_text(&d).contains("over"));
+
+        // A matrix that holds something else is not a report.
+        let bad = serde_json::json!({"schema": "ftpspec-matrix", "version": 1,
+                                     "targets": [{"schema": "x", "version": 1,
+                                                  "run": {"target": "t"}, "scenarios": []}]});
+        assert!(matches!(
+            Report::parse_all(bad.to_string().as_bytes()),
+            Err(ReadError::Schema(s)) if s == "x"
+        ));
     }
 
     #[test]

@@ -281,9 +281,37 @@ fn detail(s: &Scenario) -> DetailView {
         covered_by: s.covered_by.as_deref().map(text),
         notes: s.notes.iter().map(|n| text(n)).collect(),
         duration: format!("{:.3}s", s.duration_ms / 1000.0),
-        transcript: s.transcript.iter().map(line).collect(),
+        transcript: transcript(&s.transcript),
         dropped: s.transcript_dropped,
     }
+}
+
+/// Transcript entries shown from the start and from the end of a long transcript.
+const TRANSCRIPT_HEAD: usize = 40;
+const TRANSCRIPT_TAIL: usize = 160;
+
+/// A cell's transcript: all of it when short; else its start and its end with one line saying
+/// how many entries between were left out. A TIME_WAIT burst records thousands of entries, and
+/// ten columns of them made a page of 9 MB that a browser opens slowly; the JSON report keeps
+/// every entry.
+fn transcript(entries: &[Entry]) -> Vec<LineView> {
+    if entries.len() <= TRANSCRIPT_HEAD + TRANSCRIPT_TAIL + 1 {
+        return entries.iter().map(line).collect();
+    }
+    let left_out = entries.len() - TRANSCRIPT_HEAD - TRANSCRIPT_TAIL;
+    let gap = LineView {
+        at: String::new(),
+        channel: String::new(),
+        direction: "other",
+        arrow: "…",
+        text: format!("{left_out} entries left out here (the JSON report has them all)"),
+    };
+    entries[..TRANSCRIPT_HEAD]
+        .iter()
+        .map(line)
+        .chain(std::iter::once(gap))
+        .chain(entries[entries.len() - TRANSCRIPT_TAIL..].iter().map(line))
+        .collect()
 }
 
 fn line(e: &Entry) -> LineView {
@@ -338,6 +366,32 @@ mod tests {
         assert_eq!(utc(1_764_193_864), "2025-11-26 21:51:04 UTC");
         assert_eq!(utc(4_107_542_399), "2100-02-28 23:59:59 UTC");
         assert_eq!(utc(4_107_542_400), "2100-03-01 00:00:00 UTC");
+    }
+
+    #[test]
+    fn long_transcripts_keep_their_start_and_end_and_say_what_was_left_out() {
+        let entry = |i: usize| Entry {
+            at_ms: i as f64,
+            channel: "control".into(),
+            direction: "sent".into(),
+            text: format!("NOOP {i}\\r\\n"),
+        };
+        let short: Vec<Entry> = (0..TRANSCRIPT_HEAD + TRANSCRIPT_TAIL + 1)
+            .map(entry)
+            .collect();
+        assert_eq!(transcript(&short).len(), short.len());
+        let long: Vec<Entry> = (0..2000).map(entry).collect();
+        let shown = transcript(&long);
+        assert_eq!(shown.len(), TRANSCRIPT_HEAD + 1 + TRANSCRIPT_TAIL);
+        assert_eq!(shown[0].text, "NOOP 0\\r\\n");
+        assert_eq!(
+            shown[TRANSCRIPT_HEAD].text,
+            "1800 entries left out here (the JSON report has them all)"
+        );
+        assert_eq!(
+            shown.last().map(|l| l.text.as_str()),
+            Some("NOOP 1999\\r\\n")
+        );
     }
 
     #[test]

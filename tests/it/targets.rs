@@ -122,6 +122,18 @@ fn ipv4_and_ipv6_endpoints_are_two_columns_without_family_skips() {
         .collect();
     assert_eq!(suites, ["v4", "v6"]);
 
+    // The matrix compares with itself target by target: no regression.
+    let same = ftpspec(&[
+        "report",
+        "--diff",
+        json.to_str().unwrap(),
+        json.to_str().unwrap(),
+    ]);
+    let said = text(&same.stdout);
+    assert_eq!(same.status.code(), Some(0), "{said}{}", text(&same.stderr));
+    assert!(said.contains("ftpspec report --diff [v4]: "), "{said}");
+    assert!(said.ends_with("0 regressions over 2 targets\n"), "{said}");
+
     // The HTML matrix of the same run has both columns (the browser test reads such pages).
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.starts_with("<!DOCTYPE html>"), "{}", &page[..80]);
