@@ -18,6 +18,7 @@
 //! apply to every target; a target's `expect` adds to them). Errors name the file and line.
 
 use super::args::{TlsArg, TransferArg};
+use crate::expectations::line_of;
 use crate::runner::Secret;
 use clap::ValueEnum;
 use serde::Deserialize;
@@ -185,16 +186,6 @@ fn spec(
         tls_required: raw.tls_required,
         origin,
     })
-}
-
-/// The 1-based line of a byte offset.
-fn line_of(text: &str, at: usize) -> usize {
-    let at = at.min(text.len());
-    text.as_bytes()[..at]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
 }
 
 #[cfg(test)]

@@ -262,7 +262,7 @@ fn parse_verdict(word: &str) -> Result<Verdict, bool> {
 }
 
 /// The 1-based line of byte offset `at` in `text`.
-fn line_of(text: &str, at: usize) -> usize {
+pub(crate) fn line_of(text: &str, at: usize) -> usize {
     let at = at.min(text.len());
     text.as_bytes()[..at]
         .iter()

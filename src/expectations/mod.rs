@@ -28,4 +28,6 @@ mod file;
 
 pub use apply::{ExpectationSet, RunStatus, UnmatchedCause, run_status};
 pub use error::ExpectationError;
+/// The 1-based line of a byte offset, for messages about TOML files (spans are byte offsets).
+pub(crate) use file::line_of;
 pub use file::{Deviation, ExpectationFile, Pattern};
