@@ -513,6 +513,14 @@ impl Ledger {
         };
     }
 
+    /// The server closed the connection with no reply owed: whatever is sent next, it never
+    /// read (vsftpd 3.0.3 answers a PASV it cannot bind with `500 OOPS: vsf_sysutil_bind`,
+    /// the next line with `500 OOPS: priv_sock_get_int`, and closes).
+    pub fn peer_closed(&mut self) {
+        let next = self.trace.commands.len() + usize::from(self.partial.is_some());
+        self.trace.closed_before.get_or_insert(next);
+    }
+
     /// A malformed reply that no command was owed: blamed on the last command.
     pub fn malformed_unsolicited(&mut self, e: ReplyError) {
         let cmd = self.trace.commands.len().saturating_sub(1);

@@ -158,7 +158,8 @@ pub async fn settle(
     Ok(false)
 }
 
-/// Replies already waiting that no command is owed, without waiting for more.
+/// Replies already waiting that no command is owed, without waiting for more. A close seen
+/// here came before anything sent next (see [`Ledger::peer_closed`]).
 fn unsolicited(ctrl: &mut ControlConnection, ledger: &mut Ledger) -> Result<(), Halt> {
     for _ in 0..MAX_UNSOLICITED {
         match ctrl.try_read_reply() {
@@ -167,6 +168,10 @@ fn unsolicited(ctrl: &mut ControlConnection, ledger: &mut Ledger) -> Result<(), 
             Err(SessionError::Malformed(e)) => {
                 ledger.malformed_unsolicited(e);
                 return Err(Halt::Ended);
+            }
+            Err(SessionError::Closed { .. } | SessionError::Io { .. }) => {
+                ledger.peer_closed();
+                return Ok(());
             }
             Err(_) => return Ok(()),
         }
@@ -276,6 +281,36 @@ mod tests {
             "PASS wrong" => Some((3000, "530 no\r\n")),
             _ => Some((0, "200 ok\r\n")),
         }
+    }
+
+    /// vsftpd's `500 OOPS`: two replies to one line, then a close. The close is read before
+    /// the next line goes out, so no later line can be blamed for it.
+    #[tokio::test(start_paused = true)]
+    async fn a_close_read_before_the_next_line_is_remembered() {
+        let (client, mut server) = tokio::io::duplex(4096);
+        tokio::spawn(async move {
+            let mut buf = [0u8; 64];
+            let _ = server.read(&mut buf).await;
+            let _ = server
+                .write_all(b"500 OOPS: one\r\n500 OOPS: two\r\n")
+                .await;
+        });
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 21));
+        let mut ctrl = ControlConnection::over(client, addr, addr, Recorder::discarding());
+        let mut ledger = Ledger::new(Values {
+            client_ip: Ipv4Addr::LOCALHOST.into(),
+            data_port: 0,
+        });
+        ledger.sent(b"PASV\r\n");
+        ctrl.send(b"PASV\r\n").await.expect("sent");
+        // Both replies and the close are there before settle looks.
+        tokio::task::yield_now().await;
+        assert_eq!(
+            settle(&mut ctrl, &mut ledger, &pace(), None).await,
+            Ok(false)
+        );
+        assert_eq!(ledger.trace.commands[0].replies.len(), 2);
+        assert_eq!(ledger.trace.closed_before, Some(1));
     }
 
     #[tokio::test(start_paused = true)]

@@ -252,6 +252,9 @@ pub struct Trace {
     pub sentinels: Vec<usize>,
     /// The dialogue ran on a protected session (FTPS, RFC 4217): its scenario `needs tls`.
     pub tls: bool,
+    /// The server's close was read before command N was sent (`Some(N)`), with every reply
+    /// owed until then read: it cannot have read command N, let alone died on it.
+    pub closed_before: Option<usize>,
 }
 
 impl Trace {
@@ -266,6 +269,7 @@ impl Trace {
             end: End::Completed,
             sentinels: Vec::new(),
             tls: false,
+            closed_before: None,
         }
     }
 

@@ -288,10 +288,12 @@ fn end(trace: &Trace) -> Option<Violation> {
                 // Else the server closed after answering, without a 421.
                 // (A close right after answering an over-long line is that line's close,
                 // whatever comes next: vsftpd closes after answering one.)
+                // A close read before this line went out is no answer to it at all.
                 Liveness::Alive if *how == NoReply::ClosedAfterReply => {
                     let before = cmd.checked_sub(1).map(|i| &trace.commands[i].line);
                     let after_long = before.is_some_and(|l| l.len() > LONG_LINE);
-                    match (after_long, odd_line(&c.line)) {
+                    let closed_first = trace.closed_before.is_some_and(|n| n <= *cmd);
+                    match (after_long || closed_first, odd_line(&c.line)) {
                         (false, Some(kind)) => {
                             (Oracle::Silence, format!("connection lost on {kind}"))
                         }
@@ -627,6 +629,19 @@ mod tests {
         .expect("a violation");
         assert_eq!(v.oracle, Oracle::Silence);
         assert_eq!(v.signature, "connection lost on a line with control bytes");
+        // The same, but the close was read before the odd line went out: the server never
+        // read it, and closed after answering the line before, without 421.
+        let mut trace = trace_of(vec![command(b"NOOP", &[200]), command(b"\rPASV", &[])]);
+        trace.closed_before = Some(1);
+        trace.end = End::NoReply {
+            cmd: 1,
+            act: 0,
+            how: NoReply::ClosedAfterReply,
+            liveness: Liveness::Alive,
+        };
+        let v = judge(&trace).expect("a violation");
+        assert_eq!(v.oracle, Oracle::ClosedWithout421);
+        assert_eq!(v.signature, "closed after 2xx");
         let long = [b"NOOP ".as_slice(), &[b'x'; 3000]].concat();
         let v = no_reply(
             vec![command(&long, &[500]), stat()],
