@@ -457,13 +457,16 @@ fn silence_signature(trace: &Trace, index: usize, act: usize, how: NoReply) -> S
         })
         .unwrap_or(ReplyCode::READY);
     // A close and a reset are the same failure seen at different moments. A close after an
-    // odd line (vsftpd closes after answering an over-long one) is one finding of its own.
-    let odd_before = index
+    // over-long line (vsftpd closes after answering one, on purpose) is one finding of its
+    // own. Other closes go by the reply before: which line a dying session answered last is
+    // chance (vsftpd's `500 OOPS` pair after a PASV it cannot bind ends on whatever line came
+    // next), and naming its kind of bytes split one defect into several findings.
+    let long_before = index
         .checked_sub(1)
-        .and_then(|i| odd_line(&trace.commands[i].line));
-    match (how, odd_before) {
-        (NoReply::ClosedAfterReply, Some(kind)) => format!("closed after answering {kind}"),
-        (NoReply::ClosedAfterReply, None) => format!("closed after {}xx", before.class()),
+        .is_some_and(|i| trace.commands[i].line.len() > LONG_LINE);
+    match (how, long_before) {
+        (NoReply::ClosedAfterReply, true) => "closed after answering an over-long line".into(),
+        (NoReply::ClosedAfterReply, false) => format!("closed after {}xx", before.class()),
         _ => format!("connection lost after {}xx", before.class()),
     }
 }
@@ -658,6 +661,19 @@ mod tests {
         .expect("a violation");
         assert_eq!(v.oracle, Oracle::ClosedWithout421);
         assert!(v.signature.starts_with("closed after "), "{}", v.signature);
+        // One dying session, whatever kind of line it answered last: one signature.
+        let after = |line: &[u8]| {
+            no_reply(
+                vec![command(b"PASV", &[500]), command(line, &[500]), stat()],
+                NoReply::ClosedAfterReply,
+            )
+            .expect("a violation")
+            .signature
+        };
+        let plain = after(b"RETR /");
+        assert!(plain.starts_with("closed after "), "{plain}");
+        assert_eq!(after(b"PORTC\xde\x1b"), plain);
+        assert_eq!(after(b"EPRT \x11x\x11"), plain);
     }
 
     #[test]
