@@ -516,8 +516,9 @@ impl Ledger {
     /// The server closed the connection with no reply owed: whatever is sent next, it never
     /// read (vsftpd 3.0.3 answers a PASV it cannot bind with `500 OOPS: vsf_sysutil_bind`,
     /// the next line with `500 OOPS: priv_sock_get_int`, and closes).
+    /// An unfinished line counts as not sent: the server cannot act on a line before its end.
     pub fn peer_closed(&mut self) {
-        let next = self.trace.commands.len() + usize::from(self.partial.is_some());
+        let next = self.partial.unwrap_or(self.trace.commands.len());
         self.trace.closed_before.get_or_insert(next);
     }
 

@@ -287,30 +287,38 @@ mod tests {
     /// the next line goes out, so no later line can be blamed for it.
     #[tokio::test(start_paused = true)]
     async fn a_close_read_before_the_next_line_is_remembered() {
-        let (client, mut server) = tokio::io::duplex(4096);
-        tokio::spawn(async move {
-            let mut buf = [0u8; 64];
-            let _ = server.read(&mut buf).await;
-            let _ = server
-                .write_all(b"500 OOPS: one\r\n500 OOPS: two\r\n")
-                .await;
-        });
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 21));
-        let mut ctrl = ControlConnection::over(client, addr, addr, Recorder::discarding());
-        let mut ledger = Ledger::new(Values {
-            client_ip: Ipv4Addr::LOCALHOST.into(),
-            data_port: 0,
-        });
-        ledger.sent(b"PASV\r\n");
-        ctrl.send(b"PASV\r\n").await.expect("sent");
-        // Both replies and the close are there before settle looks.
-        tokio::task::yield_now().await;
-        assert_eq!(
-            settle(&mut ctrl, &mut ledger, &pace(), None).await,
-            Ok(false)
-        );
+        async fn closed_before(sent: &[u8]) -> (Ledger, Option<usize>) {
+            let (client, mut server) = tokio::io::duplex(4096);
+            tokio::spawn(async move {
+                let mut buf = [0u8; 64];
+                let _ = server.read(&mut buf).await;
+                let _ = server
+                    .write_all(b"500 OOPS: one\r\n500 OOPS: two\r\n")
+                    .await;
+            });
+            let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 21));
+            let mut ctrl = ControlConnection::over(client, addr, addr, Recorder::discarding());
+            let mut ledger = Ledger::new(Values {
+                client_ip: Ipv4Addr::LOCALHOST.into(),
+                data_port: 0,
+            });
+            ledger.sent(sent);
+            ctrl.send(sent).await.expect("sent");
+            // Both replies and the close are there before settle looks.
+            tokio::task::yield_now().await;
+            let settled = settle(&mut ctrl, &mut ledger, &pace(), None).await;
+            assert_eq!(settled, Ok(false));
+            let at = ledger.trace.closed_before;
+            (ledger, at)
+        }
+        let (ledger, at) = closed_before(b"PASV\r\n").await;
         assert_eq!(ledger.trace.commands[0].replies.len(), 2);
-        assert_eq!(ledger.trace.closed_before, Some(1));
+        assert_eq!(at, Some(1));
+        // An unfinished line went out before the close was read: the server never had it
+        // whole, so the close came before it too.
+        let (ledger, at) = closed_before(b"PASV\r\n\r").await;
+        assert_eq!(ledger.trace.commands.len(), 2);
+        assert_eq!(at, Some(1));
     }
 
     #[tokio::test(start_paused = true)]
