@@ -39,6 +39,10 @@ pub const GREETING: &str = "ftpspec reference server ready";
 /// How long `slow-failed-login` holds a 530 to PASS.
 const SLOW_LOGIN: std::time::Duration = std::time::Duration::from_millis(1500);
 
+/// `pasv-oops-close`: how long the dying session lingers after its last reply — long enough
+/// that a client has sent its next line before the close, as with vsftpd.
+const OOPS_CLOSE_DELAY: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// Commands received during a transfer and held for after it.
 const MAX_DEFERRED: usize = 64;
 
@@ -139,6 +143,8 @@ struct Control<S> {
     eof: bool,
     /// `active-hangs`: the session reads on but never answers again.
     hung: bool,
+    /// `pasv-oops-close`: PASV was answered `500 OOPS`; the next line ends the session.
+    dying: bool,
     /// `theft-extra-reply`: foreign connections closed by a watched passive listener. The
     /// loop holds a sender too, so the channel never closes and only a report wakes it.
     foreign: mpsc::Receiver<SocketAddr>,
@@ -158,6 +164,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<ServerStream<S>
             deferred: VecDeque::new(),
             eof: false,
             hung: false,
+            dying: false,
             foreign,
             foreign_tx,
         }
@@ -331,6 +338,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
             Incoming::TooLong => return self.send(&ServerReply::new(500, "Line too long")).await,
             Incoming::Line(line) => self.command_line(&line),
         };
+        if let Some(flow) = self.pasv_oops(&line).await? {
+            return Ok(flow);
+        }
         let action = commands::dispatch(&mut self.session, &self.shared, &line);
         self.watch_pending_listener();
         if let Action::Reply(r) = &action
@@ -364,6 +374,30 @@ impl<S: AsyncRead + AsyncWrite + Unpin + Send + 'static> Control<S> {
                     .await
             }
         }
+    }
+
+    /// `pasv-oops-close`, vsftpd 3.0.3 with its passive range held by other sessions: PASV gets
+    /// `500 OOPS: vsf_sysutil_bind` (the privileged helper could not bind, and died); the next
+    /// line, whatever it is, `500 OOPS: priv_sock_get_int` (the session cannot reach the helper);
+    /// and the session closes a moment later, without a 421, reading nothing more.
+    async fn pasv_oops(&mut self, line: &[u8]) -> io::Result<Option<Flow>> {
+        if !self.shared.fault(Fault::PasvOopsClose) {
+            return Ok(None);
+        }
+        if self.dying {
+            self.send(&ServerReply::new(500, "OOPS: priv_sock_get_int"))
+                .await?;
+            tokio::time::sleep(OOPS_CLOSE_DELAY).await;
+            return Ok(Some(Flow::Stop));
+        }
+        // After EPSV ALL the server refuses PASV before it would bind (RFC 2428 §4).
+        if crate::proto::command::verb_of(line) == b"PASV" && !self.session.epsv_all {
+            self.dying = true;
+            self.send(&ServerReply::new(500, "OOPS: vsf_sysutil_bind"))
+                .await?;
+            return Ok(Some(Flow::Continue));
+        }
+        Ok(None)
     }
 
     /// The command line with Telnet `IAC x` sequences removed (RFC 959 §4.1.3, RFC 854) — kept

@@ -170,6 +170,8 @@ faults! {
         "an over-long command line is dropped without a reply (RFC 959 §4.2: every command must generate at least one reply)";
     LongLine500Close = "long-line-500-close",
         "an over-long command line is answered 500 Input line too long. and the control connection is closed without a 421, as vsftpd 3.0.3 does (RFC 959 §4.2: 421 is the reply of a server closing the control connection)";
+    PasvOopsClose = "pasv-oops-close",
+        "PASV is answered 500 OOPS: vsf_sysutil_bind, the next command 500 OOPS: priv_sock_get_int, and the session closes 50 ms later without a 421, as vsftpd 3.0.3 does when its passive range is exhausted (RFC 959 §4.2: 421 is the reply of a server closing the control connection; RFC 959 §5.4: PASV's error replies are 500, 501, 502, 421, 530)";
     SilentNul = "silent-nul",
         "a command line containing NUL gets no reply (RFC 959 §4.2: every command must generate at least one reply)";
     OneCommandPerRead = "one-command-per-read",

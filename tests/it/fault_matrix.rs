@@ -628,6 +628,14 @@ const MATRIX: &[Row] = &[
         blocked: &[],
     },
     Row {
+        fault: "pasv-oops-close",
+        fails: &[&["rfc1123.pasv.ipv6", "rfc959.pasv.accepted"]],
+        blocked: &[&[
+            "rfc959.pasv.address-is-control-peer",
+            "rfc959.pasv.canonical-format",
+        ]],
+    },
+    Row {
         fault: "silent-nul",
         fails: &[&["rfc2428.eprt.delimiter-nul", "rfc959.reply.nul-in-command"]],
         blocked: &[],

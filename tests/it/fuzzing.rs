@@ -148,7 +148,10 @@ fn finds_epsv_malformed_229() {
 #[test]
 fn finds_close_after_error() {
     // The 5xx was the reply; the close after it, with no 421, is the deviation (a SHOULD).
-    finds_and_replays("close-after-error", "closed-without-421", 2);
+    let stdout = finds_and_replays("close-after-error", "closed-without-421", 2);
+    // The close comes after the reply, whatever line is sent next: a next line with odd
+    // bytes did not kill the session (vsftpd's `500 OOPS` pair and close looked like that).
+    assert!(!stdout.contains("FINDING     silence"), "{stdout}");
 }
 
 /// Conforming quirks of real servers are never findings, and a server that closes after
@@ -468,6 +471,43 @@ async fn regression_lone_iac_before_crlf_is_not_a_malformed_eprt() {
         ftpspec::fuzz::exec::inproc::run(&dialogue, ftpspec::server::FaultSet::default()).await;
     let verdict = ftpspec::fuzz::judge(&trace);
     assert!(verdict.is_none(), "{:?}", verdict.map(|v| v.detail));
+}
+
+/// A session that dies after answering (`pasv-oops-close`: vsftpd 3.0.3 with its passive range
+/// exhausted answers PASV and the next line `500 OOPS` and closes 50 ms later) is a close
+/// without 421, never "silence" on whatever odd line came next: the same dialogue with that
+/// line made a NOOP loses its connection there too. Before, two of four findings were such.
+#[test]
+fn a_session_that_dies_after_answering_is_a_close_not_silence_on_the_next_line() {
+    let dir = scratch("fuzz", "oops");
+    let o = dir.to_string_lossy().into_owned();
+    let out = ftpspec(&[
+        "fuzz",
+        "--runs",
+        "100",
+        "--seed",
+        "1",
+        "--timeout",
+        "1",
+        "--out",
+        &o,
+        "--only",
+        "pasv",
+        "--fault",
+        "pasv-oops-close",
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    let names = findings(&dir);
+    assert!(
+        names.iter().any(|n| n.starts_with("closed-without-421-")),
+        "{names:?}\n{stdout}"
+    );
+    assert!(
+        !names.iter().any(|n| n.starts_with("silence-")),
+        "{names:?}\n{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -12,6 +12,7 @@
 
 pub mod cleanup;
 pub mod corpus;
+mod counterfactual;
 pub mod feedback;
 pub mod health;
 mod refuted;
@@ -426,8 +427,8 @@ impl Campaign {
             let key = finding::key(&v);
             if self.seen.contains(&key) {
                 self.variants.entry(key).or_default().add(&v.detail);
-            } else if let Some((trace, v)) = self.confirm(&dialogue, trace, v).await {
-                report::report(self, &input, &dialogue, trace, v, &[]).await?;
+            } else if let Some((shown, trace, v)) = self.confirm(&dialogue, trace, v).await {
+                report::report(self, &input, &shown, trace, v, &[]).await?;
             }
             if crashed {
                 self.wait_for_target().await;
@@ -447,13 +448,30 @@ impl Campaign {
 
     /// A new verdict that rests on a reply missed by a measured wait (see [`Waits`]) is
     /// believed only if a rerun with the full `--timeout` gives it again; the rerun's trace is
-    /// the one reported. Every other verdict stands as it is.
+    /// the one reported. A close blamed on an odd line is believed only if the dialogue
+    /// without that line goes on (see [`counterfactual`]); else the close is the finding, with
+    /// that dialogue. Every other verdict stands as it is. Returns the dialogue to minimise.
     async fn confirm(
         &mut self,
         dialogue: &Dialogue,
         trace: Trace,
         verdict: Violation,
-    ) -> Option<(Trace, Violation)> {
+    ) -> Option<(Dialogue, Trace, Violation)> {
+        // "Died on this odd line" holds only if the same dialogue without the line goes on.
+        if let Some(op) = counterfactual::lost_on_odd_line(&trace, &verdict)
+            && let Some(plain) = counterfactual::with_noop(dialogue, op)
+        {
+            let variant = bounded_execute(&plain, &self.cfg.exec).await;
+            self.stats.execs += 1;
+            if let Some(close) = counterfactual::close_without_the_line(judge(&variant)) {
+                if self.seen.contains(&finding::key(&close)) {
+                    let key = finding::key(&close);
+                    self.variants.entry(key).or_default().add(&close.detail);
+                    return None;
+                }
+                return Some((plain, variant, close));
+            }
+        }
         let timed_out = matches!(
             trace.end,
             End::NoReply {
@@ -462,7 +480,7 @@ impl Campaign {
             }
         );
         if self.cfg.exec.waits == Waits::Full || !timed_out {
-            return Some((trace, verdict));
+            return Some((dialogue.clone(), trace, verdict));
         }
         // A kind of miss that full waits refuted again and again is the target's slowness
         // there, not a defect: it is not rerun any more (each rerun costs a full timeout).
@@ -475,7 +493,7 @@ impl Campaign {
         let rerun = bounded_execute(dialogue, &full).await;
         self.stats.execs += 1;
         match judge(&rerun) {
-            Some(again) if finding::key(&again) == key => Some((rerun, again)),
+            Some(again) if finding::key(&again) == key => Some((dialogue.clone(), rerun, again)),
             _ => {
                 self.stats.unconfirmed += 1;
                 self.refuted.refute(key);

@@ -1,0 +1,117 @@
+//! "The server died on this odd line" is a guess: the connection closed right after the line
+//! went out, and the line before had its reply. A server may also have closed for reasons of
+//! its own and the odd line merely came next — vsftpd 3.0.3 answers a PASV it cannot bind
+//! (its passive range held by the campaign's other sessions) `500 OOPS: vsf_sysutil_bind`,
+//! the next line `500 OOPS: priv_sock_get_int`, and closes, whatever comes after. ftpspec
+//! reads such a close before sending on when it can ([`Trace::closed_before`]); when the close
+//! came too late for that, the same dialogue with the odd line's operation made a plain NOOP
+//! tells: lost there too, the line had nothing to do with it, and the finding is the close.
+
+use crate::fuzz::exec::trace::{End, LOGIN_OP, Liveness, NoReply, Trace};
+use crate::fuzz::input::dialogue::{Dialogue, Op};
+use crate::fuzz::input::ops::Cmd;
+use crate::fuzz::judge::oracle::{Oracle, Violation};
+
+/// The operation whose line a silence verdict says the server died on: a close after the line
+/// before was answered, the server alive after it. `None` for every other verdict.
+pub fn lost_on_odd_line(trace: &Trace, verdict: &Violation) -> Option<usize> {
+    let End::NoReply {
+        cmd,
+        how: NoReply::ClosedAfterReply,
+        liveness: Liveness::Alive,
+        ..
+    } = trace.end
+    else {
+        return None;
+    };
+    let op = trace.commands.get(cmd)?.op;
+    (verdict.oracle == Oracle::Silence && op != LOGIN_OP).then_some(op)
+}
+
+/// The dialogue with operation `op` replaced by a plain NOOP.
+pub fn with_noop(dialogue: &Dialogue, op: usize) -> Option<Dialogue> {
+    let mut plain = dialogue.clone();
+    *plain.ops.get_mut(op)? = Op::Cmd(Cmd::Noop);
+    Some(plain)
+}
+
+/// What the NOOP variant says about the verdict: the close it found instead, when the
+/// connection was lost there too; `None` when the NOOP was answered (the odd line made the
+/// difference) or the variant went another way.
+pub fn close_without_the_line(variant: Option<Violation>) -> Option<Violation> {
+    variant.filter(|v| v.oracle == Oracle::ClosedWithout421)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fuzz::exec::trace::Exchange;
+    use crate::fuzz::input::line::Values;
+    use crate::fuzz::judge::oracle::ReplayCheck;
+    use std::net::Ipv4Addr;
+
+    fn exchange(op: usize, line: &[u8]) -> Exchange {
+        Exchange {
+            op,
+            line: line.to_vec(),
+            verb: line.split(|&b| b == b' ').next().unwrap_or(b"").to_vec(),
+            transfer: false,
+            replies: Vec::new(),
+            ambiguous: false,
+            behind_setup: false,
+            bare_lf: false,
+        }
+    }
+
+    fn verdict(oracle: Oracle) -> Violation {
+        Violation {
+            oracle,
+            signature: "connection lost on a line with control bytes".into(),
+            act: 0,
+            detail: String::new(),
+            expect: ReplayCheck::AnyReply,
+            rule: None,
+        }
+    }
+
+    #[test]
+    fn only_a_silence_at_a_close_after_a_reply_is_questioned() {
+        let mut trace = Trace::new(Values {
+            client_ip: Ipv4Addr::LOCALHOST.into(),
+            data_port: 0,
+        });
+        trace.commands = vec![exchange(0, b"PASV"), exchange(2, b"EPRT \r1\r")];
+        let end = |how| End::NoReply {
+            cmd: 1,
+            act: 0,
+            how,
+            liveness: Liveness::Alive,
+        };
+        trace.end = end(NoReply::ClosedAfterReply);
+        assert_eq!(lost_on_odd_line(&trace, &verdict(Oracle::Silence)), Some(2));
+        assert_eq!(
+            lost_on_odd_line(&trace, &verdict(Oracle::ClosedWithout421)),
+            None
+        );
+        trace.end = end(NoReply::Timeout);
+        assert_eq!(lost_on_odd_line(&trace, &verdict(Oracle::Silence)), None);
+    }
+
+    #[test]
+    fn the_variant_replaces_one_operation_and_decides_by_its_verdict() {
+        let dialogue = Dialogue {
+            login: true,
+            ops: vec![Op::Cmd(Cmd::Pasv(None)), Op::UrgentAbort],
+        };
+        let plain = with_noop(&dialogue, 1).expect("in range");
+        assert_eq!(
+            plain.ops,
+            vec![Op::Cmd(Cmd::Pasv(None)), Op::Cmd(Cmd::Noop)]
+        );
+        assert!(with_noop(&dialogue, 2).is_none());
+        let close = close_without_the_line(Some(verdict(Oracle::ClosedWithout421)));
+        assert_eq!(close.map(|v| v.oracle), Some(Oracle::ClosedWithout421));
+        assert!(close_without_the_line(Some(verdict(Oracle::Silence))).is_none());
+        assert!(close_without_the_line(None).is_none());
+    }
+}
