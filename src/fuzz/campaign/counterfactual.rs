@@ -12,9 +12,17 @@ use crate::fuzz::input::dialogue::{Dialogue, Op};
 use crate::fuzz::input::ops::Cmd;
 use crate::fuzz::judge::oracle::{Oracle, Violation};
 
-/// The operation whose line a silence verdict says the server died on: a close after the line
-/// before was answered, the server alive after it. `None` for every other verdict.
-pub fn lost_on_odd_line(trace: &Trace, verdict: &Violation) -> Option<usize> {
+/// Where the line a silence verdict says the server died on came from: its operation, and
+/// which of that operation's lines it was (a pipeline sends several).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OddLine {
+    pub op: usize,
+    pub nth: usize,
+}
+
+/// The odd line of a silence verdict at a close after the line before was answered, the
+/// server alive after it; `None` for every other verdict.
+pub fn lost_on_odd_line(trace: &Trace, verdict: &Violation) -> Option<OddLine> {
     let End::NoReply {
         cmd,
         how: NoReply::ClosedAfterReply,
@@ -25,13 +33,22 @@ pub fn lost_on_odd_line(trace: &Trace, verdict: &Violation) -> Option<usize> {
         return None;
     };
     let op = trace.commands.get(cmd)?.op;
-    (verdict.oracle == Oracle::Silence && op != LOGIN_OP).then_some(op)
+    let nth = trace.commands[..cmd].iter().filter(|c| c.op == op).count();
+    (verdict.oracle == Oracle::Silence && op != LOGIN_OP).then_some(OddLine { op, nth })
 }
 
-/// The dialogue with operation `op` replaced by a plain NOOP.
-pub fn with_noop(dialogue: &Dialogue, op: usize) -> Option<Dialogue> {
+/// The dialogue with that line made a plain NOOP: the operation's one line, or the line of a
+/// pipeline with the lines before it still sent. `None` where the line cannot be told apart
+/// from its operation's other lines (raw bytes holding several lines): no test is better than
+/// one that drops the lines before, which may be what made the server close.
+pub fn with_noop(dialogue: &Dialogue, line: OddLine) -> Option<Dialogue> {
     let mut plain = dialogue.clone();
-    *plain.ops.get_mut(op)? = Op::Cmd(Cmd::Noop);
+    let op = plain.ops.get_mut(line.op)?;
+    match op {
+        Op::Pipeline(cmds) => *cmds.get_mut(line.nth)? = Cmd::Noop,
+        _ if line.nth == 0 => *op = Op::Cmd(Cmd::Noop),
+        _ => return None,
+    }
     Some(plain)
 }
 
@@ -46,6 +63,7 @@ pub fn close_without_the_line(variant: Option<Violation>) -> Option<Violation> {
 mod tests {
     use super::*;
     use crate::fuzz::exec::trace::Exchange;
+    use crate::fuzz::input::grammar::EpsvOp;
     use crate::fuzz::input::line::Values;
     use crate::fuzz::judge::oracle::ReplayCheck;
     use std::net::Ipv4Addr;
@@ -88,13 +106,32 @@ mod tests {
             liveness: Liveness::Alive,
         };
         trace.end = end(NoReply::ClosedAfterReply);
-        assert_eq!(lost_on_odd_line(&trace, &verdict(Oracle::Silence)), Some(2));
+        assert_eq!(
+            lost_on_odd_line(&trace, &verdict(Oracle::Silence)),
+            Some(OddLine { op: 2, nth: 0 })
+        );
         assert_eq!(
             lost_on_odd_line(&trace, &verdict(Oracle::ClosedWithout421)),
             None
         );
         trace.end = end(NoReply::Timeout);
         assert_eq!(lost_on_odd_line(&trace, &verdict(Oracle::Silence)), None);
+        // The third line of a pipeline: its place in the operation is kept.
+        trace.commands = vec![
+            exchange(0, b"PASV x"),
+            exchange(0, b"EPSV 1"),
+            exchange(0, b"PASS \xc0"),
+        ];
+        trace.end = End::NoReply {
+            cmd: 2,
+            act: 0,
+            how: NoReply::ClosedAfterReply,
+            liveness: Liveness::Alive,
+        };
+        assert_eq!(
+            lost_on_odd_line(&trace, &verdict(Oracle::Silence)),
+            Some(OddLine { op: 0, nth: 2 })
+        );
     }
 
     #[test]
@@ -103,12 +140,27 @@ mod tests {
             login: true,
             ops: vec![Op::Cmd(Cmd::Pasv(None)), Op::UrgentAbort],
         };
-        let plain = with_noop(&dialogue, 1).expect("in range");
+        let at = |op, nth| OddLine { op, nth };
+        let plain = with_noop(&dialogue, at(1, 0)).expect("in range");
         assert_eq!(
             plain.ops,
             vec![Op::Cmd(Cmd::Pasv(None)), Op::Cmd(Cmd::Noop)]
         );
-        assert!(with_noop(&dialogue, 2).is_none());
+        assert!(with_noop(&dialogue, at(2, 0)).is_none());
+        assert!(with_noop(&dialogue, at(1, 1)).is_none());
+        // In a pipeline only the line is replaced: the PASV before it is still sent.
+        let piped = Dialogue {
+            login: true,
+            ops: vec![Op::Pipeline(vec![
+                Cmd::Pasv(None),
+                Cmd::Epsv(EpsvOp::Plain),
+            ])],
+        };
+        let plain = with_noop(&piped, at(0, 1)).expect("in range");
+        assert_eq!(
+            plain.ops,
+            vec![Op::Pipeline(vec![Cmd::Pasv(None), Cmd::Noop])]
+        );
         let close = close_without_the_line(Some(verdict(Oracle::ClosedWithout421)));
         assert_eq!(close.map(|v| v.oracle), Some(Oracle::ClosedWithout421));
         assert!(close_without_the_line(Some(verdict(Oracle::Silence))).is_none());

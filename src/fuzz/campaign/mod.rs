@@ -458,8 +458,8 @@ impl Campaign {
         verdict: Violation,
     ) -> Option<(Dialogue, Trace, Violation)> {
         // "Died on this odd line" holds only if the same dialogue without the line goes on.
-        if let Some(op) = counterfactual::lost_on_odd_line(&trace, &verdict)
-            && let Some(plain) = counterfactual::with_noop(dialogue, op)
+        if let Some(line) = counterfactual::lost_on_odd_line(&trace, &verdict)
+            && let Some(plain) = counterfactual::with_noop(dialogue, line)
         {
             let variant = bounded_execute(&plain, &self.cfg.exec).await;
             self.stats.execs += 1;
