@@ -3,7 +3,7 @@
 //! its own and the odd line merely came next — vsftpd 3.0.3 answers a PASV it cannot bind
 //! (its passive range held by the campaign's other sessions) `500 OOPS: vsf_sysutil_bind`,
 //! the next line `500 OOPS: priv_sock_get_int`, and closes, whatever comes after. ftpspec
-//! reads such a close before sending on when it can ([`Trace::closed_before`]); when the close
+//! reads such a close before sending on when it can (`Trace::closed_before`); when the close
 //! came too late for that, the same dialogue with the odd line's operation made a plain NOOP
 //! tells: lost there too, the line had nothing to do with it, and the finding is the close.
 
@@ -37,16 +37,22 @@ pub fn lost_on_odd_line(trace: &Trace, verdict: &Violation) -> Option<OddLine> {
     (verdict.oracle == Oracle::Silence && op != LOGIN_OP).then_some(OddLine { op, nth })
 }
 
-/// The dialogue with that line made a plain NOOP: the operation's one line, or the line of a
-/// pipeline with the lines before it still sent. `None` where the line cannot be told apart
-/// from its operation's other lines (raw bytes holding several lines): no test is better than
-/// one that drops the lines before, which may be what made the server close.
+/// The dialogue with that line made a plain NOOP: the operation's one line; the line of a
+/// pipeline, the lines before it still sent; or, for raw bytes holding several lines (their
+/// LFs), the raw line's own command followed by a NOOP for each later line up to the odd one
+/// — which may also be an unfinished line that the next operation ended.
 pub fn with_noop(dialogue: &Dialogue, line: OddLine) -> Option<Dialogue> {
     let mut plain = dialogue.clone();
     let op = plain.ops.get_mut(line.op)?;
     match op {
         Op::Pipeline(cmds) => *cmds.get_mut(line.nth)? = Cmd::Noop,
         _ if line.nth == 0 => *op = Op::Cmd(Cmd::Noop),
+        Op::Raw(raw) => {
+            let lines = std::iter::once(raw.verb.clone())
+                .chain(std::iter::repeat_n(Cmd::Noop, line.nth))
+                .collect();
+            *op = Op::Pipeline(lines);
+        }
         _ => return None,
     }
     Some(plain)
@@ -63,8 +69,10 @@ pub fn close_without_the_line(variant: Option<Violation>) -> Option<Violation> {
 mod tests {
     use super::*;
     use crate::fuzz::exec::trace::Exchange;
+    use crate::fuzz::input::bytes::{Ending, Small};
     use crate::fuzz::input::grammar::EpsvOp;
     use crate::fuzz::input::line::Values;
+    use crate::fuzz::input::ops::ByteLine;
     use crate::fuzz::judge::oracle::ReplayCheck;
     use std::net::Ipv4Addr;
 
@@ -148,6 +156,27 @@ mod tests {
         );
         assert!(with_noop(&dialogue, at(2, 0)).is_none());
         assert!(with_noop(&dialogue, at(1, 1)).is_none());
+        // Raw bytes of several lines (`PASV x\n4\n\r`, the third line ended by the next
+        // operation): the raw line's command still goes first, NOOPs stand for the others.
+        let raw = Dialogue {
+            login: true,
+            ops: vec![
+                Op::Raw(ByteLine {
+                    verb: Cmd::Pasv(None),
+                    body: Small(b" x\n4".to_vec()),
+                    ending: Ending::LfCr,
+                }),
+                Op::Cmd(Cmd::Pasv(None)),
+            ],
+        };
+        let plain = with_noop(&raw, at(0, 2)).expect("raw lines");
+        assert_eq!(
+            plain.ops,
+            vec![
+                Op::Pipeline(vec![Cmd::Pasv(None), Cmd::Noop, Cmd::Noop]),
+                Op::Cmd(Cmd::Pasv(None)),
+            ]
+        );
         // In a pipeline only the line is replaced: the PASV before it is still sent.
         let piped = Dialogue {
             login: true,
