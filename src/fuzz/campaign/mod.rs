@@ -461,7 +461,9 @@ impl Campaign {
         if let Some(line) = counterfactual::lost_on_odd_line(&trace, &verdict)
             && let Some(plain) = counterfactual::with_noop(dialogue, line)
         {
-            let variant = bounded_execute(&plain, &self.cfg.exec).await;
+            // With the full wait: a server that lingers before it closes must not pass for one
+            // that answered nothing yet.
+            let variant = bounded_execute(&plain, &self.cfg.exec.full()).await;
             self.stats.execs += 1;
             if let Some(close) = counterfactual::close_without_the_line(judge(&variant)) {
                 if self.seen.contains(&finding::key(&close)) {
