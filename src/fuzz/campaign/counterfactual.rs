@@ -10,7 +10,7 @@
 use crate::fuzz::exec::trace::{End, LOGIN_OP, Liveness, NoReply, Trace};
 use crate::fuzz::input::dialogue::{Dialogue, Op};
 use crate::fuzz::input::ops::Cmd;
-use crate::fuzz::judge::oracle::{Oracle, Violation};
+use crate::fuzz::judge::oracle::{Oracle, Violation, judge};
 
 /// Where the line a silence verdict says the server died on came from: its operation, and
 /// which of that operation's lines it was (a pipeline sends several).
@@ -58,11 +58,41 @@ pub fn with_noop(dialogue: &Dialogue, line: OddLine) -> Option<Dialogue> {
     Some(plain)
 }
 
-/// What the NOOP variant says about the verdict: the close it found instead, when the
-/// connection was lost there too; `None` when the NOOP was answered (the odd line made the
-/// difference) or the variant went another way.
-pub fn close_without_the_line(variant: Option<Violation>) -> Option<Violation> {
-    variant.filter(|v| v.oracle == Oracle::ClosedWithout421)
+/// Variants tried before a verdict that none could test is dropped.
+pub const TRIES: usize = 3;
+
+/// What a NOOP variant says about a silence verdict at an odd line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// The NOOP was answered where the odd line was not: the line made the difference.
+    LineToBlame,
+    /// The connection was lost at the NOOP too: the finding is this close.
+    CloseRegardless(Violation),
+    /// The variant did not reach the NOOP as the dialogue reached the line — the line before
+    /// got other replies (what made the server close did not recur), or it ended earlier.
+    Untested,
+}
+
+pub fn decide(original: &Trace, variant: &Trace) -> Decision {
+    let End::NoReply { cmd, .. } = original.end else {
+        return Decision::Untested;
+    };
+    let codes = |t: &Trace| {
+        cmd.checked_sub(1)
+            .and_then(|i| t.commands.get(i))
+            .map(|c| c.replies.iter().map(|r| r.code).collect::<Vec<_>>())
+    };
+    if codes(original).is_none() || codes(original) != codes(variant) {
+        return Decision::Untested;
+    }
+    match variant.commands.get(cmd) {
+        Some(noop) if !noop.replies.is_empty() => Decision::LineToBlame,
+        Some(_) => match judge(variant) {
+            Some(v) if v.oracle == Oracle::ClosedWithout421 => Decision::CloseRegardless(v),
+            _ => Decision::Untested,
+        },
+        None => Decision::Untested,
+    }
 }
 
 #[cfg(test)]
@@ -142,8 +172,61 @@ mod tests {
         );
     }
 
+    /// The original: PASV answered 500 twice, then the odd line lost at a close.
+    fn lost_after(codes: &[u16], last_replied: bool) -> Trace {
+        let mut trace = Trace::new(Values {
+            client_ip: Ipv4Addr::LOCALHOST.into(),
+            data_port: 0,
+        });
+        let mut pasv = exchange(0, b"PASV");
+        pasv.replies = codes
+            .iter()
+            .map(|&c| crate::fuzz::exec::trace::Seen {
+                code: crate::proto::ReplyCode(c),
+                text: b"OOPS".to_vec(),
+                act: 0,
+                unparsed: None,
+            })
+            .collect();
+        let mut last = exchange(1, b"NOOP");
+        if last_replied {
+            last.replies = pasv.replies[..1].to_vec();
+        }
+        trace.commands = vec![pasv, last];
+        trace.end = match last_replied {
+            true => End::Completed,
+            false => End::NoReply {
+                cmd: 1,
+                act: 0,
+                how: NoReply::ClosedAfterReply,
+                liveness: Liveness::Alive,
+            },
+        };
+        trace
+    }
+
     #[test]
-    fn the_variant_replaces_one_operation_and_decides_by_its_verdict() {
+    fn a_variant_decides_only_where_it_met_the_same_replies() {
+        let original = lost_after(&[500, 500], false);
+        // The NOOP answered after the same replies: the odd line is to blame.
+        assert_eq!(
+            decide(&original, &lost_after(&[500, 500], true)),
+            Decision::LineToBlame
+        );
+        // Lost there too: the close is the finding.
+        match decide(&original, &lost_after(&[500, 500], false)) {
+            Decision::CloseRegardless(v) => assert_eq!(v.oracle, Oracle::ClosedWithout421),
+            other => panic!("{other:?}"),
+        }
+        // PASV worked this time (the passive range was free): the variant tests nothing.
+        assert_eq!(
+            decide(&original, &lost_after(&[227], true)),
+            Decision::Untested
+        );
+    }
+
+    #[test]
+    fn the_variant_replaces_only_the_odd_line() {
         let dialogue = Dialogue {
             login: true,
             ops: vec![Op::Cmd(Cmd::Pasv(None)), Op::UrgentAbort],
@@ -190,9 +273,5 @@ mod tests {
             plain.ops,
             vec![Op::Pipeline(vec![Cmd::Pasv(None), Cmd::Noop])]
         );
-        let close = close_without_the_line(Some(verdict(Oracle::ClosedWithout421)));
-        assert_eq!(close.map(|v| v.oracle), Some(Oracle::ClosedWithout421));
-        assert!(close_without_the_line(Some(verdict(Oracle::Silence))).is_none());
-        assert!(close_without_the_line(None).is_none());
     }
 }

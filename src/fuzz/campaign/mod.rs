@@ -457,21 +457,38 @@ impl Campaign {
         trace: Trace,
         verdict: Violation,
     ) -> Option<(Dialogue, Trace, Violation)> {
-        // "Died on this odd line" holds only if the same dialogue without the line goes on.
+        // "Died on this odd line" holds only if the same dialogue without the line goes on
+        // (see `counterfactual`): a variant whose line before got other replies (the close's
+        // cause did not recur: a passive range that was free this time) proves nothing, and
+        // is tried again; a verdict no variant could test is not reported.
         if let Some(line) = counterfactual::lost_on_odd_line(&trace, &verdict)
             && let Some(plain) = counterfactual::with_noop(dialogue, line)
         {
-            // With the full wait: a server that lingers before it closes must not pass for one
-            // that answered nothing yet.
-            let variant = bounded_execute(&plain, &self.cfg.exec.full()).await;
-            self.stats.execs += 1;
-            if let Some(close) = counterfactual::close_without_the_line(judge(&variant)) {
-                if self.seen.contains(&finding::key(&close)) {
-                    let key = finding::key(&close);
-                    self.variants.entry(key).or_default().add(&close.detail);
-                    return None;
+            let mut blamed = false;
+            for _ in 0..counterfactual::TRIES {
+                // With the full wait: a server that lingers before it closes must not pass for
+                // one that answered nothing yet.
+                let variant = bounded_execute(&plain, &self.cfg.exec.full()).await;
+                self.stats.execs += 1;
+                match counterfactual::decide(&trace, &variant) {
+                    counterfactual::Decision::LineToBlame => {
+                        blamed = true;
+                        break;
+                    }
+                    counterfactual::Decision::Untested => {}
+                    counterfactual::Decision::CloseRegardless(close) => {
+                        let key = finding::key(&close);
+                        if self.seen.contains(&key) {
+                            self.variants.entry(key).or_default().add(&close.detail);
+                            return None;
+                        }
+                        return Some((plain, variant, close));
+                    }
                 }
-                return Some((plain, variant, close));
+            }
+            if !blamed {
+                self.stats.unconfirmed += 1;
+                return None;
             }
         }
         let timed_out = matches!(
