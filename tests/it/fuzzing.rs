@@ -30,6 +30,11 @@ fn findings(dir: &Path) -> Vec<String> {
 
 /// A short seeded campaign against the built-in server with `fault`.
 fn campaign(fault: Option<&str>, out: &Path, runs: &str) -> Output {
+    campaign_with(fault, out, runs, &[])
+}
+
+/// [`campaign`] with more flags (`--only pasv`).
+fn campaign_with(fault: Option<&str>, out: &Path, runs: &str, more: &[&str]) -> Output {
     let out = out.to_string_lossy().into_owned();
     let mut args = vec![
         "fuzz",
@@ -45,6 +50,7 @@ fn campaign(fault: Option<&str>, out: &Path, runs: &str) -> Output {
     if let Some(f) = fault {
         args.extend(["--fault", f]);
     }
+    args.extend(more);
     ftpspec(&args)
 }
 
@@ -480,22 +486,7 @@ async fn regression_lone_iac_before_crlf_is_not_a_malformed_eprt() {
 #[test]
 fn a_session_that_dies_after_answering_is_a_close_not_silence_on_the_next_line() {
     let dir = scratch("fuzz", "oops");
-    let o = dir.to_string_lossy().into_owned();
-    let out = ftpspec(&[
-        "fuzz",
-        "--runs",
-        "100",
-        "--seed",
-        "1",
-        "--timeout",
-        "1",
-        "--out",
-        &o,
-        "--only",
-        "pasv",
-        "--fault",
-        "pasv-oops-close",
-    ]);
+    let out = campaign_with(Some("pasv-oops-close"), &dir, "100", &["--only", "pasv"]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
     let names = findings(&dir);
