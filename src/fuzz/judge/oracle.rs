@@ -289,6 +289,13 @@ fn end(trace: &Trace) -> Option<Violation> {
                 // (A close right after answering an over-long line is that line's close,
                 // whatever comes next: vsftpd closes after answering one.)
                 // A close read before this line went out is no answer to it at all.
+                // The last reply of the dialogue answered an over-long line and then the
+                // connection went: vsftpd closes on purpose after `500 Input line too long.`,
+                // and every line sent after that one (a pipeline, an urgent ABOR) went unread.
+                Liveness::Alive if !how.is_silence() && last_reply_answered_long(trace, *cmd) => (
+                    Oracle::ClosedWithout421,
+                    "closed after answering an over-long line".to_string(),
+                ),
                 Liveness::Alive if *how == NoReply::ClosedAfterReply => {
                     let before = cmd.checked_sub(1).map(|i| &trace.commands[i].line);
                     let after_long = before.is_some_and(|l| l.len() > LONG_LINE);
@@ -372,6 +379,15 @@ fn framing_in_doubt(commands: &[Exchange]) -> bool {
                 .iter()
                 .all(|b| b.is_ascii_whitespace())
     })
+}
+
+/// The last command before `cmd` that got a reply is over-long, and none after it got one.
+fn last_reply_answered_long(trace: &Trace, cmd: usize) -> bool {
+    trace.commands[..cmd.min(trace.commands.len())]
+        .iter()
+        .rev()
+        .find(|c| !c.replies.is_empty())
+        .is_some_and(|c| c.line.len() > LONG_LINE)
 }
 
 /// What makes a line odd enough that a server may choke on the line rather than on its
@@ -661,6 +677,19 @@ mod tests {
         .expect("a violation");
         assert_eq!(v.oracle, Oracle::ClosedWithout421);
         assert!(v.signature.starts_with("closed after "), "{}", v.signature);
+        // Lines pipelined after an over-long one that was answered, then a close: that line's
+        // close (vsftpd), not silence on whichever line came last.
+        let v = no_reply(
+            vec![
+                command(&long, &[500]),
+                command(b"EPSV 202", &[]),
+                command(b"ABOR", &[]),
+            ],
+            NoReply::Closed,
+        )
+        .expect("a violation");
+        assert_eq!(v.oracle, Oracle::ClosedWithout421);
+        assert_eq!(v.signature, "closed after answering an over-long line");
         // One dying session, whatever kind of line it answered last: one signature.
         let after = |line: &[u8]| {
             no_reply(
