@@ -5,7 +5,7 @@
 
 use super::args::{ColorChoice, RunArgs, Selection};
 use super::report_file::{self, write_error};
-use super::run_targets::{Column, base_config, load_expectations, name_columns, prepare};
+use super::run_targets::{Column, base_config, load_expectations, name_columns, prepare, probed};
 use super::serve_cmd::parse_faults;
 use super::signal::interrupt_signal;
 use super::targets::{self, TargetSpec};
@@ -201,17 +201,7 @@ async fn builtin_column(args: &RunArgs, ids: &[String]) -> Result<(Column, Serve
     config.tls = tls;
     config.tls_required = args.tls_required;
     let expectations = load_expectations(&args.expect, ids)?;
-    let probed = runner::probe_session(&config)
-        .await
-        .map_err(|e| format!("cannot reach {}: {e}", config.target.display))?;
-    let column = Column {
-        config,
-        expectations,
-        banner: probed.banner,
-        tls: probed.tls,
-        label: None,
-    };
-    Ok((column, handle))
+    Ok((probed(config, expectations, None).await?, handle))
 }
 
 /// 1 for any unexpected FAIL or XPASS; otherwise 2 for any unexpected ERROR (the run could not

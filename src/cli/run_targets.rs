@@ -107,6 +107,16 @@ pub async fn prepare(
     }
     let paths: Vec<PathBuf> = expect.iter().chain(&spec.expect).cloned().collect();
     let expectations = load_expectations(&paths, ids).map_err(in_spec)?;
+    probed(config, expectations, spec.label.clone()).await
+}
+
+/// The column of a configured target, once its greeting (and TLS) has been probed: an
+/// unreachable target is one error line naming it.
+pub async fn probed(
+    config: RunConfig,
+    expectations: ExpectationSet,
+    label: Option<String>,
+) -> Result<Column, String> {
     let probed = runner::probe_session(&config)
         .await
         .map_err(|e| format!("cannot reach {}: {e}", config.target.display))?;
@@ -115,7 +125,7 @@ pub async fn prepare(
         expectations,
         banner: probed.banner,
         tls: probed.tls,
-        label: spec.label.clone(),
+        label,
     })
 }
 
