@@ -72,6 +72,8 @@ pub struct Ledger {
     /// A data connection came from another address than ftpspec's (the RFC 2577 §4 thief):
     /// the server may say so on the control connection at any moment, unasked.
     foreign_seen: bool,
+    /// The ABORs sent with the Telnet "special action" (IP, Synch): RFC 959 §4.1.3.
+    urgent: Vec<usize>,
 }
 
 /// The sentinel: a command sent after a line whose reply is late or may be followed by more,
@@ -100,6 +102,7 @@ impl Ledger {
             sentinel: None,
             logged_in: false,
             foreign_seen: false,
+            urgent: Vec::new(),
         }
     }
 
@@ -151,6 +154,7 @@ impl Ledger {
             Some(i) => self.finish_command(i),
             None => self.new_command(b"ABOR".to_vec(), true),
         }
+        self.urgent.push(self.trace.commands.len() - 1);
         self.passive_stale();
     }
 
@@ -337,6 +341,20 @@ impl Ledger {
             && self.trace.commands[cmd + 1..]
                 .iter()
                 .any(|c| c.verb == b"ABOR")
+    }
+
+    /// An ABOR after transfer `cmd` that the server must have seen: sent with the Telnet
+    /// "special action", or answered. A plain ABOR behind a transfer that waits for its data
+    /// connection may rightly sit unread — RFC 959 §4.1.3: the abort "may require 'special
+    /// action' … to force recognition by the server" (vsftpd reads nothing while it waits in
+    /// accept()).
+    fn abort_recognized(&self, cmd: usize) -> bool {
+        self.trace
+            .commands
+            .iter()
+            .enumerate()
+            .skip(cmd + 1)
+            .any(|(i, c)| c.verb == b"ABOR" && (self.urgent.contains(&i) || !c.replies.is_empty()))
     }
 
     /// Every owed reply came (or the dialogue is over): no ABOR is waiting any longer.
@@ -548,7 +566,9 @@ impl Ledger {
                 ));
                 None
             }
-            SessionError::Timeout { .. } if transfer && !self.hurried(cmd) => {
+            SessionError::Timeout { .. }
+                if transfer && !(self.hurried(cmd) && self.abort_recognized(cmd)) =>
+            {
                 self.trace.end =
                     End::Inconclusive(format!("no final reply to a transfer within {waited:?}"));
                 None
@@ -984,6 +1004,35 @@ mod tests {
         assert!(l.passive().is_some_and(|p| p.fresh));
         l.passive_connected();
         assert!(!l.passive().expect("still named").fresh);
+    }
+
+    #[test]
+    fn only_an_abor_the_server_must_have_seen_makes_a_transfer_s_silence_a_finding() {
+        let timeout = || SessionError::Timeout {
+            what: "reply",
+            timeout: Duration::from_secs(2),
+        };
+        // vsftpd: LIST waits in accept(); a plain ABOR behind it sits unread.
+        let mut plain = logged_in();
+        plain.sent(b"LIST\r\nABOR\r\n");
+        assert_eq!(plain.missing(1, timeout(), Duration::from_secs(2)), None);
+        assert!(matches!(plain.trace.end, End::Inconclusive(_)));
+        // The same ABOR answered (pyftpdlib: 225): the LIST owes its 426/226.
+        let mut answered = logged_in();
+        answered.sent(b"LIST\r\nABOR\r\n");
+        take(&mut answered, "225 ABOR command successful\r\n");
+        assert_eq!(
+            answered.missing(1, timeout(), Duration::from_secs(2)),
+            Some(NoReply::Timeout)
+        );
+        // An urgent ABOR (Telnet IP and Synch) must be seen.
+        let mut urgent = logged_in();
+        urgent.sent(b"LIST\r\n");
+        urgent.sent_urgent_abort();
+        assert_eq!(
+            urgent.missing(1, timeout(), Duration::from_secs(2)),
+            Some(NoReply::Timeout)
+        );
     }
 
     #[test]
