@@ -10,21 +10,23 @@
 use crate::fuzz::exec::trace::{End, LOGIN_OP, Liveness, NoReply, Trace};
 use crate::fuzz::input::dialogue::{Dialogue, Op};
 use crate::fuzz::input::ops::Cmd;
-use crate::fuzz::judge::oracle::{Oracle, Violation, judge};
+use crate::fuzz::judge::oracle::{Oracle, Violation, judge, lost_line};
 
-/// Where the line a silence verdict says the server died on came from: its operation, and
-/// which of that operation's lines it was (a pipeline sends several).
+/// Where the line a silence verdict says the server died on came from: its command in the
+/// trace, its operation, and which of that operation's lines it was (a pipeline sends
+/// several).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OddLine {
+    pub cmd: usize,
     pub op: usize,
     pub nth: usize,
 }
 
 /// The odd line of a silence verdict at a close after the line before was answered, the
-/// server alive after it; `None` for every other verdict.
+/// server alive after it (see `oracle::lost_line`); `None` for every other verdict.
 pub fn lost_on_odd_line(trace: &Trace, verdict: &Violation) -> Option<OddLine> {
     let End::NoReply {
-        cmd,
+        cmd: first_owed,
         how: NoReply::ClosedAfterReply,
         liveness: Liveness::Alive,
         ..
@@ -32,9 +34,13 @@ pub fn lost_on_odd_line(trace: &Trace, verdict: &Violation) -> Option<OddLine> {
     else {
         return None;
     };
+    if verdict.oracle != Oracle::Silence {
+        return None;
+    }
+    let cmd = lost_line(trace, first_owed)?;
     let op = trace.commands.get(cmd)?.op;
     let nth = trace.commands[..cmd].iter().filter(|c| c.op == op).count();
-    (verdict.oracle == Oracle::Silence && op != LOGIN_OP).then_some(OddLine { op, nth })
+    (op != LOGIN_OP).then_some(OddLine { cmd, op, nth })
 }
 
 /// The dialogue with that line made a plain NOOP: the operation's one line; the line of a
@@ -73,7 +79,8 @@ pub enum Decision {
     Untested,
 }
 
-pub fn decide(original: &Trace, variant: &Trace) -> Decision {
+/// `line` is the odd line's command: the NOOP in its place must have its reply.
+pub fn decide(original: &Trace, variant: &Trace, line: usize) -> Decision {
     let End::NoReply { cmd, .. } = original.end else {
         return Decision::Untested;
     };
@@ -85,7 +92,7 @@ pub fn decide(original: &Trace, variant: &Trace) -> Decision {
     if codes(original).is_none() || codes(original) != codes(variant) {
         return Decision::Untested;
     }
-    match variant.commands.get(cmd) {
+    match variant.commands.get(line) {
         Some(noop) if !noop.replies.is_empty() => Decision::LineToBlame,
         Some(_) => match judge(variant) {
             Some(v) if v.oracle == Oracle::ClosedWithout421 => Decision::CloseRegardless(v),
@@ -146,7 +153,11 @@ mod tests {
         trace.end = end(NoReply::ClosedAfterReply);
         assert_eq!(
             lost_on_odd_line(&trace, &verdict(Oracle::Silence)),
-            Some(OddLine { op: 2, nth: 0 })
+            Some(OddLine {
+                cmd: 1,
+                op: 2,
+                nth: 0
+            })
         );
         assert_eq!(
             lost_on_odd_line(&trace, &verdict(Oracle::ClosedWithout421)),
@@ -168,8 +179,61 @@ mod tests {
         };
         assert_eq!(
             lost_on_odd_line(&trace, &verdict(Oracle::Silence)),
-            Some(OddLine { op: 0, nth: 2 })
+            Some(OddLine {
+                cmd: 2,
+                op: 0,
+                nth: 2
+            })
         );
+    }
+
+    #[test]
+    fn the_odd_line_may_come_after_the_command_first_owed() {
+        // pyftpdlib: STOR got its 150; the line after it, `LIST xABOR\0` (an unfinished line
+        // ended by the next operation), ended the session before the STOR's final reply.
+        let mut trace = Trace::new(Values {
+            client_ip: Ipv4Addr::LOCALHOST.into(),
+            data_port: 0,
+        });
+        let seen = |code| crate::fuzz::exec::trace::Seen {
+            code: crate::proto::ReplyCode(code),
+            text: Vec::new(),
+            act: 0,
+            unparsed: None,
+        };
+        let mut eprt = exchange(0, b"EPRT |1|127.0.0.1|5000|");
+        eprt.replies = vec![seen(200)];
+        let mut stor = exchange(1, b"STOR f");
+        stor.transfer = true;
+        stor.replies = vec![seen(150)];
+        trace.commands = vec![eprt, stor, exchange(2, b"LIST xABOR\0")];
+        trace.end = End::NoReply {
+            cmd: 1,
+            act: 0,
+            how: NoReply::ClosedAfterReply,
+            liveness: Liveness::Alive,
+        };
+        let line = lost_on_odd_line(&trace, &verdict(Oracle::Silence)).expect("the NUL line");
+        assert_eq!(
+            line,
+            OddLine {
+                cmd: 2,
+                op: 2,
+                nth: 0
+            }
+        );
+        // The NOOP in its place answered: the line is to blame, though the STOR's final reply
+        // (owed longer) is missing in both.
+        let mut answered = trace.clone();
+        answered.commands[2] = exchange(2, b"NOOP");
+        answered.commands[2].replies = vec![seen(200)];
+        assert_eq!(decide(&trace, &answered, line.cmd), Decision::LineToBlame);
+        let mut lost = trace.clone();
+        lost.commands[2] = exchange(2, b"NOOP");
+        match decide(&trace, &lost, line.cmd) {
+            Decision::CloseRegardless(v) => assert_eq!(v.oracle, Oracle::ClosedWithout421),
+            other => panic!("{other:?}"),
+        }
     }
 
     /// The original: PASV answered 500 twice, then the odd line lost at a close.
@@ -210,17 +274,17 @@ mod tests {
         let original = lost_after(&[500, 500], false);
         // The NOOP answered after the same replies: the odd line is to blame.
         assert_eq!(
-            decide(&original, &lost_after(&[500, 500], true)),
+            decide(&original, &lost_after(&[500, 500], true), 1),
             Decision::LineToBlame
         );
         // Lost there too: the close is the finding.
-        match decide(&original, &lost_after(&[500, 500], false)) {
+        match decide(&original, &lost_after(&[500, 500], false), 1) {
             Decision::CloseRegardless(v) => assert_eq!(v.oracle, Oracle::ClosedWithout421),
             other => panic!("{other:?}"),
         }
         // PASV worked this time (the passive range was free): the variant tests nothing.
         assert_eq!(
-            decide(&original, &lost_after(&[227], true)),
+            decide(&original, &lost_after(&[227], true), 1),
             Decision::Untested
         );
     }
@@ -231,7 +295,7 @@ mod tests {
             login: true,
             ops: vec![Op::Cmd(Cmd::Pasv(None)), Op::UrgentAbort],
         };
-        let at = |op, nth| OddLine { op, nth };
+        let at = |op, nth| OddLine { cmd: 0, op, nth };
         let plain = with_noop(&dialogue, at(1, 0)).expect("in range");
         assert_eq!(
             plain.ops,

@@ -470,7 +470,7 @@ impl Campaign {
                 // one that answered nothing yet.
                 let variant = bounded_execute(&plain, &self.cfg.exec.full()).await;
                 self.stats.execs += 1;
-                match counterfactual::decide(&trace, &variant) {
+                match counterfactual::decide(&trace, &variant, line.cmd) {
                     counterfactual::Decision::LineToBlame => {
                         blamed = true;
                         break;

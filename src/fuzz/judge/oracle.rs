@@ -257,7 +257,7 @@ fn end(trace: &Trace) -> Option<Violation> {
             how,
             liveness,
         } => {
-            let c = trace.commands.get(*cmd)?;
+            let mut c = trace.commands.get(*cmd)?;
             let alive = *liveness == Liveness::Alive;
             // Which reply went missing is unknown once the order is (see `exec::ledger`): a
             // server may rightly have flushed the commands before an urgent ABOR unanswered.
@@ -278,17 +278,9 @@ fn end(trace: &Trace) -> Option<Violation> {
             if !how.is_silence() && alive && c.line.len() > LONG_LINE {
                 return None;
             }
-            let verb = String::from_utf8_lossy(&c.verb).into_owned();
             let (oracle, signature) = match liveness {
                 Liveness::Refused => (Oracle::Crash, verb_class(&c.verb)),
                 Liveness::Silent => (Oracle::Hang, verb_class(&c.verb)),
-                // The close came after the line before was answered. If this line is odd (a
-                // NUL, bytes above 0x7f, over-long), the server most likely read it and died on
-                // it: a command left unanswered (pyftpdlib's session ends on a path with a NUL).
-                // Else the server closed after answering, without a 421.
-                // (A close right after answering an over-long line is that line's close,
-                // whatever comes next: vsftpd closes after answering one.)
-                // A close read before this line went out is no answer to it at all.
                 // The last reply of the dialogue answered an over-long line and then the
                 // connection went: vsftpd closes on purpose after `500 Input line too long.`,
                 // and every line sent after that one (a pipeline, an urgent ABOR) went unread.
@@ -296,15 +288,22 @@ fn end(trace: &Trace) -> Option<Violation> {
                     Oracle::ClosedWithout421,
                     "closed after answering an over-long line".to_string(),
                 ),
+                // The close came after the line before was answered. If a line the server had
+                // unanswered is odd (a NUL, bytes above 0x7f), the server most likely read it
+                // and died on it (pyftpdlib's session ends on a path with a NUL): that line is
+                // named — also one sent after the command first owed a reply (a transfer owed
+                // its final reply while the server reads on; a line that a server ending
+                // commands only at CRLF takes with the one before). Else the server closed
+                // after answering, without a 421. A close read before a line went out is no
+                // answer to it at all (see `lost_line`).
                 Liveness::Alive if *how == NoReply::ClosedAfterReply => {
-                    let before = cmd.checked_sub(1).map(|i| &trace.commands[i].line);
-                    let after_long = before.is_some_and(|l| l.len() > LONG_LINE);
-                    let closed_first = trace.closed_before.is_some_and(|n| n <= *cmd);
-                    match (after_long || closed_first, odd_line(&c.line)) {
-                        (false, Some(kind)) => {
+                    match lost_line(trace, *cmd) {
+                        Some(k) => {
+                            c = &trace.commands[k];
+                            let kind = lost_kind(&c.line).unwrap_or("an odd line");
                             (Oracle::Silence, format!("connection lost on {kind}"))
                         }
-                        _ => (
+                        None => (
                             Oracle::ClosedWithout421,
                             silence_signature(trace, *cmd, *act, *how),
                         ),
@@ -312,6 +311,7 @@ fn end(trace: &Trace) -> Option<Violation> {
                 }
                 Liveness::Alive => (Oracle::Silence, silence_signature(trace, *cmd, *act, *how)),
             };
+            let verb = String::from_utf8_lossy(&c.verb).into_owned();
             // The sentinel is ftpspec's own line: name the dialogue's line it followed.
             let before = cmd.checked_sub(1).and_then(|i| trace.commands.get(i));
             let missing = if oracle == Oracle::ClosedWithout421
@@ -388,6 +388,36 @@ fn last_reply_answered_long(trace: &Trace, cmd: usize) -> bool {
         .rev()
         .find(|c| !c.replies.is_empty())
         .is_some_and(|c| c.line.len() > LONG_LINE)
+}
+
+/// The line a close after answering was most likely lost on: the first odd one (see
+/// [`lost_kind`]) among the lines the server had, unanswered — from command `cmd`, the first
+/// owed a reply, up to the last sent before the close was read. None after an over-long line
+/// was answered (vsftpd closes after answering one, on purpose, whatever comes next). Only a
+/// guess: the campaign believes it only when the same dialogue with that line made a NOOP
+/// goes on (`campaign::counterfactual`).
+pub fn lost_line(trace: &Trace, cmd: usize) -> Option<usize> {
+    let after_long = cmd
+        .checked_sub(1)
+        .is_some_and(|i| trace.commands[i].line.len() > LONG_LINE);
+    if after_long {
+        return None;
+    }
+    let sent = trace.closed_before.unwrap_or(trace.commands.len());
+    (cmd..sent.min(trace.commands.len()))
+        .filter(|&k| !trace.sentinels.contains(&k))
+        .find(|&k| lost_kind(&trace.commands[k].line).is_some())
+}
+
+/// What a line a session died on has that others lack: a NUL first — a server that keeps
+/// lines as C strings, or that trips over one in a path (pyftpdlib 2.2.0), ends the session
+/// there, and naming such lines by their other bytes split that one defect in two — else
+/// what [`odd_line`] finds.
+fn lost_kind(line: &[u8]) -> Option<&'static str> {
+    match line.len() <= LONG_LINE && line.contains(&0) {
+        true => Some("a line with a NUL"),
+        false => odd_line(line),
+    }
 }
 
 /// What makes a line odd enough that a server may choke on the line rather than on its
@@ -626,6 +656,80 @@ mod tests {
     }
 
     #[test]
+    fn a_session_lost_on_a_nul_is_one_defect_wherever_the_line_stood() {
+        // pyftpdlib 2.2.0 ends the session on a line with a NUL. It was three findings:
+        // silence named by the line's other bytes, and two closes without 421 named by the
+        // reply before — the NUL line came after a bare LF (a server ending commands only at
+        // CRLF reads both as one), or while a STOR waited for its final reply.
+        let expected = (
+            Oracle::Silence,
+            "connection lost on a line with a NUL".to_string(),
+        );
+        let of = |v: Option<Violation>| v.map(|v| (v.oracle, v.signature));
+        let high = command(b"RETR \xfe\xff\0", &[]);
+        let v = no_reply(
+            vec![command(b"NOOP", &[200]), high],
+            NoReply::ClosedAfterReply,
+        );
+        assert_eq!(of(v), Some(expected.clone()));
+        let mut list = command(b"LIST /", &[]);
+        list.bare_lf = true;
+        let mut trace = trace_of(vec![
+            command(b"CCC", &[500]),
+            list,
+            command(b"\x01\x8fU\0", &[]),
+        ]);
+        trace.end = End::NoReply {
+            cmd: 1,
+            act: 0,
+            how: NoReply::ClosedAfterReply,
+            liveness: Liveness::Alive,
+        };
+        let v = judge(&trace);
+        assert_eq!(of(v.clone()), Some(expected.clone()));
+        assert!(
+            v.is_some_and(|v| v.detail.contains("\"\\u{1}")),
+            "names the NUL line"
+        );
+        let mut stor = command(b"STOR f", &[150]);
+        stor.transfer = true;
+        let mut trace = trace_of(vec![
+            command(b"EPRT |1|127.0.0.1|5000|", &[200]),
+            stor,
+            command(b"LIST xABOR\0", &[]),
+        ]);
+        trace.end = End::NoReply {
+            cmd: 1,
+            act: 0,
+            how: NoReply::ClosedAfterReply,
+            liveness: Liveness::Alive,
+        };
+        let v = judge(&trace);
+        assert_eq!(of(v.clone()), Some(expected));
+        assert!(
+            v.is_some_and(|v| v.detail.contains("\"LIST\"")),
+            "names the LIST line"
+        );
+        // A line read after the close was seen is never blamed.
+        let mut trace = trace_of(vec![
+            command(b"EPRT |1|127.0.0.1|5000|", &[200]),
+            command(b"NOOP", &[]),
+            command(b"LIST \0", &[]),
+        ]);
+        trace.closed_before = Some(2);
+        trace.end = End::NoReply {
+            cmd: 1,
+            act: 0,
+            how: NoReply::ClosedAfterReply,
+            liveness: Liveness::Alive,
+        };
+        assert_eq!(
+            judge(&trace).map(|v| v.oracle),
+            Some(Oracle::ClosedWithout421)
+        );
+    }
+
+    #[test]
     fn silence_is_judged_only_after_complete_lines() {
         let noop = || command(b"NOOP", &[200]);
         let stat = || command(b"STAT", &[]);
@@ -647,7 +751,7 @@ mod tests {
         )
         .expect("a violation");
         assert_eq!(v.oracle, Oracle::Silence);
-        assert_eq!(v.signature, "connection lost on a line with control bytes");
+        assert_eq!(v.signature, "connection lost on a line with a NUL");
         // The same, but the close was read before the odd line went out: the server never
         // read it, and closed after answering the line before, without 421.
         let mut trace = trace_of(vec![command(b"NOOP", &[200]), command(b"\rPASV", &[])]);
