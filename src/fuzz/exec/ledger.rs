@@ -74,6 +74,9 @@ pub struct Ledger {
     foreign_seen: bool,
     /// The ABORs sent with the Telnet "special action" (IP, Synch): RFC 959 §4.1.3.
     urgent: Vec<usize>,
+    /// A command went out while a fuzzed login command was owed its reply: from then on
+    /// replies may be out of order (see [`Ledger::finish_command`]).
+    login_doubt: bool,
 }
 
 /// The sentinel: a command sent after a line whose reply is late or may be followed by more,
@@ -103,6 +106,7 @@ impl Ledger {
             logged_in: false,
             foreign_seen: false,
             urgent: Vec::new(),
+            login_doubt: false,
         }
     }
 
@@ -281,6 +285,19 @@ impl Ledger {
         }
         if self.foreign_seen {
             self.trace.commands[i].ambiguous = true;
+        }
+        // Behind a fuzzed USER, PASS or ACCT still owed its reply, too: a server that holds a
+        // refused login's reply answers the commands behind it first (pyftpdlib 2.2.0: `USER
+        // x`, `PASS y`, `EPRT …` pipelined get 331, the EPRT's 530, and the PASS's 530 three
+        // seconds later; meanwhile it reads nothing). Every reply after that is in doubt.
+        let logins: Vec<usize> = (self.queue.iter().copied())
+            .filter(|&q| self.is_fuzzed_login(q))
+            .collect();
+        self.login_doubt |= !logins.is_empty();
+        if self.login_doubt {
+            for q in logins.into_iter().chain([i]) {
+                self.trace.commands[q].ambiguous = true;
+            }
         }
         if !self.answered_early.contains(&i) {
             let in_progress = self.queue.front().is_some_and(|&head| {
@@ -940,6 +957,28 @@ mod tests {
         l.sent(b"USER a\r\n");
         l.reply(0, &reply("230 in\r\n"));
         l
+    }
+
+    #[test]
+    fn replies_behind_a_fuzzed_login_owed_its_reply_are_in_doubt() {
+        // pyftpdlib 2.2.0 answers an EPRT pipelined behind a refused PASS before the PASS,
+        // whose 530 it holds for three seconds: the first 530 is the EPRT's.
+        let mut l = logged_in();
+        l.trace.current_op = 0;
+        l.sent(b"USER x\r\nPASS y\r\nEPRT |1|127.0.0.1|5000\r\n");
+        take(&mut l, "331 password\r\n");
+        let doubt: Vec<bool> = l.trace.commands.iter().map(|c| c.ambiguous).collect();
+        assert_eq!(doubt, [false, true, true, true]);
+        assert!(!l.may_send_sentinel(3));
+        l.sent(b"NOOP\r\n");
+        assert!(l.trace.commands[4].ambiguous, "and everything after");
+        // A login sent alone and answered leaves nothing in doubt.
+        let mut l = logged_in();
+        l.trace.current_op = 0;
+        l.sent(b"PASS y\r\n");
+        take(&mut l, "503 already logged in\r\n");
+        l.sent(b"NOOP\r\n");
+        assert!(!l.trace.commands[2].ambiguous);
     }
 
     /// The owner of `wire` by [`Ledger::owner_of`], as the reader does.
