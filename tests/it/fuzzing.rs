@@ -58,6 +58,11 @@ fn campaign_with(fault: Option<&str>, out: &Path, runs: &str, more: &[&str]) -> 
 /// defect `needs`; the findings replay to FAIL against the same fault (with `--strict`, so that
 /// a finding at a SHOULD, which is a WARN, fails too).
 fn finds_and_replays(fault: &str, oracle: &str, needs: usize) -> String {
+    finds_and_replays_in(fault, oracle, needs, 150)
+}
+
+/// [`finds_and_replays`] with `runs` dialogues.
+fn finds_and_replays_in(fault: &str, oracle: &str, needs: usize, runs: u32) -> String {
     let dir = scratch("fuzz", fault);
     let junit = dir.join("junit.xml");
     let out = {
@@ -66,7 +71,7 @@ fn finds_and_replays(fault: &str, oracle: &str, needs: usize) -> String {
         ftpspec(&[
             "fuzz",
             "--runs",
-            "150",
+            &runs.to_string(),
             "--seed",
             "1",
             "--timeout",
@@ -140,7 +145,8 @@ fn finds_and_replays(fault: &str, oracle: &str, needs: usize) -> String {
 
 #[test]
 fn finds_eprt_any_delimiter() {
-    let stdout = finds_and_replays("eprt-any-delimiter", "malformed-accepted", 1);
+    // Enough dialogues for a bad delimiter to come up more than once.
+    let stdout = finds_and_replays_in("eprt-any-delimiter", "malformed-accepted", 1, 400);
     // Every bad delimiter is the same defect: one file, the others counted in it.
     assert_eq!(stdout.matches("FINDING").count(), 1, "{stdout}");
     assert!(stdout.contains(" more dialogues"), "{stdout}");

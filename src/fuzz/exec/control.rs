@@ -5,7 +5,7 @@
 //! come, a fresh connection tells a swallowed command (the server lives), a hang (no greeting)
 //! and a crash (refused) apart.
 
-use crate::fuzz::exec::latency::Waits;
+use crate::fuzz::exec::latency::{Sentinel, Waits};
 use crate::fuzz::exec::reader::{self, Halt, Pace};
 use crate::fuzz::exec::trace::{Act, Liveness, MAX_TEXT, NoReply, Unserved};
 use crate::fuzz::exec::{Exec, ExecConfig, Flow, tls};
@@ -103,6 +103,7 @@ impl Exec<'_> {
             latency: Some((&self.cfg.latency, self.sent_at)),
             cut_slow_logins: self.cfg.waits == Waits::Measured && self.cfg.latency.delays_logins(),
             sentinel: self.cfg.latency.answers_sentinel(),
+            learn_1xx: self.cfg.waits == Waits::Measured,
         };
         let read = reader::settle(&mut self.ctrl, &mut self.ledger, &pace, until).await;
         if self.ledger.take_data_stale() {
@@ -205,18 +206,42 @@ pub async fn probe_service(cfg: &ExecConfig, login: bool) -> Result<(), Unserved
     served.map(|_| ())
 }
 
-/// Whether the target, logged in, answers the sentinel with 215 (see
-/// [`crate::fuzz::exec::ledger::SENTINEL`]): asked once, when a campaign starts.
-pub async fn probe_sentinel(cfg: &ExecConfig) -> bool {
+/// Where the target answers the sentinel with 215 (see
+/// [`crate::fuzz::exec::ledger::SENTINEL`]): logged in, and before login (greeted, then after
+/// USER). Asked once, when a campaign starts, in two sessions.
+pub async fn probe_sentinel(cfg: &ExecConfig) -> Sentinel {
     let wait = cfg.timeout;
-    let Ok(mut c) = tls::open(cfg, Recorder::discarding()).await else {
-        return false;
-    };
     let sentinel = String::from_utf8_lossy(crate::fuzz::exec::ledger::SENTINEL).into_owned();
-    let served = serve_probe(&mut c, cfg, true, wait, &sentinel).await;
+    let answers = |r: Result<crate::proto::Reply, Unserved>| r.is_ok_and(|r| r.code.0 == 215);
+    let Ok(mut c) = tls::open(cfg, Recorder::discarding()).await else {
+        return Sentinel::default();
+    };
+    let logged_in = answers(serve_probe(&mut c, cfg, true, wait, &sentinel).await);
     let _ = c.send(b"QUIT\r\n").await;
     c.shutdown().await;
-    served.is_ok_and(|r| r.code.0 == 215)
+    if !logged_in {
+        return Sentinel::default();
+    }
+    let Ok(mut c) = tls::open(cfg, Recorder::discarding()).await else {
+        return Sentinel::default();
+    };
+    let greeted = answers(serve_probe(&mut c, cfg, false, wait, &sentinel).await);
+    let user = format!("USER {}", cfg.target.user_name());
+    let before_login = greeted
+        && match ask(&mut c, wait, &format!("{user}\r\n")).await {
+            Ok(r) if r.code == ReplyCode::NEED_PASSWORD => {
+                answers(ask(&mut c, wait, &format!("{sentinel}\r\n")).await)
+            }
+            // Logged in by USER alone (or refused): the greeted answer is all there is.
+            Ok(_) => true,
+            Err(_) => false,
+        };
+    let _ = c.send(b"QUIT\r\n").await;
+    c.shutdown().await;
+    Sentinel {
+        logged_in,
+        before_login,
+    }
 }
 
 /// Greeting, AUTH TLS for explicit FTPS, the login when `login`, then `last`: its reply.
@@ -243,22 +268,17 @@ async fn serve_probe(
     tls::secure(c, cfg)
         .await
         .map_err(|e| Unserved::Tls(e.to_string()))?;
-    let mut ask = async |line: String| -> Result<crate::proto::Reply, Unserved> {
-        c.send(line.as_bytes())
-            .await
-            .map_err(|e| Unserved::NoService(e.to_string()))?;
-        loop {
-            match c.read_reply(wait).await {
-                Ok(r) if r.code.class() == 1 => continue,
-                Ok(r) => return Ok(r),
-                Err(e) => return Err(Unserved::NoService(e.to_string())),
-            }
-        }
-    };
     if login {
-        let user = ask(format!("USER {}\r\n", cfg.target.user_name())).await?;
+        let user = ask(c, wait, &format!("USER {}\r\n", cfg.target.user_name())).await?;
         let last = match user.code == ReplyCode::NEED_PASSWORD {
-            true => ask(format!("PASS {}\r\n", cfg.target.password_value())).await?,
+            true => {
+                ask(
+                    c,
+                    wait,
+                    &format!("PASS {}\r\n", cfg.target.password_value()),
+                )
+                .await?
+            }
             false => user,
         };
         if last.code.class() != 2 {
@@ -268,7 +288,25 @@ async fn serve_probe(
             }));
         }
     }
-    ask(format!("{last}\r\n")).await
+    ask(c, wait, &format!("{last}\r\n")).await
+}
+
+/// Sends `line` and reads its reply, past any 1xx.
+async fn ask(
+    c: &mut ControlConnection,
+    wait: Duration,
+    line: &str,
+) -> Result<crate::proto::Reply, Unserved> {
+    c.send(line.as_bytes())
+        .await
+        .map_err(|e| Unserved::NoService(e.to_string()))?;
+    loop {
+        match c.read_reply(wait).await {
+            Ok(r) if r.code.class() == 1 => continue,
+            Ok(r) => return Ok(r),
+            Err(e) => return Err(Unserved::NoService(e.to_string())),
+        }
+    }
 }
 
 fn unserved_by(
@@ -301,5 +339,69 @@ pub async fn probe_liveness(cfg: &ExecConfig) -> Liveness {
             c.shutdown().await;
             liveness
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::Target;
+    use std::net::SocketAddr;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    use tokio::net::TcpListener;
+
+    /// A peer that logs `anonymous` in with USER then PASS, and answers SYST with 215 when
+    /// logged in — before login with 215 only if `syst_before_login`, else 530 (vsftpd 3.0.3).
+    async fn peer(syst_before_login: bool) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            for _ in 0..4 {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                tokio::spawn(async move {
+                    let (read, mut write) = stream.into_split();
+                    let mut lines = BufReader::new(read).lines();
+                    let _ = write.write_all(b"220 hi\r\n").await;
+                    let mut logged_in = false;
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        let reply: &[u8] = match line.trim_end() {
+                            l if l.starts_with("USER") => b"331 password\r\n",
+                            l if l.starts_with("PASS") => {
+                                logged_in = true;
+                                b"230 in\r\n"
+                            }
+                            "SYST" if logged_in || syst_before_login => b"215 UNIX Type: L8\r\n",
+                            "SYST" => b"530 Please login with USER and PASS.\r\n",
+                            "QUIT" => b"221 bye\r\n",
+                            _ => b"200 ok\r\n",
+                        };
+                        if write.write_all(reply).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        addr
+    }
+
+    async fn probed(syst_before_login: bool) -> Sentinel {
+        let addr = peer(syst_before_login).await;
+        let target = Target::anonymous(vec![addr], "scripted");
+        probe_sentinel(&ExecConfig::new(target, addr, Duration::from_secs(2))).await
+    }
+
+    #[tokio::test]
+    async fn the_sentinel_probe_tells_a_target_that_refuses_syst_before_login() {
+        assert_eq!(
+            probed(false).await,
+            Sentinel {
+                logged_in: true,
+                before_login: false
+            }
+        );
+        assert_eq!(probed(true).await, Sentinel::ALWAYS);
     }
 }

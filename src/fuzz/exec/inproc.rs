@@ -188,6 +188,7 @@ impl Driver {
             latency: None,
             cut_slow_logins: false,
             sentinel: false,
+            learn_1xx: false,
         };
         match reader::settle(&mut self.ctrl, &mut self.ledger, &pace, None).await {
             Ok(_) => Ok(()),

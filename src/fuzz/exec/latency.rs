@@ -50,8 +50,36 @@ pub struct Latency {
     /// A reply to USER, PASS or ACCT came [`SLOW_LOGIN`] or more after its command: the
     /// target delays refused logins (see [`Latency::delays_logins`]).
     slow_logins: std::sync::atomic::AtomicBool,
+    /// Unserved transfers whose final reply was looked for after their 1xx, and whether one
+    /// ever came within the look: the target's habit, learnt once per campaign (see
+    /// [`Latency::looks_after_1xx`]).
+    after_1xx_looks: AtomicU64,
+    after_1xx_seen: std::sync::atomic::AtomicBool,
     /// The target answered the sentinel with 215 (see `exec::ledger::SENTINEL`).
     sentinel: std::sync::atomic::AtomicBool,
+    /// … and also before login, greeted and after USER (see [`Sentinel::before_login`]).
+    sentinel_before_login: std::sync::atomic::AtomicBool,
+}
+
+/// Where the target answers the sentinel (`exec::ledger::SENTINEL`) with 215, as a probe
+/// found when the campaign started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sentinel {
+    /// Logged in.
+    pub logged_in: bool,
+    /// Before login: right after the greeting, and after USER got its 331. RFC 959 §4.1.3
+    /// lets a server refuse any command before login (vsftpd 3.0.3 answers SYST with 530);
+    /// pyftpdlib 2.2.0 answers 215. Where it does, an over-long line sent before login is
+    /// followed by the sentinel too, instead of a timed look for a second reply.
+    pub before_login: bool,
+}
+
+impl Sentinel {
+    /// Everywhere (tests, and targets known to answer it).
+    pub const ALWAYS: Sentinel = Sentinel {
+        logged_in: true,
+        before_login: true,
+    };
 }
 
 /// A reply to a login command this late was delayed on purpose: servers slow password
@@ -62,6 +90,10 @@ const SLOW_LOGIN: Duration = Duration::from_millis(500);
 /// Over-long lines after which a campaign looks for a second reply before it concludes that
 /// the target never sends one.
 const EXTRA_TRIALS: u64 = 8;
+
+/// Unserved transfers after whose 1xx a campaign looks for a prompt final reply before it
+/// concludes that the target never sends one there.
+pub const AFTER_1XX_TRIALS: u64 = 16;
 
 /// The wait for a reply that may never come: a floor for scheduling noise, plus this many
 /// SRTTs, plus this many RTTVARs (TCP's RTO uses 1 and 4; a missed reply costs more here than
@@ -100,6 +132,23 @@ impl Latency {
             || self.extra_looks.fetch_add(1, Ordering::Relaxed) < EXTRA_TRIALS
     }
 
+    /// Whether to look for a prompt final reply (a 425, say) to a transfer nobody serves once
+    /// its 1xx came: for the first [`AFTER_1XX_TRIALS`] such transfers of a campaign, and for
+    /// good once one came. A 1xx says the server has started (RFC 959 §4.2: "Positive
+    /// Preliminary reply"); a server that then waits for a data connection nobody opens
+    /// (pyftpdlib 2.2.0 sends 150 for a LIST with no PORT or PASV before it) would cost a
+    /// look per transfer — a sixth of a whole-grammar campaign's time against it. Its final
+    /// reply, if one comes later, is still read when it comes.
+    pub fn looks_after_1xx(&self) -> bool {
+        self.after_1xx_seen.load(Ordering::Relaxed)
+            || self.after_1xx_looks.fetch_add(1, Ordering::Relaxed) < AFTER_1XX_TRIALS
+    }
+
+    /// A final reply came within the look after an unserved transfer's 1xx.
+    pub fn final_after_1xx_seen(&self) {
+        self.after_1xx_seen.store(true, Ordering::Relaxed);
+    }
+
     /// A reply to USER, PASS or ACCT came `elapsed` after its command. Not a sample of the
     /// reply time (one delayed refusal would stretch every wait); only a sign of the habit.
     pub fn observe_login(&self, elapsed: Duration) {
@@ -120,9 +169,16 @@ impl Latency {
         self.sentinel.load(Ordering::Relaxed)
     }
 
-    /// What a probe found: the target answers the sentinel (or not).
-    pub fn set_answers_sentinel(&self, answers: bool) {
-        self.sentinel.store(answers, Ordering::Relaxed);
+    /// Whether the target was seen to answer the sentinel before login too.
+    pub fn answers_sentinel_before_login(&self) -> bool {
+        self.sentinel_before_login.load(Ordering::Relaxed)
+    }
+
+    /// What a probe found: where the target answers the sentinel.
+    pub fn set_answers_sentinel(&self, answers: Sentinel) {
+        self.sentinel.store(answers.logged_in, Ordering::Relaxed);
+        self.sentinel_before_login
+            .store(answers.logged_in && answers.before_login, Ordering::Relaxed);
     }
 
     /// A second reply to an over-long line came.

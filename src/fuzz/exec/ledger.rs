@@ -74,6 +74,8 @@ pub struct Ledger {
     foreign_seen: bool,
     /// The ABORs sent with the Telnet "special action" (IP, Synch): RFC 959 §4.1.3.
     urgent: Vec<usize>,
+    /// The target answers the sentinel before login too (see [`Ledger::sentinel_before_login`]).
+    sentinel_before_login: bool,
     /// A command went out while a fuzzed login command was owed its reply: from then on
     /// replies may be out of order (see [`Ledger::finish_command`]).
     login_doubt: bool,
@@ -106,8 +108,15 @@ impl Ledger {
             logged_in: false,
             foreign_seen: false,
             urgent: Vec::new(),
+            sentinel_before_login: false,
             login_doubt: false,
         }
+    }
+
+    /// The target was seen to answer the sentinel before login as well as after it (see
+    /// `latency::Sentinel`): the sentinel may be used in either state.
+    pub fn sentinel_before_login(&mut self, answers: bool) {
+        self.sentinel_before_login = answers;
     }
 
     /// The session is logged in: the last login command got 230 (RFC 959 §4.1.1).
@@ -191,8 +200,8 @@ impl Ledger {
     }
 
     /// What [`Ledger::may_send_sentinel`] asks of the whole session, whatever is owed: the
-    /// session is logged in (servers may refuse SYST before login: vsftpd answers 530), and
-    /// the order of replies is certain.
+    /// session is logged in (servers may refuse SYST before login: vsftpd answers 530) or the
+    /// target answers it before login too, and the order of replies is certain.
     pub fn sentinel_allowed(&self) -> bool {
         let doubt = self.trace.commands.iter().any(|c| c.bare_lf || c.ambiguous);
         // A SYST-like line still owed would answer 215 itself.
@@ -202,7 +211,7 @@ impl Ledger {
             .any(|&q| self.trace.commands[q].verb.starts_with(SENTINEL));
         self.sentinel.is_none()
             && !syst_owed
-            && self.logged_in
+            && (self.logged_in || self.sentinel_before_login)
             && self.partial.is_none()
             && !self.abort_pending
             && !self.saw_closing
@@ -300,13 +309,10 @@ impl Ledger {
             }
         }
         if !self.answered_early.contains(&i) {
-            let in_progress = self.queue.front().is_some_and(|&head| {
-                self.stalled == Some(head)
-                    || self.trace.commands[head]
-                        .replies
-                        .iter()
-                        .any(|r| r.code.class() == 1)
-            });
+            let in_progress = self
+                .queue
+                .front()
+                .is_some_and(|&head| self.stalled == Some(head) || self.started(head));
             enqueue(&mut self.queue, &mut self.trace.commands, i, in_progress);
         }
     }
@@ -339,6 +345,14 @@ impl Ledger {
     /// timeout.
     pub fn unserved(&self, cmd: usize, serving: Option<usize>) -> bool {
         self.trace.commands[cmd].transfer && serving != Some(cmd) && !self.hurried(cmd)
+    }
+
+    /// Command `cmd` got a preliminary reply (1xx): the server has started it.
+    pub fn started(&self, cmd: usize) -> bool {
+        self.trace.commands[cmd]
+            .replies
+            .iter()
+            .any(|r| r.code.class() == 1)
     }
 
     pub fn is_stalled(&self, cmd: usize) -> bool {
@@ -979,6 +993,21 @@ mod tests {
         take(&mut l, "503 already logged in\r\n");
         l.sent(b"NOOP\r\n");
         assert!(!l.trace.commands[2].ambiguous);
+    }
+
+    #[test]
+    fn before_login_the_sentinel_is_used_only_against_a_target_seen_to_answer_it_there() {
+        // vsftpd 3.0.3 answers SYST before login with 530, which a line could have got too.
+        let mut l = ledger();
+        l.sent(b"NOOP\r\n");
+        assert!(!l.may_send_sentinel(0));
+        let mut l = ledger();
+        l.sentinel_before_login(true);
+        l.sent(b"NOOP\r\n");
+        assert!(l.may_send_sentinel(0));
+        // Still never behind a login line, which a server may rightly answer late.
+        l.sent(b"PASS x\r\n");
+        assert!(!l.may_send_sentinel(1));
     }
 
     /// The owner of `wire` by [`Ledger::owner_of`], as the reader does.

@@ -163,6 +163,8 @@ pub async fn execute(dialogue: &Dialogue, cfg: &ExecConfig) -> Trace {
         security_seen: 0,
     };
     ex.ledger.trace.tls = cfg.tls.is_some();
+    ex.ledger
+        .sentinel_before_login(cfg.latency.answers_sentinel_before_login());
     if ex.greet().await.is_ok() && ex.secure().await.is_ok() && ex.run(dialogue).await.is_ok() {
         ex.ledger.trace.current_op = dialogue.ops.len();
         ex.final_settle().await;

@@ -45,6 +45,9 @@ pub struct Pace<'a> {
     /// The target answers the sentinel (see [`crate::fuzz::exec::ledger::SENTINEL`]): a late
     /// reply is followed by one, when the ledger allows.
     pub sentinel: bool,
+    /// Waits are measured: an unserved transfer that has its 1xx is looked at only while
+    /// [`Latency::looks_after_1xx`] says so (the latency of [`Pace::latency`] learns it).
+    pub learn_1xx: bool,
 }
 
 /// The sentinel command line, CRLF-ended.
@@ -88,6 +91,16 @@ pub async fn settle(
         }
         let unserved = ledger.unserved(head, pace.serving);
         let cut = pace.cut_slow_logins && ledger.is_fuzzed_login(head);
+        // Started and unserved: looked at only while the target may still answer there at
+        // once (see `Latency::looks_after_1xx`).
+        let started = unserved && !ledger.is_stalled(head) && ledger.started(head);
+        let look_after_1xx = match (started, pace.latency) {
+            (true, Some((latency, _))) if pace.learn_1xx => latency.looks_after_1xx(),
+            (started, _) => started,
+        };
+        if started && !look_after_1xx {
+            ledger.stall(head);
+        }
         let read = if unserved && ledger.is_stalled(head) {
             match ctrl.try_read_reply() {
                 Ok(Some(reply)) => Ok(reply),
@@ -135,6 +148,9 @@ pub async fn settle(
             Ok(reply) => {
                 let owner = ledger.owner_of(reply.code).unwrap_or(head);
                 if let Some((latency, sent_at)) = pace.latency {
+                    if look_after_1xx && owner == head && reply.code.class() != 1 {
+                        latency.final_after_1xx_seen();
+                    }
                     if ledger.is_fresh_reply(owner) {
                         latency.observe(sent_at.elapsed());
                     } else if ledger.may_be_slow(owner) && reply.code.class() != 1 {
@@ -215,6 +231,7 @@ mod tests {
             latency: None,
             cut_slow_logins: false,
             sentinel: false,
+            learn_1xx: false,
         }
     }
 
@@ -387,6 +404,76 @@ mod tests {
         let (ledger, halt) = after_login(&mut ctrl, b"PASS wrong\r\n", &pace()).await;
         assert_eq!(halt, Ok(false));
         assert_eq!(ledger.trace.commands[1].replies[0].code.0, 530);
+    }
+
+    /// A peer that logs in and answers LIST with 150 — then, after `refusal`, with 425 if
+    /// given, else never (pyftpdlib 2.2.0 waits for a data connection nobody opens).
+    fn started_transfer(refusal: Option<Duration>) -> ControlConnection {
+        use tokio::io::AsyncBufReadExt;
+        let (client, server) = tokio::io::duplex(4096);
+        tokio::spawn(async move {
+            let (r, mut w) = tokio::io::split(server);
+            let mut lines = tokio::io::BufReader::new(r).lines();
+            for _ in 0..4 {
+                let Ok(Some(line)) = lines.next_line().await else {
+                    return;
+                };
+                if line != "LIST" {
+                    let _ = w.write_all(b"230 in\r\n").await;
+                    continue;
+                }
+                let _ = w.write_all(b"150 here it comes\r\n").await;
+                if let Some(after) = refusal {
+                    tokio::time::sleep(after).await;
+                    let _ = w.write_all(b"425 no data connection\r\n").await;
+                }
+            }
+            // Hold the connection open.
+            let _ = lines.next_line().await;
+        });
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 21));
+        ControlConnection::over(client, addr, addr, Recorder::discarding())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_started_transfer_nobody_serves_is_looked_at_only_while_the_target_may_refuse_there()
+    {
+        use crate::fuzz::exec::latency::AFTER_1XX_TRIALS;
+        // A target that waits after its 1xx: looked at for the first trials, then not at all.
+        let latency = Latency::default();
+        let learn = Pace {
+            learn_1xx: true,
+            latency: Some((&latency, Instant::now())),
+            ..pace()
+        };
+        for n in 0..=AFTER_1XX_TRIALS {
+            let mut ctrl = started_transfer(None);
+            let started = Instant::now();
+            let (ledger, halt) = after_login(&mut ctrl, b"LIST\r\n", &learn).await;
+            assert_eq!(halt, Ok(false));
+            assert!(ledger.is_stalled(1));
+            let looked = started.elapsed() >= learn.look;
+            assert_eq!(looked, n < AFTER_1XX_TRIALS, "transfer {n}");
+        }
+        // A target that refuses promptly after its 1xx: its refusal is read, and it stays
+        // looked at.
+        let latency = Latency::default();
+        let learn = Pace {
+            learn_1xx: true,
+            latency: Some((&latency, Instant::now())),
+            ..pace()
+        };
+        for _ in 0..=AFTER_1XX_TRIALS {
+            let mut ctrl = started_transfer(Some(Duration::from_millis(10)));
+            let (ledger, halt) = after_login(&mut ctrl, b"LIST\r\n", &learn).await;
+            assert_eq!(halt, Ok(false));
+            let codes: Vec<u16> = ledger.trace.commands[1]
+                .replies
+                .iter()
+                .map(|r| r.code.0)
+                .collect();
+            assert_eq!(codes, [150, 425]);
+        }
     }
 
     #[tokio::test(start_paused = true)]

@@ -422,7 +422,8 @@ fn sentinel_peer(stat: fn() -> Answer) -> Script {
 async fn the_sentinel_proves_a_swallowed_line_and_its_replay_waits_for_that_line() {
     let addr = peer(Later::Serve, sentinel_peer(|| Answer::Silent)).await;
     let cfg = config(addr);
-    cfg.latency.set_answers_sentinel(true);
+    cfg.latency
+        .set_answers_sentinel(crate::fuzz::exec::latency::Sentinel::ALWAYS);
     let ops = vec![Op::Cmd(Cmd::Noop), Op::Cmd(Cmd::Stat)];
     let trace = execute(&Dialogue { login: true, ops }, &cfg).await;
     assert!(
@@ -462,7 +463,8 @@ async fn a_slow_reply_overtaken_by_nothing_is_no_finding_with_the_sentinel() {
         waits: Waits::Measured,
         ..config(addr)
     };
-    cfg.latency.set_answers_sentinel(true);
+    cfg.latency
+        .set_answers_sentinel(crate::fuzz::exec::latency::Sentinel::ALWAYS);
     for _ in 0..8 {
         cfg.latency.observe(Duration::from_micros(200));
     }
@@ -543,7 +545,8 @@ async fn a_close_after_an_over_long_line_names_that_line_not_the_sentinel() {
     });
     let addr = peer(Later::Serve, script).await;
     let cfg = config(addr);
-    cfg.latency.set_answers_sentinel(true);
+    cfg.latency
+        .set_answers_sentinel(crate::fuzz::exec::latency::Sentinel::ALWAYS);
     let long = Op::Overlong(crate::fuzz::input::ops::Overlong {
         verb: Cmd::Noop,
         len: crate::fuzz::input::ops::OverlongLen::Any(3000),
