@@ -6,7 +6,8 @@
 //! also finds what minimisation runs and raw lines stored. Each gets one `DELE` (RFC 959
 //! §4.1.3: 250 when done); what does not go is listed with the reply, so the summary can say
 //! so. Every wait is bounded by the campaign's timeout, and at most [`MAX_DELETIONS`] names
-//! are tried.
+//! are tried, in at most [`MAX_SESSIONS`] sessions: what one session could not delete (it
+//! died, say) is tried again in the next.
 
 use crate::fuzz::exec::trace::Trace;
 use crate::fuzz::exec::{ExecConfig, tls};
@@ -18,6 +19,12 @@ use std::time::Duration;
 
 /// Most names a cleanup deletes (and the most the campaign remembers).
 pub const MAX_DELETIONS: usize = 1000;
+
+/// Most sessions a cleanup opens. A session may die under it: vsftpd 3.0.3, its passive range
+/// still held by the campaign's last sessions, answers the listing's EPSV `500 OOPS:
+/// vsf_sysutil_bind`, the next line — a DELE — `500 OOPS: priv_sock_get_int`, and closes; the
+/// names it did not delete go to the next session.
+pub const MAX_SESSIONS: usize = 3;
 
 /// What the cleanup did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -78,36 +85,77 @@ fn mine(name: &[u8]) -> bool {
         })
 }
 
-/// Deletes `known` and whatever else of this campaign's a listing shows.
+/// Deletes `known` and whatever else of this campaign's a listing shows. The known names go
+/// first: the listing needs a data connection, the step a server is likeliest to fail (or die)
+/// on. What a session could not delete, or list, is tried again in a new one.
 pub async fn cleanup(cfg: &ExecConfig, known: &BTreeSet<Vec<u8>>) -> Cleanup {
-    let mut report = Cleanup::default();
     let wait = cfg.timeout;
-    let mut ctrl = match session(cfg).await {
-        Ok(c) => c,
-        Err(why) => {
-            report.left = known
-                .iter()
-                .map(|n| (String::from_utf8_lossy(n).into_owned(), why.clone()))
-                .collect();
-            return report;
+    let mut deleted: Vec<Vec<u8>> = Vec::new();
+    // Names still to delete, with why the last try failed.
+    let mut todo: Vec<(Vec<u8>, String)> = known
+        .iter()
+        .take(MAX_DELETIONS)
+        .map(|n| (n.clone(), String::new()))
+        .collect();
+    let mut listed_once = false;
+    for _ in 0..MAX_SESSIONS {
+        if todo.is_empty() && listed_once {
+            break;
         }
-    };
-    let mut names = known.clone();
-    names.extend(listed(&mut ctrl, wait).await);
-    for name in names.iter().take(MAX_DELETIONS) {
-        let shown = String::from_utf8_lossy(name).into_owned();
+        let mut ctrl = match session(cfg).await {
+            Ok(c) => c,
+            Err(why) => {
+                for (_, reason) in &mut todo {
+                    *reason = why.clone();
+                }
+                break;
+            }
+        };
+        todo = delete(&mut ctrl, todo, &mut deleted, wait).await;
+        if !listed_once && let Some(names) = listed(&mut ctrl, wait).await {
+            listed_once = true;
+            let room = MAX_DELETIONS.saturating_sub(deleted.len() + todo.len());
+            let new: Vec<(Vec<u8>, String)> = (names.into_iter())
+                .filter(|n| !deleted.contains(n) && !todo.iter().any(|(t, _)| t == n))
+                .take(room)
+                .map(|n| (n, String::new()))
+                .collect();
+            let failed = delete(&mut ctrl, new, &mut deleted, wait).await;
+            todo.extend(failed);
+        }
+        let _ = command(&mut ctrl, b"QUIT\r\n", wait.min(Duration::from_secs(1))).await;
+        ctrl.shutdown().await;
+    }
+    let shown = |n: &[u8]| String::from_utf8_lossy(n).into_owned();
+    Cleanup {
+        deleted: deleted.iter().map(|n| shown(n)).collect(),
+        left: todo
+            .iter()
+            .map(|(n, why)| (shown(n), why.clone()))
+            .collect(),
+    }
+}
+
+/// One DELE for each name (RFC 959 §4.1.3: 250 when done); returns the names not deleted,
+/// with the reply or error that said so.
+async fn delete(
+    ctrl: &mut ControlConnection,
+    names: Vec<(Vec<u8>, String)>,
+    deleted: &mut Vec<Vec<u8>>,
+    wait: Duration,
+) -> Vec<(Vec<u8>, String)> {
+    let mut failed = Vec::new();
+    for (name, _) in names {
         let mut line = b"DELE ".to_vec();
-        line.extend_from_slice(name);
+        line.extend_from_slice(&name);
         line.extend_from_slice(b"\r\n");
-        match command(&mut ctrl, &line, wait).await {
-            Ok(r) if r.code.0 == 250 => report.deleted.push(shown),
-            Ok(r) => report.left.push((shown, text(&r))),
-            Err(e) => report.left.push((shown, e.to_string())),
+        match command(ctrl, &line, wait).await {
+            Ok(r) if r.code.0 == 250 => deleted.push(name),
+            Ok(r) => failed.push((name, text(&r))),
+            Err(e) => failed.push((name, e.to_string())),
         }
     }
-    let _ = command(&mut ctrl, b"QUIT\r\n", wait.min(Duration::from_secs(1))).await;
-    ctrl.shutdown().await;
-    report
+    failed
 }
 
 /// A logged-in control connection, or why there is none.
@@ -146,35 +194,32 @@ async fn session(cfg: &ExecConfig) -> Result<ControlConnection, String> {
 }
 
 /// The names of this campaign's token in a bare NLST of the login directory (over EPSV), or
-/// none when the server will not list.
-async fn listed(ctrl: &mut ControlConnection, wait: Duration) -> Vec<Vec<u8>> {
-    let Ok(r) = command(ctrl, b"EPSV\r\n", wait).await else {
-        return Vec::new();
-    };
-    let Ok(epsv) = EpsvReply::from_reply_text(r.last_text()) else {
-        return Vec::new();
-    };
+/// `None` when the server would not list.
+async fn listed(ctrl: &mut ControlConnection, wait: Duration) -> Option<Vec<Vec<u8>>> {
+    let r = command(ctrl, b"EPSV\r\n", wait).await.ok()?;
+    let epsv = EpsvReply::from_reply_text(r.last_text()).ok()?;
     let recorder = Recorder::discarding();
     let peer = ctrl.peer().ip();
-    let Ok(stream) = connect_data("nlst", peer, epsv.port, None, wait, &recorder).await else {
-        return Vec::new();
-    };
+    let stream = connect_data("nlst", peer, epsv.port, None, wait, &recorder)
+        .await
+        .ok()?;
     let mut stream = DataStream::new(stream, ctrl.data_tls());
     match command(ctrl, b"NLST\r\n", wait).await {
         Ok(r) if r.code.class() == 1 => {}
-        _ => return Vec::new(),
+        _ => return None,
     }
     let listing = data::read_to_end("nlst", &mut stream, 1 << 20, wait, &recorder)
         .await
         .unwrap_or_default();
     let _ = ctrl.read_reply(wait).await;
-    listing
+    let names = listing
         .split(|&b| b == b'\n')
         .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
         .map(|l| l.rsplit(|&b| b == b'/').next().unwrap_or(l))
         .filter(|l| mine(l))
         .map(<[u8]>::to_vec)
-        .collect()
+        .collect();
+    Some(names)
 }
 
 /// Sends a line and reads its final reply (a 1xx is returned as it is, for NLST).
@@ -250,6 +295,65 @@ mod tests {
         let here = probe.strip_prefix(b"../").expect("a traversal probe");
         assert!(mine(&probe) && mine(here));
         assert!(!mine(b"hello.txt"));
+    }
+
+    /// A peer whose first session dies at the first DELE (`500 OOPS`, then a close: vsftpd's
+    /// session after an EPSV it could not bind); later sessions delete every name but
+    /// `keep`, and list nothing (EPSV is not implemented).
+    async fn dying_first_session(keep: &'static str) -> std::net::SocketAddr {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            for n in 0..MAX_SESSIONS + 1 {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let (read, mut write) = stream.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 hi\r\n").await;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let reply: &[u8] = match line.as_str() {
+                        l if l.starts_with("USER") => b"331 password\r\n",
+                        l if l.starts_with("PASS") => b"230 in\r\n",
+                        l if l.starts_with("DELE") && n == 0 => {
+                            let _ = write.write_all(b"500 OOPS: priv_sock_get_int\r\n").await;
+                            break;
+                        }
+                        l if l == format!("DELE {keep}") => b"550 Permission denied.\r\n",
+                        l if l.starts_with("DELE") => b"250 gone\r\n",
+                        "QUIT" => b"221 bye\r\n",
+                        _ => b"502 not here\r\n",
+                    };
+                    if write.write_all(reply).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn what_a_dying_session_left_is_deleted_in_the_next() {
+        use crate::runner::Target;
+        let addr = dying_first_session("ftpspec-fuzz-c").await;
+        let target = Target::anonymous(vec![addr], "scripted");
+        let cfg = ExecConfig::new(target, addr, Duration::from_secs(2));
+        let known: BTreeSet<Vec<u8>> =
+            [&b"ftpspec-fuzz-a"[..], b"ftpspec-fuzz-b", b"ftpspec-fuzz-c"]
+                .into_iter()
+                .map(<[u8]>::to_vec)
+                .collect();
+        let report = cleanup(&cfg, &known).await;
+        assert_eq!(report.deleted, ["ftpspec-fuzz-a", "ftpspec-fuzz-b"]);
+        assert_eq!(
+            report.left,
+            [(
+                "ftpspec-fuzz-c".to_string(),
+                "550 Permission denied.".to_string()
+            )]
+        );
     }
 
     /// Never destructive: a campaign writes only names of its own and
