@@ -5,7 +5,9 @@
 
 use super::args::{ColorChoice, RunArgs, Selection};
 use super::report_file::{self, write_error};
-use super::run_targets::{Column, base_config, load_expectations, name_columns, prepare, probed};
+use super::run_targets::{
+    Column, base_config, load_expectations, name_columns, prepare, probed, tls_required_check,
+};
 use super::serve_cmd::parse_faults;
 use super::signal::interrupt_signal;
 use super::targets::{self, TargetSpec};
@@ -190,10 +192,8 @@ fn target_specs(args: &RunArgs) -> Result<Vec<TargetSpec>, String> {
 /// the run's only column.
 async fn builtin_column(args: &RunArgs, ids: &[String]) -> Result<(Column, ServerHandle), String> {
     let mode = args.tls_opts.tls.map(TlsMode::from);
+    tls_required_check(args.tls_required, mode.is_some())?;
     let required = args.tls_required && mode.is_some();
-    if args.tls_required && mode.is_none() {
-        return Err("--tls-required needs --tls, or an ftpes:// or ftps:// target".into());
-    }
     let (target, handle) = builtin_target(&args.fault, mode, required).await?;
     // The built-in server's certificate is made for localhost, 127.0.0.1 and ::1.
     let tls = tls_client(&args.tls_opts, mode, handle.certificate(), "localhost")?;

@@ -85,11 +85,7 @@ pub async fn prepare(
     let mode = tls_mode(opts.tls, endpoint.tls, &spec.url).map_err(in_spec)?;
     let tls = tls_client(&opts, mode, None, &endpoint.host).map_err(in_spec)?;
     let tls_required = spec.tls_required.unwrap_or(args.tls_required);
-    if tls_required && tls.is_none() {
-        return Err(in_spec(
-            "--tls-required needs --tls, or an ftpes:// or ftps:// target".into(),
-        ));
-    }
+    tls_required_check(tls_required, tls.is_some()).map_err(in_spec)?;
     let mut config = base_config(args, endpoint.target);
     config.tls = tls;
     config.tls_required = tls_required;
@@ -244,6 +240,15 @@ fn banner_label(banner: &str) -> Option<String> {
         return None;
     }
     Some(cut_middle(text, MAX_BANNER_LABEL))
+}
+
+/// `--tls-required` (or `tls-required` in a target file) asks that TLS be required; without
+/// TLS there is nothing to require.
+pub(super) fn tls_required_check(required: bool, tls: bool) -> Result<(), String> {
+    match required && !tls {
+        true => Err("--tls-required needs --tls, or an ftpes:// or ftps:// target".into()),
+        false => Ok(()),
+    }
 }
 
 #[cfg(test)]
