@@ -136,7 +136,7 @@ impl Exec<'_> {
         if self.ledger.owed().is_some() {
             return Ok(());
         }
-        if self.cfg.latency.answers_sentinel() && self.ledger.sentinel_allowed() {
+        if self.cfg.latency.answers_sentinel() && self.ledger.sentinel_may_follow() {
             self.ledger.sent_sentinel();
             self.sent_at = tokio::time::Instant::now();
             if let Err(e) = self.ctrl.send(&reader::sentinel_line()).await {

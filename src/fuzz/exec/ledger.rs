@@ -79,6 +79,12 @@ pub struct Ledger {
     /// A command went out while a fuzzed login command was owed its reply: from then on
     /// replies may be out of order (see [`Ledger::finish_command`]).
     login_doubt: bool,
+    /// Transfers whose data phase the driver served to its end (see
+    /// [`Ledger::data_phase_over`]).
+    served: Vec<usize>,
+    /// A PORT, EPRT or LPRT got a 2xx in this session: the server may have a data connection
+    /// of its own making (pyftpdlib connects at once, into the listener's backlog).
+    active_accepted: bool,
 }
 
 /// The sentinel: a command sent after a line whose reply is late or may be followed by more,
@@ -110,6 +116,8 @@ impl Ledger {
             urgent: Vec::new(),
             sentinel_before_login: false,
             login_doubt: false,
+            served: Vec::new(),
+            active_accepted: false,
         }
     }
 
@@ -204,6 +212,17 @@ impl Ledger {
     /// target answers it before login too, and the order of replies is certain.
     pub fn sentinel_allowed(&self) -> bool {
         let doubt = self.trace.commands.iter().any(|c| c.bare_lf || c.ambiguous);
+        !doubt && self.sentinel_may_follow()
+    }
+
+    /// Whether the sentinel may follow a line once every line before it is answered (after an
+    /// over-long line, to collect a second reply to it): then an earlier doubt about which
+    /// reply was whose (a bare LF, replies out of order behind a data setup) changes nothing —
+    /// every reply before the 215 is still the line's or an earlier one's, which the timed look
+    /// it replaces could not tell apart either. Not behind a fuzzed login: a server that holds a
+    /// refused login's reply reads nothing meanwhile (pyftpdlib: 3 s), and the sentinel would
+    /// wait the full timeout where the look waits 50 ms.
+    pub fn sentinel_may_follow(&self) -> bool {
         // A SYST-like line still owed would answer 215 itself.
         let syst_owed = self
             .queue
@@ -215,7 +234,7 @@ impl Ledger {
             && self.partial.is_none()
             && !self.abort_pending
             && !self.saw_closing
-            && !doubt
+            && !self.login_doubt
             && !self.queue.iter().any(|&q| self.trace.commands[q].transfer)
     }
 
@@ -345,6 +364,25 @@ impl Ledger {
     /// timeout.
     pub fn unserved(&self, cmd: usize, serving: Option<usize>) -> bool {
         self.trace.commands[cmd].transfer && serving != Some(cmd) && !self.hurried(cmd)
+    }
+
+    /// The driver served transfer `cmd`'s data phase to its end: its final reply is due now,
+    /// whatever the target does with transfers nobody serves.
+    pub fn data_phase_over(&mut self, cmd: usize) {
+        self.served.push(cmd);
+    }
+
+    /// Transfer `cmd` got its 1xx, nobody served it, and no data connection can exist but one
+    /// ftpspec would open: the server has started and may wait for it until its own timeout
+    /// (see `Latency::looks_after_1xx`). After an accepted PORT, EPRT or LPRT the server may
+    /// have connected on its own and finish at once (pyftpdlib sends 125, the data into the
+    /// listener's backlog, and 226).
+    pub fn started_unserved(&self, cmd: usize, serving: Option<usize>) -> bool {
+        self.unserved(cmd, serving)
+            && !self.is_stalled(cmd)
+            && self.started(cmd)
+            && !self.served.contains(&cmd)
+            && !self.active_accepted
     }
 
     /// Command `cmd` got a preliminary reply (1xx): the server has started it.
@@ -532,6 +570,7 @@ impl Ledger {
         let verb = &self.trace.commands[cmd].verb;
         if code.class() == 2 && matches!(&verb[..], b"EPRT" | b"PORT" | b"LPRT") {
             self.active_armed = true;
+            self.active_accepted = true;
             self.passive = None;
             self.data_stale = true;
         }
@@ -993,6 +1032,46 @@ mod tests {
         take(&mut l, "503 already logged in\r\n");
         l.sent(b"NOOP\r\n");
         assert!(!l.trace.commands[2].ambiguous);
+    }
+
+    #[test]
+    fn once_all_is_answered_the_sentinel_may_follow_despite_an_earlier_doubt() {
+        // A bare-LF line, answered: which reply was whose is in doubt, so no sentinel asks
+        // after a late reply — but once nothing is owed, one may follow an over-long line.
+        let mut l = logged_in();
+        l.sent(b"NOOP\nNOOP\r\n");
+        take(&mut l, "200 ok\r\n");
+        take(&mut l, "200 ok\r\n");
+        assert_eq!(l.owed(), None);
+        assert!(!l.sentinel_allowed());
+        assert!(l.sentinel_may_follow());
+        // Not behind a fuzzed login: the server may be holding its reply, reading nothing.
+        let mut l = logged_in();
+        l.trace.current_op = 0;
+        l.sent(b"PASS y\r\nNOOP\r\n");
+        take(&mut l, "530 no\r\n");
+        take(&mut l, "200 ok\r\n");
+        assert_eq!(l.owed(), None);
+        assert!(!l.sentinel_may_follow());
+    }
+
+    #[test]
+    fn a_served_transfer_s_final_reply_is_no_sign_of_what_unserved_ones_get() {
+        // The final reply after a data phase ftpspec served says nothing about a server
+        // that waits after its 1xx when nobody connects (pyftpdlib).
+        let mut l = logged_in();
+        l.sent(b"LIST\r\n");
+        take(&mut l, "150 here\r\n");
+        assert!(l.started_unserved(1, None));
+        assert!(!l.started_unserved(1, Some(1)), "being served");
+        l.data_phase_over(1);
+        assert!(!l.started_unserved(1, None));
+        // After an accepted EPRT the server may have connected by itself and finish at once.
+        let mut l = logged_in();
+        l.sent(b"EPRT |1|127.0.0.1|5000|\r\nLIST\r\n");
+        take(&mut l, "200 ok\r\n");
+        take(&mut l, "125 here\r\n");
+        assert!(!l.started_unserved(2, None));
     }
 
     #[test]

@@ -282,6 +282,7 @@ impl Exec<'_> {
             }
             // The data phase is over; the final reply (226, 426) is due at once. With measured
             // waits it gets the look of an unserved transfer: late, it is read when it comes.
+            self.ledger.data_phase_over(cmd);
             if self.cfg.waits == Waits::Measured {
                 self.serving = None;
             }

@@ -93,7 +93,7 @@ pub async fn settle(
         let cut = pace.cut_slow_logins && ledger.is_fuzzed_login(head);
         // Started and unserved: looked at only while the target may still answer there at
         // once (see `Latency::looks_after_1xx`).
-        let started = unserved && !ledger.is_stalled(head) && ledger.started(head);
+        let started = ledger.started_unserved(head, pace.serving);
         let look_after_1xx = match (started, pace.latency) {
             (true, Some((latency, _))) if pace.learn_1xx => latency.looks_after_1xx(),
             (started, _) => started,
