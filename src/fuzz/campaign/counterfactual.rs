@@ -7,7 +7,7 @@
 //! came too late for that, the same dialogue with the odd line's operation made a plain NOOP
 //! tells: lost there too, the line had nothing to do with it, and the finding is the close.
 
-use crate::fuzz::exec::trace::{End, LOGIN_OP, Liveness, NoReply, Trace};
+use crate::fuzz::exec::trace::{End, LOGIN_OP, Liveness, Trace};
 use crate::fuzz::input::dialogue::{Dialogue, Op};
 use crate::fuzz::input::ops::Cmd;
 use crate::fuzz::judge::oracle::{Oracle, Violation, judge, lost_line};
@@ -27,17 +27,17 @@ pub struct OddLine {
 pub fn lost_on_odd_line(trace: &Trace, verdict: &Violation) -> Option<OddLine> {
     let End::NoReply {
         cmd: first_owed,
-        how: NoReply::ClosedAfterReply,
+        how,
         liveness: Liveness::Alive,
         ..
     } = trace.end
     else {
         return None;
     };
-    if verdict.oracle != Oracle::Silence {
+    if verdict.oracle != Oracle::Silence || how.is_silence() {
         return None;
     }
-    let cmd = lost_line(trace, first_owed)?;
+    let cmd = lost_line(trace, first_owed, how)?;
     let op = trace.commands.get(cmd)?.op;
     let nth = trace.commands[..cmd].iter().filter(|c| c.op == op).count();
     (op != LOGIN_OP).then_some(OddLine { cmd, op, nth })
@@ -105,7 +105,7 @@ pub fn decide(original: &Trace, variant: &Trace, line: usize) -> Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fuzz::exec::trace::Exchange;
+    use crate::fuzz::exec::trace::{Exchange, NoReply};
     use crate::fuzz::input::bytes::{Ending, Small};
     use crate::fuzz::input::grammar::EpsvOp;
     use crate::fuzz::input::line::Values;
@@ -221,6 +221,18 @@ mod tests {
                 op: 2,
                 nth: 0
             }
+        );
+        // A reset (more was unread when the server went) questions the NUL line too.
+        let mut reset = trace.clone();
+        reset.end = End::NoReply {
+            cmd: 1,
+            act: 0,
+            how: NoReply::Reset,
+            liveness: Liveness::Alive,
+        };
+        assert_eq!(
+            lost_on_odd_line(&reset, &verdict(Oracle::Silence)),
+            Some(line)
         );
         // The NOOP in its place answered: the line is to blame, though the STOR's final reply
         // (owed longer) is missing in both.

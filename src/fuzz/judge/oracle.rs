@@ -281,6 +281,18 @@ fn end(trace: &Trace) -> Option<Violation> {
             let (oracle, signature) = match liveness {
                 Liveness::Refused => (Oracle::Crash, verb_class(&c.verb)),
                 Liveness::Silent => (Oracle::Hang, verb_class(&c.verb)),
+                // A line the server had, unanswered, held a NUL: the server most likely died
+                // on it (pyftpdlib's session ends on a path with a NUL), whatever came before
+                // and however the connection went (a close, or a reset when more was unread) —
+                // believed only if a NOOP in its place goes on (`campaign::counterfactual`).
+                Liveness::Alive
+                    if !how.is_silence()
+                        && let Some(k) = lost_line(trace, *cmd, *how)
+                        && lost_kind(&trace.commands[k].line) == Some(NUL_LINE) =>
+                {
+                    c = &trace.commands[k];
+                    (Oracle::Silence, format!("connection lost on {NUL_LINE}"))
+                }
                 // The last reply of the dialogue answered an over-long line and then the
                 // connection went: vsftpd closes on purpose after `500 Input line too long.`,
                 // and every line sent after that one (a pipeline, an urgent ABOR) went unread.
@@ -297,7 +309,7 @@ fn end(trace: &Trace) -> Option<Violation> {
                 // after answering, without a 421. A close read before a line went out is no
                 // answer to it at all (see `lost_line`).
                 Liveness::Alive if *how == NoReply::ClosedAfterReply => {
-                    match lost_line(trace, *cmd) {
+                    match lost_line(trace, *cmd, *how) {
                         Some(k) => {
                             c = &trace.commands[k];
                             let kind = lost_kind(&c.line).unwrap_or("an odd line");
@@ -390,24 +402,32 @@ fn last_reply_answered_long(trace: &Trace, cmd: usize) -> bool {
         .is_some_and(|c| c.line.len() > LONG_LINE)
 }
 
-/// The line a close after answering was most likely lost on: the first odd one (see
-/// [`lost_kind`]) among the lines the server had, unanswered — from command `cmd`, the first
-/// owed a reply, up to the last sent before the close was read. None after an over-long line
-/// was answered (vsftpd closes after answering one, on purpose, whatever comes next). Only a
+/// The line a lost connection (`how`) was most likely lost on, among the lines the server had,
+/// unanswered — from command `cmd`, the first owed a reply, up to the last sent before the
+/// close was read: the first with a NUL, after any close or reset, whatever came before (a
+/// later NUL, not an earlier odd line, is what pyftpdlib dies on); else, for a close after
+/// answering, the first odd one (see [`lost_kind`]) — but not after an over-long line was
+/// answered (vsftpd closes after answering one, on purpose, whatever comes next). Only a
 /// guess: the campaign believes it only when the same dialogue with that line made a NOOP
 /// goes on (`campaign::counterfactual`).
-pub fn lost_line(trace: &Trace, cmd: usize) -> Option<usize> {
+pub fn lost_line(trace: &Trace, cmd: usize, how: NoReply) -> Option<usize> {
+    let sent = trace.closed_before.unwrap_or(trace.commands.len());
+    let had = || (cmd..sent.min(trace.commands.len())).filter(|&k| !trace.sentinels.contains(&k));
+    let kind = |k: usize| lost_kind(&trace.commands[k].line);
+    if let Some(k) = had().find(|&k| kind(k) == Some(NUL_LINE)) {
+        return Some(k);
+    }
     let after_long = cmd
         .checked_sub(1)
         .is_some_and(|i| trace.commands[i].line.len() > LONG_LINE);
-    if after_long {
+    if after_long || how != NoReply::ClosedAfterReply {
         return None;
     }
-    let sent = trace.closed_before.unwrap_or(trace.commands.len());
-    (cmd..sent.min(trace.commands.len()))
-        .filter(|&k| !trace.sentinels.contains(&k))
-        .find(|&k| lost_kind(&trace.commands[k].line).is_some())
+    had().find(|&k| kind(k).is_some())
 }
+
+/// The kind of line a server that keeps lines as C strings dies on.
+const NUL_LINE: &str = "a line with a NUL";
 
 /// What a line a session died on has that others lack: a NUL first — a server that keeps
 /// lines as C strings, or that trips over one in a path (pyftpdlib 2.2.0), ends the session
@@ -415,7 +435,7 @@ pub fn lost_line(trace: &Trace, cmd: usize) -> Option<usize> {
 /// what [`odd_line`] finds.
 fn lost_kind(line: &[u8]) -> Option<&'static str> {
     match line.len() <= LONG_LINE && line.contains(&0) {
-        true => Some("a line with a NUL"),
+        true => Some(NUL_LINE),
         false => odd_line(line),
     }
 }
@@ -705,11 +725,41 @@ mod tests {
             liveness: Liveness::Alive,
         };
         let v = judge(&trace);
-        assert_eq!(of(v.clone()), Some(expected));
+        assert_eq!(of(v.clone()), Some(expected.clone()));
         assert!(
             v.is_some_and(|v| v.detail.contains("\"LIST\"")),
             "names the LIST line"
         );
+        // The NUL line after an earlier odd one (an EPRT with CR delimiters), after an
+        // answered over-long line, or at a reset: still that line, and one defect.
+        for (lines, how) in [
+            (
+                vec![command(b"EPRT \r1\r", &[]), command(b"RETR a\0", &[])],
+                NoReply::ClosedAfterReply,
+            ),
+            (
+                vec![command(b"EPSV 1", &[]), command(b"RETR /\0", &[])],
+                NoReply::Closed,
+            ),
+            (
+                vec![command(b"PASS \xf9", &[]), command(b"RETR x\0\t", &[])],
+                NoReply::Reset,
+            ),
+        ] {
+            let long = [b"REST ".as_slice(), &[b'J'; 3000]].concat();
+            let mut commands = vec![command(&long, &[500, 500])];
+            commands.extend(lines);
+            let mut trace = trace_of(commands);
+            trace.end = End::NoReply {
+                cmd: 1,
+                act: 0,
+                how,
+                liveness: Liveness::Alive,
+            };
+            let v = judge(&trace);
+            assert_eq!(of(v.clone()), Some(expected.clone()), "{how:?}");
+            assert!(v.is_some_and(|v| v.detail.contains("\"RETR\"")));
+        }
         // A line read after the close was seen is never blamed.
         let mut trace = trace_of(vec![
             command(b"EPRT |1|127.0.0.1|5000|", &[200]),
