@@ -114,6 +114,7 @@ pub async fn cleanup(cfg: &ExecConfig, known: &BTreeSet<Vec<u8>>) -> Cleanup {
         todo = delete(&mut ctrl, todo, &mut deleted, wait).await;
         if !listed_once && let Some(names) = listed(&mut ctrl, wait).await {
             listed_once = true;
+            drop_gone(&mut todo, &names);
             let room = MAX_DELETIONS.saturating_sub(deleted.len() + todo.len());
             let new: Vec<(Vec<u8>, String)> = (names.into_iter())
                 .filter(|n| !deleted.contains(n) && !todo.iter().any(|(t, _)| t == n))
@@ -134,6 +135,16 @@ pub async fn cleanup(cfg: &ExecConfig, known: &BTreeSet<Vec<u8>>) -> Cleanup {
             .map(|(n, why)| (shown(n), why.clone()))
             .collect(),
     }
+}
+
+/// Names whose DELE was refused with a 5xx and that the listing of the login directory does
+/// not show are gone already (the campaign's own DELE, say; vsftpd answers `550 Delete
+/// operation failed.` for a file that is not there): not left on the target. A name in another
+/// directory (a traversal probe) cannot be checked so, and stays.
+fn drop_gone(todo: &mut Vec<(Vec<u8>, String)>, listing: &[Vec<u8>]) {
+    todo.retain(|(name, why)| {
+        name.contains(&b'/') || !why.starts_with('5') || listing.contains(name)
+    });
 }
 
 /// One DELE for each name (RFC 959 §4.1.3: 250 when done); returns the names not deleted,
@@ -332,6 +343,27 @@ mod tests {
             }
         });
         addr
+    }
+
+    #[test]
+    fn a_refused_name_the_listing_does_not_show_is_gone_not_left() {
+        let refused = |n: &[u8]| (n.to_vec(), "550 Delete operation failed.".to_string());
+        let mut todo = vec![
+            refused(b"ftpspec-fuzz-a"),
+            refused(b"ftpspec-fuzz-b"),
+            refused(b"../ftpspec-traversal-c"),
+            (b"ftpspec-fuzz-d".to_vec(), "connection reset".to_string()),
+        ];
+        drop_gone(&mut todo, &[b"ftpspec-fuzz-b".to_vec()]);
+        let left: Vec<&[u8]> = todo.iter().map(|(n, _)| n.as_slice()).collect();
+        assert_eq!(
+            left,
+            [
+                &b"ftpspec-fuzz-b"[..],
+                b"../ftpspec-traversal-c",
+                b"ftpspec-fuzz-d"
+            ]
+        );
     }
 
     #[tokio::test]
