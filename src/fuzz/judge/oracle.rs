@@ -675,6 +675,18 @@ mod tests {
         assert_eq!(signature(b"NOOP", true), "timeout: NOOP");
     }
 
+    /// The verdict of a connection lost (`how`) while command `cmd` was the first owed a reply.
+    fn lost_at(commands: Vec<Exchange>, cmd: usize, how: NoReply) -> Option<Violation> {
+        let mut trace = trace_of(commands);
+        trace.end = End::NoReply {
+            cmd,
+            act: 0,
+            how,
+            liveness: Liveness::Alive,
+        };
+        judge(&trace)
+    }
+
     #[test]
     fn a_session_lost_on_a_nul_is_one_defect_wherever_the_line_stood() {
         // pyftpdlib 2.2.0 ends the session on a line with a NUL. It was three findings:
@@ -694,18 +706,8 @@ mod tests {
         assert_eq!(of(v), Some(expected.clone()));
         let mut list = command(b"LIST /", &[]);
         list.bare_lf = true;
-        let mut trace = trace_of(vec![
-            command(b"CCC", &[500]),
-            list,
-            command(b"\x01\x8fU\0", &[]),
-        ]);
-        trace.end = End::NoReply {
-            cmd: 1,
-            act: 0,
-            how: NoReply::ClosedAfterReply,
-            liveness: Liveness::Alive,
-        };
-        let v = judge(&trace);
+        let lines = vec![command(b"CCC", &[500]), list, command(b"\x01\x8fU\0", &[])];
+        let v = lost_at(lines, 1, NoReply::ClosedAfterReply);
         assert_eq!(of(v.clone()), Some(expected.clone()));
         assert!(
             v.is_some_and(|v| v.detail.contains("\"\\u{1}")),
@@ -713,18 +715,9 @@ mod tests {
         );
         let mut stor = command(b"STOR f", &[150]);
         stor.transfer = true;
-        let mut trace = trace_of(vec![
-            command(b"EPRT |1|127.0.0.1|5000|", &[200]),
-            stor,
-            command(b"LIST xABOR\0", &[]),
-        ]);
-        trace.end = End::NoReply {
-            cmd: 1,
-            act: 0,
-            how: NoReply::ClosedAfterReply,
-            liveness: Liveness::Alive,
-        };
-        let v = judge(&trace);
+        let eprt = command(b"EPRT |1|127.0.0.1|5000|", &[200]);
+        let lines = vec![eprt, stor, command(b"LIST xABOR\0", &[])];
+        let v = lost_at(lines, 1, NoReply::ClosedAfterReply);
         assert_eq!(of(v.clone()), Some(expected.clone()));
         assert!(
             v.is_some_and(|v| v.detail.contains("\"LIST\"")),
@@ -749,14 +742,7 @@ mod tests {
             let long = [b"REST ".as_slice(), &[b'J'; 3000]].concat();
             let mut commands = vec![command(&long, &[500, 500])];
             commands.extend(lines);
-            let mut trace = trace_of(commands);
-            trace.end = End::NoReply {
-                cmd: 1,
-                act: 0,
-                how,
-                liveness: Liveness::Alive,
-            };
-            let v = judge(&trace);
+            let v = lost_at(commands, 1, how);
             assert_eq!(of(v.clone()), Some(expected.clone()), "{how:?}");
             assert!(v.is_some_and(|v| v.detail.contains("\"RETR\"")));
         }
