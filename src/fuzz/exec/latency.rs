@@ -43,18 +43,14 @@ pub struct Latency {
     srtt_us: AtomicU64,
     /// RTTVAR in microseconds.
     rttvar_us: AtomicU64,
-    /// Over-long lines after which a second reply was looked for, and whether one ever came:
-    /// the target's habit, learnt once per campaign (see [`Latency::looks_for_extra`]).
-    extra_looks: AtomicU64,
-    extra_seen: std::sync::atomic::AtomicBool,
+    /// Whether a second reply comes after an over-long line (see [`Latency::looks_for_extra`]).
+    extra: Habit,
     /// A reply to USER, PASS or ACCT came [`SLOW_LOGIN`] or more after its command: the
     /// target delays refused logins (see [`Latency::delays_logins`]).
     slow_logins: std::sync::atomic::AtomicBool,
-    /// Unserved transfers whose final reply was looked for after their 1xx, and whether one
-    /// ever came within the look: the target's habit, learnt once per campaign (see
+    /// Whether a final reply comes promptly after an unserved transfer's 1xx (see
     /// [`Latency::looks_after_1xx`]).
-    after_1xx_looks: AtomicU64,
-    after_1xx_seen: std::sync::atomic::AtomicBool,
+    after_1xx: Habit,
     /// The target answered the sentinel with 215 (see `exec::ledger::SENTINEL`).
     sentinel: std::sync::atomic::AtomicBool,
     /// … and also before login, greeted and after USER (see [`Sentinel::before_login`]).
@@ -86,6 +82,27 @@ impl Sentinel {
 /// guessing by holding the reply to a refused login for seconds (pyftpdlib 2.2.0: 3 s), while
 /// any server answers a plain command in milliseconds.
 const SLOW_LOGIN: Duration = Duration::from_millis(500);
+
+/// A habit of the target, learnt once per campaign by looking: how many looks were taken, and
+/// whether what was looked for ever came. Looked for in the first `trials` cases, and for good
+/// once it came — so a target without the habit costs a few looks, not one per case.
+#[derive(Debug, Default)]
+struct Habit {
+    looks: AtomicU64,
+    seen: std::sync::atomic::AtomicBool,
+}
+
+impl Habit {
+    /// Whether to look this time (counting the look).
+    fn look(&self, trials: u64) -> bool {
+        self.seen.load(Ordering::Relaxed) || self.looks.fetch_add(1, Ordering::Relaxed) < trials
+    }
+
+    /// What was looked for came.
+    fn seen(&self) {
+        self.seen.store(true, Ordering::Relaxed);
+    }
+}
 
 /// Over-long lines after which a campaign looks for a second reply before it concludes that
 /// the target never sends one.
@@ -128,8 +145,7 @@ impl Latency {
     /// [`EXTRA_TRIALS`] such lines of a campaign, and for good once one came — so a target
     /// that never sends one costs a few looks, not one per line.
     pub fn looks_for_extra(&self) -> bool {
-        self.extra_seen.load(Ordering::Relaxed)
-            || self.extra_looks.fetch_add(1, Ordering::Relaxed) < EXTRA_TRIALS
+        self.extra.look(EXTRA_TRIALS)
     }
 
     /// Whether to look for a prompt final reply (a 425, say) to a transfer nobody serves once
@@ -140,13 +156,12 @@ impl Latency {
     /// look per transfer — a sixth of a whole-grammar campaign's time against it. Its final
     /// reply, if one comes later, is still read when it comes.
     pub fn looks_after_1xx(&self) -> bool {
-        self.after_1xx_seen.load(Ordering::Relaxed)
-            || self.after_1xx_looks.fetch_add(1, Ordering::Relaxed) < AFTER_1XX_TRIALS
+        self.after_1xx.look(AFTER_1XX_TRIALS)
     }
 
     /// A final reply came within the look after an unserved transfer's 1xx.
     pub fn final_after_1xx_seen(&self) {
-        self.after_1xx_seen.store(true, Ordering::Relaxed);
+        self.after_1xx.seen();
     }
 
     /// A reply to USER, PASS or ACCT came `elapsed` after its command. Not a sample of the
@@ -183,7 +198,7 @@ impl Latency {
 
     /// A second reply to an over-long line came.
     pub fn extra_seen(&self) {
-        self.extra_seen.store(true, Ordering::Relaxed);
+        self.extra.seen();
     }
 
     /// The smoothed reply time (a slow guess before any reply was measured).

@@ -640,16 +640,10 @@ mod tests {
         silence_signature(&trace, trace.commands.len() - 1, 0, NoReply::Timeout)
     }
 
+    /// The verdict of the last command left without a reply (`how`).
     fn no_reply(commands: Vec<Exchange>, how: NoReply) -> Option<Violation> {
-        let mut trace = trace_of(commands);
-        let cmd = trace.commands.len() - 1;
-        trace.end = End::NoReply {
-            cmd,
-            act: 0,
-            how,
-            liveness: Liveness::Alive,
-        };
-        judge(&trace)
+        let cmd = commands.len() - 1;
+        lost_at(commands, cmd, how)
     }
 
     #[test]
