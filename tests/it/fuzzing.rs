@@ -221,6 +221,55 @@ fn quirks_of_real_servers_are_not_silence() {
     }
 }
 
+/// A lesson that costs seconds — the target delays refused logins — is kept in the folder
+/// (`learnt.json`, under the target's greeting) and a resumed campaign starts from it.
+#[test]
+fn what_a_campaign_learnt_about_its_target_is_kept_for_the_next() {
+    let dir = scratch("fuzz", "learnt");
+    let o = dir.to_string_lossy().into_owned();
+    let run = |runs: &str| {
+        ftpspec(&[
+            "fuzz",
+            "--runs",
+            runs,
+            "--seed",
+            "5",
+            "--jobs",
+            "1",
+            "--timeout",
+            "3",
+            "--out",
+            &o,
+            "--fault",
+            "slow-failed-login",
+            "--only",
+            "user,pass",
+            "--max-ops",
+            "4",
+        ])
+    };
+    let first = run("20");
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
+    };
+    let learnt = read("learnt.json");
+    assert_eq!(learnt["latency"]["delays_logins"], true, "{learnt}");
+    assert!(learnt["latency"]["srtt_us"].as_u64() > Some(0), "{learnt}");
+    assert!(learnt["greeting"].as_str().is_some_and(|g| !g.is_empty()));
+    assert_eq!(read("stats.json")["learnt_loaded"], false);
+
+    let second = run("3");
+    let stderr = text(&second.stderr);
+    assert_eq!(second.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("learnt about this server: it delays its replies to refused logins"),
+        "{stderr}"
+    );
+    assert_eq!(read("stats.json")["learnt_loaded"], true);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn clean_server_has_no_findings_and_a_second_run_resumes() {
     let dir = scratch("fuzz", "clean");

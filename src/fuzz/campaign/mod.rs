@@ -4,7 +4,8 @@
 //!
 //! Beside the loop: `corpus` and `feedback` (what is kept and why), `health` (is the target
 //! still serving sessions?), `report` (a violation becomes a finding file; one defect, one
-//! file), `resume` (what an earlier campaign left in the folder), `cleanup` (what the campaign
+//! file), `resume` (what an earlier campaign left in the folder), `learnt` (what it learnt
+//! about the target's habits), `cleanup` (what the campaign
 //! stored goes again), `stats` (`stats.json`), `watch` (`--watch-pid`).
 //!
 //! With `--jobs 1` a campaign is a pure function of its seed, its saved corpus and the target's
@@ -15,6 +16,7 @@ pub mod corpus;
 mod counterfactual;
 pub mod feedback;
 pub mod health;
+pub mod learnt;
 mod refuted;
 pub mod report;
 pub mod resume;
@@ -174,6 +176,11 @@ pub(super) struct Campaign {
     pub variants: std::collections::HashMap<FindingKey, report::Variants>,
     /// (states, sequences) when `coverage.bin` was last written.
     pub saved_states: (usize, usize),
+    /// The target's greeting, which `learnt.json` is kept under (`None`: it gave none when
+    /// the campaign started, and nothing is kept).
+    pub greeting: Option<String>,
+    /// What `learnt.json` holds now.
+    pub saved_learnt: crate::fuzz::exec::latency::Learnt,
 }
 
 /// Runs a campaign. Errors are local I/O problems (the `--out` directory), never the target's.
@@ -223,6 +230,8 @@ pub async fn run(
         refuted: Default::default(),
         variants: Default::default(),
         saved_states: (usize::MAX, usize::MAX),
+        greeting: None,
+        saved_learnt: Default::default(),
     };
     if let Some(state) = &unclean {
         c.progress.println(&format!(
@@ -234,6 +243,26 @@ pub async fn run(
     // `exec::ledger::SENTINEL`); a target that does not costs timers instead.
     let sentinel = crate::fuzz::exec::probe_sentinel(&c.cfg.exec).await;
     c.cfg.exec.latency.set_answers_sentinel(sentinel);
+    // What an earlier campaign in this folder learnt about the same server (see `learnt`).
+    c.greeting = crate::fuzz::exec::probe_greeting(&c.cfg.exec).await;
+    if let Some(earlier) = c
+        .greeting
+        .as_deref()
+        .and_then(|g| learnt::load(&c.cfg.out, g))
+    {
+        c.cfg.exec.latency.resume(&earlier);
+        c.saved_learnt = earlier;
+        c.stats.learnt_loaded = true;
+        let habits = earlier.habits();
+        c.progress.println(&format!(
+            "ftpspec fuzz: starting from what an earlier campaign in {} learnt about this server{}",
+            c.cfg.out.display(),
+            match habits.is_empty() {
+                true => " (its reply time)".to_string(),
+                false => format!(": it {}", habits.join(", ")),
+            }
+        ));
+    }
     c.progress.println(&format!(
         "ftpspec fuzz → {target_display}: {}; seed {}, {} inputs loaded from {}",
         c.cfg.shape.describe(),
@@ -686,6 +715,13 @@ impl Campaign {
             let bytes = self.coverage.to_bytes();
             write_file(&self.cfg.out.join(COVERAGE_FILE), &bytes, false)?;
             self.saved_states = now;
+        }
+        if let Some(greeting) = &self.greeting {
+            let now = self.cfg.exec.latency.learnt();
+            if now != self.saved_learnt {
+                learnt::save(&self.cfg.out, greeting, &now)?;
+                self.saved_learnt = now;
+            }
         }
         self.stats.write(&self.cfg.out.join(STATS_FILE))
     }

@@ -14,6 +14,7 @@
 //! | `commands`, `commands_per_sec` | command lines those dialogues sent (USER and PASS included, the closing QUIT not), and their rate |
 //! | `corpus`, `corpus_loaded` | inputs kept now, and loaded at start from `DIR/corpus/` |
 //! | `states`, `states_loaded` | distinct (previous reply code, verb, reply code) transitions seen, counting those an earlier campaign in the same folder saw (`coverage.bin`), and how many of them were loaded at start |
+//! | `learnt_loaded` | the campaign started from what an earlier one in the same folder learnt about the same server (same greeting): its reply time, whether it delays refused logins, … (`learnt.json`) |
 //! | `previous_unclean` | the campaign before this one in the same folder did not end cleanly (its `stats.json` still said `running`: it was killed) |
 //! | `sequences` | distinct reply-code sequences seen |
 //! | `findings` | distinct findings written to `DIR/findings/` this campaign (their replay failed, or they could not be replayed: crash, hang, unavailable) |
@@ -73,6 +74,8 @@ pub struct Stats {
     pub state: CampaignState,
     /// The campaign before this one in the same folder did not end cleanly (killed).
     pub previous_unclean: bool,
+    /// It started from what an earlier campaign learnt about the same server (`learnt`).
+    pub learnt_loaded: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unavailable: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

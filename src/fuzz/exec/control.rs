@@ -252,13 +252,7 @@ async fn serve_probe(
     wait: Duration,
     last: &str,
 ) -> Result<crate::proto::Reply, Unserved> {
-    let greeting = loop {
-        match c.read_reply(wait).await {
-            Ok(r) if r.code.0 == 120 => continue,
-            Ok(r) => break r,
-            Err(e) => return Err(Unserved::NoGreeting(e.to_string())),
-        }
-    };
+    let greeting = read_greeting(c, wait).await?;
     if greeting.code.0 != 220 {
         return Err(unserved_by(&greeting, |code, text| Unserved::Greeting {
             code,
@@ -289,6 +283,36 @@ async fn serve_probe(
         }
     }
     ask(c, wait, &format!("{last}\r\n")).await
+}
+
+/// The first reply after any 120s (RFC 959 §5.4: 120, then 220).
+async fn read_greeting(
+    c: &mut ControlConnection,
+    wait: Duration,
+) -> Result<crate::proto::Reply, Unserved> {
+    loop {
+        match c.read_reply(wait).await {
+            Ok(r) if r.code.0 == 120 => continue,
+            Ok(r) => return Ok(r),
+            Err(e) => return Err(Unserved::NoGreeting(e.to_string())),
+        }
+    }
+}
+
+/// The text of the target's 220 greeting (its last line), if it greets: what tells one
+/// server from another when a campaign resumes a folder (`campaign::learnt`).
+pub async fn probe_greeting(cfg: &ExecConfig) -> Option<String> {
+    let mut c = tls::open(cfg, Recorder::discarding()).await.ok()?;
+    let greeting = read_greeting(&mut c, cfg.timeout).await;
+    let _ = c.send(b"QUIT\r\n").await;
+    c.shutdown().await;
+    let greeting = greeting.ok().filter(|r| r.code.0 == 220)?;
+    Some(
+        String::from_utf8_lossy(greeting.last_text())
+            .chars()
+            .take(MAX_TEXT)
+            .collect(),
+    )
 }
 
 /// Sends `line` and reads its reply, past any 1xx.

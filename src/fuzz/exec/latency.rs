@@ -11,6 +11,7 @@
 //! when it comes — and a finding that rests on a missing reply is confirmed with the full
 //! timeout before it is reported (see `campaign`).
 
+use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -55,6 +56,38 @@ pub struct Latency {
     sentinel: std::sync::atomic::AtomicBool,
     /// … and also before login, greeted and after USER (see [`Sentinel::before_login`]).
     sentinel_before_login: std::sync::atomic::AtomicBool,
+}
+
+/// What a campaign learnt about its target that another campaign against it may start from
+/// (kept in the campaign folder: `campaign::learnt`). Only what was seen is kept: a habit not
+/// seen yet is looked for again by the next campaign (a few looks), since a habit wrongly
+/// taken as absent would let a second reply pass for the next command's.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Learnt {
+    /// The smoothed reply time and its variation in microseconds (0: not measured).
+    pub srtt_us: u64,
+    pub rttvar_us: u64,
+    /// The target delays its replies to refused logins (see [`Latency::delays_logins`]).
+    pub delays_logins: bool,
+    /// A second reply was seen after an over-long line (see [`Latency::looks_for_extra`]).
+    pub extra_replies: bool,
+    /// A prompt final reply was seen after an unserved transfer's 1xx (see
+    /// [`Latency::looks_after_1xx`]).
+    pub final_after_1xx: bool,
+}
+
+impl Learnt {
+    /// The habits seen, in words (for the line a resumed campaign prints).
+    pub fn habits(&self) -> Vec<&'static str> {
+        [
+            (self.delays_logins, "delays its replies to refused logins"),
+            (self.extra_replies, "may answer an over-long line twice"),
+            (self.final_after_1xx, "may refuse a transfer after its 1xx"),
+        ]
+        .into_iter()
+        .filter_map(|(seen, words)| seen.then_some(words))
+        .collect()
+    }
 }
 
 /// Where the target answers the sentinel (`exec::ledger::SENTINEL`) with 215, as a probe
@@ -169,6 +202,36 @@ impl Latency {
     pub fn observe_login(&self, elapsed: Duration) {
         if elapsed >= SLOW_LOGIN {
             self.slow_logins.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// What this campaign has learnt so far (see [`Learnt`]).
+    pub fn learnt(&self) -> Learnt {
+        Learnt {
+            srtt_us: self.srtt_us.load(Ordering::Relaxed),
+            rttvar_us: self.rttvar_us.load(Ordering::Relaxed),
+            delays_logins: self.delays_logins(),
+            extra_replies: self.extra.seen.load(Ordering::Relaxed),
+            final_after_1xx: self.after_1xx.seen.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Starts from what an earlier campaign against the same target learnt. The reply time
+    /// goes on being measured from there (a changed target moves it within a few dozen
+    /// replies); a habit seen stays seen.
+    pub fn resume(&self, learnt: &Learnt) {
+        if learnt.srtt_us > 0 {
+            self.srtt_us.store(learnt.srtt_us, Ordering::Relaxed);
+            self.rttvar_us.store(learnt.rttvar_us, Ordering::Relaxed);
+        }
+        if learnt.delays_logins {
+            self.slow_logins.store(true, Ordering::Relaxed);
+        }
+        if learnt.extra_replies {
+            self.extra.seen();
+        }
+        if learnt.final_after_1xx {
+            self.after_1xx.seen();
         }
     }
 
@@ -312,6 +375,40 @@ mod tests {
         }
         let timeout = Duration::from_secs(2);
         assert!(jittery.patience(timeout) > steady.patience(timeout));
+    }
+
+    #[test]
+    fn what_was_learnt_is_resumed_but_habits_not_seen_are_looked_for_again() {
+        let first = Latency::default();
+        first.observe(US(800));
+        first.observe_login(Duration::from_secs(3));
+        first.extra_seen();
+        (0..AFTER_1XX_TRIALS).for_each(|_| {
+            first.looks_after_1xx();
+        });
+        assert!(
+            !first.looks_after_1xx(),
+            "trials spent, final reply never seen"
+        );
+        let learnt = first.learnt();
+        assert_eq!(
+            learnt.habits(),
+            [
+                "delays its replies to refused logins",
+                "may answer an over-long line twice"
+            ]
+        );
+        let second = Latency::default();
+        second.resume(&learnt);
+        assert_eq!(second.learnt(), learnt);
+        assert_eq!((second.smoothed(), second.variation()), (US(800), US(400)));
+        assert!(second.delays_logins());
+        assert!((0..20).all(|_| second.looks_for_extra()));
+        // Trials are not carried over: the next campaign looks again.
+        assert!(second.looks_after_1xx());
+        let nothing = Latency::default();
+        nothing.resume(&Learnt::default());
+        assert_eq!(nothing.smoothed(), UNMEASURED);
     }
 
     #[test]
