@@ -5,6 +5,7 @@ mod expect;
 mod fault_matrix;
 mod fault_matrix_tls;
 mod fuzz_replay;
+mod fuzz_waits;
 mod fuzzing;
 mod fuzzing_tls;
 mod hostile;

@@ -138,6 +138,26 @@ impl Exec<'_> {
         }
     }
 
+    /// With measured waits, whether the open data connection stays idle — no byte and no
+    /// close — for a reply's patience. A server that has sent a transfer's 1xx sends its data
+    /// as promptly as a reply; a connection that stays idle is not this transfer's (a 1xx
+    /// taken for its own while replies were in doubt, say, and the connection pyftpdlib
+    /// 2.2.0 opened for an earlier transfer it still holds), and reading it to the end cost
+    /// the full timeout. With full waits (confirmation, replay) nothing is cut. Not over TLS,
+    /// where the handshake comes first.
+    pub(super) async fn data_idle(&self) -> bool {
+        let Some((_, crate::session::DataStream::Tcp(tcp))) = self.data.as_ref() else {
+            return false;
+        };
+        if self.cfg.waits != crate::fuzz::exec::latency::Waits::Measured {
+            return false;
+        }
+        let mut byte = [0u8; 1];
+        tokio::time::timeout(self.cfg.reply_wait(), tcp.peek(&mut byte))
+            .await
+            .is_err()
+    }
+
     /// Reads the open data connection to EOF, waiting at most `wait`. A thief that receives
     /// data is an event.
     pub(super) async fn read(&mut self, wait: Duration) {

@@ -457,6 +457,17 @@ impl Ledger {
         ));
     }
 
+    /// The data connection of `cmd`, a transfer served after its 1xx, stayed idle past
+    /// `waited` (see `Exec::data_idle`): it was not read to the end, and nothing after it can
+    /// be judged.
+    pub fn data_not_waited_for(&mut self, cmd: usize, waited: Duration) {
+        let verb = String::from_utf8_lossy(&self.trace.commands[cmd].verb).into_owned();
+        self.trace.end = End::Inconclusive(format!(
+            "the data connection of {verb} stayed idle for {waited:?} after its 1xx; not \
+             waited for"
+        ));
+    }
+
     /// The next reply to `cmd` would be the first to the last command sent, a plain one: its
     /// delay is one sample of the target's reply time. A login command's is not: one refused
     /// login delayed by seconds on purpose ([`Ledger::may_be_slow`]) would raise the measured
