@@ -227,24 +227,45 @@ pub async fn read_to_end(
     wait: Duration,
     recorder: &Recorder,
 ) -> Result<Vec<u8>, SessionError> {
+    read_to_end_unless_idle(name, stream, limit, wait, wait, recorder).await
+}
+
+/// What a read that [`read_to_end_unless_idle`] gave up on, idle, waited for.
+pub const IDLE_DATA: &str = "more data or the end of the data transfer";
+
+/// [`read_to_end`], giving up also when the connection stays `idle` with neither a byte nor
+/// its close (a timeout whose `what` is [`IDLE_DATA`]). A data connection that carries a
+/// transfer moves as fast as the server answers; one that stops for longer than that without
+/// closing has stopped (the fuzzer's measured waits).
+pub async fn read_to_end_unless_idle(
+    name: &str,
+    stream: &mut DataStream,
+    limit: usize,
+    wait: Duration,
+    idle: Duration,
+    recorder: &Recorder,
+) -> Result<Vec<u8>, SessionError> {
     let channel = Channel::Data(name.to_string());
     let mut data = Vec::new();
     let mut chunk = vec![0u8; 64 * 1024];
     let deadline = tokio::time::Instant::now() + wait;
     loop {
-        let n = match tokio::time::timeout_at(deadline, stream.read(&mut chunk)).await {
+        let until = deadline.min(tokio::time::Instant::now() + idle);
+        let n = match tokio::time::timeout_at(until, stream.read(&mut chunk)).await {
             Err(_) => {
+                let waited = if until < deadline { idle } else { wait };
                 let what = match stream.handshake_pending() {
                     true => "end of the TLS handshake on the data connection",
+                    false if until < deadline => IDLE_DATA,
                     false => "end of the data transfer",
                 };
                 recorder.event(
                     channel,
-                    &format!("no {what} within {wait:?} after {} bytes", data.len()),
+                    &format!("no {what} within {waited:?} after {} bytes", data.len()),
                 );
                 return Err(SessionError::Timeout {
                     what,
-                    timeout: wait,
+                    timeout: waited,
                 });
             }
             Ok(Err(source)) => {

@@ -1,7 +1,8 @@
 //! What a fuzz dialogue's measured waits cut short, against a scripted server: a data
-//! connection that stays idle after its transfer's 1xx ends the dialogue inconclusive at once
-//! (it held one-job campaigns against pyftpdlib for the full timeout); one that carries data
-//! is read to the end; full waits (confirmation, replay) cut nothing.
+//! connection that stays idle after its transfer's 1xx, or stops without closing, ends the
+//! dialogue inconclusive at once (both held one-job campaigns against pyftpdlib for the full
+//! timeout); one that carries its data and closes is read to the end; full waits
+//! (confirmation, replay) cut nothing.
 
 use ftpspec::fuzz::exec::latency::Waits;
 use ftpspec::fuzz::exec::trace::{Act, End};
@@ -13,10 +14,20 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
-/// Logs anyone in, answers PASV with a listener of its own and LIST with `150` on the data
-/// connection it accepted there — after writing a listing and closing it (`sends`), or
-/// holding it open and silent, with no final reply (not `sends`).
-async fn lister(sends: bool) -> SocketAddr {
+/// What the scripted server does with a listing's data connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Listing {
+    /// Writes the listing, closes, then `150` and `226`.
+    Sends,
+    /// Writes the listing and `150`, then holds the connection open: no close, no final reply.
+    Stops,
+    /// Writes `150` and nothing else.
+    Idle,
+}
+
+/// Logs anyone in, answers PASV with a listener of its own and LIST as `listing` says on the
+/// data connection it accepted there.
+async fn lister(listing: Listing) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
@@ -24,13 +35,13 @@ async fn lister(sends: bool) -> SocketAddr {
             let Ok((stream, _)) = listener.accept().await else {
                 return;
             };
-            tokio::spawn(session(stream, sends));
+            tokio::spawn(session(stream, listing));
         }
     });
     addr
 }
 
-async fn session(stream: tokio::net::TcpStream, sends: bool) -> Option<()> {
+async fn session(stream: tokio::net::TcpStream, listing: Listing) -> Option<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
     write.write_all(b"220 lister\r\n").await.ok()?;
@@ -58,9 +69,11 @@ async fn session(stream: tokio::net::TcpStream, sends: bool) -> Option<()> {
                     .await
                     .ok()?
                     .ok()?;
-                if sends {
-                    // The listing is on its way before the 1xx: no timing to race.
+                // The listing is on its way before the 1xx: no timing to race.
+                if listing != Listing::Idle {
                     conn.write_all(b"a.txt\r\n").await.ok()?;
+                }
+                if listing == Listing::Sends {
                     conn.shutdown().await.ok()?;
                     write.write_all(b"150 here\r\n226 done\r\n").await.ok()?;
                 } else {
@@ -78,7 +91,7 @@ async fn session(stream: tokio::net::TcpStream, sends: bool) -> Option<()> {
     Some(())
 }
 
-fn listing() -> Dialogue {
+fn listing_dialogue() -> Dialogue {
     Dialogue {
         login: true,
         ops: vec![
@@ -106,36 +119,29 @@ fn read_bytes(acts: &[Act]) -> Option<usize> {
 }
 
 #[tokio::test]
-async fn an_idle_data_connection_after_the_1xx_is_not_waited_for_with_measured_waits() {
-    let idle = lister(false).await;
-    let trace = execute(
-        &listing(),
-        &config(idle, Waits::Measured, Duration::from_secs(30)),
-    )
-    .await;
-    match &trace.end {
-        End::Inconclusive(why) => assert!(why.contains("stayed idle"), "{why}"),
-        other => panic!("expected inconclusive, got {other:?}"),
-    }
-    assert_eq!(read_bytes(&trace.acts), None);
+async fn a_data_connection_that_stops_before_its_end_is_not_waited_for_with_measured_waits() {
+    for listing in [Listing::Idle, Listing::Stops] {
+        let addr = lister(listing).await;
+        let measured = config(addr, Waits::Measured, Duration::from_secs(30));
+        let trace = execute(&listing_dialogue(), &measured).await;
+        match &trace.end {
+            End::Inconclusive(why) => assert!(why.contains("stayed idle"), "{listing:?}: {why}"),
+            other => panic!("{listing:?}: expected inconclusive, got {other:?}"),
+        }
+        assert_eq!(read_bytes(&trace.acts), None, "{listing:?}");
 
-    // Full waits read it until the timeout and judge nothing there either.
-    let trace = execute(
-        &listing(),
-        &config(idle, Waits::Full, Duration::from_millis(300)),
-    )
-    .await;
-    match &trace.end {
-        End::Inconclusive(why) => assert!(!why.contains("stayed idle"), "{why}"),
-        other => panic!("expected inconclusive, got {other:?}"),
+        // Full waits read on until the timeout, and judge nothing there either.
+        let full = config(addr, Waits::Full, Duration::from_millis(300));
+        let trace = execute(&listing_dialogue(), &full).await;
+        match &trace.end {
+            End::Inconclusive(why) => assert!(!why.contains("stayed idle"), "{listing:?}: {why}"),
+            other => panic!("{listing:?}: expected inconclusive, got {other:?}"),
+        }
     }
 
-    let sends = lister(true).await;
-    let trace = execute(
-        &listing(),
-        &config(sends, Waits::Measured, Duration::from_secs(30)),
-    )
-    .await;
+    let sends = lister(Listing::Sends).await;
+    let measured = config(sends, Waits::Measured, Duration::from_secs(30));
+    let trace = execute(&listing_dialogue(), &measured).await;
     assert_eq!(trace.end, End::Completed, "{trace:?}");
     assert_eq!(read_bytes(&trace.acts), Some(7));
 }

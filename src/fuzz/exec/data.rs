@@ -5,11 +5,12 @@
 //! read or accept waits only while a transfer command is outstanding, so a dialogue that asks
 //! for data nobody will send does not spend a timeout on it.
 
+use crate::fuzz::exec::latency::Waits;
 use crate::fuzz::exec::trace::{Act, Chan, DataEvent, End};
 use crate::fuzz::exec::{Exec, Flow};
 use crate::fuzz::input::dialogue::DataOp;
-use crate::session::data::{read_to_end, write_all};
-use crate::session::{DataListener, SessionError, connect_data};
+use crate::session::data::{IDLE_DATA, read_to_end_unless_idle, write_all};
+use crate::session::{DataListener, DataStream, SessionError, connect_data};
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
@@ -27,7 +28,10 @@ impl Exec<'_> {
         match op {
             DataOp::Connect { foreign } => self.connect(*foreign).await,
             DataOp::Accept if transfer_pending => self.accept(short).await,
-            DataOp::Read if transfer_pending => self.read(short).await,
+            // The whole read is shorter than a reply's wait: it never gives up idle.
+            DataOp::Read if transfer_pending => {
+                let _ = self.read(short).await;
+            }
             DataOp::Accept | DataOp::Read => {}
             DataOp::Write(bytes) => self.write(&bytes.0).await,
             DataOp::Close => self.close().await,
@@ -138,33 +142,39 @@ impl Exec<'_> {
         }
     }
 
-    /// With measured waits, whether the open data connection stays idle — no byte and no
-    /// close — for a reply's patience. A server that has sent a transfer's 1xx sends its data
-    /// as promptly as a reply; a connection that stays idle is not this transfer's (a 1xx
-    /// taken for its own while replies were in doubt, say, and the connection pyftpdlib
-    /// 2.2.0 opened for an earlier transfer it still holds), and reading it to the end cost
-    /// the full timeout. With full waits (confirmation, replay) nothing is cut. Not over TLS,
-    /// where the handshake comes first.
-    pub(super) async fn data_idle(&self) -> bool {
-        let Some((_, crate::session::DataStream::Tcp(tcp))) = self.data.as_ref() else {
-            return false;
-        };
-        if self.cfg.waits != crate::fuzz::exec::latency::Waits::Measured {
-            return false;
-        }
-        let mut byte = [0u8; 1];
-        tokio::time::timeout(self.cfg.reply_wait(), tcp.peek(&mut byte))
-            .await
-            .is_err()
-    }
-
     /// Reads the open data connection to EOF, waiting at most `wait`. A thief that receives
     /// data is an event.
-    pub(super) async fn read(&mut self, wait: Duration) {
+    ///
+    /// With measured waits, a plain data connection that stays idle — neither a byte nor its
+    /// close — for a reply's wait is not read on: `Err`, and the caller ends the dialogue
+    /// inconclusive. A server that serves a transfer sends as
+    /// promptly as it answers; pyftpdlib 2.2.0, after an ABOR that got 500 and a listing
+    /// that answered `125 Data connection already open`, sent the listing and then held the
+    /// connection open with no final reply, and reading it cost the full timeout. Full waits
+    /// (confirmation, replay) read to the end; so does TLS, whose handshake comes first.
+    pub(super) async fn read(&mut self, wait: Duration) -> Result<(), ()> {
         let Some((chan, mut stream)) = self.data.take() else {
-            return;
+            return Ok(());
         };
-        let got = read_to_end(chan.name(), &mut stream, MAX_DATA, wait, &self.recorder).await;
+        let idle = match (&stream, self.cfg.waits) {
+            (DataStream::Tcp(_), Waits::Measured) => self.cfg.reply_wait().min(wait),
+            _ => wait,
+        };
+        let got = read_to_end_unless_idle(
+            chan.name(),
+            &mut stream,
+            MAX_DATA,
+            wait,
+            idle,
+            &self.recorder,
+        )
+        .await;
+        if let Err(SessionError::Timeout {
+            what: IDLE_DATA, ..
+        }) = got
+        {
+            return Err(());
+        }
         if let Ok(bytes) = got {
             let act = self.ledger.trace.act(Act::Read {
                 chan,
@@ -177,6 +187,7 @@ impl Exec<'_> {
                 });
             }
         }
+        Ok(())
     }
 
     pub(super) async fn write(&mut self, bytes: &[u8]) {

@@ -457,13 +457,13 @@ impl Ledger {
         ));
     }
 
-    /// The data connection of `cmd`, a transfer served after its 1xx, stayed idle past
-    /// `waited` (see `Exec::data_idle`): it was not read to the end, and nothing after it can
-    /// be judged.
+    /// The data connection of `cmd`, a transfer served after its 1xx, stayed idle — no
+    /// byte, no close — past `waited` (see `Exec::read`): it was not read to the end, and
+    /// nothing after it can be judged.
     pub fn data_not_waited_for(&mut self, cmd: usize, waited: Duration) {
         let verb = String::from_utf8_lossy(&self.trace.commands[cmd].verb).into_owned();
         self.trace.end = End::Inconclusive(format!(
-            "the data connection of {verb} stayed idle for {waited:?} after its 1xx; not \
+            "the data connection of {verb} stayed idle for {waited:?} before its end; not \
              waited for"
         ));
     }

@@ -278,11 +278,12 @@ impl Exec<'_> {
                     self.write(b"ftpspec fuzz upload\r\n").await;
                     self.close().await;
                 }
-                _ if self.data_idle().await => {
-                    self.ledger.data_not_waited_for(cmd, self.cfg.reply_wait());
-                    return Err(());
+                _ => {
+                    if self.read(self.cfg.timeout).await.is_err() {
+                        self.ledger.data_not_waited_for(cmd, self.cfg.reply_wait());
+                        return Err(());
+                    }
                 }
-                _ => self.read(self.cfg.timeout).await,
             }
             // The data phase is over; the final reply (226, 426) is due at once. With measured
             // waits it gets the look of an unserved transfer: late, it is read when it comes.
