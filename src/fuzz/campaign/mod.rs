@@ -5,8 +5,8 @@
 //! Beside the loop: `corpus` and `feedback` (what is kept and why), `health` (is the target
 //! still serving sessions?), `report` (a violation becomes a finding file; one defect, one
 //! file), `resume` (what an earlier campaign left in the folder), `learnt` (what it learnt
-//! about the target's habits), `cleanup` (what the campaign
-//! stored goes again), `stats` (`stats.json`), `watch` (`--watch-pid`).
+//! about the target's habits), `cleanup` (what the campaign stored goes again), `stats`
+//! (`stats.json`), `watch` (`--watch-pid`).
 //!
 //! With `--jobs 1` a campaign is a pure function of its seed, its saved corpus and the target's
 //! behaviour: against a deterministic target the same seed replays the same campaign.

@@ -147,11 +147,11 @@ impl Exec<'_> {
     ///
     /// With measured waits, a plain data connection that stays idle — neither a byte nor its
     /// close — for a reply's wait is not read on: `Err`, and the caller ends the dialogue
-    /// inconclusive. A server that serves a transfer sends as
-    /// promptly as it answers; pyftpdlib 2.2.0, after an ABOR that got 500 and a listing
-    /// that answered `125 Data connection already open`, sent the listing and then held the
-    /// connection open with no final reply, and reading it cost the full timeout. Full waits
-    /// (confirmation, replay) read to the end; so does TLS, whose handshake comes first.
+    /// inconclusive. A server that serves a transfer sends as promptly as it answers;
+    /// pyftpdlib 2.2.0 sent a listing and then held the connection open with no final reply
+    /// (`125 Data connection already open`, in dialogues whose replies were already out of
+    /// step), and reading it cost the full timeout. Full waits (confirmation, replay) read to
+    /// the end; so does TLS, whose handshake comes first.
     pub(super) async fn read(&mut self, wait: Duration) -> Result<(), ()> {
         let Some((chan, mut stream)) = self.data.take() else {
             return Ok(());
