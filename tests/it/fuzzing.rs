@@ -226,28 +226,8 @@ fn quirks_of_real_servers_are_not_silence() {
 #[test]
 fn what_a_campaign_learnt_about_its_target_is_kept_for_the_next() {
     let dir = scratch("fuzz", "learnt");
-    let o = dir.to_string_lossy().into_owned();
-    let run = |runs: &str| {
-        ftpspec(&[
-            "fuzz",
-            "--runs",
-            runs,
-            "--seed",
-            "5",
-            "--jobs",
-            "1",
-            "--timeout",
-            "3",
-            "--out",
-            &o,
-            "--fault",
-            "slow-failed-login",
-            "--only",
-            "user,pass",
-            "--max-ops",
-            "4",
-        ])
-    };
+    let focus = ["--only", "user,pass", "--max-ops", "4"];
+    let run = |runs: &str| campaign_with(Some("slow-failed-login"), &dir, runs, &focus);
     let first = run("20");
     assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
     let read = |name: &str| -> serde_json::Value {

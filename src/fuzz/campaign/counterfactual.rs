@@ -74,22 +74,45 @@ pub enum Decision {
     LineToBlame,
     /// The connection was lost at the NOOP too: the finding is this close.
     CloseRegardless(Violation),
-    /// The variant did not reach the NOOP as the dialogue reached the line — the line before
-    /// got other replies (what made the server close did not recur), or it ended earlier.
+    /// The variant did not reach the NOOP as the dialogue reached the line — the line before,
+    /// or any line of the operations before the odd line's, got other replies (what made the
+    /// server close did not recur), or it ended earlier.
     Untested,
 }
 
 /// `line` is the odd line's command: the NOOP in its place must have its reply.
+///
+/// The variant tests the line only if it took the server down the same path up to it: every
+/// line of the operations before the odd line's (the same lines in both) got the same reply
+/// codes. vsftpd 3.0.3, its four passive ports held by the campaign's other jobs, answers a
+/// `PASV` with `500 OOPS: vsf_sysutil_bind` and a second `500 OOPS`, and dies; a variant run
+/// when a port was free got `227` there and went on — which blamed a NUL or a control byte
+/// several lines later for a close the `PASV` caused.
 pub fn decide(original: &Trace, variant: &Trace, line: usize) -> Decision {
     let End::NoReply { cmd, .. } = original.end else {
         return Decision::Untested;
     };
-    let codes = |t: &Trace| {
-        cmd.checked_sub(1)
-            .and_then(|i| t.commands.get(i))
-            .map(|c| c.replies.iter().map(|r| r.code).collect::<Vec<_>>())
+    let codes = |c: &crate::fuzz::exec::trace::Exchange| {
+        c.replies.iter().map(|r| r.code).collect::<Vec<_>>()
     };
-    if codes(original).is_none() || codes(original) != codes(variant) {
+    let before = |i: Option<usize>, t: &Trace| i.and_then(|i| t.commands.get(i)).map(codes);
+    let line_before = cmd.checked_sub(1);
+    if before(line_before, original).is_none()
+        || before(line_before, original) != before(line_before, variant)
+    {
+        return Decision::Untested;
+    }
+    let Some(odd_op) = original.commands.get(line).map(|c| c.op) else {
+        return Decision::Untested;
+    };
+    let earlier_ops = |t: &Trace| {
+        t.commands
+            .iter()
+            .filter(|c| c.op < odd_op)
+            .map(codes)
+            .collect::<Vec<_>>()
+    };
+    if earlier_ops(original) != earlier_ops(variant) {
         return Decision::Untested;
     }
     match variant.commands.get(line) {
@@ -298,6 +321,53 @@ mod tests {
         assert_eq!(
             decide(&original, &lost_after(&[227], true), 1),
             Decision::Untested
+        );
+    }
+
+    #[test]
+    fn a_variant_that_took_another_path_earlier_tests_nothing() {
+        // vsftpd, its passive ports held by other jobs: `500 OOPS` to PASV, a second `500 OOPS`
+        // matched to the garbage line after it (which earns a 500 of its own anyway), then the
+        // close before the NUL line. The variant's PASV got 227: the NUL line is not to blame.
+        let seen = |code| crate::fuzz::exec::trace::Seen {
+            code: crate::proto::ReplyCode(code),
+            text: Vec::new(),
+            act: 0,
+            unparsed: None,
+        };
+        let trace = |pasv: u16, nul_answered: bool| {
+            let mut t = Trace::new(Values {
+                client_ip: Ipv4Addr::LOCALHOST.into(),
+                data_port: 0,
+            });
+            let mut p = exchange(0, b"PASV");
+            p.replies = vec![seen(pasv)];
+            let mut garbage = exchange(1, b"EPRT x");
+            garbage.replies = vec![seen(500)];
+            let mut last = exchange(2, b"NOOP x\0");
+            if nul_answered {
+                last = exchange(2, b"NOOP");
+                last.replies = vec![seen(200)];
+            }
+            t.commands = vec![p, garbage, last];
+            t.end = End::NoReply {
+                cmd: 2,
+                act: 0,
+                how: NoReply::ClosedAfterReply,
+                liveness: Liveness::Alive,
+            };
+            t
+        };
+        let original = trace(500, false);
+        let line = lost_on_odd_line(&original, &verdict(Oracle::Silence)).expect("the NUL line");
+        assert_eq!(line.cmd, 2);
+        assert_eq!(
+            decide(&original, &trace(227, true), line.cmd),
+            Decision::Untested
+        );
+        assert_eq!(
+            decide(&original, &trace(500, true), line.cmd),
+            Decision::LineToBlame
         );
     }
 
