@@ -70,7 +70,7 @@ pub const TRIES: usize = 3;
 /// What a NOOP variant says about a silence verdict at an odd line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
-    /// The NOOP was answered where the odd line was not: the line made the difference.
+    /// The NOOP got its 200 where the odd line got nothing: the line made the difference.
     LineToBlame,
     /// The connection was lost at the NOOP too: the finding is this close.
     CloseRegardless(Violation),
@@ -116,7 +116,10 @@ pub fn decide(original: &Trace, variant: &Trace, line: usize) -> Decision {
         return Decision::Untested;
     }
     match variant.commands.get(line) {
-        Some(noop) if !noop.replies.is_empty() => Decision::LineToBlame,
+        // NOOP's own 200 (RFC 959 §4.2.2, NOOP: 200): the session went on. Any other reply
+        // may be a dying server's last words matched to it (vsftpd's second `500 OOPS`).
+        Some(noop) if noop.replies.iter().any(|r| r.code.class() == 2) => Decision::LineToBlame,
+        Some(noop) if !noop.replies.is_empty() => Decision::Untested,
         Some(_) => match judge(variant) {
             Some(v) if v.oracle == Oracle::ClosedWithout421 => Decision::CloseRegardless(v),
             _ => Decision::Untested,
@@ -289,7 +292,12 @@ mod tests {
             .collect();
         let mut last = exchange(1, b"NOOP");
         if last_replied {
-            last.replies = pasv.replies[..1].to_vec();
+            last.replies = vec![crate::fuzz::exec::trace::Seen {
+                code: crate::proto::ReplyCode(200),
+                text: Vec::new(),
+                act: 0,
+                unparsed: None,
+            }];
         }
         trace.commands = vec![pasv, last];
         trace.end = match last_replied {
@@ -322,6 +330,10 @@ mod tests {
             decide(&original, &lost_after(&[227], true), 1),
             Decision::Untested
         );
+        // The NOOP's "reply" was the dying server's second `500 OOPS`: no sign it went on.
+        let mut oops = lost_after(&[500, 500], true);
+        oops.commands[1].replies[0].code = crate::proto::ReplyCode(500);
+        assert_eq!(decide(&original, &oops, 1), Decision::Untested);
     }
 
     #[test]

@@ -241,10 +241,10 @@ pub async fn run(
     }
     // Does the target answer the sentinel? Dialogues use it only if so (see
     // `exec::ledger::SENTINEL`); a target that does not costs timers instead.
-    let sentinel = crate::fuzz::exec::probe_sentinel(&c.cfg.exec).await;
-    c.cfg.exec.latency.set_answers_sentinel(sentinel);
+    let probed = crate::fuzz::exec::probe_sentinel(&c.cfg.exec).await;
+    c.cfg.exec.latency.set_answers_sentinel(probed.sentinel);
     // What an earlier campaign in this folder learnt about the same server (see `learnt`).
-    c.greeting = crate::fuzz::exec::probe_greeting(&c.cfg.exec).await;
+    c.greeting = probed.greeting;
     if let Some(earlier) = c
         .greeting
         .as_deref()

@@ -206,24 +206,49 @@ pub async fn probe_service(cfg: &ExecConfig, login: bool) -> Result<(), Unserved
     served.map(|_| ())
 }
 
+/// What a campaign's first probe found: where the target answers the sentinel, and the text
+/// of its 220 greeting (its last line) — what tells one server from another when a campaign
+/// resumes a folder (`campaign::learnt`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Probed {
+    pub sentinel: Sentinel,
+    pub greeting: Option<String>,
+}
+
 /// Where the target answers the sentinel with 215 (see
 /// [`crate::fuzz::exec::ledger::SENTINEL`]): logged in, and before login (greeted, then after
-/// USER). Asked once, when a campaign starts, in two sessions.
-pub async fn probe_sentinel(cfg: &ExecConfig) -> Sentinel {
+/// USER); and its greeting. Asked once, when a campaign starts, in two sessions.
+pub async fn probe_sentinel(cfg: &ExecConfig) -> Probed {
     let wait = cfg.timeout;
     let sentinel = String::from_utf8_lossy(crate::fuzz::exec::ledger::SENTINEL).into_owned();
     let answers = |r: Result<crate::proto::Reply, Unserved>| r.is_ok_and(|r| r.code.0 == 215);
     let Ok(mut c) = tls::open(cfg, Recorder::discarding()).await else {
-        return Sentinel::default();
+        return Probed::default();
     };
-    let logged_in = answers(serve_probe(&mut c, cfg, true, wait, &sentinel).await);
+    let greeting = match greet(&mut c, cfg, wait).await {
+        Ok(r) => Some(
+            String::from_utf8_lossy(r.last_text())
+                .chars()
+                .take(MAX_TEXT)
+                .collect(),
+        ),
+        Err(_) => None,
+    };
+    let logged_in =
+        greeting.is_some() && answers(login_and_ask(&mut c, cfg, true, wait, &sentinel).await);
     let _ = c.send(b"QUIT\r\n").await;
     c.shutdown().await;
     if !logged_in {
-        return Sentinel::default();
+        return Probed {
+            sentinel: Sentinel::default(),
+            greeting,
+        };
     }
     let Ok(mut c) = tls::open(cfg, Recorder::discarding()).await else {
-        return Sentinel::default();
+        return Probed {
+            sentinel: Sentinel::default(),
+            greeting,
+        };
     };
     let greeted = answers(serve_probe(&mut c, cfg, false, wait, &sentinel).await);
     let user = format!("USER {}", cfg.target.user_name());
@@ -238,9 +263,12 @@ pub async fn probe_sentinel(cfg: &ExecConfig) -> Sentinel {
         };
     let _ = c.send(b"QUIT\r\n").await;
     c.shutdown().await;
-    Sentinel {
-        logged_in,
-        before_login,
+    Probed {
+        sentinel: Sentinel {
+            logged_in,
+            before_login,
+        },
+        greeting,
     }
 }
 
@@ -252,6 +280,16 @@ async fn serve_probe(
     wait: Duration,
     last: &str,
 ) -> Result<crate::proto::Reply, Unserved> {
+    greet(c, cfg, wait).await?;
+    login_and_ask(c, cfg, login, wait, last).await
+}
+
+/// The 220 greeting (RFC 959 §5.4), then AUTH TLS for explicit FTPS.
+async fn greet(
+    c: &mut ControlConnection,
+    cfg: &ExecConfig,
+    wait: Duration,
+) -> Result<crate::proto::Reply, Unserved> {
     let greeting = read_greeting(c, wait).await?;
     if greeting.code.0 != 220 {
         return Err(unserved_by(&greeting, |code, text| Unserved::Greeting {
@@ -262,6 +300,17 @@ async fn serve_probe(
     tls::secure(c, cfg)
         .await
         .map_err(|e| Unserved::Tls(e.to_string()))?;
+    Ok(greeting)
+}
+
+/// The login when `login`, then `last`: its reply.
+async fn login_and_ask(
+    c: &mut ControlConnection,
+    cfg: &ExecConfig,
+    login: bool,
+    wait: Duration,
+    last: &str,
+) -> Result<crate::proto::Reply, Unserved> {
     if login {
         let user = ask(c, wait, &format!("USER {}\r\n", cfg.target.user_name())).await?;
         let last = match user.code == ReplyCode::NEED_PASSWORD {
@@ -297,22 +346,6 @@ async fn read_greeting(
             Err(e) => return Err(Unserved::NoGreeting(e.to_string())),
         }
     }
-}
-
-/// The text of the target's 220 greeting (its last line), if it greets: what tells one
-/// server from another when a campaign resumes a folder (`campaign::learnt`).
-pub async fn probe_greeting(cfg: &ExecConfig) -> Option<String> {
-    let mut c = tls::open(cfg, Recorder::discarding()).await.ok()?;
-    let greeting = read_greeting(&mut c, cfg.timeout).await;
-    let _ = c.send(b"QUIT\r\n").await;
-    c.shutdown().await;
-    let greeting = greeting.ok().filter(|r| r.code.0 == 220)?;
-    Some(
-        String::from_utf8_lossy(greeting.last_text())
-            .chars()
-            .take(MAX_TEXT)
-            .collect(),
-    )
 }
 
 /// Sends `line` and reads its reply, past any 1xx.
@@ -414,7 +447,12 @@ mod tests {
     async fn probed(syst_before_login: bool) -> Sentinel {
         let addr = peer(syst_before_login).await;
         let target = Target::anonymous(vec![addr], "scripted");
-        probe_sentinel(&ExecConfig::new(target, addr, Duration::from_secs(2))).await
+        let probed = probe_sentinel(&ExecConfig::new(target, addr, Duration::from_secs(2))).await;
+        assert!(
+            probed.greeting.is_some_and(|g| !g.is_empty()),
+            "the greeting's text"
+        );
+        probed.sentinel
     }
 
     #[tokio::test]

@@ -28,7 +28,7 @@ mod security;
 pub mod tls;
 pub mod trace;
 
-pub use control::{probe_greeting, probe_liveness, probe_sentinel, probe_service};
+pub use control::{Probed, probe_liveness, probe_sentinel, probe_service};
 
 use crate::fuzz::exec::latency::{Latency, Waits};
 use crate::fuzz::exec::ledger::Ledger;
