@@ -221,41 +221,45 @@ pub struct Probed {
 pub async fn probe_sentinel(cfg: &ExecConfig) -> Probed {
     let wait = cfg.timeout;
     let sentinel = String::from_utf8_lossy(crate::fuzz::exec::ledger::SENTINEL).into_owned();
-    let answers = |r: Result<crate::proto::Reply, Unserved>| r.is_ok_and(|r| r.code.0 == 215);
     let Ok(mut c) = tls::open(cfg, Recorder::discarding()).await else {
         return Probed::default();
     };
-    let greeting = match greet(&mut c, cfg, wait).await {
-        Ok(r) => Some(
-            String::from_utf8_lossy(r.last_text())
-                .chars()
-                .take(MAX_TEXT)
-                .collect(),
-        ),
-        Err(_) => None,
-    };
-    let logged_in =
-        greeting.is_some() && answers(login_and_ask(&mut c, cfg, true, wait, &sentinel).await);
+    let greeting = greet(&mut c, cfg, wait).await.ok().map(|r| reply_text(&r));
+    let logged_in = greeting.is_some()
+        && sentinel_answered(login_and_ask(&mut c, cfg, true, wait, &sentinel).await);
     let _ = c.send(b"QUIT\r\n").await;
     c.shutdown().await;
-    if !logged_in {
-        return Probed {
-            sentinel: Sentinel::default(),
-            greeting,
-        };
-    }
-    let Ok(mut c) = tls::open(cfg, Recorder::discarding()).await else {
-        return Probed {
-            sentinel: Sentinel::default(),
-            greeting,
-        };
+    let before_login = match logged_in {
+        true => answers_before_login(cfg, &sentinel).await,
+        false => None,
     };
-    let greeted = answers(serve_probe(&mut c, cfg, false, wait, &sentinel).await);
+    // No second session: nothing is known, not even the logged-in answer.
+    let sentinel = match before_login {
+        Some(before_login) => Sentinel {
+            logged_in,
+            before_login,
+        },
+        None => Sentinel::default(),
+    };
+    Probed { sentinel, greeting }
+}
+
+/// The sentinel's reply is its 215.
+fn sentinel_answered(reply: Result<crate::proto::Reply, Unserved>) -> bool {
+    reply.is_ok_and(|r| r.code.0 == 215)
+}
+
+/// The second session of [`probe_sentinel`]: does the target answer `sentinel` with 215 right
+/// after its greeting, and after USER got its 331? `None`: no session.
+async fn answers_before_login(cfg: &ExecConfig, sentinel: &str) -> Option<bool> {
+    let wait = cfg.timeout;
+    let mut c = tls::open(cfg, Recorder::discarding()).await.ok()?;
+    let greeted = sentinel_answered(serve_probe(&mut c, cfg, false, wait, sentinel).await);
     let user = format!("USER {}", cfg.target.user_name());
     let before_login = greeted
         && match ask(&mut c, wait, &format!("{user}\r\n")).await {
             Ok(r) if r.code == ReplyCode::NEED_PASSWORD => {
-                answers(ask(&mut c, wait, &format!("{sentinel}\r\n")).await)
+                sentinel_answered(ask(&mut c, wait, &format!("{sentinel}\r\n")).await)
             }
             // Logged in by USER alone (or refused): the greeted answer is all there is.
             Ok(_) => true,
@@ -263,13 +267,7 @@ pub async fn probe_sentinel(cfg: &ExecConfig) -> Probed {
         };
     let _ = c.send(b"QUIT\r\n").await;
     c.shutdown().await;
-    Probed {
-        sentinel: Sentinel {
-            logged_in,
-            before_login,
-        },
-        greeting,
-    }
+    Some(before_login)
 }
 
 /// Greeting, AUTH TLS for explicit FTPS, the login when `login`, then `last`: its reply.
@@ -334,18 +332,25 @@ async fn login_and_ask(
     ask(c, wait, &format!("{last}\r\n")).await
 }
 
-/// The first reply after any 120s (RFC 959 §5.4: 120, then 220).
-async fn read_greeting(
+/// Most 120 replies read before a greeting is given up on.
+const MAX_120: usize = 4;
+
+/// The first reply after any 120s (RFC 959 §5.4: 120, then 220) — at most [`MAX_120`] of
+/// them: a server that only ever says "ready in nnn minutes" gives no greeting.
+pub(super) async fn read_greeting(
     c: &mut ControlConnection,
     wait: Duration,
 ) -> Result<crate::proto::Reply, Unserved> {
-    loop {
+    for _ in 0..MAX_120 {
         match c.read_reply(wait).await {
             Ok(r) if r.code.0 == 120 => continue,
             Ok(r) => return Ok(r),
             Err(e) => return Err(Unserved::NoGreeting(e.to_string())),
         }
     }
+    Err(Unserved::NoGreeting(
+        "no 220 after repeated 120 replies".into(),
+    ))
 }
 
 /// Sends `line` and reads its reply, past any 1xx.
@@ -366,12 +371,17 @@ async fn ask(
     }
 }
 
-fn unserved_by(
+pub(super) fn unserved_by(
     reply: &crate::proto::Reply,
     make: impl FnOnce(ReplyCode, String) -> Unserved,
 ) -> Unserved {
+    make(reply.code, reply_text(reply))
+}
+
+/// A reply's last line as a trace keeps it: text, at most [`MAX_TEXT`] characters.
+fn reply_text(reply: &crate::proto::Reply) -> String {
     let text = String::from_utf8_lossy(reply.last_text());
-    make(reply.code, text.chars().take(MAX_TEXT).collect())
+    text.chars().take(MAX_TEXT).collect()
 }
 
 /// Connects once and waits for a greeting (RFC 959 §5.4) — for implicit FTPS after the TLS
@@ -465,5 +475,34 @@ mod tests {
             }
         );
         assert_eq!(probed(true).await, Sentinel::ALWAYS);
+    }
+
+    #[tokio::test]
+    async fn a_server_that_only_ever_says_120_gives_no_greeting() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            for _ in 0..1000 {
+                if stream
+                    .write_all(b"120 ready in 5 minutes\r\n")
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        });
+        let target = Target::anonymous(vec![addr], "scripted");
+        let cfg = ExecConfig::new(target, addr, Duration::from_secs(2));
+        let mut c = tls::open(&cfg, Recorder::discarding())
+            .await
+            .expect("connect");
+        match read_greeting(&mut c, cfg.timeout).await {
+            Err(Unserved::NoGreeting(why)) => assert!(why.contains("repeated 120"), "{why}"),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -32,7 +32,7 @@ pub use control::{Probed, probe_liveness, probe_sentinel, probe_service};
 
 use crate::fuzz::exec::latency::{Latency, Waits};
 use crate::fuzz::exec::ledger::Ledger;
-use crate::fuzz::exec::trace::{Chan, End, LOGIN_OP, MAX_TEXT, Trace, Unserved};
+use crate::fuzz::exec::trace::{Chan, End, LOGIN_OP, Trace, Unserved};
 use crate::fuzz::input::dialogue::{Dialogue, Op};
 use crate::fuzz::input::line::{Line, Values};
 use crate::fuzz::input::ops::{DataPlan, Transfer};
@@ -310,27 +310,12 @@ impl Exec<'_> {
 
     /// Reads the greeting (RFC 959 §5.4: 120 replies, then 220).
     async fn greet(&mut self) -> Flow {
-        for _ in 0..4 {
-            match self.ctrl.read_reply(self.cfg.timeout).await {
-                Ok(r) if r.code.0 == 120 => continue,
-                Ok(r) if r.code.0 == 220 => return Ok(()),
-                Ok(r) => {
-                    let text = String::from_utf8_lossy(r.last_text());
-                    self.ledger.trace.end = End::Unreachable(Unserved::Greeting {
-                        code: r.code,
-                        text: text.chars().take(MAX_TEXT).collect(),
-                    });
-                    return Err(());
-                }
-                Err(e) => {
-                    self.ledger.trace.end = End::Unreachable(Unserved::NoGreeting(e.to_string()));
-                    return Err(());
-                }
-            }
-        }
-        self.ledger.trace.end = End::Unreachable(Unserved::NoGreeting(
-            "no 220 after repeated 120 replies".into(),
-        ));
+        let unserved = match control::read_greeting(&mut self.ctrl, self.cfg.timeout).await {
+            Ok(r) if r.code.0 == 220 => return Ok(()),
+            Ok(r) => control::unserved_by(&r, |code, text| Unserved::Greeting { code, text }),
+            Err(unserved) => unserved,
+        };
+        self.ledger.trace.end = End::Unreachable(unserved);
         Err(())
     }
 
