@@ -95,11 +95,15 @@ pub fn decide(original: &Trace, variant: &Trace, line: usize) -> Decision {
     let codes = |c: &crate::fuzz::exec::trace::Exchange| {
         c.replies.iter().map(|r| r.code).collect::<Vec<_>>()
     };
-    let before = |i: Option<usize>, t: &Trace| i.and_then(|i| t.commands.get(i)).map(codes);
-    let line_before = cmd.checked_sub(1);
-    if before(line_before, original).is_none()
-        || before(line_before, original) != before(line_before, variant)
-    {
+    let line_before = |t: &Trace| {
+        cmd.checked_sub(1)
+            .and_then(|i| t.commands.get(i))
+            .map(codes)
+    };
+    let Some(expected) = line_before(original) else {
+        return Decision::Untested;
+    };
+    if line_before(variant) != Some(expected) {
         return Decision::Untested;
     }
     let Some(odd_op) = original.commands.get(line).map(|c| c.op) else {
