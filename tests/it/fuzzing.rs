@@ -525,10 +525,12 @@ fn a_session_that_dies_after_answering_is_a_close_not_silence_on_the_next_line()
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
     let names = findings(&dir);
-    assert!(
-        names.iter().any(|n| n.starts_with("closed-without-421-")),
-        "{names:?}\n{stdout}"
-    );
+    // One defect, one file: however the dying session showed (after the `500 OOPS` pair,
+    // with pipelined lines unread, while a transfer owed its final reply).
+    let closes = names
+        .iter()
+        .filter(|n| n.starts_with("closed-without-421-"));
+    assert_eq!(closes.count(), 1, "{names:?}\n{stdout}");
     assert!(
         !names.iter().any(|n| n.starts_with("silence-")),
         "{names:?}\n{stdout}"

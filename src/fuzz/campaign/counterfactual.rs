@@ -6,11 +6,17 @@
 //! reads such a close before sending on when it can (`Trace::closed_before`); when the close
 //! came too late for that, the same dialogue with the odd line's operation made a plain NOOP
 //! tells: lost there too, the line had nothing to do with it, and the finding is the close.
+//!
+//! The same holds for "the server closed after answering this over-long line" (vsftpd does, on
+//! purpose): a dying session may have answered an over-long line last by chance.
 
 use crate::fuzz::exec::trace::{End, LOGIN_OP, Liveness, Trace};
 use crate::fuzz::input::dialogue::{Dialogue, Op};
 use crate::fuzz::input::ops::Cmd;
-use crate::fuzz::judge::oracle::{Oracle, Violation, judge, lost_line};
+use crate::fuzz::judge::oracle::{
+    LONG_CLOSE, Oracle, Violation, answered_long_line, judge, lost_line,
+};
+use crate::proto::ReplyCode;
 
 /// Where the line a silence verdict says the server died on came from: its command in the
 /// trace, its operation, and which of that operation's lines it was (a pipeline sends
@@ -20,10 +26,15 @@ pub struct OddLine {
     pub cmd: usize,
     pub op: usize,
     pub nth: usize,
+    /// The last operation that sent a line before the connection went: the variant stops
+    /// there (what came later never reached the server, and could end the variant for reasons
+    /// of its own).
+    pub reached: usize,
 }
 
-/// The odd line of a silence verdict at a close after the line before was answered, the
-/// server alive after it (see `oracle::lost_line`); `None` for every other verdict.
+/// The odd line of a silence verdict at a lost connection (see `oracle::lost_line`), or the
+/// over-long line a close came right after (see `oracle::answered_long_line`), the server
+/// alive after it; `None` for every other verdict.
 pub fn lost_on_odd_line(trace: &Trace, verdict: &Violation) -> Option<OddLine> {
     let End::NoReply {
         cmd: first_owed,
@@ -34,21 +45,44 @@ pub fn lost_on_odd_line(trace: &Trace, verdict: &Violation) -> Option<OddLine> {
     else {
         return None;
     };
-    if verdict.oracle != Oracle::Silence || how.is_silence() {
+    if how.is_silence() {
         return None;
     }
-    let cmd = lost_line(trace, first_owed, how)?;
+    let cmd = match verdict.oracle {
+        Oracle::Silence => lost_line(trace, first_owed, how)?,
+        Oracle::ClosedWithout421 if verdict.signature == LONG_CLOSE => {
+            answered_long_line(trace, first_owed)?
+        }
+        _ => return None,
+    };
     let op = trace.commands.get(cmd)?.op;
     let nth = trace.commands[..cmd].iter().filter(|c| c.op == op).count();
-    (op != LOGIN_OP).then_some(OddLine { cmd, op, nth })
+    let sent = trace.closed_before.unwrap_or(trace.commands.len());
+    let reached = (trace.commands[..sent.min(trace.commands.len())].iter())
+        .map(|c| c.op)
+        .filter(|&o| o != LOGIN_OP)
+        .max()
+        .unwrap_or(op)
+        .max(op);
+    (op != LOGIN_OP).then_some(OddLine {
+        cmd,
+        op,
+        nth,
+        reached,
+    })
 }
 
 /// The dialogue with that line made a plain NOOP: the operation's one line; the line of a
 /// pipeline, the lines before it still sent; or, for raw bytes holding several lines (their
 /// LFs), the raw line's own command followed by a NOOP for each later line up to the odd one
-/// — which may also be an unfinished line that the next operation ended.
+/// — which may also be an unfinished line that the next operation ended. The operations after
+/// the last one the original reached are left out, and a NOOP ends the variant: a session that
+/// goes on answers it 200, one that is dying closes there at the latest (the reference
+/// server's `pasv-oops-close` closes 50 ms after its last words, which a variant ending at
+/// once would not see).
 pub fn with_noop(dialogue: &Dialogue, line: OddLine) -> Option<Dialogue> {
     let mut plain = dialogue.clone();
+    plain.ops.truncate(line.reached.saturating_add(1));
     let op = plain.ops.get_mut(line.op)?;
     match op {
         Op::Pipeline(cmds) => *cmds.get_mut(line.nth)? = Cmd::Noop,
@@ -61,6 +95,7 @@ pub fn with_noop(dialogue: &Dialogue, line: OddLine) -> Option<Dialogue> {
         }
         _ => return None,
     }
+    plain.ops.push(Op::Cmd(Cmd::Noop));
     Some(plain)
 }
 
@@ -70,66 +105,69 @@ pub const TRIES: usize = 3;
 /// What a NOOP variant says about a silence verdict at an odd line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
-    /// The NOOP got its 200 where the odd line got nothing: the line made the difference.
+    /// The variant read every reply the original read and more, and its session went on:
+    /// the line made the difference.
     LineToBlame,
-    /// The connection was lost at the NOOP too: the finding is this close.
+    /// The variant read the same replies and lost its connection there too: the finding is
+    /// this close.
     CloseRegardless(Violation),
-    /// The variant did not reach the NOOP as the dialogue reached the line — the line before,
-    /// or any line of the operations before the odd line's, got other replies (what made the
-    /// server close did not recur), or it ended earlier.
+    /// The variant did not take the server down the same path — other replies (what made the
+    /// server close did not recur, or recurred elsewhere), or it ended some other way.
     Untested,
 }
 
-/// `line` is the odd line's command: the NOOP in its place must have its reply.
+/// The original lost its connection after it had sent the odd line (command `line`); the
+/// variant is the same dialogue with that line a NOOP (up to the operation the original
+/// reached).
 ///
-/// The variant tests the line only if it took the server down the same path up to it: every
-/// line of the operations before the odd line's (the same lines in both) got the same reply
-/// codes. vsftpd 3.0.3, its four passive ports held by the campaign's other jobs, answers a
-/// `PASV` with `500 OOPS: vsf_sysutil_bind` and a second `500 OOPS`, and dies; a variant run
-/// when a port was free got `227` there and went on — which blamed a NUL or a control byte
-/// several lines later for a close the `PASV` caused.
+/// The variant tests the line only if it took the server down the same path: it read first,
+/// in the same order, every reply the original read to the lines before the odd one (the same
+/// lines in both, so a server that had not died yet answers them alike). Replies are compared
+/// as read, not as matched to commands: matching in order is in doubt after an ABOR, a foreign
+/// data connection or a fuzzed login. vsftpd 3.0.3, its four passive ports held by the
+/// campaign's other jobs, answers a `PASV` with `500 OOPS: vsf_sysutil_bind` and a second
+/// `500 OOPS`, and dies; a variant run when a port was free got `227` there and went on —
+/// which blamed a NUL or a control byte several lines later for a close the `PASV` caused.
+/// Then: the variant went on, reading a 2xx after that path (its NOOPs' 200, RFC 959 §4.2.2)
+/// → the line is to blame; it was lost too with no 2xx after that path (a dying server's last words, such as vsftpd's second `500 OOPS`, may
+/// be matched to the NOOP) → the close is the finding.
 pub fn decide(original: &Trace, variant: &Trace, line: usize) -> Decision {
-    let End::NoReply { cmd, .. } = original.end else {
-        return Decision::Untested;
-    };
-    let codes = |c: &crate::fuzz::exec::trace::Exchange| {
-        c.replies.iter().map(|r| r.code).collect::<Vec<_>>()
-    };
-    let line_before = |t: &Trace| {
-        cmd.checked_sub(1)
-            .and_then(|i| t.commands.get(i))
-            .map(codes)
-    };
-    let Some(expected) = line_before(original) else {
-        return Decision::Untested;
-    };
-    if line_before(variant) != Some(expected) {
+    if !lost(original) {
         return Decision::Untested;
     }
-    let Some(odd_op) = original.commands.get(line).map(|c| c.op) else {
-        return Decision::Untested;
-    };
-    let earlier_ops = |t: &Trace| {
-        t.commands
-            .iter()
-            .filter(|c| c.op < odd_op)
-            .map(codes)
-            .collect::<Vec<_>>()
-    };
-    if earlier_ops(original) != earlier_ops(variant) {
+    let path = codes_read(original, |i| i < line);
+    let read = codes_read(variant, |_| true);
+    if !read.starts_with(&path) {
         return Decision::Untested;
     }
-    match variant.commands.get(line) {
-        // NOOP's own 200 (RFC 959 §4.2.2, NOOP: 200): the session went on. Any other reply
-        // may be a dying server's last words matched to it (vsftpd's second `500 OOPS`).
-        Some(noop) if noop.replies.iter().any(|r| r.code.class() == 2) => Decision::LineToBlame,
-        Some(noop) if !noop.replies.is_empty() => Decision::Untested,
-        Some(_) => match judge(variant) {
+    let went_on = !matches!(variant.end, End::Unreachable(_) | End::Harness(_));
+    let later = &read[path.len()..];
+    let positive = later.iter().any(|c| c.class() == 2);
+    match lost(variant) {
+        false if went_on && positive => Decision::LineToBlame,
+        true if later.iter().all(|c| c.class() != 2) => match judge(variant) {
             Some(v) if v.oracle == Oracle::ClosedWithout421 => Decision::CloseRegardless(v),
             _ => Decision::Untested,
         },
-        None => Decision::Untested,
+        _ => Decision::Untested,
     }
+}
+
+/// The connection was lost: closed or reset, not a reply that never came on an open one.
+fn lost(t: &Trace) -> bool {
+    matches!(t.end, End::NoReply { how, .. } if !how.is_silence())
+}
+
+/// The codes of the replies a trace read to the dialogue's lines (those `lines` keeps), in
+/// the order it read them (the executor's sentinels left out: the variant runs with full waits
+/// and sends none).
+fn codes_read(t: &Trace, lines: impl Fn(usize) -> bool) -> Vec<ReplyCode> {
+    let mut read: Vec<(usize, ReplyCode)> = (t.commands.iter().enumerate())
+        .filter(|&(i, _)| lines(i) && !t.sentinels.contains(&i))
+        .flat_map(|(_, c)| c.replies.iter().map(|r| (r.act, r.code)))
+        .collect();
+    read.sort_by_key(|&(act, _)| act);
+    read.into_iter().map(|(_, code)| code).collect()
 }
 
 #[cfg(test)]
@@ -186,7 +224,8 @@ mod tests {
             Some(OddLine {
                 cmd: 1,
                 op: 2,
-                nth: 0
+                nth: 0,
+                reached: 2
             })
         );
         assert_eq!(
@@ -212,7 +251,8 @@ mod tests {
             Some(OddLine {
                 cmd: 2,
                 op: 0,
-                nth: 2
+                nth: 2,
+                reached: 0
             })
         );
     }
@@ -249,7 +289,8 @@ mod tests {
             OddLine {
                 cmd: 2,
                 op: 2,
-                nth: 0
+                nth: 0,
+                reached: 2
             }
         );
         // A reset (more was unread when the server went) questions the NUL line too.
@@ -269,6 +310,7 @@ mod tests {
         let mut answered = trace.clone();
         answered.commands[2] = exchange(2, b"NOOP");
         answered.commands[2].replies = vec![seen(200)];
+        answered.end = End::Inconclusive("no final reply to a transfer".into());
         assert_eq!(decide(&trace, &answered, line.cmd), Decision::LineToBlame);
         let mut lost = trace.clone();
         lost.commands[2] = exchange(2, b"NOOP");
@@ -334,10 +376,18 @@ mod tests {
             decide(&original, &lost_after(&[227], true), 1),
             Decision::Untested
         );
-        // The NOOP's "reply" was the dying server's second `500 OOPS`: no sign it went on.
-        let mut oops = lost_after(&[500, 500], true);
-        oops.commands[1].replies[0].code = crate::proto::ReplyCode(500);
-        assert_eq!(decide(&original, &oops, 1), Decision::Untested);
+        // The NOOP's "reply" was the dying server's second `500 OOPS`, and then it closed: no
+        // sign it went on, the close is the finding.
+        let mut oops = lost_after(&[500], false);
+        oops.commands[1].replies = vec![oops.commands[0].replies[0].clone()];
+        match decide(&lost_after(&[500], false), &oops, 1) {
+            Decision::CloseRegardless(v) => assert_eq!(v.oracle, Oracle::ClosedWithout421),
+            other => panic!("{other:?}"),
+        }
+        // The variant got as far, and then no session at all: it tests nothing.
+        let mut gone = lost_after(&[500, 500], true);
+        gone.end = End::Harness("no local port".into());
+        assert_eq!(decide(&original, &gone, 1), Decision::Untested);
     }
 
     #[test]
@@ -361,17 +411,18 @@ mod tests {
             let mut garbage = exchange(1, b"EPRT x");
             garbage.replies = vec![seen(500)];
             let mut last = exchange(2, b"NOOP x\0");
-            if nul_answered {
-                last = exchange(2, b"NOOP");
-                last.replies = vec![seen(200)];
-            }
-            t.commands = vec![p, garbage, last];
             t.end = End::NoReply {
                 cmd: 2,
                 act: 0,
                 how: NoReply::ClosedAfterReply,
                 liveness: Liveness::Alive,
             };
+            if nul_answered {
+                last = exchange(2, b"NOOP");
+                last.replies = vec![seen(200)];
+                t.end = End::Completed;
+            }
+            t.commands = vec![p, garbage, last];
             t
         };
         let original = trace(500, false);
@@ -387,20 +438,144 @@ mod tests {
         );
     }
 
+    /// pyftpdlib 2.2.0: `NLST` (150, then waits), `RETR x`, `RETR y\0`, `ABOR` pipelined got
+    /// one `550` and a close. With the NUL line a NOOP the same replies come first and then
+    /// more, matched to other commands (the ABOR is queued behind the transfer): compared as
+    /// read, the variant went on where the original died.
+    #[test]
+    fn replies_are_compared_as_read_not_as_matched() {
+        let seen = |code, act| crate::fuzz::exec::trace::Seen {
+            code: crate::proto::ReplyCode(code),
+            text: Vec::new(),
+            act,
+            unparsed: None,
+        };
+        let mut original = Trace::new(Values {
+            client_ip: Ipv4Addr::LOCALHOST.into(),
+            data_port: 0,
+        });
+        let mut nlst = exchange(0, b"NLST");
+        nlst.transfer = true;
+        nlst.replies = vec![seen(150, 1), seen(550, 2)];
+        original.commands = vec![
+            nlst,
+            exchange(1, b"RETR x"),
+            exchange(1, b"RETR y\0"),
+            exchange(1, b"ABOR"),
+        ];
+        original.end = End::NoReply {
+            cmd: 3,
+            act: 3,
+            how: NoReply::Closed,
+            liveness: Liveness::Alive,
+        };
+        let mut variant = original.clone();
+        variant.commands[2] = exchange(1, b"NOOP");
+        variant.commands[1].replies = vec![seen(200, 4)];
+        variant.commands[3].replies = vec![seen(225, 3)];
+        variant.end = End::Completed;
+        assert_eq!(decide(&original, &variant, 2), Decision::LineToBlame);
+        // A sentinel's reply in the original (measured waits) is not part of the path.
+        let mut measured = original.clone();
+        measured.commands.push(exchange(1, b"SYST"));
+        measured.commands[4].replies = vec![seen(215, 0)];
+        measured.sentinels = vec![4];
+        assert_eq!(decide(&measured, &variant, 2), Decision::LineToBlame);
+        // The variant went on but read a reply the original did not read first: untested.
+        variant.commands[0].replies[1].code = crate::proto::ReplyCode(226);
+        assert_eq!(decide(&original, &variant, 2), Decision::Untested);
+    }
+
+    /// A close right after an over-long line was answered is vsftpd's own (it closes after
+    /// `500 Input line too long.`) only if the NOOP in its place goes on; a session dying for
+    /// another reason (the `pasv-oops-close` fault: the over-long line got the second `500
+    /// OOPS`) is a close like any other.
+    #[test]
+    fn a_close_after_an_answered_over_long_line_is_questioned_too() {
+        let seen = |code, act| crate::fuzz::exec::trace::Seen {
+            code: crate::proto::ReplyCode(code),
+            text: Vec::new(),
+            act,
+            unparsed: None,
+        };
+        let long = [b"PASV ".as_slice(), &[b'd'; 3000]].concat();
+        let mut original = Trace::new(Values {
+            client_ip: Ipv4Addr::LOCALHOST.into(),
+            data_port: 0,
+        });
+        let mut pasv = exchange(0, b"PASV x");
+        pasv.replies = vec![seen(500, 1)];
+        let mut over = exchange(1, &long);
+        over.replies = vec![seen(500, 2)];
+        original.commands = vec![pasv, over, exchange(1, b"NOOP")];
+        original.end = End::NoReply {
+            cmd: 2,
+            act: 3,
+            how: NoReply::ClosedAfterReply,
+            liveness: Liveness::Alive,
+        };
+        let close = Violation {
+            signature: LONG_CLOSE.into(),
+            ..verdict(Oracle::ClosedWithout421)
+        };
+        let line = lost_on_odd_line(&original, &close).expect("the over-long line");
+        assert_eq!((line.cmd, line.op, line.nth), (1, 1, 0));
+        let mut variant = original.clone();
+        variant.commands[1] = exchange(1, b"NOOP");
+        variant.commands[1].replies = vec![seen(200, 2)];
+        variant.commands[2].replies = vec![seen(200, 3)];
+        variant.end = End::Completed;
+        assert_eq!(decide(&original, &variant, 1), Decision::LineToBlame);
+        variant.commands[1].replies = vec![seen(500, 2)];
+        variant.commands[2].replies.clear();
+        variant.end = original.end.clone();
+        match decide(&original, &variant, 1) {
+            Decision::CloseRegardless(v) => assert_eq!(v.signature, "closed without a 421"),
+            other => panic!("{other:?}"),
+        }
+        // Any other close is not questioned.
+        assert_eq!(
+            lost_on_odd_line(&original, &verdict(Oracle::ClosedWithout421)),
+            None
+        );
+    }
+
     #[test]
     fn the_variant_replaces_only_the_odd_line() {
         let dialogue = Dialogue {
             login: true,
             ops: vec![Op::Cmd(Cmd::Pasv(None)), Op::UrgentAbort],
         };
-        let at = |op, nth| OddLine { cmd: 0, op, nth };
+        let at = |op, nth| OddLine {
+            cmd: 0,
+            op,
+            nth,
+            reached: 9,
+        };
         let plain = with_noop(&dialogue, at(1, 0)).expect("in range");
         assert_eq!(
             plain.ops,
-            vec![Op::Cmd(Cmd::Pasv(None)), Op::Cmd(Cmd::Noop)]
+            vec![
+                Op::Cmd(Cmd::Pasv(None)),
+                Op::Cmd(Cmd::Noop),
+                Op::Cmd(Cmd::Noop)
+            ]
         );
         assert!(with_noop(&dialogue, at(2, 0)).is_none());
         assert!(with_noop(&dialogue, at(1, 1)).is_none());
+        // What came after the last operation the original reached is left out.
+        let longer = Dialogue {
+            login: true,
+            ops: vec![Op::Cmd(Cmd::Pasv(None)), Op::UrgentAbort, Op::UrgentAbort],
+        };
+        let cut = OddLine {
+            reached: 0,
+            ..at(0, 0)
+        };
+        assert_eq!(
+            with_noop(&longer, cut).map(|d| d.ops),
+            Some(vec![Op::Cmd(Cmd::Noop), Op::Cmd(Cmd::Noop)])
+        );
         // Raw bytes of several lines (`PASV x\n4\n\r`, the third line ended by the next
         // operation): the raw line's command still goes first, NOOPs stand for the others.
         let raw = Dialogue {
@@ -420,6 +595,7 @@ mod tests {
             vec![
                 Op::Pipeline(vec![Cmd::Pasv(None), Cmd::Noop, Cmd::Noop]),
                 Op::Cmd(Cmd::Pasv(None)),
+                Op::Cmd(Cmd::Noop),
             ]
         );
         // In a pipeline only the line is replaced: the PASV before it is still sent.
@@ -433,7 +609,10 @@ mod tests {
         let plain = with_noop(&piped, at(0, 1)).expect("in range");
         assert_eq!(
             plain.ops,
-            vec![Op::Pipeline(vec![Cmd::Pasv(None), Cmd::Noop])]
+            vec![
+                Op::Pipeline(vec![Cmd::Pasv(None), Cmd::Noop]),
+                Op::Cmd(Cmd::Noop)
+            ]
         );
     }
 }

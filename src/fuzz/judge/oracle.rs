@@ -296,32 +296,36 @@ fn end(trace: &Trace) -> Option<Violation> {
                 // The last reply of the dialogue answered an over-long line and then the
                 // connection went: vsftpd closes on purpose after `500 Input line too long.`,
                 // and every line sent after that one (a pipeline, an urgent ABOR) went unread.
-                Liveness::Alive if !how.is_silence() && last_reply_answered_long(trace, *cmd) => (
-                    Oracle::ClosedWithout421,
-                    "closed after answering an over-long line".to_string(),
-                ),
-                // The close came after the line before was answered. If a line the server had
-                // unanswered is odd (a NUL, bytes above 0x7f), the server most likely read it
-                // and died on it (pyftpdlib's session ends on a path with a NUL): that line is
-                // named — also one sent after the command first owed a reply (a transfer owed
-                // its final reply while the server reads on; a line that a server ending
-                // commands only at CRLF takes with the one before). Else the server closed
-                // after answering, without a 421. A close read before a line went out is no
-                // answer to it at all (see `lost_line`).
-                Liveness::Alive if *how == NoReply::ClosedAfterReply => {
-                    match lost_line(trace, *cmd, *how) {
-                        Some(k) => {
-                            c = &trace.commands[k];
-                            let kind = lost_kind(&c.line).unwrap_or("an odd line");
-                            (Oracle::Silence, format!("connection lost on {kind}"))
-                        }
-                        None => (
-                            Oracle::ClosedWithout421,
-                            silence_signature(trace, *cmd, *act, *how),
-                        ),
-                    }
+                Liveness::Alive
+                    if !how.is_silence() && answered_long_line(trace, *cmd).is_some() =>
+                {
+                    (Oracle::ClosedWithout421, LONG_CLOSE.to_string())
                 }
-                Liveness::Alive => (Oracle::Silence, silence_signature(trace, *cmd, *act, *how)),
+                // The close came after the line before was answered. If a line the server had
+                // unanswered is odd (bytes above 0x7f, control bytes), the server most likely
+                // read it and died on it: that line is named — also one sent after the command
+                // first owed a reply (a transfer owed its final reply while the server reads
+                // on; a line that a server ending commands only at CRLF takes with the one
+                // before). A close read before a line went out is no answer to it at all (see
+                // `lost_line`).
+                Liveness::Alive
+                    if *how == NoReply::ClosedAfterReply
+                        && let Some(k) = lost_line(trace, *cmd, *how) =>
+                {
+                    c = &trace.commands[k];
+                    let kind = lost_kind(&c.line).unwrap_or("an odd line");
+                    (Oracle::Silence, format!("connection lost on {kind}"))
+                }
+                // Else the session ended without the 421 that announces a close — whether the
+                // close came after the last answer or while a transfer still owed its final
+                // reply, and whether it showed as a close or as a reset (a reset only means
+                // that pipelined lines were still unread). Which line a dying session answered
+                // last, and what, is chance: vsftpd's `500 OOPS` pair after a PASV it cannot
+                // bind ends on whatever line came next, or on none. One defect, one finding.
+                Liveness::Alive if !how.is_silence() => {
+                    (Oracle::ClosedWithout421, CLOSED.to_string())
+                }
+                Liveness::Alive => (Oracle::Silence, silence_signature(trace, *cmd, *act)),
             };
             let verb = String::from_utf8_lossy(&c.verb).into_owned();
             // The sentinel is ftpspec's own line: name the dialogue's line it followed.
@@ -331,11 +335,15 @@ fn end(trace: &Trace) -> Option<Violation> {
                 && let Some(b) = before
             {
                 format!(
-                    "the connection closed, without a 421, after the reply to {:?}",
-                    String::from_utf8_lossy(&b.verb)
+                    "the connection closed, without a 421, after the reply to {:?}{}",
+                    String::from_utf8_lossy(&b.verb),
+                    last_words(trace, *act)
                 )
             } else if oracle == Oracle::ClosedWithout421 {
-                format!("the connection closed, without a 421, before a reply to {verb:?}")
+                format!(
+                    "the connection closed, without a 421, before a reply to {verb:?}{}",
+                    last_words(trace, *act)
+                )
             } else if signature == AFTER_ABOR {
                 format!(
                     "a reply missing after the ABOR of a transfer that had its 1xx (the one for {verb:?} in order)"
@@ -393,29 +401,45 @@ fn framing_in_doubt(commands: &[Exchange]) -> bool {
     })
 }
 
-/// The last command before `cmd` that got a reply is over-long, and none after it got one.
-fn last_reply_answered_long(trace: &Trace, cmd: usize) -> bool {
-    trace.commands[..cmd.min(trace.commands.len())]
+/// The signature of a close right after an over-long line was answered. Believed only when
+/// the same dialogue with that line made a NOOP goes on (`campaign::counterfactual`): a session
+/// dying for another reason may have answered an over-long line last by chance.
+pub const LONG_CLOSE: &str = "closed after answering an over-long line";
+
+/// The last command before `cmd` that got a reply, if it is over-long and none after it got
+/// one.
+pub fn answered_long_line(trace: &Trace, cmd: usize) -> Option<usize> {
+    let before = &trace.commands[..cmd.min(trace.commands.len())];
+    before
         .iter()
-        .rev()
-        .find(|c| !c.replies.is_empty())
-        .is_some_and(|c| c.line.len() > LONG_LINE)
+        .rposition(|c| !c.replies.is_empty())
+        .filter(|&i| before[i].line.len() > LONG_LINE)
 }
 
-/// The line a lost connection (`how`) was most likely lost on, among the lines the server had,
-/// unanswered — from command `cmd`, the first owed a reply, up to the last sent before the
-/// close was read: the first with a NUL, after any close or reset, whatever came before (a
-/// later NUL, not an earlier odd line, is what pyftpdlib dies on); else, for a close after
-/// answering, the first odd one (see [`lost_kind`]) — but not after an over-long line was
-/// answered (vsftpd closes after answering one, on purpose, whatever comes next). Only a
-/// guess: the campaign believes it only when the same dialogue with that line made a NOOP
-/// goes on (`campaign::counterfactual`).
+/// The line a lost connection (`how`) was most likely lost on, among the lines the server had
+/// unanswered, up to the last sent before the close was read: the first with a NUL, after any
+/// close or reset, whatever came before (a later NUL, not an earlier odd line, is what
+/// pyftpdlib dies on) — from command `cmd`, the first owed a reply, on, or an earlier one whose
+/// reply is missing or in doubt (a transfer that had only its 1xx, an ABOR answered out of
+/// order, …: pyftpdlib's `150` for an NLST, then `RETR x`, `RETR y\0`, `ABOR` pipelined got
+/// one `550` and a close, and the `ABOR` was owed first); else, for a close after answering,
+/// the first odd one (see [`lost_kind`]) from `cmd` on — but not after an over-long line was
+/// answered (vsftpd closes after answering one, on purpose, whatever comes next). Only a guess:
+/// the campaign believes it only when the same dialogue with that line made a NOOP goes on
+/// (`campaign::counterfactual`).
 pub fn lost_line(trace: &Trace, cmd: usize, how: NoReply) -> Option<usize> {
     let sent = trace.closed_before.unwrap_or(trace.commands.len());
-    let had = || (cmd..sent.min(trace.commands.len())).filter(|&k| !trace.sentinels.contains(&k));
+    let sent = sent.min(trace.commands.len());
     let kind = |k: usize| lost_kind(&trace.commands[k].line);
-    if let Some(k) = had().find(|&k| kind(k) == Some(NUL_LINE)) {
-        return Some(k);
+    let own = |k: usize| !trace.sentinels.contains(&k);
+    let unsettled = |k: usize| {
+        let c = &trace.commands[k];
+        c.ambiguous || c.replies.last().is_none_or(|r| r.code.class() == 1)
+    };
+    let nul =
+        (0..sent).find(|&k| own(k) && (k >= cmd || unsettled(k)) && kind(k) == Some(NUL_LINE));
+    if nul.is_some() {
+        return nul;
     }
     let after_long = cmd
         .checked_sub(1)
@@ -423,7 +447,7 @@ pub fn lost_line(trace: &Trace, cmd: usize, how: NoReply) -> Option<usize> {
     if after_long || how != NoReply::ClosedAfterReply {
         return None;
     }
-    had().find(|&k| kind(k).is_some())
+    (cmd..sent).find(|&k| own(k) && kind(k).is_some())
 }
 
 /// The kind of line a server that keeps lines as C strings dies on.
@@ -480,61 +504,76 @@ const AFTER_ABOR: &str = "timeout: after ABOR of a transfer that had its 1xx";
 /// that one is, can.
 const BEHIND_SETUP: &str = "timeout: a reply lost behind an unanswered data setup";
 
-/// `timeout: ABOR`, `timeout: a line with bytes above 0x7f` or `connection lost after 5xx`.
-/// Any command unanswered while a passive listener waits for its connection is one finding.
-/// A command left unanswered is one finding per verb — or one for every over-long line, every
-/// line with non-ASCII bytes, every line with control bytes, whatever its verb, since what such
-/// a server chokes on is the line (RFC 959 §4.1: commands are Telnet NVT-ASCII), or one for any
-/// reply missing after the ABOR of a transfer that had its 1xx (RFC 959 §4.1.3). A lost connection is one finding per class of the reply
-/// before it, so that "closes after every error" is one finding, whatever command follows.
-fn silence_signature(trace: &Trace, index: usize, act: usize, how: NoReply) -> String {
+/// `timeout: ABOR` or `timeout: a line with bytes above 0x7f`: the signature of a command left
+/// unanswered on a connection that stayed open. Any command unanswered while a passive listener
+/// waits for its connection is one finding. A command left unanswered is one finding per verb —
+/// or one for every over-long line, every line with non-ASCII bytes, every line with control
+/// bytes, whatever its verb, since what such a server chokes on is the line (RFC 959 §4.1:
+/// commands are Telnet NVT-ASCII), or one for any reply missing after the ABOR of a transfer
+/// that had its 1xx (RFC 959 §4.1.3).
+fn silence_signature(trace: &Trace, index: usize, act: usize) -> String {
     let cmd = &trace.commands[index];
-    if how.is_silence() {
-        // After an ABOR of a transfer that had its 1xx, replies matched in order cannot tell
-        // whose reply is missing (the transfer's 226/426, ABOR's 225/226, a later command's):
-        // one finding, whichever command it was matched to.
-        let aborted = trace.commands.iter().enumerate().any(|(i, c)| {
-            c.transfer
-                && c.replies.iter().any(|r| r.code.class() == 1)
-                && trace.commands[i + 1..]
-                    .iter()
-                    .any(|later| later.verb == b"ABOR")
-        });
-        return match () {
-            _ if cmd.behind_setup => BEHIND_SETUP.into(),
-            _ if aborted => AFTER_ABOR.into(),
-            // A server that holds every command while a passive listener waits for its data
-            // connection: one defect, whatever command it held.
-            _ if listener_waiting(trace, act) => PASSIVE_WAITING.into(),
-            // What such a server chokes on is the line's length or its bytes, not its verb:
-            // one finding for each kind of line, whatever the command.
-            _ => match odd_line(&cmd.line) {
-                Some(kind) => format!("timeout: {kind}"),
-                None => format!("timeout: {}", verb_class(&cmd.verb)),
-            },
-        };
+    // After an ABOR of a transfer that had its 1xx, replies matched in order cannot tell whose
+    // reply is missing (the transfer's 226/426, ABOR's 225/226, a later command's): one
+    // finding, whichever command it was matched to.
+    let aborted = trace.commands.iter().enumerate().any(|(i, c)| {
+        c.transfer
+            && c.replies.iter().any(|r| r.code.class() == 1)
+            && trace.commands[i + 1..]
+                .iter()
+                .any(|later| later.verb == b"ABOR")
+    });
+    match () {
+        _ if cmd.behind_setup => BEHIND_SETUP.into(),
+        _ if aborted => AFTER_ABOR.into(),
+        // A server that holds every command while a passive listener waits for its data
+        // connection: one defect, whatever command it held.
+        _ if listener_waiting(trace, act) => PASSIVE_WAITING.into(),
+        // What such a server chokes on is the line's length or its bytes, not its verb: one
+        // finding for each kind of line, whatever the command.
+        _ => match odd_line(&cmd.line) {
+            Some(kind) => format!("timeout: {kind}"),
+            None => format!("timeout: {}", verb_class(&cmd.verb)),
+        },
     }
-    let before = trace.acts[..act.min(trace.acts.len())]
+}
+
+/// The signature of every session that ended without a 421, not on a line of its own, and not
+/// right after answering an over-long line.
+pub const CLOSED: &str = "closed without a 421";
+
+/// `; the last reply: "500 OOPS: priv_sock_get_int" to "PBSZ"` — what the server said last
+/// before step `act`, which is often why it closed; empty when nothing but the greeting came.
+fn last_words(trace: &Trace, act: usize) -> String {
+    let last = trace.acts[..act.min(trace.acts.len())]
         .iter()
         .rev()
         .find_map(|a| match a {
-            Act::Reply { code, .. } => Some(*code),
+            Act::Reply { cmd, code, .. } => Some((*cmd, *code)),
             _ => None,
+        });
+    let Some((cmd, code)) = last else {
+        return String::new();
+    };
+    let Some(c) = trace.commands.get(cmd) else {
+        return String::new();
+    };
+    let text = c
+        .replies
+        .iter()
+        .rev()
+        .find(|r| r.code == code)
+        .map(|r| {
+            String::from_utf8_lossy(&r.text)
+                .chars()
+                .take(80)
+                .collect::<String>()
         })
-        .unwrap_or(ReplyCode::READY);
-    // A close and a reset are the same failure seen at different moments. A close after an
-    // over-long line (vsftpd closes after answering one, on purpose) is one finding of its
-    // own. Other closes go by the reply before: which line a dying session answered last is
-    // chance (vsftpd's `500 OOPS` pair after a PASV it cannot bind ends on whatever line came
-    // next), and naming its kind of bytes split one defect into several findings.
-    let long_before = index
-        .checked_sub(1)
-        .is_some_and(|i| trace.commands[i].line.len() > LONG_LINE);
-    match (how, long_before) {
-        (NoReply::ClosedAfterReply, true) => "closed after answering an over-long line".into(),
-        (NoReply::ClosedAfterReply, false) => format!("closed after {}xx", before.class()),
-        _ => format!("connection lost after {}xx", before.class()),
-    }
+        .unwrap_or_default();
+    format!(
+        "; the last reply: \"{code} {text}\" to {:?}",
+        String::from_utf8_lossy(&c.verb)
+    )
 }
 
 /// Commands of RFC 959, 2228, 2389, 2428, 2640, 3659 and 1639: the verbs a signature names.
@@ -637,7 +676,7 @@ mod tests {
     /// The signature of a timeout on the last of `commands`.
     fn timeout_signature(commands: Vec<Exchange>) -> String {
         let trace = trace_of(commands);
-        silence_signature(&trace, trace.commands.len() - 1, 0, NoReply::Timeout)
+        silence_signature(&trace, trace.commands.len() - 1, 0)
     }
 
     /// The verdict of the last command left without a reply (`how`).
@@ -662,7 +701,7 @@ mod tests {
                     ok: true,
                 });
             }
-            silence_signature(&trace, 1, trace.acts.len(), NoReply::Timeout)
+            silence_signature(&trace, 1, trace.acts.len())
         };
         assert_eq!(signature(b"NOOP", false), PASSIVE_WAITING);
         assert_eq!(signature(b"STAT", false), PASSIVE_WAITING);
@@ -794,7 +833,7 @@ mod tests {
         };
         let v = judge(&trace).expect("a violation");
         assert_eq!(v.oracle, Oracle::ClosedWithout421);
-        assert_eq!(v.signature, "closed after 2xx");
+        assert_eq!(v.signature, CLOSED);
         let long = [b"NOOP ".as_slice(), &[b'x'; 3000]].concat();
         let v = no_reply(
             vec![command(&long, &[500]), stat()],
@@ -810,7 +849,7 @@ mod tests {
         )
         .expect("a violation");
         assert_eq!(v.oracle, Oracle::ClosedWithout421);
-        assert!(v.signature.starts_with("closed after "), "{}", v.signature);
+        assert_eq!(v.signature, CLOSED);
         // Lines pipelined after an over-long one that was answered, then a close: that line's
         // close (vsftpd), not silence on whichever line came last.
         let v = no_reply(
@@ -834,9 +873,108 @@ mod tests {
             .signature
         };
         let plain = after(b"RETR /");
-        assert!(plain.starts_with("closed after "), "{plain}");
+        assert_eq!(plain, CLOSED);
         assert_eq!(after(b"PORTC\xde\x1b"), plain);
         assert_eq!(after(b"EPRT \x11x\x11"), plain);
+    }
+
+    /// vsftpd 3.0.3 dying on a PASV it cannot bind showed as four findings in one campaign:
+    /// closed after its `500 OOPS` pair, closed after a 2xx (it died without a word), and
+    /// "connection lost" after either (a reset, or a transfer still owed its final reply). A
+    /// session that ends without a 421 is one defect whatever it answered last and however the
+    /// connection went; the detail says what it answered last.
+    #[test]
+    fn a_session_lost_without_421_is_one_defect_however_it_went() {
+        let mut verdicts = Vec::new();
+        for (last, how) in [
+            (500, NoReply::ClosedAfterReply),
+            (211, NoReply::ClosedAfterReply),
+            (500, NoReply::Reset),
+            (200, NoReply::Closed),
+        ] {
+            let mut retr = command(b"RETR hello.txt", &[150]);
+            retr.transfer = true;
+            let mut before = command(b"PBSZ 0", &[]);
+            before.replies.push(crate::fuzz::exec::trace::Seen {
+                code: ReplyCode(last),
+                text: b"OOPS: priv_sock_get_int".to_vec(),
+                act: 1,
+                unparsed: None,
+            });
+            let mut commands = vec![command(b"PASV", &[500]), before, command(b"STAT", &[])];
+            if how != NoReply::ClosedAfterReply {
+                commands.insert(0, retr);
+            }
+            let cmd = commands.len() - 1;
+            let mut trace = trace_of(commands);
+            trace.acts = vec![
+                Act::Reply {
+                    cmd: cmd - 2,
+                    code: ReplyCode(500),
+                    binder: None,
+                },
+                Act::Reply {
+                    cmd: cmd - 1,
+                    code: ReplyCode(last),
+                    binder: None,
+                },
+            ];
+            trace.end = End::NoReply {
+                cmd,
+                act: 2,
+                how,
+                liveness: Liveness::Alive,
+            };
+            let v = judge(&trace).expect("a violation");
+            assert!(
+                v.detail.contains(&format!(
+                    "the last reply: \"{last} OOPS: priv_sock_get_int\" to \"PBSZ\""
+                )),
+                "{}",
+                v.detail
+            );
+            verdicts.push((v.oracle, v.signature));
+        }
+        for v in &verdicts {
+            assert_eq!(*v, (Oracle::ClosedWithout421, CLOSED.to_string()));
+        }
+        // Not when the server is gone or hangs: a crash, a hang.
+        let mut trace = trace_of(vec![command(b"PASV", &[500]), command(b"STAT", &[])]);
+        trace.end = End::NoReply {
+            cmd: 1,
+            act: 0,
+            how: NoReply::Reset,
+            liveness: Liveness::Refused,
+        };
+        assert_eq!(judge(&trace).map(|v| v.oracle), Some(Oracle::Crash));
+    }
+
+    /// pyftpdlib 2.2.0: `NLST` got its `150` (no data connection to wait for), then `RETR x`,
+    /// `RETR y\0` and `ABOR` pipelined got one `550` and a close. The ABOR was owed first (it
+    /// is queued behind the transfer), but the line the session died on came before it,
+    /// unanswered: that line is named, not "a close after 5xx".
+    #[test]
+    fn a_nul_line_before_the_command_first_owed_is_questioned_when_its_reply_is_missing() {
+        let mut nlst = command(b"NLST", &[150, 550]);
+        nlst.transfer = true;
+        let mut retr = command(b"RETR no-such-file.txt", &[]);
+        retr.ambiguous = true;
+        let mut nul = command(b"RETR hello.txt\0", &[]);
+        nul.ambiguous = true;
+        let abor = command(b"ABOR", &[]);
+        let v = lost_at(vec![nlst, retr, nul, abor], 3, NoReply::Closed).expect("a violation");
+        assert_eq!(v.oracle, Oracle::Silence);
+        assert_eq!(v.signature, "connection lost on a line with a NUL");
+        // The same line, answered for sure: the server lived past it; the close is the finding.
+        let nlst = command(b"NLST", &[150, 226]);
+        let nul = command(b"RETR hello.txt\0", &[550]);
+        let v = lost_at(
+            vec![nlst, nul, command(b"ABOR", &[])],
+            2,
+            NoReply::ClosedAfterReply,
+        )
+        .expect("a violation");
+        assert_eq!(v.oracle, Oracle::ClosedWithout421);
     }
 
     #[test]
