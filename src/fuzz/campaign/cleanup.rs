@@ -124,6 +124,9 @@ pub async fn cleanup(cfg: &ExecConfig, known: &BTreeSet<Vec<u8>>) -> Cleanup {
             let failed = delete(&mut ctrl, new, &mut deleted, wait).await;
             todo.extend(failed);
         }
+        if !listed_once {
+            drop_gone_by_size(&mut ctrl, &mut todo, wait).await;
+        }
         let _ = command(&mut ctrl, b"QUIT\r\n", wait.min(Duration::from_secs(1))).await;
         ctrl.shutdown().await;
     }
@@ -145,6 +148,38 @@ fn drop_gone(todo: &mut Vec<(Vec<u8>, String)>, listing: &[Vec<u8>]) {
     todo.retain(|(name, why)| {
         name.contains(&b'/') || !why.starts_with('5') || listing.contains(name)
     });
+}
+
+/// Without a listing, names whose DELE was refused with a 5xx are checked one by one: `SIZE`
+/// answers 550 for a file that is not there (RFC 3659 §4.2). vsftpd 3.0.3 refused to list
+/// after a 10-minute campaign (its EPSV failed while the campaign's last sessions still held
+/// its passive range) and two names it had answered `550 Delete operation failed.` were
+/// reported left, though both were gone. A 213, or any other answer, leaves the name listed.
+async fn drop_gone_by_size(
+    ctrl: &mut ControlConnection,
+    todo: &mut Vec<(Vec<u8>, String)>,
+    wait: Duration,
+) {
+    let checkable = |(name, why): &(Vec<u8>, String)| !name.contains(&b'/') && why.starts_with('5');
+    if !todo.iter().any(checkable) {
+        return;
+    }
+    // RFC 3659 §4: a server may refuse SIZE in ASCII type, whose sizes depend on the
+    // representation; in image type it has no reason to.
+    let _ = command(ctrl, b"TYPE I\r\n", wait).await;
+    let mut kept = Vec::with_capacity(todo.len());
+    for entry in todo.drain(..) {
+        if checkable(&entry) {
+            let line = [&b"SIZE "[..], &entry.0, b"\r\n"].concat();
+            if let Ok(r) = command(ctrl, &line, wait).await
+                && r.code.0 == 550
+            {
+                continue;
+            }
+        }
+        kept.push(entry);
+    }
+    *todo = kept;
 }
 
 /// One DELE for each name (RFC 959 §4.1.3: 250 when done); returns the names not deleted,
@@ -364,6 +399,63 @@ mod tests {
                 b"ftpspec-fuzz-d"
             ]
         );
+    }
+
+    /// A peer that cannot list (`EPSV` gets vsftpd's `500 OOPS`) and refuses every DELE with
+    /// `550 Delete operation failed.`; `SIZE` says which names exist.
+    async fn unlisting_peer(exists: &'static str) -> std::net::SocketAddr {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            for _ in 0..MAX_SESSIONS {
+                let Ok((stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let (read, mut write) = stream.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 hi\r\n").await;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let reply: &[u8] = match line.as_str() {
+                        l if l.starts_with("USER") => b"331 password\r\n",
+                        l if l.starts_with("PASS") => b"230 in\r\n",
+                        l if l.starts_with("DELE") => b"550 Delete operation failed.\r\n",
+                        "EPSV" => b"500 OOPS: vsf_sysutil_bind\r\n",
+                        "TYPE I" => b"200 Switching to Binary mode.\r\n",
+                        l if l == format!("SIZE {exists}") => b"213 5\r\n",
+                        l if l.starts_with("SIZE") => b"550 Could not get file size.\r\n",
+                        "QUIT" => b"221 bye\r\n",
+                        _ => b"502 not here\r\n",
+                    };
+                    if write.write_all(reply).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn without_a_listing_size_tells_which_refused_names_are_gone() {
+        use crate::runner::Target;
+        let addr = unlisting_peer("ftpspec-fuzz-b").await;
+        let target = Target::anonymous(vec![addr], "scripted");
+        let cfg = ExecConfig::new(target, addr, Duration::from_secs(2));
+        let known: BTreeSet<Vec<u8>> = [
+            &b"ftpspec-fuzz-a"[..],
+            b"ftpspec-fuzz-b",
+            b"../ftpspec-traversal-c",
+        ]
+        .into_iter()
+        .map(<[u8]>::to_vec)
+        .collect();
+        let report = cleanup(&cfg, &known).await;
+        assert!(report.deleted.is_empty());
+        let left: Vec<&str> = report.left.iter().map(|(n, _)| n.as_str()).collect();
+        // `a` is not there (550 to SIZE); `b` is (213); a traversal probe's name is not
+        // in the login directory, so SIZE cannot tell for it.
+        assert_eq!(left, ["../ftpspec-traversal-c", "ftpspec-fuzz-b"]);
     }
 
     #[tokio::test]

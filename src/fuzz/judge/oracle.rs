@@ -413,7 +413,26 @@ pub fn answered_long_line(trace: &Trace, cmd: usize) -> Option<usize> {
     before
         .iter()
         .rposition(|c| !c.replies.is_empty())
-        .filter(|&i| before[i].line.len() > LONG_LINE)
+        .filter(|&i| before[i].line.len() > LONG_LINE && answered_up_to(trace, i, 1))
+}
+
+/// The dialogue read no more final replies than there were lines up to line `k` — the lines
+/// before it, plus `own` for an answer to `k` itself: nothing answered a line after it. A
+/// session that lived past `k` and died later was not lost on `k`, however the replies were
+/// matched (after a fuzzed `USER` every reply is in doubt: vsftpd answered a PORT with a NUL
+/// `500`, then an EPSV it could not bind its `500 OOPS` pair, and closed — and the NUL line,
+/// "in doubt", was blamed). A server that answers a line twice only makes this say no.
+fn answered_up_to(trace: &Trace, k: usize, own: usize) -> bool {
+    let own_line = |i: &usize| !trace.sentinels.contains(i);
+    let finals: usize = (0..trace.commands.len())
+        .filter(own_line)
+        .map(|i| {
+            (trace.commands[i].replies.iter())
+                .filter(|r| r.code.class() != 1)
+                .count()
+        })
+        .sum();
+    finals <= (0..k).filter(own_line).count() + own
 }
 
 /// The line a lost connection (`how`) was most likely lost on, among the lines the server had
@@ -424,8 +443,9 @@ pub fn answered_long_line(trace: &Trace, cmd: usize) -> Option<usize> {
 /// order, …: pyftpdlib's `150` for an NLST, then `RETR x`, `RETR y\0`, `ABOR` pipelined got
 /// one `550` and a close, and the `ABOR` was owed first); else, for a close after answering,
 /// the first odd one (see [`lost_kind`]) from `cmd` on — but not after an over-long line was
-/// answered (vsftpd closes after answering one, on purpose, whatever comes next). Only a guess:
-/// the campaign believes it only when the same dialogue with that line made a NOOP goes on
+/// answered (vsftpd closes after answering one, on purpose, whatever comes next). Never a line
+/// after which something was answered (see [`answered_up_to`]). Only a guess: the campaign
+/// believes it only when the same dialogue with that line made a NOOP goes on
 /// (`campaign::counterfactual`).
 pub fn lost_line(trace: &Trace, cmd: usize, how: NoReply) -> Option<usize> {
     let sent = trace.closed_before.unwrap_or(trace.commands.len());
@@ -436,8 +456,9 @@ pub fn lost_line(trace: &Trace, cmd: usize, how: NoReply) -> Option<usize> {
         let c = &trace.commands[k];
         c.ambiguous || c.replies.last().is_none_or(|r| r.code.class() == 1)
     };
-    let nul =
-        (0..sent).find(|&k| own(k) && (k >= cmd || unsettled(k)) && kind(k) == Some(NUL_LINE));
+    let lost_on = |k: usize| answered_up_to(trace, k, 0);
+    let nul = (0..sent)
+        .find(|&k| own(k) && (k >= cmd || unsettled(k)) && kind(k) == Some(NUL_LINE) && lost_on(k));
     if nul.is_some() {
         return nul;
     }
@@ -447,7 +468,7 @@ pub fn lost_line(trace: &Trace, cmd: usize, how: NoReply) -> Option<usize> {
     if after_long || how != NoReply::ClosedAfterReply {
         return None;
     }
-    (cmd..sent).find(|&k| own(k) && kind(k).is_some())
+    (cmd..sent).find(|&k| own(k) && kind(k).is_some() && lost_on(k))
 }
 
 /// The kind of line a server that keeps lines as C strings dies on.
@@ -965,6 +986,21 @@ mod tests {
         let v = lost_at(vec![nlst, retr, nul, abor], 3, NoReply::Closed).expect("a violation");
         assert_eq!(v.oracle, Oracle::Silence);
         assert_eq!(v.signature, "connection lost on a line with a NUL");
+        // vsftpd after a fuzzed `USER` (every reply after it in doubt): the NUL line got a 500,
+        // then an EPSV it could not bind its `500 OOPS` pair, and the session closed. More was
+        // answered than there were lines up to the NUL one: it lived past it.
+        let mut lines = vec![command(b"USER ftp", &[530])];
+        lines.push(command(b"PORT 127,0,0\xa1\0", &[500]));
+        lines.push(command(b"EPSV", &[500, 500]));
+        lines.push(command(b"eprt |1|x|", &[]));
+        for c in &mut lines {
+            c.ambiguous = true;
+        }
+        let v = lost_at(lines, 3, NoReply::ClosedAfterReply).expect("a violation");
+        assert_eq!(
+            (v.oracle, v.signature.as_str()),
+            (Oracle::ClosedWithout421, CLOSED)
+        );
         // The same line, answered for sure: the server lived past it; the close is the finding.
         let nlst = command(b"NLST", &[150, 226]);
         let nul = command(b"RETR hello.txt\0", &[550]);
