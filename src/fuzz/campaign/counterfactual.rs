@@ -563,6 +563,13 @@ mod tests {
         );
         assert!(with_noop(&dialogue, at(2, 0)).is_none());
         assert!(with_noop(&dialogue, at(1, 1)).is_none());
+        // The second line of a command whose bytes hold an LF (`PASS x\ny`): no variant can
+        // replace it alone, and the campaign reports nothing.
+        let pass = Dialogue {
+            login: true,
+            ops: vec![Op::Cmd(Cmd::Pass(Some(Small(b"x\ny".to_vec()))))],
+        };
+        assert!(with_noop(&pass, at(0, 1)).is_none());
         // What came after the last operation the original reached is left out.
         let longer = Dialogue {
             login: true,

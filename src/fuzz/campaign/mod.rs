@@ -490,9 +490,14 @@ impl Campaign {
         // (see `counterfactual`): a variant whose line before got other replies (the close's
         // cause did not recur: a passive range that was free this time) proves nothing, and
         // is tried again; a verdict no variant could test is not reported.
-        if let Some(line) = counterfactual::lost_on_odd_line(&trace, &verdict)
-            && let Some(plain) = counterfactual::with_noop(dialogue, line)
-        {
+        if let Some(line) = counterfactual::lost_on_odd_line(&trace, &verdict) {
+            // A line no variant can stand in for (a command whose bytes hold an LF: vsftpd's
+            // dying session left the second line of `PASS …\n…` unanswered) cannot be tested:
+            // the guess is not reported.
+            let Some(plain) = counterfactual::with_noop(dialogue, line) else {
+                self.stats.unconfirmed += 1;
+                return None;
+            };
             let mut blamed = false;
             for _ in 0..counterfactual::TRIES {
                 // With the full wait: a server that lingers before it closes must not pass for
