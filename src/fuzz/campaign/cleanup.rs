@@ -112,6 +112,8 @@ pub async fn cleanup(cfg: &ExecConfig, known: &BTreeSet<Vec<u8>>) -> Cleanup {
             }
         };
         todo = delete(&mut ctrl, todo, &mut deleted, wait).await;
+        // Before the listing: its data connection is what a server fails (or dies) on.
+        drop_gone_by_size(&mut ctrl, &mut todo, wait).await;
         if !listed_once && let Some(names) = listed(&mut ctrl, wait).await {
             listed_once = true;
             drop_gone(&mut todo, &names);
@@ -123,9 +125,6 @@ pub async fn cleanup(cfg: &ExecConfig, known: &BTreeSet<Vec<u8>>) -> Cleanup {
                 .collect();
             let failed = delete(&mut ctrl, new, &mut deleted, wait).await;
             todo.extend(failed);
-        }
-        if !listed_once {
-            drop_gone_by_size(&mut ctrl, &mut todo, wait).await;
         }
         let _ = command(&mut ctrl, b"QUIT\r\n", wait.min(Duration::from_secs(1))).await;
         ctrl.shutdown().await;
@@ -150,11 +149,12 @@ fn drop_gone(todo: &mut Vec<(Vec<u8>, String)>, listing: &[Vec<u8>]) {
     });
 }
 
-/// Without a listing, names whose DELE was refused with a 5xx are checked one by one: `SIZE`
-/// answers 550 for a file that is not there (RFC 3659 §4.2). vsftpd 3.0.3 refused to list
-/// after a 10-minute campaign (its EPSV failed while the campaign's last sessions still held
-/// its passive range) and two names it had answered `550 Delete operation failed.` were
-/// reported left, though both were gone. A 213, or any other answer, leaves the name listed.
+/// Names whose DELE was refused with a 5xx are checked one by one, on the control connection
+/// alone: `SIZE` answers 550 for a file that is not there (RFC 3659 §4.2). After a 10-minute
+/// campaign vsftpd 3.0.3 could not list (its EPSV got `500 OOPS` while the campaign's last
+/// sessions, still waiting in accept(), held its passive range, and the session died), and
+/// five names it had answered `550 Delete operation failed.` were reported left, though all
+/// were gone. A 213, or any other answer, leaves the name listed.
 async fn drop_gone_by_size(
     ctrl: &mut ControlConnection,
     todo: &mut Vec<(Vec<u8>, String)>,
@@ -401,8 +401,8 @@ mod tests {
         );
     }
 
-    /// A peer that cannot list (`EPSV` gets vsftpd's `500 OOPS`) and refuses every DELE with
-    /// `550 Delete operation failed.`; `SIZE` says which names exist.
+    /// A peer that cannot list (`EPSV` gets vsftpd's `500 OOPS`, and the session dies) and
+    /// refuses every DELE with `550 Delete operation failed.`; `SIZE` says which names exist.
     async fn unlisting_peer(exists: &'static str) -> std::net::SocketAddr {
         use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -420,7 +420,10 @@ mod tests {
                         l if l.starts_with("USER") => b"331 password\r\n",
                         l if l.starts_with("PASS") => b"230 in\r\n",
                         l if l.starts_with("DELE") => b"550 Delete operation failed.\r\n",
-                        "EPSV" => b"500 OOPS: vsf_sysutil_bind\r\n",
+                        "EPSV" => {
+                            let _ = write.write_all(b"500 OOPS: vsf_sysutil_bind\r\n").await;
+                            break;
+                        }
                         "TYPE I" => b"200 Switching to Binary mode.\r\n",
                         l if l == format!("SIZE {exists}") => b"213 5\r\n",
                         l if l.starts_with("SIZE") => b"550 Could not get file size.\r\n",

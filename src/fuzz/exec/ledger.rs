@@ -601,8 +601,18 @@ impl Ledger {
         });
     }
 
-    /// What should have been a reply to `cmd` broke RFC 959 §4.2: the dialogue ends there.
+    /// What should have been a reply to `cmd` broke RFC 959 §4.2: the dialogue ends there. A
+    /// reply longer than ftpspec reads (bytes in a line, lines in a reply) breaks nothing —
+    /// RFC 959 §4.2 sets no bound — and only ends the dialogue, inconclusive: pyftpdlib
+    /// answers `STAT /` with a line per file, and a directory of a thousand uploads is more
+    /// than 1024 lines.
     pub fn malformed(&mut self, cmd: usize, e: ReplyError) {
+        if let crate::proto::ReplyErrorKind::LineTooLong(_)
+        | crate::proto::ReplyErrorKind::TooManyLines(_) = e.kind
+        {
+            self.trace.end = End::Inconclusive(format!("a reply longer than ftpspec reads: {e}"));
+            return;
+        }
         let act = self.trace.act(Act::Missing { cmd });
         self.trace.end = End::Malformed {
             cmd,
@@ -881,6 +891,36 @@ mod tests {
         enqueue(&mut q, &mut commands, 3, true);
         assert!(commands[3].ambiguous, "a Synch may have shifted its reply");
         assert!(!commands[0].ambiguous);
+    }
+
+    /// RFC 959 §4.2 bounds neither a reply's lines nor their length: a reply past ftpspec's
+    /// limits ends the dialogue inconclusive (pyftpdlib's `STAT /` over a thousand uploads),
+    /// while a reply that breaks the syntax is malformed.
+    #[test]
+    fn a_reply_longer_than_ftpspec_reads_is_no_malformed_reply() {
+        let limits = crate::proto::Limits {
+            max_lines: 3,
+            ..Default::default()
+        };
+        let wire = b"213-Status of /:\r\n a\r\n b\r\n c\r\n213 End\r\n";
+        let too_long = parse_reply(wire, limits).expect_err("past the limit");
+        let mut l = ledger();
+        l.sent(b"STAT /\r\n");
+        l.malformed(0, too_long);
+        assert!(
+            matches!(l.trace.end, End::Inconclusive(_)),
+            "{:?}",
+            l.trace.end
+        );
+        let bare = parse_reply(b"200 ok\n", Default::default()).expect_err("a bare LF");
+        let mut l = ledger();
+        l.sent(b"NOOP\r\n");
+        l.malformed(0, bare);
+        assert!(
+            matches!(l.trace.end, End::Malformed { .. }),
+            "{:?}",
+            l.trace.end
+        );
     }
 
     #[test]
