@@ -343,15 +343,23 @@ mod tests {
         assert!(!mine(b"hello.txt"));
     }
 
-    /// A peer whose first session dies at the first DELE (`500 OOPS`, then a close: vsftpd's
-    /// session after an EPSV it could not bind); later sessions delete every name but
-    /// `keep`, and list nothing (EPSV is not implemented).
-    async fn dying_first_session(keep: &'static str) -> std::net::SocketAddr {
+    /// What a scripted peer does with a line: answers it, or answers and ends the session.
+    enum Answer {
+        Reply(&'static [u8]),
+        Dies(&'static [u8]),
+    }
+
+    /// A peer that greets up to `sessions` sessions, one after another, and answers each line
+    /// as `answer` says (given the session's number, from 0).
+    async fn scripted_peer(
+        sessions: usize,
+        answer: impl Fn(usize, &str) -> Answer + Send + 'static,
+    ) -> std::net::SocketAddr {
         use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
-            for n in 0..MAX_SESSIONS + 1 {
+            for n in 0..sessions {
                 let Ok((stream, _)) = listener.accept().await else {
                     return;
                 };
@@ -359,25 +367,42 @@ mod tests {
                 let mut lines = BufReader::new(read).lines();
                 let _ = write.write_all(b"220 hi\r\n").await;
                 while let Ok(Some(line)) = lines.next_line().await {
-                    let reply: &[u8] = match line.as_str() {
-                        l if l.starts_with("USER") => b"331 password\r\n",
-                        l if l.starts_with("PASS") => b"230 in\r\n",
-                        l if l.starts_with("DELE") && n == 0 => {
-                            let _ = write.write_all(b"500 OOPS: priv_sock_get_int\r\n").await;
-                            break;
-                        }
-                        l if l == format!("DELE {keep}") => b"550 Permission denied.\r\n",
-                        l if l.starts_with("DELE") => b"250 gone\r\n",
-                        "QUIT" => b"221 bye\r\n",
-                        _ => b"502 not here\r\n",
+                    let (reply, dies) = match answer(n, &line) {
+                        Answer::Reply(r) => (r, false),
+                        Answer::Dies(r) => (r, true),
                     };
-                    if write.write_all(reply).await.is_err() {
+                    if write.write_all(reply).await.is_err() || dies {
                         break;
                     }
                 }
             }
         });
         addr
+    }
+
+    /// Logs in; QUIT says goodbye; anything else unknown is not implemented.
+    fn common(line: &str) -> Answer {
+        match line {
+            l if l.starts_with("USER") => Answer::Reply(b"331 password\r\n"),
+            l if l.starts_with("PASS") => Answer::Reply(b"230 in\r\n"),
+            "QUIT" => Answer::Reply(b"221 bye\r\n"),
+            _ => Answer::Reply(b"502 not here\r\n"),
+        }
+    }
+
+    /// A peer whose first session dies at the first DELE (`500 OOPS`, then a close: vsftpd's
+    /// session after an EPSV it could not bind); later sessions delete every name but
+    /// `keep`, and list nothing (EPSV is not implemented).
+    async fn dying_first_session(keep: &'static str) -> std::net::SocketAddr {
+        scripted_peer(MAX_SESSIONS + 1, move |n, line| match line {
+            l if l.starts_with("DELE") && n == 0 => {
+                Answer::Dies(b"500 OOPS: priv_sock_get_int\r\n")
+            }
+            l if l == format!("DELE {keep}") => Answer::Reply(b"550 Permission denied.\r\n"),
+            l if l.starts_with("DELE") => Answer::Reply(b"250 gone\r\n"),
+            l => common(l),
+        })
+        .await
     }
 
     #[test]
@@ -404,39 +429,15 @@ mod tests {
     /// A peer that cannot list (`EPSV` gets vsftpd's `500 OOPS`, and the session dies) and
     /// refuses every DELE with `550 Delete operation failed.`; `SIZE` says which names exist.
     async fn unlisting_peer(exists: &'static str) -> std::net::SocketAddr {
-        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            for _ in 0..MAX_SESSIONS {
-                let Ok((stream, _)) = listener.accept().await else {
-                    return;
-                };
-                let (read, mut write) = stream.into_split();
-                let mut lines = BufReader::new(read).lines();
-                let _ = write.write_all(b"220 hi\r\n").await;
-                while let Ok(Some(line)) = lines.next_line().await {
-                    let reply: &[u8] = match line.as_str() {
-                        l if l.starts_with("USER") => b"331 password\r\n",
-                        l if l.starts_with("PASS") => b"230 in\r\n",
-                        l if l.starts_with("DELE") => b"550 Delete operation failed.\r\n",
-                        "EPSV" => {
-                            let _ = write.write_all(b"500 OOPS: vsf_sysutil_bind\r\n").await;
-                            break;
-                        }
-                        "TYPE I" => b"200 Switching to Binary mode.\r\n",
-                        l if l == format!("SIZE {exists}") => b"213 5\r\n",
-                        l if l.starts_with("SIZE") => b"550 Could not get file size.\r\n",
-                        "QUIT" => b"221 bye\r\n",
-                        _ => b"502 not here\r\n",
-                    };
-                    if write.write_all(reply).await.is_err() {
-                        break;
-                    }
-                }
-            }
-        });
-        addr
+        scripted_peer(MAX_SESSIONS, move |_, line| match line {
+            l if l.starts_with("DELE") => Answer::Reply(b"550 Delete operation failed.\r\n"),
+            "EPSV" => Answer::Dies(b"500 OOPS: vsf_sysutil_bind\r\n"),
+            "TYPE I" => Answer::Reply(b"200 Switching to Binary mode.\r\n"),
+            l if l == format!("SIZE {exists}") => Answer::Reply(b"213 5\r\n"),
+            l if l.starts_with("SIZE") => Answer::Reply(b"550 Could not get file size.\r\n"),
+            l => common(l),
+        })
+        .await
     }
 
     #[tokio::test]

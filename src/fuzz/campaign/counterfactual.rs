@@ -194,6 +194,33 @@ mod tests {
         }
     }
 
+    fn empty_trace() -> Trace {
+        Trace::new(Values {
+            client_ip: Ipv4Addr::LOCALHOST.into(),
+            data_port: 0,
+        })
+    }
+
+    /// The connection went (`how`) while command `cmd` was owed a reply; the server lives.
+    fn end_lost(cmd: usize, act: usize, how: NoReply) -> End {
+        End::NoReply {
+            cmd,
+            act,
+            how,
+            liveness: Liveness::Alive,
+        }
+    }
+
+    /// A reply with `code`, read at step `act`.
+    fn seen(code: u16, act: usize) -> crate::fuzz::exec::trace::Seen {
+        crate::fuzz::exec::trace::Seen {
+            code: crate::proto::ReplyCode(code),
+            text: Vec::new(),
+            act,
+            unparsed: None,
+        }
+    }
+
     fn verdict(oracle: Oracle) -> Violation {
         Violation {
             oracle,
@@ -207,10 +234,7 @@ mod tests {
 
     #[test]
     fn only_a_silence_at_a_close_after_a_reply_is_questioned() {
-        let mut trace = Trace::new(Values {
-            client_ip: Ipv4Addr::LOCALHOST.into(),
-            data_port: 0,
-        });
+        let mut trace = empty_trace();
         trace.commands = vec![exchange(0, b"PASV"), exchange(2, b"EPRT \r1\r")];
         let end = |how| End::NoReply {
             cmd: 1,
@@ -240,12 +264,7 @@ mod tests {
             exchange(0, b"EPSV 1"),
             exchange(0, b"PASS \xc0"),
         ];
-        trace.end = End::NoReply {
-            cmd: 2,
-            act: 0,
-            how: NoReply::ClosedAfterReply,
-            liveness: Liveness::Alive,
-        };
+        trace.end = end_lost(2, 0, NoReply::ClosedAfterReply);
         assert_eq!(
             lost_on_odd_line(&trace, &verdict(Oracle::Silence)),
             Some(OddLine {
@@ -261,28 +280,14 @@ mod tests {
     fn the_odd_line_may_come_after_the_command_first_owed() {
         // pyftpdlib: STOR got its 150; the line after it, `LIST xABOR\0` (an unfinished line
         // ended by the next operation), ended the session before the STOR's final reply.
-        let mut trace = Trace::new(Values {
-            client_ip: Ipv4Addr::LOCALHOST.into(),
-            data_port: 0,
-        });
-        let seen = |code| crate::fuzz::exec::trace::Seen {
-            code: crate::proto::ReplyCode(code),
-            text: Vec::new(),
-            act: 0,
-            unparsed: None,
-        };
+        let mut trace = empty_trace();
         let mut eprt = exchange(0, b"EPRT |1|127.0.0.1|5000|");
-        eprt.replies = vec![seen(200)];
+        eprt.replies = vec![seen(200, 0)];
         let mut stor = exchange(1, b"STOR f");
         stor.transfer = true;
-        stor.replies = vec![seen(150)];
+        stor.replies = vec![seen(150, 0)];
         trace.commands = vec![eprt, stor, exchange(2, b"LIST xABOR\0")];
-        trace.end = End::NoReply {
-            cmd: 1,
-            act: 0,
-            how: NoReply::ClosedAfterReply,
-            liveness: Liveness::Alive,
-        };
+        trace.end = end_lost(1, 0, NoReply::ClosedAfterReply);
         let line = lost_on_odd_line(&trace, &verdict(Oracle::Silence)).expect("the NUL line");
         assert_eq!(
             line,
@@ -295,12 +300,7 @@ mod tests {
         );
         // A reset (more was unread when the server went) questions the NUL line too.
         let mut reset = trace.clone();
-        reset.end = End::NoReply {
-            cmd: 1,
-            act: 0,
-            how: NoReply::Reset,
-            liveness: Liveness::Alive,
-        };
+        reset.end = end_lost(1, 0, NoReply::Reset);
         assert_eq!(
             lost_on_odd_line(&reset, &verdict(Oracle::Silence)),
             Some(line)
@@ -309,7 +309,7 @@ mod tests {
         // (owed longer) is missing in both.
         let mut answered = trace.clone();
         answered.commands[2] = exchange(2, b"NOOP");
-        answered.commands[2].replies = vec![seen(200)];
+        answered.commands[2].replies = vec![seen(200, 0)];
         answered.end = End::Inconclusive("no final reply to a transfer".into());
         assert_eq!(decide(&trace, &answered, line.cmd), Decision::LineToBlame);
         let mut lost = trace.clone();
@@ -322,38 +322,17 @@ mod tests {
 
     /// The original: PASV answered 500 twice, then the odd line lost at a close.
     fn lost_after(codes: &[u16], last_replied: bool) -> Trace {
-        let mut trace = Trace::new(Values {
-            client_ip: Ipv4Addr::LOCALHOST.into(),
-            data_port: 0,
-        });
+        let mut trace = empty_trace();
         let mut pasv = exchange(0, b"PASV");
-        pasv.replies = codes
-            .iter()
-            .map(|&c| crate::fuzz::exec::trace::Seen {
-                code: crate::proto::ReplyCode(c),
-                text: b"OOPS".to_vec(),
-                act: 0,
-                unparsed: None,
-            })
-            .collect();
+        pasv.replies = codes.iter().map(|&c| seen(c, 0)).collect();
         let mut last = exchange(1, b"NOOP");
         if last_replied {
-            last.replies = vec![crate::fuzz::exec::trace::Seen {
-                code: crate::proto::ReplyCode(200),
-                text: Vec::new(),
-                act: 0,
-                unparsed: None,
-            }];
+            last.replies = vec![seen(200, 0)];
         }
         trace.commands = vec![pasv, last];
         trace.end = match last_replied {
             true => End::Completed,
-            false => End::NoReply {
-                cmd: 1,
-                act: 0,
-                how: NoReply::ClosedAfterReply,
-                liveness: Liveness::Alive,
-            },
+            false => end_lost(1, 0, NoReply::ClosedAfterReply),
         };
         trace
     }
@@ -395,31 +374,17 @@ mod tests {
         // vsftpd, its passive ports held by other jobs: `500 OOPS` to PASV, a second `500 OOPS`
         // matched to the garbage line after it (which earns a 500 of its own anyway), then the
         // close before the NUL line. The variant's PASV got 227: the NUL line is not to blame.
-        let seen = |code| crate::fuzz::exec::trace::Seen {
-            code: crate::proto::ReplyCode(code),
-            text: Vec::new(),
-            act: 0,
-            unparsed: None,
-        };
         let trace = |pasv: u16, nul_answered: bool| {
-            let mut t = Trace::new(Values {
-                client_ip: Ipv4Addr::LOCALHOST.into(),
-                data_port: 0,
-            });
+            let mut t = empty_trace();
             let mut p = exchange(0, b"PASV");
-            p.replies = vec![seen(pasv)];
+            p.replies = vec![seen(pasv, 0)];
             let mut garbage = exchange(1, b"EPRT x");
-            garbage.replies = vec![seen(500)];
+            garbage.replies = vec![seen(500, 0)];
             let mut last = exchange(2, b"NOOP x\0");
-            t.end = End::NoReply {
-                cmd: 2,
-                act: 0,
-                how: NoReply::ClosedAfterReply,
-                liveness: Liveness::Alive,
-            };
+            t.end = end_lost(2, 0, NoReply::ClosedAfterReply);
             if nul_answered {
                 last = exchange(2, b"NOOP");
-                last.replies = vec![seen(200)];
+                last.replies = vec![seen(200, 0)];
                 t.end = End::Completed;
             }
             t.commands = vec![p, garbage, last];
@@ -444,16 +409,7 @@ mod tests {
     /// read, the variant went on where the original died.
     #[test]
     fn replies_are_compared_as_read_not_as_matched() {
-        let seen = |code, act| crate::fuzz::exec::trace::Seen {
-            code: crate::proto::ReplyCode(code),
-            text: Vec::new(),
-            act,
-            unparsed: None,
-        };
-        let mut original = Trace::new(Values {
-            client_ip: Ipv4Addr::LOCALHOST.into(),
-            data_port: 0,
-        });
+        let mut original = empty_trace();
         let mut nlst = exchange(0, b"NLST");
         nlst.transfer = true;
         nlst.replies = vec![seen(150, 1), seen(550, 2)];
@@ -463,12 +419,7 @@ mod tests {
             exchange(1, b"RETR y\0"),
             exchange(1, b"ABOR"),
         ];
-        original.end = End::NoReply {
-            cmd: 3,
-            act: 3,
-            how: NoReply::Closed,
-            liveness: Liveness::Alive,
-        };
+        original.end = end_lost(3, 3, NoReply::Closed);
         let mut variant = original.clone();
         variant.commands[2] = exchange(1, b"NOOP");
         variant.commands[1].replies = vec![seen(200, 4)];
@@ -492,28 +443,14 @@ mod tests {
     /// OOPS`) is a close like any other.
     #[test]
     fn a_close_after_an_answered_over_long_line_is_questioned_too() {
-        let seen = |code, act| crate::fuzz::exec::trace::Seen {
-            code: crate::proto::ReplyCode(code),
-            text: Vec::new(),
-            act,
-            unparsed: None,
-        };
         let long = [b"PASV ".as_slice(), &[b'd'; 3000]].concat();
-        let mut original = Trace::new(Values {
-            client_ip: Ipv4Addr::LOCALHOST.into(),
-            data_port: 0,
-        });
+        let mut original = empty_trace();
         let mut pasv = exchange(0, b"PASV x");
         pasv.replies = vec![seen(500, 1)];
         let mut over = exchange(1, &long);
         over.replies = vec![seen(500, 2)];
         original.commands = vec![pasv, over, exchange(1, b"NOOP")];
-        original.end = End::NoReply {
-            cmd: 2,
-            act: 3,
-            how: NoReply::ClosedAfterReply,
-            liveness: Liveness::Alive,
-        };
+        original.end = end_lost(2, 3, NoReply::ClosedAfterReply);
         let close = Violation {
             signature: LONG_CLOSE.into(),
             ..verdict(Oracle::ClosedWithout421)
