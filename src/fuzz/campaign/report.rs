@@ -218,7 +218,10 @@ pub(super) async fn report(
 }
 
 /// Runs the finding's scenario once through the runner: does it fail (or warn, for a
-/// SHOULD) as `ftpspec run` will show it?
+/// SHOULD) as `ftpspec run` will show it — at its last step, where the oracle fired? A replay
+/// that fails earlier took another path: it waited for a reply the dialogue had and this run
+/// did not get (vsftpd's second `500 OOPS` after a PASV, when this time a passive port was
+/// free and PASV got one `227`), which says nothing about the finding.
 async fn replays(c: &Campaign, found: &Finding) -> bool {
     let mut target = c.cfg.exec.target.clone();
     target.addrs = vec![c.cfg.exec.addr];
@@ -234,8 +237,5 @@ async fn replays(c: &Campaign, found: &Finding) -> bool {
         .max(crate::fuzz::exec::reader::LOGIN_WAIT);
     config.scenario_timeout = c.cfg.exec.timeout * 64;
     let outcome = runner::run_one(&found.scenario, &config).await;
-    matches!(
-        outcome.verdict,
-        runner::Verdict::Fail | runner::Verdict::Warn
-    )
+    crate::fuzz::judge::scenario::failed_where_found(&found.scenario, &outcome)
 }

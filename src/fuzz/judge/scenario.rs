@@ -269,6 +269,19 @@ fn step(trace: &Trace, act: &Act, last: Option<ReplayCheck>) -> Option<Action> {
     })
 }
 
+/// A finding's scenario, run, failed (or warned, for a SHOULD) at its last step — where the
+/// oracle fired. Failing at an earlier step, it took another path (it waited for a reply the
+/// dialogue had and this run did not get), which says nothing about the finding.
+pub fn failed_where_found(scenario: &Scenario, outcome: &crate::runner::Outcome) -> bool {
+    use crate::runner::Verdict;
+    let last = scenario.steps.last().map(|s| s.line);
+    matches!(outcome.verdict, Verdict::Fail | Verdict::Warn)
+        && outcome
+            .failure
+            .as_ref()
+            .is_some_and(|f| Some(f.at.line) == last)
+}
+
 fn final_expect(e: ReplayCheck, binder: Option<Binder>) -> Action {
     match e {
         ReplayCheck::Refusal => expect(vec![CodePattern::Class(4), CodePattern::Class(5)], None),
@@ -278,5 +291,36 @@ fn final_expect(e: ReplayCheck, binder: Option<Binder>) -> Action {
             any_code(),
             binder.filter(|b| matches!(b, Binder::Epsv | Binder::Pasv)),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::{RunConfig, Target, run_one};
+    use crate::server::testkit::server;
+
+    /// Runs `body` against a clean reference server; whether it failed where it ends.
+    async fn fails_at_the_end(body: &str) -> bool {
+        let src = format!(
+            "scenario fuzz.t \"t\"\n  spec RFC959 §4.2 MUST\n  requirement \"r\"\n  login\n{body}"
+        );
+        let scenario = crate::suite::parse_str(&src, std::path::Path::new("t.ftpspec"))
+            .expect("parses")
+            .remove(0);
+        let (_server, addr) = server(Default::default()).await;
+        let mut config = RunConfig::new(Target::anonymous(vec![addr], "reference"));
+        config.step_timeout = std::time::Duration::from_millis(300);
+        let outcome = run_one(&scenario, &config).await;
+        failed_where_found(&scenario, &outcome)
+    }
+
+    /// vsftpd answered a PASV twice (`500 OOPS`) in the dialogue, once (`227`) on replay: the
+    /// replay's second `expect` waits in vain and fails there — not where the finding is.
+    #[tokio::test]
+    async fn a_replay_confirms_only_by_failing_at_the_finding_s_step() {
+        assert!(fails_at_the_end("  send NOOP\n  expect 2xx\n  send STAT\n  expect 5xx\n").await);
+        assert!(!fails_at_the_end("  send NOOP\n  expect 2xx\n  expect 2xx\n  send STAT\n  expect 1xx 2xx 3xx 4xx 5xx\n").await);
+        assert!(!fails_at_the_end("  send NOOP\n  expect 2xx\n").await);
     }
 }
