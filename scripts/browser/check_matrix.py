@@ -15,6 +15,7 @@ import argparse
 import json
 import pathlib
 import sys
+import time
 
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException, WebDriverException
@@ -47,7 +48,25 @@ def mark(scenario):
     return {"expected": "XFAIL", "unexpected-pass": "XPASS"}.get(status, scenario["verdict"])
 
 
+# Tries to start the browser: chromedriver has been seen to exit at start once in a while
+# ("Service /usr/bin/chromedriver unexpectedly exited. Status code was: 1"), and pass at once
+# when started again.
+STARTS = 3
+
+
 def browser(javascript=True):
+    for attempt in range(1, STARTS + 1):
+        try:
+            return start_browser(javascript)
+        except WebDriverException as e:
+            if attempt == STARTS:
+                raise
+            print(f"check_matrix: Chromium did not start ({e.msg.strip()}); trying again",
+                  file=sys.stderr)
+            time.sleep(attempt)
+
+
+def start_browser(javascript):
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
     for arg in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
