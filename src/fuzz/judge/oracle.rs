@@ -279,6 +279,11 @@ fn end(trace: &Trace) -> Option<Violation> {
             if !how.is_silence() && alive && long_unanswered(trace, *cmd) {
                 return None;
             }
+            // The line a lost connection was most likely lost on (see `lost_line`).
+            let lost = match how.is_silence() {
+                true => None,
+                false => lost_line(trace, *cmd, *how),
+            };
             let (oracle, signature) = match liveness {
                 Liveness::Refused => (Oracle::Crash, verb_class(&c.verb)),
                 Liveness::Silent => (Oracle::Hang, verb_class(&c.verb)),
@@ -287,8 +292,7 @@ fn end(trace: &Trace) -> Option<Violation> {
                 // and however the connection went (a close, or a reset when more was unread) —
                 // believed only if a NOOP in its place goes on (`campaign::counterfactual`).
                 Liveness::Alive
-                    if !how.is_silence()
-                        && let Some(k) = lost_line(trace, *cmd, *how)
+                    if let Some(k) = lost
                         && lost_kind(&trace.commands[k].line) == Some(NUL_LINE) =>
                 {
                     c = &trace.commands[k];
@@ -311,7 +315,7 @@ fn end(trace: &Trace) -> Option<Violation> {
                 // `lost_line`).
                 Liveness::Alive
                     if *how == NoReply::ClosedAfterReply
-                        && let Some(k) = lost_line(trace, *cmd, *how) =>
+                        && let Some(k) = lost =>
                 {
                     c = &trace.commands[k];
                     let kind = lost_kind(&c.line).unwrap_or("an odd line");
