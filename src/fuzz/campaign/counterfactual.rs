@@ -129,8 +129,9 @@ pub enum Decision {
 /// `500 OOPS`, and dies; a variant run when a port was free got `227` there and went on —
 /// which blamed a NUL or a control byte several lines later for a close the `PASV` caused.
 /// Then: the variant went on, reading a 2xx after that path (its NOOPs' 200, RFC 959 §4.2.2)
-/// → the line is to blame; it was lost too with no 2xx after that path (a dying server's last words, such as vsftpd's second `500 OOPS`, may
-/// be matched to the NOOP) → the close is the finding.
+/// → the line is to blame; it was lost too with no 2xx after that path (a dying server's last
+/// words, such as vsftpd's second `500 OOPS`, may be matched to the NOOP) → the close is the
+/// finding.
 pub fn decide(original: &Trace, variant: &Trace, line: usize) -> Decision {
     if !lost(original) {
         return Decision::Untested;
@@ -145,7 +146,7 @@ pub fn decide(original: &Trace, variant: &Trace, line: usize) -> Decision {
     let positive = later.iter().any(|c| c.class() == 2);
     match lost(variant) {
         false if went_on && positive => Decision::LineToBlame,
-        true if later.iter().all(|c| c.class() != 2) => match judge(variant) {
+        true if !positive => match judge(variant) {
             Some(v) if v.oracle == Oracle::ClosedWithout421 => Decision::CloseRegardless(v),
             _ => Decision::Untested,
         },
