@@ -5,7 +5,7 @@
 //! the campaign saw accepted (a 1xx or 2xx), and a bare NLST of the login directory, which
 //! also finds what minimisation runs and raw lines stored. Each gets one `DELE` (RFC 959
 //! §4.1.3: 250 when done); what does not go is listed with the reply, so the summary can say
-//! so. Every wait is bounded by the campaign's timeout, and at most [`MAX_DELETIONS`] names
+//! so — unless `SIZE` or the listing shows the name is not there any more. Every wait is bounded by the campaign's timeout, and at most [`MAX_DELETIONS`] names
 //! are tried, in at most [`MAX_SESSIONS`] sessions: what one session could not delete (it
 //! died, say) is tried again in the next.
 
